@@ -1,0 +1,25 @@
+"""jdef: a stochastic outlook for Japan's defense spending.
+
+Public API (heavy libraries are imported lazily so that ``jdef --help`` is fast)::
+
+    from model import load_scenario, simulate
+    scenario = load_scenario("scenarios/baseline.toml")
+    ds = simulate(scenario, draws=10_000, seed=7)   # an xarray.Dataset
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["load_scenario", "simulate", "__version__"]
+
+
+def __getattr__(name: str):
+    if name == "load_scenario":
+        from .scenario import load_scenario
+
+        return load_scenario
+    if name == "simulate":
+        from .runner import simulate
+
+        return simulate
+    raise AttributeError(name)

@@ -1,0 +1,57 @@
+"""Budget kernels: the plan, post-FY2027 rules, supplementary budgets, related categories.
+
+Pure numpy functions; the calendar calls them in information order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def toward(prev: np.ndarray, target: float | np.ndarray, years_left: int) -> np.ndarray:
+    """Geometric step from ``prev`` so that ``target`` is reached in ``years_left`` years."""
+    return prev * (target / prev) ** (1.0 / years_left)
+
+
+def noisy(level: np.ndarray, sd: float, z: np.ndarray) -> np.ndarray:
+    """Implementation uncertainty: a multiplicative log-normal error."""
+    return level * np.exp(sd * z)
+
+
+def hold_real(prev: np.ndarray, expected_deflator: float) -> np.ndarray:
+    return prev * (1.0 + expected_deflator)
+
+
+def grow_nominal(prev: np.ndarray, rate: float) -> np.ndarray:
+    return prev * (1.0 + rate)
+
+
+def ramp_required(prev_ratio: np.ndarray, target: float, years_left: int, denominator: np.ndarray,
+                  other_counted: np.ndarray, core_share: np.ndarray) -> np.ndarray:
+    """Core budget needed to move the counted initial-budget ratio a 1/years_left step to ``target``."""
+    step_ratio = prev_ratio + (target - prev_ratio) / max(years_left, 1)
+    return np.maximum(step_ratio * denominator - other_counted, 0.0) / core_share
+
+
+def new_plan_level(base: np.ndarray, k: int, total: float, years: int = 5) -> np.ndarray:
+    """Linear path from ``base`` whose ``years`` annual budgets add up to ``total``."""
+    step = (total - years * base) / (years * (years + 1) / 2.0)
+    return base + k * step
+
+
+def supplementary(occurs: np.ndarray, log_mean: float, log_sd: float, z: np.ndarray, initial_total: np.ndarray) -> np.ndarray:
+    """Supplementary budget: occurs with a fitted frequency, log-normal ratio to the initial budget."""
+    return occurs * np.exp(log_mean + log_sd * z) * initial_total
+
+
+def topup(target: float, denominator: np.ndarray, counted_now: np.ndarray, share: np.ndarray, cap: float) -> np.ndarray:
+    """Target-seeking top-up: the yen that closes the gap to ``target`` this year, capped."""
+    gap = target * denominator - counted_now
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.where(share > 0, gap / np.where(share > 0, share, 1.0), 0.0)
+    return np.clip(need, 0.0, cap)
+
+
+def related_step(prev: np.ndarray, growth: np.ndarray | float, sd: float, z: np.ndarray) -> np.ndarray:
+    """A related ministry's category: grows with expected nominal GDP, with noise."""
+    return prev * (1.0 + growth) * np.exp(sd * z)

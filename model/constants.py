@@ -1,0 +1,43 @@
+"""Names, units and calendar constants, defined once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# Dimension names
+DRAW = "draw"
+YEAR = "fiscal_year"
+POLICY = "policy"
+CATEGORY = "category"
+THRESHOLD = "threshold"
+QUANTILE = "quantile"
+SCENARIO = "scenario"
+
+# Units
+TRILLION_YEN = "1e12 JPY"  # UDUNITS cannot express yen; documented in long_name
+FRACTION = "1"
+YEN_PER_USD = "JPY/USD"
+
+# Conversion of the data pack's units into the model's unit (trillion yen)
+UNIT_TO_TRILLION = {"trillion_yen": 1.0, "oku_yen": 1e-4}
+
+# The Defense Buildup Program (FY2023-FY2027)
+PLAN_FIRST_YEAR = 2023
+PLAN_LAST_YEAR = 2027
+
+# Output axis starts with the plan's first year
+OUTPUT_FIRST_YEAR = PLAN_FIRST_YEAR
+
+# Random numbers are generated in fixed blocks of draws, each from its own
+# SeedSequence child, so results do not depend on how draws are chunked.
+RNG_BLOCK = 4096
+
+DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CALIBRATION_DIR = REPO_ROOT / "calibration"
+DATA_DIR = CALIBRATION_DIR / "data"
+PARAMS_FILE = CALIBRATION_DIR / "params.toml"
+CATEGORIES_FILE = CALIBRATION_DIR / "categories.toml"
+SCENARIO_DIR = REPO_ROOT / "scenarios"
+POLICY_DIR = SCENARIO_DIR / "policies"

@@ -1,0 +1,30 @@
+"""Contract pipeline kernels: new contracts -> payments in later years.
+
+A contract of value C signed in year s pays p_0 C in year s (the first-year
+payment, part of general material costs) and p_k C in year s + k, k = 1..L,
+with sum(p) = 1. Payments due in year t on earlier contracts (obligatory
+outlays, 歳出化経費) are O_t = sum_k p_k C_{t-k}.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def schedule(due: np.ndarray, j: int, contracts: np.ndarray, profile: tuple[float, ...]) -> None:
+    """Add the later-year payments of contracts signed at axis index ``j`` to ``due`` (n, n_year)."""
+    n_year = due.shape[1]
+    for k in range(1, len(profile)):
+        if j + k < n_year:
+            due[:, j + k] += profile[k] * contracts
+
+
+def outstanding_after(contracts_by_year: dict[int, np.ndarray], year: int, profile: tuple[float, ...]) -> np.ndarray:
+    """Obligations still unpaid after ``year`` from contracts signed up to ``year``."""
+    total = 0.0
+    for s, c in contracts_by_year.items():
+        if s > year:
+            continue
+        paid = sum(profile[: min(year - s, len(profile) - 1) + 1])
+        total = total + c * (1.0 - paid)
+    return np.asarray(total)

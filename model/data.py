@@ -1,0 +1,137 @@
+"""Loaders for ``calibration/data/*.csv``: sourced rows, validated, with vintages.
+
+Every row must carry a publisher, a source URL and a publication date. A file
+with a missing source or a malformed value is refused with an error naming the
+file and the line. ``as_of`` drops every row published after that date, so a
+run made "as of" a past date uses nothing published later.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .constants import DATA_DIR, UNIT_TO_TRILLION
+from .errors import InputError
+
+COLUMNS = ("series", "period", "year", "value", "unit", "publisher", "source_url", "published", "note")
+UNITS = {"trillion_yen", "oku_yen", "percent", "jpy_per_usd", "ratio", "years"}
+
+
+@dataclass(frozen=True)
+class Row:
+    series: str
+    period: str
+    year: int
+    value: float
+    unit: str
+    publisher: str
+    source_url: str
+    published: dt.date
+    note: str
+    file: str
+    line: int
+
+
+def read_table(path: Path) -> list[Row]:
+    """Read and validate one data file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, "", f"cannot read data file ({exc.__class__.__name__}: {exc})") from None
+    reader = csv.DictReader(text.splitlines())
+    header = tuple(reader.fieldnames or ())
+    if header != COLUMNS:
+        raise InputError(path, "header", f"expected columns {','.join(COLUMNS)}; found {','.join(header)}")
+    rows: list[Row] = []
+    for line, raw in enumerate(reader, start=2):
+        where = f"line {line}"
+        if None in raw or any(v is None for v in raw.values()):
+            raise InputError(path, where, "wrong number of fields")
+        for col in ("series", "period", "year", "value", "unit", "publisher", "source_url", "published"):
+            if not raw[col].strip():
+                raise InputError(path, f"{where}, column '{col}'", "is empty: every figure needs its value and source")
+        if not raw["source_url"].startswith("http"):
+            raise InputError(path, f"{where}, column 'source_url'", f"not a URL: {raw['source_url']!r}")
+        try:
+            value = float(raw["value"])
+        except ValueError:
+            raise InputError(path, f"{where}, column 'value'", f"not a number: {raw['value']!r}") from None
+        try:
+            year = int(raw["year"])
+        except ValueError:
+            raise InputError(path, f"{where}, column 'year'", f"not an integer: {raw['year']!r}") from None
+        try:
+            published = dt.date.fromisoformat(raw["published"].strip())
+        except ValueError:
+            raise InputError(path, f"{where}, column 'published'", f"not an ISO date YYYY-MM-DD: {raw['published']!r}") from None
+        unit = raw["unit"].strip()
+        if unit not in UNITS:
+            raise InputError(path, f"{where}, column 'unit'", f"unknown unit {unit!r}; allowed: {', '.join(sorted(UNITS))}")
+        rows.append(Row(raw["series"].strip(), raw["period"].strip(), year, value, unit,
+                        raw["publisher"].strip(), raw["source_url"].strip(), published,
+                        raw["note"].strip(), path.name, line))
+    return rows
+
+
+@dataclass(frozen=True)
+class DataStore:
+    """All sourced rows visible at ``as_of``; lookups return model units."""
+
+    rows: tuple[Row, ...]
+    as_of: dt.date
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    def _find(self, series: str, period: str) -> list[Row]:
+        return [r for r in self.rows if r.series == series and r.period == period]
+
+    def series(self, name: str, period: str = "FY") -> dict[int, float]:
+        """Values by year, converted to trillion yen (money), fractions (percent) or as is."""
+        out: dict[int, float] = {}
+        latest: dict[int, dt.date] = {}
+        for r in self._find(name, period):
+            # where two vintages of the same figure are visible, the later one wins
+            if r.year in latest and r.published < latest[r.year]:
+                continue
+            latest[r.year] = r.published
+            out[r.year] = convert(r)
+        return dict(sorted(out.items()))
+
+    def value(self, name: str, year: int, period: str = "FY") -> float:
+        s = self.series(name, period)
+        if year not in s:
+            raise InputError(DATA_DIR, f"series '{name}' {period}{year}",
+                             f"no figure published by {self.as_of.isoformat()}")
+        return s[year]
+
+    def get(self, name: str, year: int, period: str = "FY", default: float | None = None) -> float | None:
+        return self.series(name, period).get(year, default)
+
+    def vintage(self) -> str:
+        """The latest publication date among the rows in use."""
+        return max(r.published for r in self.rows).isoformat() if self.rows else ""
+
+
+def convert(r: Row) -> float:
+    if r.unit in UNIT_TO_TRILLION:
+        return r.value * UNIT_TO_TRILLION[r.unit]
+    if r.unit == "percent":
+        return r.value / 100.0
+    return r.value
+
+
+def load_data(as_of: dt.date, data_dir: Path = DATA_DIR) -> DataStore:
+    """Load every ``*.csv`` in ``data_dir`` and keep the rows published by ``as_of``."""
+    files = sorted(data_dir.glob("*.csv"))
+    if not files:
+        raise InputError(data_dir, "", "no data files (*.csv) found")
+    rows: list[Row] = []
+    hashes: dict[str, str] = {}
+    for f in files:
+        rows.extend(read_table(f))
+        hashes[f.name] = hashlib.sha256(f.read_bytes()).hexdigest()
+    visible = tuple(r for r in rows if r.published <= as_of)
+    return DataStore(visible, as_of, hashes)

@@ -1,0 +1,39 @@
+"""Economy kernels: pure numpy functions of old state, parameters and shocks.
+
+Equations (METHODOLOGY.md, section 2):
+
+    e_g  = n1 * s,  e_pi = (rho n1 + sqrt(1 - rho^2) n2) * s,  s = sqrt((nu - 2) / w),  w ~ chi2(nu)
+    g_t  = mu_g,t  + phi_g  (g_t-1  - mu_g,t-1)  + sigma_g  e_g  + delta_g  R_t
+    pi_t = mu_pi,t + phi_pi (pi_t-1 - mu_pi,t-1) + sigma_pi e_pi + delta_pi R_t
+    Y_t  = Y_t-1 (1 + g_t)(1 + pi_t)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def student_t_pair(n1: np.ndarray, n2: np.ndarray, w: np.ndarray, rho: float, df: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit-variance Student-t shocks with correlation ``rho`` (shared mixing variable)."""
+    s = np.sqrt((df - 2.0) / w)
+    return n1 * s, (rho * n1 + np.sqrt(1.0 - rho * rho) * n2) * s
+
+
+def mean_reverting(mu: float, dev_prev: np.ndarray, ar: float, sd: float, shock: np.ndarray,
+                   recession: np.ndarray, depth: float) -> np.ndarray:
+    """One year of a rate that reverts towards the scenario path ``mu``."""
+    return mu + ar * dev_prev + sd * shock + depth * recession
+
+
+def nominal_level(prev: np.ndarray, real: np.ndarray, deflator: np.ndarray) -> np.ndarray:
+    return prev * (1.0 + real) * (1.0 + deflator)
+
+
+def outlook_growth(mu_real: float, mu_deflator: float, bias: float, sd: float, z: np.ndarray) -> np.ndarray:
+    """Government outlook of nominal growth: the path plus a biased forecast error."""
+    return (1.0 + mu_real) * (1.0 + mu_deflator) - 1.0 + bias + sd * z
+
+
+def log_ar1(prev_log: np.ndarray, anchor_log: float, ar: float, sd: float, z: np.ndarray) -> np.ndarray:
+    """Log yen/dollar rate reverting towards its anchor."""
+    return anchor_log + ar * (prev_log - anchor_log) + sd * z

@@ -1,0 +1,27 @@
+"""One exception type for bad input: it names the file and the field."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Invalid user or data input (exit code 2).
+
+    Parameters
+    ----------
+    file : str
+        The file at fault.
+    field : str
+        The key, column or row at fault.
+    message : str
+        What is wrong and, where possible, what is allowed.
+    """
+
+    def __init__(self, file: object, field: str, message: str):
+        self.file = str(file)
+        self.field = field
+        self.message = message
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        where = f"{self.file}: {self.field}" if self.field else self.file
+        return f"{where}: {self.message}"

@@ -1,0 +1,49 @@
+"""Reading and atomic writing of result files (the only module that writes)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+
+def _encoding(ds: xr.Dataset) -> dict:
+    enc = {}
+    for name, var in ds.variables.items():
+        if var.dtype.kind in "fiu" and var.ndim > 0:
+            enc[name] = {"zlib": True, "complevel": 4}
+            if var.dtype.kind == "f" and name not in ds.coords:
+                enc[name]["_FillValue"] = np.nan
+        elif var.dtype.kind in "fiu" or name in ds.coords:
+            enc[name] = {"_FillValue": None}
+    return enc
+
+
+def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
+    """Write atomically: a temporary file in the same folder, renamed when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=_encoding(ds))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv(text: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def open_result(path: Path) -> xr.Dataset:
+    return xr.open_dataset(path)

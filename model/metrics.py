@@ -1,0 +1,101 @@
+"""Summaries computed from the raw draws: probabilities with Monte Carlo errors,
+quantiles, first year reached, plan accounting and the yen gap to each target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import categories as cats
+from .calendar import Paths
+from .constants import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
+from .inputs import ModelInputs
+from .policies import Denominator, share_values, year_mask
+from .shocks import Shocks
+
+
+@dataclass
+class Accounts:
+    """Per-draw counted spending, denominators and ratios, (n, n_entry, n_year)."""
+
+    counted: np.ndarray
+    denominator: np.ndarray
+    ratio: np.ndarray
+
+
+def accounts(inp: ModelInputs, paths: Paths, sh: Shocks) -> Accounts:
+    n = paths.gdp.shape[0]
+    counted = np.empty((n, len(inp.entries), inp.n_year))
+    denom = np.empty_like(counted)
+    for k, e in enumerate(inp.entries):
+        share = share_values(e.shares, e.supplementary, e.label, sh.u_shares, n)
+        mask = year_mask(e.shares, inp.years)
+        counted[:, k] = np.einsum("ncy,nc,cy->ny", paths.spending, share, mask)
+        if e.denominator == Denominator.fy2022_fixed:
+            denom[:, k] = inp.gdp_fy2022_goal
+        elif e.denominator == Denominator.current_gdp:
+            denom[:, k] = paths.gdp_reported
+        else:
+            denom[:, k] = paths.gdp_outlook
+    return Accounts(counted, denom, counted / denom)
+
+
+def probability(indicator: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Monte Carlo estimate of a probability and its standard error sqrt(p(1-p)/n)."""
+    n = indicator.shape[axis]
+    p = indicator.mean(axis=axis)
+    return p, np.sqrt(p * (1.0 - p) / n)
+
+
+def target_probabilities(ratio: np.ndarray, thresholds: np.ndarray) -> dict[str, np.ndarray]:
+    """P(ratio >= threshold) per year, P(reached by the year), and the first year's distribution.
+
+    ``ratio`` is (n, n_entry, n_year); results are (n_entry, n_year, n_threshold).
+    """
+    above = ratio[..., None] >= thresholds  # (n, e, y, t)
+    p, se = probability(above)
+    by = np.maximum.accumulate(above, axis=2)
+    pb, seb = probability(by)
+    first = np.diff(by.astype(np.int8), axis=2, prepend=0) == 1
+    pf, sef = probability(first)
+    return {"p_above": p, "p_above_se": se, "p_by": pb, "p_by_se": seb, "p_first": pf, "p_first_se": sef}
+
+
+def quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles over the draw axis (axis 0); NaN-aware for series with gaps."""
+    if np.isnan(x).any():
+        import warnings
+
+        with warnings.catch_warnings():  # all-NaN columns (years not projected) stay NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanquantile(x, q, axis=0)
+    return np.quantile(x, q, axis=0)
+
+
+def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
+    """Cumulative FY2023-FY2027 spending against the plan, per draw."""
+    j0, j1 = inp.idx(PLAN_FIRST_YEAR), inp.idx(PLAN_LAST_YEAR) + 1
+    core = paths.spending[:, cats.INDEX["mod_core"], j0:j1]
+    supp = paths.spending[:, cats.INDEX["mod_supplementary"], j0:j1]
+    expenditure = core + supp  # expenditure basis, as in the MOF chart (initial + plan-counted supplementary)
+    contracts = paths.contracts[:, j0:j1]
+    prof = inp.params.contracts.payment_profile
+    outstanding = np.zeros(paths.gdp.shape[0])
+    signed = {**{s: np.asarray(c) for s, c in inp.contracts_before.items()},
+              **{int(y): paths.contracts[:, inp.idx(int(y))] for y in inp.years if y <= PLAN_LAST_YEAR}}
+    for s, c in signed.items():
+        paid = sum(prof[: min(PLAN_LAST_YEAR - s, len(prof) - 1) + 1])
+        outstanding = outstanding + c * (1.0 - paid)
+    dindex = paths.deflator_index[:, j0:j1]
+    fx = paths.fx[:, j0:j1]
+    fx_plan = inp.fx_plan[j0:j1]
+    phi = inp.params.fx.sensitive_share
+    return {
+        "cum_expenditure": expenditure.sum(axis=1),
+        "cum_contracts": contracts.sum(axis=1),
+        "obligations_after_plan": outstanding,
+        "real_value_fy2022": (expenditure / dindex).sum(axis=1),
+        "value_at_plan_fx": (expenditure * (1.0 - phi + phi * fx_plan / fx)).sum(axis=1),
+    }

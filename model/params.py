@@ -1,0 +1,121 @@
+"""``calibration/params.toml`` -> frozen parameter objects.
+
+Each entry in the file is a table ``{value = ..., source = "..."}`` so that every
+parameter carries its provenance (a fit from sourced data, or a documented
+reasoning). The engine sees only the values.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .constants import PARAMS_FILE
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class EconomyParams:
+    real_ar: float
+    real_sd: float
+    deflator_ar: float
+    deflator_sd: float
+    shock_corr: float
+    t_df: float
+    recession_prob: float
+    recession_real: float
+    recession_deflator: float
+    revision_sd: float
+
+
+@dataclass(frozen=True)
+class OutlookParams:
+    bias: float
+    sd: float
+
+
+@dataclass(frozen=True)
+class FxParams:
+    ar: float
+    sd: float
+    anchor: float
+    sensitive_share: float
+
+
+@dataclass(frozen=True)
+class BudgetParams:
+    implementation_sd: float
+    recession_cut: float
+    contract_ratio: float
+    contract_fy2027_sd: float
+    related_growth_sd: float
+    unspent_share: float
+
+
+@dataclass(frozen=True)
+class SupplementaryParams:
+    prob: float
+    log_ratio_mean: float
+    log_ratio_sd: float
+    realignment_share: float
+    related_ratio: float
+
+
+@dataclass(frozen=True)
+class ContractParams:
+    payment_profile: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Params:
+    economy: EconomyParams
+    outlook: OutlookParams
+    fx: FxParams
+    budget: BudgetParams
+    supplementary: SupplementaryParams
+    contracts: ContractParams
+    meta: dict[str, Any]
+
+    def replace(self, section: str, **kw: float) -> Params:
+        """A copy with some values changed (for sensitivity and tests)."""
+        from dataclasses import replace
+
+        return replace(self, **{section: replace(getattr(self, section), **kw)})
+
+
+_SECTIONS = {
+    "economy": EconomyParams,
+    "outlook": OutlookParams,
+    "fx": FxParams,
+    "budget": BudgetParams,
+    "supplementary": SupplementaryParams,
+    "contracts": ContractParams,
+}
+
+
+def load_params(path: Path = PARAMS_FILE) -> Params:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "", "parameter file not found; run 'jdef calibrate'") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, "", f"not valid TOML ({exc})") from None
+    built: dict[str, Any] = {}
+    for section, cls in _SECTIONS.items():
+        table = raw.get(section)
+        if not isinstance(table, dict):
+            raise InputError(path, section, "missing section")
+        kw: dict[str, Any] = {}
+        for f in fields(cls):
+            entry = table.get(f.name)
+            if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
+                raise InputError(path, f"{section}.{f.name}", "missing, or not a table {value = ..., source = ...}")
+            v = entry["value"]
+            kw[f.name] = tuple(float(x) for x in v) if isinstance(v, list) else float(v)
+        built[section] = cls(**kw)
+    prof = built["contracts"].payment_profile
+    if abs(sum(prof) - 1.0) > 1e-9 or min(prof) < 0:
+        raise InputError(path, "contracts.payment_profile", f"shares must be >= 0 and sum to 1 (sum {sum(prof)})")
+    return Params(meta=raw.get("meta", {}), **built)

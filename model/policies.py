@@ -1,0 +1,151 @@
+"""Inclusion policies: which categories count, what share, over which GDP.
+
+A policy is data (``scenarios/policies/NAME.toml``), validated on load into a
+frozen object. A share is a number in [0, 1], or ``{low, high}`` for a share
+that is itself uncertain (drawn uniformly per draw), optionally with
+``from_year`` (the first fiscal year the category counts). A policy may define
+``buckets`` (e.g. NATO's core and resilience); each bucket is reported as its
+own entry ``NAME:BUCKET`` beside the policy's total.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from . import categories as cats
+from .constants import POLICY_DIR
+from .errors import InputError
+
+
+class Denominator(str, Enum):
+    fy2022_fixed = "fy2022_fixed"  # FY2022 GDP as fixed by the government in 2022
+    current_gdp = "current_gdp"  # the year's nominal GDP (as reported, with revisions)
+    outlook_gdp = "outlook_gdp"  # the government's outlook at budget time
+
+
+class Share(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    low: float
+    high: float
+    from_year: int | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Share:
+        if not (0.0 <= self.low <= self.high <= 1.0):
+            raise ValueError(f"need 0 <= low <= high <= 1, got low={self.low}, high={self.high}")
+        return self
+
+
+def _share(v: object) -> object:
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return {"low": float(v), "high": float(v)}
+    return v
+
+
+def _check_shares(shares: dict[str, Share]) -> dict[str, Share]:
+    for name in shares:
+        if name not in cats.INDEX:
+            raise ValueError(f"unknown category '{name}'; allowed: {', '.join(cats.NAMES)}")
+    return shares
+
+
+class Bucket(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    description: str = ""
+    shares: dict[str, Share]
+
+    _norm = field_validator("shares", mode="before")(lambda v: {k: _share(x) for k, x in v.items()})
+    _valid = field_validator("shares")(lambda v: _check_shares(v))
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    description: str = ""
+    denominator: Denominator
+    supplementary: bool
+    shares: dict[str, Share] = {}
+    buckets: dict[str, Bucket] = {}
+
+    _norm = field_validator("shares", mode="before")(lambda v: {k: _share(x) for k, x in v.items()})
+    _valid = field_validator("shares")(lambda v: _check_shares(v))
+
+    @model_validator(mode="after")
+    def _nonempty(self) -> Policy:
+        if not self.shares and not self.buckets:
+            raise ValueError("a policy needs 'shares' or 'buckets'")
+        return self
+
+    def entries(self) -> list[tuple[str, dict[str, Share]]]:
+        """(label, shares) for the policy's total and for each bucket."""
+        if not self.buckets:
+            return [(self.name, dict(self.shares))]
+        total: dict[str, Share] = {}
+        for b in self.buckets.values():
+            total.update(b.shares)
+        out = [(self.name, total)]
+        out += [(f"{self.name}:{k}", dict(b.shares)) for k, b in self.buckets.items()]
+        return out
+
+
+def load_policy(name_or_path: str | Path, search_dir: Path = POLICY_DIR) -> Policy:
+    """Load a policy by name (from ``scenarios/policies``) or by path."""
+    p = Path(name_or_path)
+    path = p if p.suffix == ".toml" else search_dir / f"{name_or_path}.toml"
+    if not path.exists():
+        known = sorted(x.stem for x in search_dir.glob("*.toml"))
+        raise InputError(path, "", f"no such policy; known policies: {', '.join(known)}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, "", f"not valid TOML ({exc})") from None
+    try:
+        return Policy(**raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise InputError(path, loc, err["msg"]) from None
+
+
+# ----------------------------------------------------------------------------
+# Accounting kernels (pure numpy)
+# ----------------------------------------------------------------------------
+
+def share_values(shares: dict[str, Share], supplementary: bool, label: str,
+                 u_shares: dict[tuple[str, str], np.ndarray], n: int) -> np.ndarray:
+    """Share of each category counted, shape (n, n_category).
+
+    Uncertain shares are ``low + (high - low) * u`` with ``u = u_shares[(label, category)]``.
+    """
+    out = np.zeros((n, len(cats.NAMES)))
+    for name, s in shares.items():
+        if cats.BY_NAME[name].kind == "supplementary" and not supplementary:
+            continue
+        if s.low == s.high:
+            out[:, cats.INDEX[name]] = s.low
+        else:
+            out[:, cats.INDEX[name]] = s.low + (s.high - s.low) * u_shares[(label, name)]
+    return out
+
+
+def year_mask(shares: dict[str, Share], years: np.ndarray) -> np.ndarray:
+    """1 where a category may count in a fiscal year (``from_year``), shape (n_category, n_year)."""
+    out = np.ones((len(cats.NAMES), len(years)))
+    for name, s in shares.items():
+        if s.from_year is not None:
+            out[cats.INDEX[name]] = (years >= s.from_year).astype(float)
+    return out
+
+
+def uncertain_keys(label: str, shares: dict[str, Share]) -> list[tuple[str, str]]:
+    return [(label, k) for k, s in shares.items() if s.low != s.high]
+
+
+def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Counted spending (n, n_year) from spending (n, n_category, n_year), shares (n, c), mask (c, y)."""
+    return np.einsum("ncy,nc,cy->ny", spending, share, mask)

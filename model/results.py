@@ -1,0 +1,151 @@
+"""One ``xarray.Dataset`` with CF/ACDD attributes and JSON provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import subprocess
+
+import numpy as np
+import xarray as xr
+
+from . import __version__
+from . import categories as cats
+from .calendar import Paths
+from .constants import (CATEGORY, DEFAULT_QUANTILES, DRAW, FRACTION, PARAMS_FILE, POLICY, QUANTILE,
+                        REPO_ROOT, THRESHOLD, TRILLION_YEN, YEAR)
+from .inputs import ModelInputs
+from .metrics import Accounts, plan_accounts, probability, quantiles, target_probabilities
+
+YEN = {"units": TRILLION_YEN, "currency": "JPY (units 1e12: trillion yen)"}
+PROB = {"units": FRACTION}
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _var(dims, data, long_name: str, attrs: dict | None = None) -> xr.Variable:
+    return xr.Variable(dims, np.asarray(data), {"long_name": long_name, **(attrs or PROB)})
+
+
+def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, seed: int, keep_draws: bool) -> xr.Dataset:
+    q = np.array(DEFAULT_QUANTILES)
+    thr = np.array(inp.scenario.thresholds)
+    labels = [e.label for e in inp.entries]
+    tp = target_probabilities(acc.ratio, thr)
+    qt = lambda x: quantiles(x, q)  # noqa: E731
+    gap = thr[None, None, None, :] * acc.denominator[..., None] - acc.counted[..., None]
+    plan = plan_accounts(inp, paths)
+    exp_short, exp_short_se = probability(plan["cum_expenditure"] < inp.plan_expenditure_total)
+    con_short, con_short_se = probability(plan["cum_contracts"] < inp.plan_contract_total)
+    topped, topped_se = probability(paths.topup > 0)
+    rel = {"spp__relative_to_threshold": "greater_than_or_equal_to"}
+    P, Y, T, Q, C = POLICY, YEAR, THRESHOLD, QUANTILE, CATEGORY
+
+    v = {
+        "probability_of_spending_ratio_above_threshold": _var(
+            (P, Y, T), tp["p_above"], "Probability that counted spending / GDP denominator is at or above the threshold in the fiscal year", {**PROB, **rel}),
+        "probability_of_spending_ratio_above_threshold_standard_error": _var(
+            (P, Y, T), tp["p_above_se"], "Monte Carlo standard error of probability_of_spending_ratio_above_threshold"),
+        "probability_of_spending_ratio_reached_threshold_by_year": _var(
+            (P, Y, T), tp["p_by"], "Probability that the ratio has been at or above the threshold in some fiscal year from FY2023 up to this one", {**PROB, **rel}),
+        "probability_of_spending_ratio_reached_threshold_by_year_standard_error": _var(
+            (P, Y, T), tp["p_by_se"], "Monte Carlo standard error of probability_of_spending_ratio_reached_threshold_by_year"),
+        "probability_of_first_reaching_threshold": _var(
+            (P, Y, T), tp["p_first"], "Probability that this fiscal year is the first (from FY2023) with the ratio at or above the threshold", {**PROB, **rel}),
+        "probability_of_first_reaching_threshold_standard_error": _var(
+            (P, Y, T), tp["p_first_se"], "Monte Carlo standard error of probability_of_first_reaching_threshold"),
+        "spending_ratio": _var((Q, P, Y), qt(acc.ratio), "Quantiles of counted spending / GDP denominator"),
+        "spending_ratio_mean": _var((P, Y), acc.ratio.mean(axis=0), "Mean of counted spending / GDP denominator"),
+        "counted_spending": _var((Q, P, Y), qt(acc.counted), "Quantiles of spending counted by the inclusion policy (trillion yen)", YEN),
+        "denominator": _var((Q, P, Y), qt(acc.denominator), "Quantiles of the policy's GDP denominator (trillion yen)", YEN),
+        "gap_to_threshold": _var((Q, P, Y, T), qt(gap), "Quantiles of the yen needed to reach the threshold (threshold x denominator - counted; negative = above) (trillion yen)", YEN),
+        "nominal_gdp": _var((Q, Y), qt(paths.gdp), "Quantiles of nominal GDP, 2020 base (trillion yen)", YEN),
+        "nominal_gdp_reported": _var((Q, Y), qt(paths.gdp_reported), "Quantiles of nominal GDP as reported, with benchmark-revision risk (trillion yen)", YEN),
+        "nominal_gdp_outlook": _var((Q, Y), qt(paths.gdp_outlook), "Quantiles of the government's nominal GDP outlook at budget time (trillion yen)", YEN),
+        "real_gdp_growth": _var((Q, Y), qt(paths.real_growth), "Quantiles of real GDP growth (fraction per year)"),
+        "gdp_deflator_growth": _var((Q, Y), qt(paths.deflator_growth), "Quantiles of GDP deflator growth (fraction per year)"),
+        "usd_jpy": _var((Q, Y), qt(paths.fx), "Quantiles of the yen per US dollar rate", {"units": "1", "comment": "yen per US dollar"}),
+        "category_spending": _var((Q, C, Y), qt(paths.spending), "Quantiles of spending by category (trillion yen)", YEN),
+        "category_spending_mean": _var((C, Y), paths.spending.mean(axis=0), "Mean spending by category (trillion yen)", YEN),
+        "category_imputed": _var((C, Y), inp.imputed.astype(np.int8), "1 where a known-period figure was not found and was filled from the nearest year with a figure",
+                                 {"units": "1", "flag_values": np.array([0, 1], dtype=np.int8), "flag_meanings": "published imputed"}),
+        "new_contracts": _var((Q, Y), qt(paths.contracts), "Quantiles of new contracts, plan-covered, contract basis (trillion yen)", YEN),
+        "payments_on_earlier_contracts": _var((Q, Y), qt(paths.payments_due), "Quantiles of payments due on earlier contracts (obligatory outlays) (trillion yen); projected years only", YEN),
+        "executed_mod_spending": _var((Q, Y), qt(paths.executed), "Quantiles of MoD spending executed after unspent money (trillion yen)", YEN),
+        "target_seeking_topup_mean": _var((Y,), paths.topup.mean(axis=0), "Mean target-seeking supplementary top-up (trillion yen)", YEN),
+        "probability_of_topup": _var((Y,), topped, "Probability that a target-seeking top-up is made in the fiscal year"),
+        "probability_of_topup_standard_error": _var((Y,), topped_se, "Monte Carlo standard error of probability_of_topup"),
+        "plan_cumulative_expenditure": _var((Q,), qt(plan["cum_expenditure"]), "Quantiles of FY2023-FY2027 MoD spending, expenditure basis (plan-covered initial + plan-counted supplementary) (trillion yen)", YEN),
+        "plan_cumulative_contracts": _var((Q,), qt(plan["cum_contracts"]), "Quantiles of FY2023-FY2027 new contracts, contract basis (trillion yen)", YEN),
+        "probability_of_plan_expenditure_shortfall": _var((), exp_short, "Probability that FY2023-FY2027 expenditure falls short of the plan's 40.5 trillion yen"),
+        "probability_of_plan_expenditure_shortfall_standard_error": _var((), exp_short_se, "Monte Carlo standard error of probability_of_plan_expenditure_shortfall"),
+        "probability_of_plan_contract_shortfall": _var((), con_short, "Probability that FY2023-FY2027 contracts fall short of the plan's 43.5 trillion yen"),
+        "probability_of_plan_contract_shortfall_standard_error": _var((), con_short_se, "Monte Carlo standard error of probability_of_plan_contract_shortfall"),
+        "obligations_after_fy2027": _var((Q,), qt(plan["obligations_after_plan"]), "Quantiles of contract obligations signed by FY2027 and payable after FY2027 (trillion yen)", YEN),
+        "plan_real_value_fy2022_yen": _var((Q,), qt(plan["real_value_fy2022"]), "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator (trillion yen)", YEN),
+        "plan_value_at_plan_exchange_rate": _var((Q,), qt(plan["value_at_plan_fx"]), "Quantiles of FY2023-FY2027 expenditure re-valued at the plan's yen/dollar assumption for its FX-sensitive share (trillion yen)", YEN),
+        "plan_expenditure_total": _var((), inp.plan_expenditure_total, "The plan's budget total, expenditure basis (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
+        "plan_contract_total": _var((), inp.plan_contract_total, "The plan's new-contract total, contract basis (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
+    }
+    if keep_draws:
+        v["ratio_draws"] = _var((DRAW, P, Y), acc.ratio, "Counted spending / GDP denominator, every draw")
+        v["counted_spending_draws"] = _var((DRAW, P, Y), acc.counted, "Counted spending, every draw (trillion yen)", YEN)
+        v["nominal_gdp_draws"] = _var((DRAW, Y), paths.gdp, "Nominal GDP, every draw (trillion yen)", YEN)
+    coords = {
+        YEAR: (YEAR, inp.years.astype(np.int32), {"long_name": "Japanese fiscal year (April to March), named by its starting year", "units": "1"}),
+        POLICY: (POLICY, np.array(labels, dtype=object), {"long_name": "Inclusion policy (NAME, or NAME:BUCKET)"}),
+        THRESHOLD: (THRESHOLD, thr, {"long_name": "Target ratio of counted spending to the GDP denominator", "units": "1"}),
+        QUANTILE: (QUANTILE, q, {"long_name": "Quantile of the Monte Carlo distribution", "units": "1"}),
+        CATEGORY: (CATEGORY, np.array(cats.NAMES, dtype=object), {"long_name": "Spending category"}),
+    }
+    if keep_draws:
+        coords[DRAW] = (DRAW, np.arange(draws, dtype=np.int32), {"long_name": "Monte Carlo draw index", "units": "1"})
+    ds = xr.Dataset(v, coords=coords)
+    ds["policy_description"] = _var((P,), np.array([_describe(inp, e.label) for e in inp.entries], dtype=object), "Inclusion policy: denominator and supplementary counting", {})
+    ds["category_long_name"] = _var((C,), np.array([c.long_name for c in cats.CATEGORIES], dtype=object), "Category description", {})
+    sc = inp.scenario
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    params_hash = hashlib.sha256(PARAMS_FILE.read_bytes()).hexdigest() if PARAMS_FILE.exists() else ""
+    ds.attrs = {
+        "Conventions": "CF-1.11, ACDD-1.3",
+        "title": f"jdef: Japan defense spending outlook, scenario '{sc.name}'",
+        "summary": (f"Monte Carlo projection ({draws} draws) of Japan's nominal GDP and defense-related spending "
+                    f"FY{inp.years[0]}-FY{inp.years[-1]}, under inclusion policies {', '.join(sc.policies)}: "
+                    "probabilities of reaching each threshold ratio, quantiles and plan accounting."),
+        "source": "jdef stochastic model; calibration data in calibration/data (sources per row)",
+        "history": f"{now} created by jdef {__version__} (jdef run)",
+        "date_created": now,
+        "keywords": "Japan, defense spending, GDP ratio, Monte Carlo, Defense Buildup Program",
+        "product_version": __version__,
+        "project": "jdef",
+        "license": "MIT",
+        "creator_name": "jdef developers",
+        "time_coverage_start": f"{int(inp.years[0])}-04-01",
+        "time_coverage_end": f"{int(inp.years[-1]) + 1}-03-31",
+        "scenario": json.dumps(sc.resolved(), sort_keys=True),
+        "scenario_sha256": sc.digest(),
+        "seed_entropy": str(seed),
+        "draws": str(draws),
+        "model_version": __version__,
+        "git_commit": _git_commit(),
+        "calibration_sha256": params_hash,
+        "data_sha256": json.dumps(inp.params.meta.get("data_sha256", {}), sort_keys=True),
+        "data_vintage": inp.provenance.get("data_vintage", ""),
+        "as_of": inp.provenance.get("as_of", ""),
+        "first_projected_year": json.dumps({"economy": inp.first_econ, "initial_budget": inp.first_initial,
+                                            "supplementary": inp.first_supp, "exchange_rate": inp.first_fx}),
+    }
+    return ds
+
+
+def _describe(inp: ModelInputs, label: str) -> str:
+    e = next(x for x in inp.entries if x.label == label)
+    supp = "supplementary included" if e.supplementary else "initial budgets only"
+    return f"{e.policy}: denominator {e.denominator.value}, {supp}"

@@ -1,0 +1,98 @@
+"""``simulate(scenario, draws, seed) -> xarray.Dataset``: the public entry point."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import categories as cats
+from .calendar import Paths, run_engine
+from .data import load_data
+from .errors import InputError
+from .inputs import ModelInputs, build_inputs
+from .metrics import accounts
+from .params import Params, load_params
+from .policies import Policy, load_policy, uncertain_keys
+from .scenario import Scenario
+from .shocks import Shocks, draw_shocks
+
+DEFAULT_CHUNK = 50_000
+
+
+def prepare(scenario: Scenario, params: Params | None = None) -> ModelInputs:
+    """Load data (as of the scenario's date), parameters and policies; resolve the inputs."""
+    data = load_data(scenario.as_of)
+    params = params or load_params()
+    names = set(scenario.policies) | {scenario.supplementary.target_policy, scenario.post2027.target_policy}
+    policies: dict[str, Policy] = {}
+    for name in names:
+        try:
+            policies[name] = load_policy(name)
+        except InputError as exc:
+            if name in scenario.policies or _needed(scenario, name):
+                raise InputError(scenario.source_file or "scenario", _field(scenario, name),
+                                 f"unknown policy '{name}' ({exc.message})") from None
+    return build_inputs(scenario, data, params, policies)
+
+
+def _needed(s: Scenario, name: str) -> bool:
+    return (s.supplementary.target_seeking and name == s.supplementary.target_policy) or (
+        s.post2027.rule.value == "ramp_to_ratio" and name == s.post2027.target_policy)
+
+
+def _field(s: Scenario, name: str) -> str:
+    if name in s.policies:
+        return "policies"
+    return "supplementary.target_policy" if name == s.supplementary.target_policy else "post2027.target_policy"
+
+
+def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
+    keys = [k for e in inp.entries for k in uncertain_keys(e.label, e.shares)]
+    for e in (inp.target_entry, inp.ramp_entry):
+        if e is not None:
+            keys += [k for k in uncertain_keys(e.label, e.shares) if k not in keys]
+    return draw_shocks(seed, start, stop, inp.years, len(cats.NAMES), keys, inp.params.economy.t_df)
+
+
+def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK) -> tuple[Paths, Shocks]:
+    """Run all draws in chunks; per-draw results are concatenated in draw order."""
+    parts: list[tuple[Paths, Shocks]] = []
+    for start in range(0, draws, chunk):
+        stop = min(start + chunk, draws)
+        sh = shocks_for(inp, seed, start, stop)
+        parts.append((run_engine(inp, sh), sh))
+    if len(parts) == 1:
+        return parts[0]
+    paths = Paths(**{f: np.concatenate([getattr(p, f) for p, _ in parts])
+                     for f in Paths.__dataclass_fields__ if f != "trace"}, trace=parts[0][0].trace)
+    sh0 = parts[0][1]
+    sh = Shocks(years=sh0.years, **{f: np.concatenate([getattr(s, f) for _, s in parts])
+                                    for f in Shocks.__dataclass_fields__ if f not in ("years", "u_shares")},
+                u_shares={k: np.concatenate([s.u_shares[k] for _, s in parts]) for k in sh0.u_shares})
+    return paths, sh
+
+
+def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
+             chunk: int = DEFAULT_CHUNK, params: Params | None = None):
+    """Run a scenario and return its results as one ``xarray.Dataset``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`model.load_scenario`.
+    draws, seed : int, optional
+        Override the scenario's number of Monte Carlo draws and root seed.
+    keep_draws : bool
+        Also store the per-draw ratios, counted spending and GDP (large).
+    chunk : int
+        Draws per chunk; results do not depend on it.
+    """
+    from .results import build_dataset
+
+    draws = scenario.draws if draws is None else draws
+    seed = scenario.seed if seed is None else seed
+    if draws < 1:
+        raise InputError("--draws", "draws", "must be at least 1")
+    inp = prepare(scenario, params)
+    paths, sh = run_draws(inp, draws, seed, chunk)
+    acc = accounts(inp, paths, sh)
+    return build_dataset(inp, paths, acc, draws=draws, seed=seed, keep_draws=keep_draws)

@@ -1,0 +1,218 @@
+"""Scenario files: TOML -> validated, frozen ``Scenario``.
+
+Layering: ``extends = "baseline.toml"`` (relative to the file) loads the parent
+first and overrides only the keys the child sets. ``--set key.sub=value``
+overrides are parsed as TOML values, never evaluated as code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError
+
+
+class EconomyPath(str, Enum):
+    cao2026_past_projection = "cao2026_past_projection"
+    cao2026_growth_transition = "cao2026_growth_transition"
+    cao2026_high_growth = "cao2026_high_growth"
+
+
+class PostRule(str, Enum):
+    hold_real = "hold_real"  # hold the FY2027 level in real terms (GDP deflator)
+    grow_nominal = "grow_nominal"  # grow at a fixed nominal rate
+    ramp_to_ratio = "ramp_to_ratio"  # ramp linearly to a ratio of GDP by a year
+    new_plan = "new_plan"  # a new five-year plan total, then hold real
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Economy(_Strict):
+    path: EconomyPath = EconomyPath.cao2026_past_projection
+    real_growth_shift: float = Field(0.0, ge=-0.1, le=0.1, description="added to the path's real growth, fraction per year")
+    deflator_shift: float = Field(0.0, ge=-0.1, le=0.1, description="added to the path's deflator growth, fraction per year")
+    volatility_scale: float = Field(1.0, ge=0.0, le=10.0, description="multiplies every economic shock scale")
+    recessions: bool = True
+    fx_anchor: float | None = Field(None, gt=0, description="long-run yen per dollar; default from calibration")
+    fx_shift: float = Field(0.0, ge=-0.9, le=3.0, description="permanent proportional shift of the yen path (0.2 = 20% weaker)")
+
+
+class Plan(_Strict):
+    fy2027_budget: float | None = Field(None, gt=0, description="FY2027 plan-covered budget, trillion yen; default: the plan's 8.9")
+    implementation_scale: float = Field(1.0, ge=0.0, le=10.0)
+
+
+class PostPlan(_Strict):
+    rule: PostRule = PostRule.hold_real
+    growth: float = Field(0.0, ge=-0.2, le=0.5, description="nominal growth for grow_nominal, fraction per year")
+    target_ratio: float = Field(0.02, gt=0, lt=0.2)
+    target_year: int = Field(2030, ge=2028, le=2100)
+    target_policy: str = "current-gdp"
+    plan_total: float = Field(50.0, gt=0, description="new_plan: total budget FY2028-FY2032, trillion yen (expenditure basis)")
+    implementation_scale: float = Field(1.0, ge=0.0, le=10.0)
+
+
+class Supplementary(_Strict):
+    enabled: bool = True
+    target_seeking: bool = False
+    target: float = Field(0.02, gt=0, lt=0.2)
+    target_policy: str = "current"
+    max_topup: float = Field(2.0, ge=0, description="largest target-seeking top-up in one year, trillion yen")
+    from_year: int = Field(2026, ge=2023, le=2100)
+
+
+class Scenario(_Strict):
+    name: str
+    description: str = ""
+    as_of: dt.date = dt.date(2026, 11, 25)
+    horizon: int = Field(2040, ge=2028, le=2100)
+    draws: int = Field(10_000, ge=1, le=100_000_000)
+    seed: int = Field(20261125, ge=0)
+    thresholds: tuple[float, ...] = (0.015, 0.02, 0.035, 0.05)
+    policies: tuple[str, ...] = ("mod-core", "current", "broadened", "current-gdp", "nato-style")
+    economy: Economy = Economy()
+    plan: Plan = Plan()
+    post2027: PostPlan = PostPlan()
+    supplementary: Supplementary = Supplementary()
+    source_file: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        if any(not (0 < t < 1) for t in self.thresholds):
+            raise ValueError("thresholds must lie strictly between 0 and 1")
+        if list(self.thresholds) != sorted(set(self.thresholds)):
+            raise ValueError("thresholds must be increasing and distinct")
+        if not self.policies:
+            raise ValueError("at least one policy is needed")
+        return self
+
+    def resolved(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"source_file"})
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.resolved(), sort_keys=True).encode()).hexdigest()
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, "", f"cannot read ({exc})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, "", f"not valid TOML ({exc})") from None
+
+
+def _layered(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise InputError(path, "extends", f"cycle in 'extends': {chain}")
+    raw = _read_toml(path)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise InputError(path, "extends", "must be a file name (string)")
+    parent_path = path.parent / parent
+    if not parent_path.exists():
+        raise InputError(path, "extends", f"parent scenario not found: {parent}")
+    base = _layered(parent_path, (*seen, path))
+    base.pop("name", None)
+    base.pop("description", None)
+    return _merge(base, raw)
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """``a.b=value`` -> (["a", "b"], parsed TOML value); bare words are strings."""
+    if "=" not in item:
+        raise InputError("--set", item, "expected KEY=VALUE")
+    key, text = item.split("=", 1)
+    keys = [k.strip() for k in key.split(".")]
+    if not all(keys):
+        raise InputError("--set", item, "empty key")
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text  # a bare word, e.g. rule=hold_real
+    return keys, value
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    m: Any = model
+    for part in loc[:-1]:
+        f = m.model_fields.get(str(part))
+        if f is None or not (isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)):
+            return []
+        m = f.annotation
+    return list(m.model_fields)
+
+
+def _explain(exc: ValidationError, path: Path | str) -> InputError:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    key = ".".join(str(x) for x in loc) or "(top level)"
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        known = _known_keys(Scenario, loc)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        msg = "unknown key" + (f"; did you mean '{close[0]}'?" if close else "") + (
+            f" (allowed: {', '.join(k for k in known if k != 'source_file')})" if known else "")
+    elif err["type"] == "enum":
+        msg = f"{msg}"
+    return InputError(path, key, msg)
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read, layer, override and validate a scenario file.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the key at fault.
+    """
+    path = Path(path)
+    if path.suffix != ".toml" and not path.exists():
+        from .constants import SCENARIO_DIR
+
+        path = SCENARIO_DIR / f"{path}.toml"
+    raw = _layered(path)
+    for item in overrides:
+        keys, value = parse_override(item)
+        node = raw
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                raise InputError("--set", item, f"'{k}' is not a table")
+        node[keys[-1]] = value
+    if "name" not in raw:
+        raw["name"] = path.stem
+    raw["source_file"] = str(path)
+    try:
+        return Scenario(**raw)
+    except ValidationError as exc:
+        raise _explain(exc, path) from None

@@ -1,0 +1,118 @@
+"""Random inputs, drawn before the engine runs.
+
+Every stream of every fiscal year of every block of ``RNG_BLOCK`` draws has its
+own generator, ``SeedSequence(seed, spawn_key=(block, stream, year))``. A chunk
+of draws [start, stop) regenerates exactly the blocks it overlaps, so results
+are bit-for-bit identical whatever the chunking or the number of workers, and
+two scenarios that share an uncertainty see the same numbers for it (common
+random numbers), whatever their horizon.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .constants import RNG_BLOCK
+
+STREAMS = {
+    "real": 1, "deflator": 2, "chi2": 3, "recession": 4, "outlook": 5, "fx": 6,
+    "budget": 7, "contract": 8, "supp_occurs": 9, "supp_size": 10, "related": 11,
+    "revision": 12, "shares": 13,
+}
+
+
+@dataclass(frozen=True)
+class Shocks:
+    """Pre-drawn random inputs for draws [start, stop) over the projected years.
+
+    Arrays are (n, n_proj) unless noted; ``years`` are the projected fiscal years.
+    """
+
+    years: np.ndarray
+    n_real: np.ndarray
+    n_deflator: np.ndarray
+    chi2: np.ndarray
+    u_recession: np.ndarray
+    z_outlook: np.ndarray
+    z_fx: np.ndarray
+    z_budget: np.ndarray
+    z_contract: np.ndarray
+    u_supp: np.ndarray
+    z_supp: np.ndarray
+    z_related: np.ndarray  # (n, n_category, n_proj)
+    z_revision: np.ndarray  # (n,)
+    u_shares: dict[tuple[str, str], np.ndarray]  # (n,) per (policy label, category)
+
+    @property
+    def n(self) -> int:
+        return len(self.z_revision)
+
+    def draw(self, i: int) -> Shocks:
+        """The shocks of one draw (for the scalar reference)."""
+        sl = slice(i, i + 1)
+        return Shocks(self.years, self.n_real[sl], self.n_deflator[sl], self.chi2[sl],
+                      self.u_recession[sl], self.z_outlook[sl], self.z_fx[sl], self.z_budget[sl],
+                      self.z_contract[sl], self.u_supp[sl], self.z_supp[sl], self.z_related[sl],
+                      self.z_revision[sl], {k: v[sl] for k, v in self.u_shares.items()})
+
+
+def _gen(seed: int, block: int, stream: int, year: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, stream, year))))
+
+
+def _key(label: str, category: str) -> int:
+    # a stable integer per (policy label, category): crc32 of the names
+    return zlib.crc32(f"{label}/{category}".encode())
+
+
+def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_category: int,
+                share_keys: list[tuple[str, str]], t_df: float) -> Shocks:
+    """Draw the random inputs of draws [start, stop)."""
+    b0, b1 = start // RNG_BLOCK, (stop - 1) // RNG_BLOCK
+    lo = start - b0 * RNG_BLOCK
+    hi = lo + (stop - start)
+
+    def yearly(stream: str, kind: str, extra: tuple[int, ...] = ()) -> np.ndarray:
+        cols = []
+        for y in proj_years:
+            parts = []
+            for b in range(b0, b1 + 1):
+                g = _gen(seed, b, STREAMS[stream], int(y))
+                size = (RNG_BLOCK, *extra)
+                if kind == "normal":
+                    parts.append(g.standard_normal(size))
+                elif kind == "uniform":
+                    parts.append(g.random(size))
+                else:
+                    parts.append(g.chisquare(t_df, size))
+            cols.append(np.concatenate(parts)[lo:hi])
+        if not cols:
+            return np.zeros((stop - start, *extra, 0))
+        return np.stack(cols, axis=-1)
+
+    def once(stream: str, key: int, kind: str) -> np.ndarray:
+        parts = []
+        for b in range(b0, b1 + 1):
+            g = _gen(seed, b, STREAMS[stream], key)
+            parts.append(g.standard_normal(RNG_BLOCK) if kind == "normal" else g.random(RNG_BLOCK))
+        return np.concatenate(parts)[lo:hi]
+
+    return Shocks(
+        years=np.asarray(proj_years),
+        n_real=yearly("real", "normal"),
+        n_deflator=yearly("deflator", "normal"),
+        chi2=yearly("chi2", "chi2"),
+        u_recession=yearly("recession", "uniform"),
+        z_outlook=yearly("outlook", "normal"),
+        z_fx=yearly("fx", "normal"),
+        z_budget=yearly("budget", "normal"),
+        z_contract=yearly("contract", "normal"),
+        u_supp=yearly("supp_occurs", "uniform"),
+        z_supp=yearly("supp_size", "normal"),
+        z_related=yearly("related", "normal", (n_category,)),
+        z_revision=once("revision", 0, "normal"),
+        u_shares={k: once("shares", _key(*k), "uniform") for k in share_keys},
+    )
