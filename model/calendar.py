@@ -37,6 +37,7 @@ SACO = cats.INDEX["saco_realignment"]
 MOD_SUPP = cats.INDEX["mod_supplementary"]
 SACO_SUPP = cats.INDEX["saco_realignment_supplementary"]
 REL_SUPP = cats.INDEX["related_supplementary"]
+INITIAL = [i for i, c in enumerate(cats.CATEGORIES) if c.kind == "initial"]
 PROJECTED_INITIAL = [c.name for c in cats.CATEGORIES if c.kind == "initial" and c.name != "mod_core"]
 
 
@@ -107,9 +108,8 @@ class _Year:
     def counted(self, e: PolicyEntry, j: int, initial_only: bool = False) -> np.ndarray:
         share, mask = self.shares[e.label]
         w = share * mask[:, j]
-        if initial_only:
-            w = w * np.array([c.kind == "initial" for c in cats.CATEGORIES])
-        return np.einsum("nc,nc->n", self.spend[:, :, j], w)
+        cols = INITIAL if initial_only else slice(None)
+        return np.einsum("nc,nc->n", self.spend[:, cols, j], w[:, cols])
 
     def denominator(self, e: PolicyEntry, j: int, budget_time: bool) -> np.ndarray:
         if e.denominator == Denominator.fy2022_fixed:
@@ -176,8 +176,7 @@ class _Year:
                 prev_ratio = self.counted(e, j - 1, initial_only=True) / self.denominator(e, j - 1, budget_time=False)
                 others = share * mask[:, j]
                 others[:, CORE] = 0.0
-                init = np.array([c.kind == "initial" for c in cats.CATEGORIES])
-                other_counted = np.einsum("nc,nc->n", self.spend[:, :, j], others * init)
+                other_counted = np.einsum("nc,nc->n", self.spend[:, INITIAL, j], others[:, INITIAL])
                 core_share = share[:, CORE] * mask[CORE, j]
                 level = budget.ramp_required(prev_ratio, rule.target_ratio, rule.target_year - t + 1,
                                              self.denominator(e, j, budget_time=True), other_counted, core_share)

@@ -1,0 +1,161 @@
+"""The ``jdef`` command line: thin typer glue over the model.
+
+Exit codes: 0 success; 2 invalid input (usage, scenario, policy or data file);
+1 a failure while running.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="jdef: will Japan reach 2% or 3.5% of GDP on defense, and under which accounting?\n\n"
+                       "Exit codes: 0 success, 2 invalid input (usage, scenario, policy or data), 1 failure while running.")
+scenarios_app = typer.Typer(no_args_is_help=True, help="List, show and validate scenario files.")
+app.add_typer(scenarios_app, name="scenarios")
+
+
+def _fail(exc: Exception) -> None:
+    if isinstance(exc, InputError):
+        typer.echo(f"error: {exc.one_line()}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"error: {exc.__class__.__name__}: {exc}", err=True)
+    raise typer.Exit(1)
+
+
+def _as_of(value: Optional[str]) -> list[str]:
+    if value is None:
+        return []
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--as-of", "as_of", f"not a date YYYY-MM-DD: {value!r}") from None
+    return [f"as_of={value}"]
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (or a name in scenarios/)")],
+    draws: Annotated[Optional[int], typer.Option(help="Monte Carlo draws (default: the scenario's)")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Root seed (default: the scenario's)")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
+    keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
+    csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
+) -> None:
+    """Run one scenario: write OUT/NAME.nc and print the summary table."""
+    try:
+        from .io import write_csv, write_netcdf
+        from .runner import simulate
+        from .scenario import load_scenario
+        from .summary import summary_csv, summary_text
+
+        if draws is not None and draws < 1:
+            raise InputError("--draws", "draws", f"must be at least 1 (got {draws})")
+        if seed is not None and seed < 0:
+            raise InputError("--seed", "seed", f"must be >= 0 (got {seed})")
+        sc = load_scenario(scenario, [*_as_of(as_of), *(set_ or [])])
+        ds = simulate(sc, draws=draws, seed=seed, keep_draws=keep_draws)
+        path = write_netcdf(ds, out / f"{sc.name}.nc")
+        if csv:
+            write_csv(summary_csv(ds), out / f"{sc.name}_summary.csv")
+        typer.echo(summary_text(ds))
+        typer.echo(f"wrote {path}")
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure leaves through one clear message
+        _fail(exc)
+
+
+@app.command()
+def calibrate(
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Fit on data published by this date")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Parameter file to write (default calibration/params.toml)")] = None,
+) -> None:
+    """Fit the parameters from calibration/data and write params.toml."""
+    try:
+        from .calibrate import write_params
+        from .constants import PARAMS_FILE
+
+        date = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        path = out or PARAMS_FILE
+        write_params(path, date)
+        typer.echo(f"wrote {path}")
+    except ValueError as exc:
+        _fail(InputError("--as-of", "as_of", str(exc)))
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@scenarios_app.command("list")
+def scenarios_list() -> None:
+    """List the shipped scenarios with their descriptions."""
+    import tomllib
+
+    from .constants import SCENARIO_DIR
+
+    for f in sorted(SCENARIO_DIR.glob("*.toml")):
+        try:
+            desc = tomllib.loads(f.read_text(encoding="utf-8")).get("description", "")
+        except (tomllib.TOMLDecodeError, OSError):
+            desc = "(unreadable)"
+        typer.echo(f"{f.stem:<28}{desc}")
+
+
+@scenarios_app.command("show")
+def scenarios_show(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file or name")],
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="KEY=VALUE override")] = None,
+) -> None:
+    """Show the fully resolved scenario (after layering and overrides)."""
+    try:
+        import json
+
+        from .scenario import load_scenario
+
+        typer.echo(json.dumps(load_scenario(scenario, set_ or []).resolved(), indent=2))
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@scenarios_app.command("validate")
+def scenarios_validate(files: Annotated[list[Path], typer.Argument(help="Scenario files")]) -> None:
+    """Validate scenario files (and the policies they name); exit 2 if any is invalid."""
+    from .policies import load_policy
+    from .scenario import load_scenario
+
+    bad = 0
+    for f in files:
+        try:
+            sc = load_scenario(f)
+            for name in sc.policies:
+                try:
+                    load_policy(name)
+                except InputError as exc:
+                    raise InputError(f, "policies", f"unknown policy '{name}' ({exc.message})") from None
+            typer.echo(f"ok      {f}")
+        except InputError as exc:
+            bad += 1
+            typer.echo(f"error: {exc.one_line()}", err=True)
+    if bad:
+        raise typer.Exit(2)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""The same model, one draw at a time, in plain Python (the correctness oracle).
+
+Written independently of the vectorised kernels, from the equations in
+METHODOLOGY.md, using only ``math`` on floats. ``run_reference`` returns the
+same ``Paths`` as :func:`model.calendar.run_engine` on the same shocks; the
+tests require agreement to 1e-9 relative. It is also the slow baseline of the
+benchmark.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import categories as cats
+from .calendar import Paths
+from .constants import PLAN_LAST_YEAR
+from .inputs import ModelInputs, PolicyEntry
+from .policies import Denominator
+from .scenario import PostRule
+from .shocks import Shocks
+
+NAMES = cats.NAMES
+KIND = {c.name: c.kind for c in cats.CATEGORIES}
+GROUP = {c.name: c.group for c in cats.CATEGORIES}
+
+
+def _shares(e: PolicyEntry, sh: Shocks, i: int, years: list[int]) -> dict[str, list[float]]:
+    """Share of each category counted in each year, for draw i."""
+    out = {}
+    for name in NAMES:
+        s = e.shares.get(name)
+        if s is None or (KIND[name] == "supplementary" and not e.supplementary):
+            out[name] = [0.0] * len(years)
+            continue
+        v = s.low if s.low == s.high else s.low + (s.high - s.low) * float(sh.u_shares[(e.label, name)][i])
+        out[name] = [0.0 if (s.from_year is not None and y < s.from_year) else v for y in years]
+    return out
+
+
+def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
+    p, sc = inp.params, inp.scenario
+    years = [int(y) for y in inp.years]
+    ny = len(years)
+    nan = float("nan")
+    gdp = [float(x) for x in inp.gdp]
+    rep = list(gdp)
+    outlook = [nan] * ny
+    real = [float(x) for x in inp.real_growth]
+    defl = [float(x) for x in inp.deflator_growth]
+    dindex = [float(x) for x in inp.deflator_index]
+    fx_base = [float(x) for x in inp.fx]
+    fx = list(fx_base)
+    rec = [0.0] * ny
+    spend = {name: [float(x) for x in inp.spending[cats.INDEX[name]]] for name in NAMES}
+    con = [float(x) for x in inp.contracts]
+    due = [0.0] * ny
+    due_known = [False] * ny
+    topup = [0.0] * ny
+    executed = [nan] * ny
+    prof = p.contracts.payment_profile
+    for s_year, c in inp.contracts_before.items():
+        for k in range(1, len(prof)):
+            j = s_year + k - years[0]
+            if 0 <= j < ny:
+                due[j] += prof[k] * c
+    vs = sc.economy.volatility_scale
+    real_dev, defl_dev = inp.real_dev0, inp.deflator_dev0
+    shares = {}
+    for e in [*inp.entries, inp.target_entry, inp.ramp_entry]:
+        if e is not None:
+            shares[e.label] = _shares(e, sh, i, years)
+
+    def counted(e: PolicyEntry, j: int, initial_only: bool = False) -> float:
+        return sum(shares[e.label][n][j] * spend[n][j] for n in NAMES if not (initial_only and KIND[n] != "initial"))
+
+    def denom(e: PolicyEntry, j: int, budget_time: bool) -> float:
+        if e.denominator == Denominator.fy2022_fixed:
+            return inp.gdp_fy2022_goal
+        if e.denominator == Denominator.outlook_gdp or budget_time:
+            return outlook[j]
+        return rep[j]
+
+    for j, t in enumerate(years):
+        gprev = gdp[j - 1] if j > 0 else inp.gdp_prev
+        # 1. request and outlook
+        known = float(inp.outlook_growth_known[j])
+        if math.isnan(known):
+            g_out = (1 + inp.mu_real[j]) * (1 + inp.mu_deflator[j]) - 1 + p.outlook.bias + p.outlook.sd * vs * float(sh.z_outlook[i, j])
+        else:
+            g_out = known
+        outlook[j] = gprev * (1 + g_out)
+        # 2. initial budget
+        if t >= inp.first_initial:
+            exp_g = outlook[j] / gprev - 1
+            for name in NAMES:
+                if KIND[name] != "initial" or name == "mod_core" or not math.isnan(float(inp.spending[cats.INDEX[name]][j])):
+                    continue
+                prev = spend[name][j - 1]
+                z = float(sh.z_related[i, cats.INDEX[name], j])
+                grp = GROUP[name]
+                if grp in inp.group_targets_2027 and t <= PLAN_LAST_YEAR:
+                    tot = sum(spend[m][j - 1] for m in NAMES if GROUP[m] == grp and KIND[m] == "initial")
+                    target = inp.group_targets_2027[grp] * prev / tot
+                    spend[name][j] = prev * (target / prev) ** (1 / (PLAN_LAST_YEAR - t + 1)) * math.exp(p.budget.related_growth_sd * z)
+                else:
+                    spend[name][j] = prev * (1 + exp_g) * math.exp(p.budget.related_growth_sd * z)
+            prev_b = spend["mod_core"][j - 1]
+            mu_d = float(inp.mu_deflator[j])
+            sd = p.budget.implementation_sd
+            if t <= PLAN_LAST_YEAR:
+                level = prev_b * (inp.plan_fy2027 / prev_b) ** (1 / (PLAN_LAST_YEAR - t + 1))
+                sd *= sc.plan.implementation_scale
+            else:
+                r = sc.post2027
+                if r.rule == PostRule.hold_real:
+                    level = prev_b * (1 + mu_d)
+                elif r.rule == PostRule.grow_nominal:
+                    level = prev_b * (1 + r.growth)
+                elif r.rule == PostRule.new_plan:
+                    k = t - PLAN_LAST_YEAR
+                    if k <= 5:
+                        base = spend["mod_core"][years.index(PLAN_LAST_YEAR)]
+                        level = base + k * (r.plan_total - 5 * base) / 15.0
+                    else:
+                        level = prev_b * (1 + mu_d)
+                else:
+                    e = inp.ramp_entry
+                    prev_ratio = counted(e, j - 1, True) / denom(e, j - 1, False)
+                    left = max(r.target_year - t + 1, 1)
+                    step = prev_ratio + (r.target_ratio - prev_ratio) / left
+                    other = sum(shares[e.label][n][j] * spend[n][j] for n in NAMES if KIND[n] == "initial" and n != "mod_core")
+                    level = max(step * denom(e, j, True) - other, 0.0) / shares[e.label]["mod_core"][j]
+                level *= 1 - p.budget.recession_cut * rec[j - 1]
+                sd *= r.implementation_scale
+            b = level * math.exp(sd * float(sh.z_budget[i, j]))
+            if t <= PLAN_LAST_YEAR:
+                signed = sum(c for c in con[years.index(2023):j] if not math.isnan(c))
+                remaining = max(inp.plan_contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
+                c_new = remaining * math.exp(p.budget.contract_fy2027_sd * float(sh.z_contract[i, j]))
+            else:
+                c_new = p.budget.contract_ratio * b
+            spend["mod_core"][j] = b
+            con[j] = c_new
+            due_known[j] = True
+        # 3. economy
+        if t >= inp.first_fx:
+            x = math.log(fx_base[j - 1])
+            a = math.log(inp.fx_anchor)
+            fx_base[j] = math.exp(a + p.fx.ar * (x - a) + p.fx.sd * vs * float(sh.z_fx[i, j]))
+            fx[j] = fx_base[j] * (1 + sc.economy.fx_shift)
+        if t >= inp.first_econ:
+            ec = p.economy
+            s = math.sqrt((ec.t_df - 2) / float(sh.chi2[i, j]))
+            n1, n2 = float(sh.n_real[i, j]), float(sh.n_deflator[i, j])
+            e_g = n1 * s
+            e_pi = (ec.shock_corr * n1 + math.sqrt(1 - ec.shock_corr ** 2) * n2) * s
+            r_t = 1.0 if (sc.economy.recessions and float(sh.u_recession[i, j]) < ec.recession_prob) else 0.0
+            g = inp.mu_real[j] + ec.real_ar * real_dev + ec.real_sd * vs * e_g + ec.recession_real * r_t
+            pi = inp.mu_deflator[j] + ec.deflator_ar * defl_dev + ec.deflator_sd * vs * e_pi + ec.recession_deflator * r_t
+            real_dev, defl_dev = g - inp.mu_real[j], pi - inp.mu_deflator[j]
+            real[j], defl[j], rec[j] = g, pi, r_t
+            gdp[j] = gprev * (1 + g) * (1 + pi)
+            dindex[j] = (dindex[j - 1] if j > 0 else inp.deflator_index_prev) * (1 + pi)
+            rep[j] = gdp[j] * math.exp(ec.revision_sd * vs * float(sh.z_revision[i]))
+        # 4. supplementary
+        if t >= inp.first_supp:
+            sp = p.supplementary
+            occurs = 1.0 if (float(sh.u_supp[i, j]) < sp.prob and sc.supplementary.enabled) else 0.0
+            total = occurs * math.exp(sp.log_ratio_mean + sp.log_ratio_sd * float(sh.z_supp[i, j])) * (
+                spend["mod_core"][j] + spend["saco_realignment"][j])
+            spend["mod_supplementary"][j] = (1 - sp.realignment_share) * total
+            spend["saco_realignment_supplementary"][j] = sp.realignment_share * total
+            spend["related_supplementary"][j] = sp.related_ratio * total
+            e = inp.target_entry
+            if e is not None and t >= sc.supplementary.from_year:
+                share = shares[e.label]["mod_supplementary"][j]
+                gap = sc.supplementary.target * denom(e, j, False) - counted(e, j)
+                top = min(max(gap / share, 0.0), sc.supplementary.max_topup) if share > 0 else 0.0
+                topup[j] = top
+                spend["mod_supplementary"][j] += top
+        # 5. settlement
+        mod = sum(spend[n][j] for n in ("mod_core", "saco_realignment", "mod_supplementary", "saco_realignment_supplementary"))
+        executed[j] = mod * (1 - p.budget.unspent_share)
+        # 6. contracts
+        for k in range(1, len(prof)):
+            if j + k < ny:
+                due[j + k] += prof[k] * con[j]
+    return dict(gdp=gdp, gdp_reported=rep, gdp_outlook=outlook, real_growth=real, deflator_growth=defl,
+                deflator_index=dindex, fx=fx, recession=rec,
+                spending=[spend[n] for n in NAMES], contracts=con,
+                payments_due=[d if k else nan for d, k in zip(due, due_known, strict=True)],
+                topup=topup, executed=executed)
+
+
+def run_reference(inp: ModelInputs, sh: Shocks) -> Paths:
+    """Run every draw in ``sh`` one at a time."""
+    per = [_one_draw(inp, sh, i) for i in range(sh.n)]
+    arrays = {k: np.array([d[k] for d in per], dtype=float) for k in per[0]}
+    return Paths(**arrays)

@@ -1,0 +1,66 @@
+"""Plain-text and CSV summaries of a result dataset."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+SUMMARY_YEARS = (2025, 2027, 2030, 2035)
+SUMMARY_THRESHOLDS = (0.02, 0.035)
+
+
+def summary_rows(ds: xr.Dataset) -> list[dict[str, object]]:
+    rows = []
+    p = ds["probability_of_spending_ratio_above_threshold"]
+    se = ds["probability_of_spending_ratio_above_threshold_standard_error"]
+    years = [y for y in SUMMARY_YEARS if y in ds.fiscal_year.values]
+    thr = [t for t in SUMMARY_THRESHOLDS if np.isclose(ds.threshold.values, t).any()]
+    for pol in ds.policy.values:
+        for t in thr:
+            for y in years:
+                sel = dict(policy=pol, fiscal_year=y, threshold=ds.threshold.values[np.isclose(ds.threshold.values, t)][0])
+                rows.append({"policy": str(pol), "threshold": t, "fiscal_year": int(y),
+                             "probability": float(p.sel(sel)), "standard_error": float(se.sel(sel)),
+                             "median_ratio": float(ds["spending_ratio"].sel(quantile=0.5, policy=pol, fiscal_year=y))})
+    return rows
+
+
+def summary_text(ds: xr.Dataset) -> str:
+    rows = summary_rows(ds)
+    years = sorted({r["fiscal_year"] for r in rows})
+    lines = [f"{ds.attrs.get('title', '')}", f"draws {ds.attrs.get('draws')}, seed {ds.attrs.get('seed_entropy')}, data as of {ds.attrs.get('as_of')}", ""]
+    head = f"{'policy':<24}{'target':>7}" + "".join(f"{'FY' + str(y):>16}" for y in years)
+    lines += ["Probability that counted spending / GDP is at or above the target (+/- Monte Carlo s.e.)", head, "-" * len(head)]
+    by = {}
+    for r in rows:
+        by.setdefault((r["policy"], r["threshold"]), {})[r["fiscal_year"]] = r
+    for (pol, t), cells in by.items():
+        line = f"{pol:<24}{t:>7.1%}"
+        for y in years:
+            c = cells[y]
+            line += f"{c['probability']:>9.3f} ±{c['standard_error']:.3f}"
+        lines.append(line)
+    lines += ["", "Median ratio", head.replace("target", "      "), "-" * len(head)]
+    seen: set[str] = set()
+    for (pol, _t), cells in by.items():
+        if pol not in seen:
+            seen.add(pol)
+            lines.append(f"{pol:<24}{'':>7}" + "".join(f"{cells[y]['median_ratio']:>16.2%}" for y in years))
+    q = ds["quantile"].values
+    def qs(name: str) -> str:
+        v = ds[name].values
+        return "  ".join(f"q{int(round(qq * 100)):02d} {x:6.2f}" for qq, x in zip(q, v) if qq in (0.05, 0.5, 0.95))
+    lines += ["", "Defense Buildup Program FY2023-FY2027 (trillion yen)",
+              f"  expenditure basis (plan 40.5): {qs('plan_cumulative_expenditure')}   P(shortfall) {float(ds['probability_of_plan_expenditure_shortfall']):.3f}",
+              f"  contract basis    (plan 43.5): {qs('plan_cumulative_contracts')}   P(shortfall) {float(ds['probability_of_plan_contract_shortfall']):.3f}",
+              f"  obligations payable after FY2027: {qs('obligations_after_fy2027')}",
+              f"  expenditure in FY2022 yen:      {qs('plan_real_value_fy2022_yen')}",
+              f"  at the plan's yen/dollar rate:  {qs('plan_value_at_plan_exchange_rate')}"]
+    return "\n".join(lines) + "\n"
+
+
+def summary_csv(ds: xr.Dataset) -> str:
+    rows = summary_rows(ds)
+    out = ["policy,threshold,fiscal_year,probability,standard_error,median_ratio"]
+    out += [f"{r['policy']},{r['threshold']},{r['fiscal_year']},{r['probability']:.6f},{r['standard_error']:.6f},{r['median_ratio']:.6f}" for r in rows]
+    return "\n".join(out) + "\n"
