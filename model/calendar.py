@@ -175,8 +175,8 @@ class _Year:
                 share, mask = self.shares[e.label]
                 prev_ratio = self.counted(e, j - 1, initial_only=True) / self.denominator(e, j - 1, budget_time=False)
                 others = share * mask[:, j]
-                others[:, CORE] = 0.0
-                other_counted = np.einsum("nc,nc->n", self.spend[:, INITIAL, j], others[:, INITIAL])
+                cols = [c for c in INITIAL if c != CORE]  # mod_core is being decided
+                other_counted = np.einsum("nc,nc->n", self.spend[:, cols, j], others[:, cols])
                 core_share = share[:, CORE] * mask[CORE, j]
                 level = budget.ramp_required(prev_ratio, rule.target_ratio, rule.target_year - t + 1,
                                              self.denominator(e, j, budget_time=True), other_counted, core_share)
