@@ -14,7 +14,7 @@ QUANTILE = "quantile"
 SCENARIO = "scenario"
 
 # Units
-TRILLION_YEN = "1e12 JPY"  # UDUNITS cannot express yen; documented in long_name
+TRILLION_YEN = "1e12"  # a pure scale: UDUNITS has no currency; the currency is in the attributes
 FRACTION = "1"
 YEN_PER_USD = "JPY/USD"
 

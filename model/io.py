@@ -13,11 +13,13 @@ import xarray as xr
 def _encoding(ds: xr.Dataset) -> dict:
     enc = {}
     for name, var in ds.variables.items():
-        if var.dtype.kind in "fiu" and var.ndim > 0:
+        if name in ds.coords:
+            enc[name] = {"_FillValue": None}
+        elif var.dtype.kind in "fiu" and var.ndim > 0:
             enc[name] = {"zlib": True, "complevel": 4}
-            if var.dtype.kind == "f" and name not in ds.coords:
+            if var.dtype.kind == "f":
                 enc[name]["_FillValue"] = np.nan
-        elif var.dtype.kind in "fiu" or name in ds.coords:
+        elif var.dtype.kind in "fiu":
             enc[name] = {"_FillValue": None}
     return enc
 

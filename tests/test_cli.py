@@ -1,0 +1,69 @@
+"""The command line: bad input gives exit 2 and one clear line; a good run writes its file."""
+
+from pathlib import Path
+
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from model.cli import app
+from model.constants import SCENARIO_DIR
+
+runner = CliRunner()
+BAD = {
+    "unknown-key.toml": ('name = "x"\ndraws = 10\nhorizn = 2040\n', "horizn"),
+    "bad-value.toml": ('name = "x"\ndraws = -5\n', "draws"),
+    "bad-syntax.toml": ('name = "x\n', "not valid TOML"),
+    "bad-policy.toml": ('name = "x"\npolicies = ["nope"]\n', "policies"),
+    "bad-enum.toml": ('name = "x"\n[post2027]\nrule = "double"\n', "post2027.rule"),
+    "bad-nested.toml": ('name = "x"\n[economy]\nvolatility = 2.0\n', "economy.volatility"),
+}
+
+
+@pytest.mark.parametrize("fname", BAD)
+def test_bad_scenario_exits_2_with_one_line(tmp_path, fname):
+    text, field = BAD[fname]
+    f = tmp_path / fname
+    f.write_text(text)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(f), "--draws", "10", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    err = res.stderr.strip()
+    assert len(err.splitlines()) == 1
+    assert fname in err and field in err
+    assert "Traceback" not in res.output + res.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_did_you_mean(tmp_path):
+    f = tmp_path / "typo.toml"
+    f.write_text('name = "x"\nhorizn = 2040\n')
+    res = runner.invoke(app, ["run", str(f)])
+    assert "did you mean 'horizon'" in res.stderr
+
+
+def test_negative_draws_option(tmp_path):
+    res = runner.invoke(app, ["run", str(SCENARIO_DIR / "baseline.toml"), "--draws", "-1", "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "draws" in res.stderr
+
+
+def test_run_writes_file_and_summary(tmp_path):
+    res = runner.invoke(app, ["run", str(SCENARIO_DIR / "baseline.toml"), "--draws", "300", "--seed", "7",
+                              "--out", str(tmp_path), "--csv"])
+    assert res.exit_code == 0, res.output
+    assert "FY2027" in res.stdout and "current" in res.stdout
+    with xr.open_dataset(tmp_path / "baseline.nc") as ds:
+        assert ds.attrs["draws"] == "300"
+    assert (tmp_path / "baseline_summary.csv").read_text().startswith("policy,threshold")
+
+
+def test_set_override_parsed_as_toml(tmp_path):
+    res = runner.invoke(app, ["scenarios", "show", str(SCENARIO_DIR / "baseline.toml"), "--set", "post2027.growth=0.03",
+                              "--set", "post2027.rule=grow_nominal"])
+    assert res.exit_code == 0 and '"growth": 0.03' in res.stdout and '"grow_nominal"' in res.stdout
+
+
+def test_scenarios_validate_shipped():
+    files = [str(p) for p in sorted(Path(SCENARIO_DIR).glob("*.toml"))]
+    res = runner.invoke(app, ["scenarios", "validate", *files])
+    assert res.exit_code == 0, res.output

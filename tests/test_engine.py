@@ -1,0 +1,128 @@
+"""Known answers: history reproduced, closed-form zero-volatility path, reproducibility."""
+
+import numpy as np
+import pytest
+
+from conftest import scenario
+from model import categories as cats
+from model.calendar import run_engine
+from model.metrics import accounts
+from model.params import load_params
+from model.policies import load_policy
+from model.runner import prepare, run_draws, shocks_for, simulate
+
+
+def _ratio(inp, paths, sh, label):
+    acc = accounts(inp, paths, sh)
+    k = [e.label for e in inp.entries].index(label)
+    return acc.ratio[:, k]
+
+
+def test_history_fy2025_current_with_and_without_supplementary(baseline):
+    inp = prepare(baseline)
+    sh = shocks_for(inp, 5, 0, 300)
+    paths = run_engine(inp, sh)
+    ratio = _ratio(inp, paths, sh, "current")
+    j = inp.idx(2025)
+    # every draw has the same, published, FY2025 figure
+    assert np.ptp(ratio[:, j]) == 0.0
+    # about 11 trillion yen = "the 2% level" (11.03 / 560.2 = 1.97%)
+    assert ratio[0, j] == pytest.approx(0.0197, abs=0.0005)
+    # without supplementary budgets: about 9.9 trillion = 1.8% (reported, Yomiuri 2025-04-16)
+    initial_only = inp.entries[[e.label for e in inp.entries].index("current")]
+    share = np.array([initial_only.shares.get(n).low if n in initial_only.shares and cats.BY_NAME[n].kind == "initial" else 0.0
+                      for n in cats.NAMES])
+    no_supp = paths.spending[:, :, j] @ share / inp.gdp_fy2022_goal
+    assert np.ptp(no_supp) == 0.0
+    assert no_supp[0] == pytest.approx(0.0176, abs=0.0005)
+    # FY2024 initial: about 8.9 trillion yen, 1.6% of FY2022 GDP (Kihara, 2024-04-26)
+    assert paths.spending[0, :, inp.idx(2024)] @ share == pytest.approx(8.9, abs=0.05)
+
+
+def test_known_years_identical_in_every_draw(baseline):
+    inp = prepare(baseline)
+    paths = run_engine(inp, shocks_for(inp, 5, 0, 100))
+    for y in (2023, 2024):
+        j = inp.idx(y)
+        assert np.ptp(paths.gdp[:, j]) == 0.0
+        assert np.ptp(paths.spending[:, :, j], axis=0).max() == 0.0
+    assert paths.gdp[0, inp.idx(2024)] == pytest.approx(642.4147)
+    assert paths.spending[0, cats.INDEX["mod_core"], inp.idx(2026)] == pytest.approx(8.8093)
+
+
+def test_zero_volatility_reproduces_hand_computed_path():
+    sc = scenario("economy.volatility_scale=0.0", "economy.recessions=false", "plan.implementation_scale=0.0",
+                  "post2027.implementation_scale=0.0", "horizon=2032")
+    params = load_params().replace("budget", contract_fy2027_sd=0.0)
+    inp = prepare(sc, params)
+    paths = run_engine(inp, shocks_for(inp, 3, 0, 4))
+    # nominal GDP: FY2024 level compounded along the CAO past-projection path (Jan 2026)
+    real = {2025: .011, 2026: .013, 2027: .006, 2028: .005, 2029: .005, 2030: .005, 2031: .005, 2032: .005}
+    defl = {2025: .031, 2026: .020, 2027: .011, 2028: .007, 2029: .007, 2030: .007, 2031: .007, 2032: .007}
+    level = 642.4147
+    for y in range(2025, 2033):
+        # the FY2024 deviation from the path (actual 0.5% vs path 0.5%; deflator 3.2% vs 3.2%) is zero
+        level *= (1 + real[y]) * (1 + defl[y])
+        assert paths.gdp[:, inp.idx(y)] == pytest.approx(np.full(4, level), rel=1e-12)
+    # budget: the plan's 8.9 trillion in FY2027, then held in real terms on the expected deflator
+    b = 8.9
+    assert paths.spending[:, 0, inp.idx(2027)] == pytest.approx(np.full(4, b), rel=1e-12)
+    for y in range(2028, 2033):
+        b *= 1 + defl[y]
+        assert paths.spending[:, 0, inp.idx(y)] == pytest.approx(np.full(4, b), rel=1e-12)
+    # FY2027 contracts: what is left of 43.5 trillion after FY2023-FY2026 (MOF, 2025-12-26)
+    signed = (8.9525 + 0.1297) + (9.3625 + 0.1066) + (8.4332 + 0.1021) + 8.2607
+    assert paths.contracts[:, inp.idx(2027)] == pytest.approx(np.full(4, 43.5 - signed), rel=1e-12)
+    # after FY2027 contracts are a fixed ratio of the budget
+    kappa = params.budget.contract_ratio
+    assert paths.contracts[:, inp.idx(2030)] == pytest.approx(kappa * paths.spending[:, 0, inp.idx(2030)], rel=1e-12)
+
+
+def test_same_seed_same_numbers_and_chunking_does_not_matter(baseline):
+    inp = prepare(baseline)
+    one, _ = run_draws(inp, 9000, 7, chunk=9000)
+    a, _ = run_draws(inp, 9000, 7, chunk=1000)
+    b, _ = run_draws(inp, 9000, 7, chunk=7919)
+    for f in ("gdp", "spending", "fx", "contracts", "topup"):
+        assert np.array_equal(getattr(one, f), getattr(a, f), equal_nan=True)
+        assert np.array_equal(getattr(one, f), getattr(b, f), equal_nan=True)
+    other, _ = run_draws(inp, 9000, 8, chunk=9000)
+    assert not np.array_equal(one.gdp, other.gdp, equal_nan=True)
+
+
+def test_simulate_twice_identical(baseline):
+    a = simulate(baseline, draws=500, seed=3)
+    b = simulate(baseline, draws=500, seed=3)
+    for v in a.data_vars:
+        np.testing.assert_array_equal(a[v].values, b[v].values)
+
+
+def test_probabilities_in_unit_interval_and_consistent(baseline):
+    ds = simulate(baseline, draws=2000, seed=4)
+    for v in ds.data_vars:
+        if v.startswith("probability_of") and not v.endswith("standard_error"):
+            x = ds[v].values
+            assert np.all((x >= 0) & (x <= 1)), v
+    p_by = ds["probability_of_spending_ratio_reached_threshold_by_year"]
+    p_in = ds["probability_of_spending_ratio_above_threshold"]
+    assert (p_by >= p_in - 1e-12).all()
+    assert (p_by.diff("fiscal_year") >= -1e-12).all()
+    # first-year masses add up to P(reached by the horizon)
+    first = ds["probability_of_first_reaching_threshold"].sum("fiscal_year")
+    np.testing.assert_allclose(first, p_by.isel(fiscal_year=-1), atol=1e-12)
+
+
+def test_monte_carlo_probability_matches_analytic_case():
+    """P(FY2027 budget >= plan) with only the implementation error: analytically 1/2."""
+    n = 40_000
+    sc = scenario("economy.volatility_scale=0.0", "economy.recessions=false", "horizon=2028")
+    inp = prepare(sc)
+    paths = run_engine(inp, shocks_for(inp, 9, 0, n))
+    above = paths.spending[:, 0, inp.idx(2027)] >= inp.plan_fy2027
+    se = np.sqrt(0.25 / n)
+    assert abs(above.mean() - 0.5) < 4 * se
+
+
+def test_policies_ship():
+    for name in ("mod-core", "current", "broadened", "current-gdp", "nato-style"):
+        assert load_policy(name).name == name
