@@ -116,9 +116,9 @@ def _fill_known(values: np.ndarray, last_known: int, years: np.ndarray) -> tuple
     return out, imputed
 
 
-def _last_year(series: dict[int, float]) -> int:
+def _last_year(series: dict[int, float], name: str, as_of: object) -> int:
     if not series:
-        raise InputError("calibration/data", "", "a required series has no figure at this as-of date")
+        raise InputError("calibration/data", f"series '{name}'", f"no figure published by {as_of}")
     return max(series)
 
 
@@ -128,7 +128,7 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
 
     # --- economy ---------------------------------------------------------
     gdp_s = s("nominal_gdp")
-    first_econ = _last_year(gdp_s) + 1
+    first_econ = _last_year(gdp_s, "nominal_gdp", scenario.as_of) + 1
     gdp = _on_axis({y: v for y, v in gdp_s.items() if y < first_econ}, years)
     real = _on_axis(s("real_gdp_growth"), years)
     defl = _on_axis(s("gdp_deflator_growth"), years)
@@ -173,7 +173,7 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     # a calendar-year average stands in for a fiscal year only for complete years
     # before the as-of year (METHODOLOGY.md, section 2.4)
     fx_series = {y: v for y, v in fx_series.items() if v is not None and (y in fx_fy or y < scenario.as_of.year)}
-    first_fx = _last_year(fx_series) + 1
+    first_fx = _last_year(fx_series, "usdjpy_average", scenario.as_of) + 1
     fx = _on_axis({y: v for y, v in fx_series.items() if y < first_fx}, years)
     fx_plan = _on_axis(s("usdjpy_plan_assumption"), years)
     fx_anchor = scenario.economy.fx_anchor or params.fx.anchor
@@ -181,10 +181,10 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     # --- budgets -----------------------------------------------------------
     excl = s("mod_initial_excl")
     incl = s("mod_initial_incl")
-    first_initial = _last_year(excl) + 1
+    first_initial = _last_year(excl, "mod_initial_excl", scenario.as_of) + 1
     supp_total = s("mod_supplementary_total")
     supp_plan = s("mod_supplementary_plan_counted")
-    first_supp = _last_year(supp_total) + 1
+    first_supp = _last_year(supp_total, "mod_supplementary_total", scenario.as_of) + 1
     n_c, n_y = len(cats.NAMES), len(years)
     spending = np.full((n_c, n_y), np.nan)
     imputed = np.zeros((n_c, n_y), dtype=bool)
