@@ -208,6 +208,8 @@ class _Year:
         e_g, e_pi = economy.student_t_pair(self.sh.n_real[:, j], self.sh.n_deflator[:, j], self.sh.chi2[:, j],
                                            e.shock_corr, e.t_df)
         rec = (self.sh.u_recession[:, j] < e.recession_prob).astype(float) if sc.economy.recessions else np.zeros(self.n)
+        if t in sc.economy.forced_recessions:
+            rec = np.ones(self.n)
         g = economy.mean_reverting(inp.mu_real[j], self.real_dev, e.real_ar, e.real_sd * vs, e_g, rec, e.recession_real)
         pi = economy.mean_reverting(inp.mu_deflator[j], self.defl_dev, e.deflator_ar, e.deflator_sd * vs, e_pi, rec,
                                     e.recession_deflator)

@@ -76,6 +76,54 @@ def run(
 
 
 @app.command()
+def batch(
+    files: Annotated[list[Path], typer.Argument(help="Scenario TOML files")],
+    draws: Annotated[Optional[int], typer.Option(help="Monte Carlo draws for every scenario (default: the first scenario's)")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Root seed shared by all scenarios (default: the first scenario's)")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a key in every scenario, KEY=VALUE (TOML value)")] = None,
+    keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
+) -> None:
+    """Run scenarios on common random numbers: OUT/NAME.nc each, OUT/batch.nc combined, and a comparison table.
+
+    A re-run skips scenarios whose output exists with the same scenario hash, seed and draws.
+    """
+    try:
+        from rich.progress import Progress
+
+        from .batch import combine, comparison_rows, comparison_text, run_batch
+        from .scenario import load_scenario
+
+        if draws is not None and draws < 1:
+            raise InputError("--draws", "draws", f"must be at least 1 (got {draws})")
+        overrides = [*_as_of(as_of), *(set_ or [])]
+        scenarios = [load_scenario(f, overrides) for f in files]
+        # validate everything (policies, data) before the first run writes anything
+        from .runner import prepare
+
+        for sc in scenarios:
+            prepare(sc)
+        n = draws or scenarios[0].draws
+        s = scenarios[0].seed if seed is None else seed
+        with Progress(disable=not sys.stderr.isatty(), transient=True, console=None) as progress:
+            task = progress.add_task("scenarios", total=len(scenarios))
+
+            def done(o):
+                progress.advance(task)
+                typer.echo(f"{'skipped (up to date)' if o.skipped else 'wrote'} {o.path}", err=True)
+
+            outcomes = run_batch(scenarios, n, s, out, keep_draws, on_done=done)
+        _, path = combine(outcomes, out)
+        typer.echo(comparison_text(comparison_rows(outcomes)))
+        typer.echo(f"wrote {path}")
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@app.command()
 def calibrate(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Fit on data published by this date")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Parameter file to write (default calibration/params.toml)")] = None,
@@ -129,22 +177,23 @@ def scenarios_show(
 @scenarios_app.command("validate")
 def scenarios_validate(files: Annotated[list[Path], typer.Argument(help="Scenario files")]) -> None:
     """Validate scenario files (and the policies they name); exit 2 if any is invalid."""
-    from .policies import load_policy
-    from .scenario import load_scenario
+    from .runner import prepare
+    from .scenario import check_scenario, load_scenario
 
     bad = 0
     for f in files:
-        try:
-            sc = load_scenario(f)
-            for name in sc.policies:
-                try:
-                    load_policy(name)
-                except InputError as exc:
-                    raise InputError(f, "policies", f"unknown policy '{name}' ({exc.message})") from None
-            typer.echo(f"ok      {f}")
-        except InputError as exc:
-            bad += 1
+        problems = check_scenario(f)
+        if not problems:
+            try:
+                prepare(load_scenario(f))  # policies, target policies and data
+            except InputError as exc:
+                problems = [exc]
+        for exc in problems:
             typer.echo(f"error: {exc.one_line()}", err=True)
+        if problems:
+            bad += 1
+        else:
+            typer.echo(f"ok      {f}")
     if bad:
         raise typer.Exit(2)
 

@@ -244,11 +244,14 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
             entries.append(PolicyEntry(label, pol.name, pol.denominator, pol.supplementary, shares))
 
     def entry_for(name: str, what: str) -> PolicyEntry:
-        if name not in policies:
+        base = name.split(":")[0]
+        if base not in policies:
             raise InputError(scenario.source_file, what, f"unknown policy '{name}'")
-        pol = policies[name]
-        label, shares = pol.entries()[0]
-        return PolicyEntry(label, pol.name, pol.denominator, pol.supplementary, shares)
+        pol = policies[base]
+        found = dict(pol.entries())
+        if name not in found:
+            raise InputError(scenario.source_file, what, f"unknown policy or bucket '{name}'; allowed: {', '.join(found)}")
+        return PolicyEntry(name, pol.name, pol.denominator, pol.supplementary, found[name])
 
     target_entry = entry_for(scenario.supplementary.target_policy, "supplementary.target_policy") \
         if scenario.supplementary.target_seeking else None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +34,7 @@ def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
     os.close(fd)
     try:
         ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=_encoding(ds))
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -43,6 +47,7 @@ def write_csv(text: str, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+    os.chmod(tmp, 0o666 & ~_UMASK)
     os.replace(tmp, path)
     return path
 

@@ -157,6 +157,8 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             e_g = n1 * s
             e_pi = (ec.shock_corr * n1 + math.sqrt(1 - ec.shock_corr ** 2) * n2) * s
             r_t = 1.0 if (sc.economy.recessions and float(sh.u_recession[i, j]) < ec.recession_prob) else 0.0
+            if t in sc.economy.forced_recessions:
+                r_t = 1.0
             g = inp.mu_real[j] + ec.real_ar * real_dev + ec.real_sd * vs * e_g + ec.recession_real * r_t
             pi = inp.mu_deflator[j] + ec.deflator_ar * defl_dev + ec.deflator_sd * vs * e_pi + ec.recession_deflator * r_t
             real_dev, defl_dev = g - inp.mu_real[j], pi - inp.mu_deflator[j]

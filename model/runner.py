@@ -22,7 +22,8 @@ def prepare(scenario: Scenario, params: Params | None = None) -> ModelInputs:
     """Load data (as of the scenario's date), parameters and policies; resolve the inputs."""
     data = load_data(scenario.as_of)
     params = params or load_params()
-    names = set(scenario.policies) | {scenario.supplementary.target_policy, scenario.post2027.target_policy}
+    names = set(scenario.policies) | {scenario.supplementary.target_policy.split(":")[0],
+                                      scenario.post2027.target_policy.split(":")[0]}
     policies: dict[str, Policy] = {}
     for name in names:
         try:
@@ -35,14 +36,14 @@ def prepare(scenario: Scenario, params: Params | None = None) -> ModelInputs:
 
 
 def _needed(s: Scenario, name: str) -> bool:
-    return (s.supplementary.target_seeking and name == s.supplementary.target_policy) or (
-        s.post2027.rule.value == "ramp_to_ratio" and name == s.post2027.target_policy)
+    return (s.supplementary.target_seeking and name == s.supplementary.target_policy.split(":")[0]) or (
+        s.post2027.rule.value == "ramp_to_ratio" and name == s.post2027.target_policy.split(":")[0])
 
 
 def _field(s: Scenario, name: str) -> str:
     if name in s.policies:
         return "policies"
-    return "supplementary.target_policy" if name == s.supplementary.target_policy else "post2027.target_policy"
+    return "supplementary.target_policy" if name == s.supplementary.target_policy.split(":")[0] else "post2027.target_policy"
 
 
 def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:

@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError
 
@@ -44,6 +44,7 @@ class Economy(_Strict):
     deflator_shift: float = Field(0.0, ge=-0.1, le=0.1, description="added to the path's deflator growth, fraction per year")
     volatility_scale: float = Field(1.0, ge=0.0, le=10.0, description="multiplies every economic shock scale")
     recessions: bool = True
+    forced_recessions: tuple[int, ...] = Field((), description="fiscal years with a recession in every draw (a recession shock)")
     fx_anchor: float | None = Field(None, gt=0, description="long-run yen per dollar; default from calibration")
     fx_shift: float = Field(0.0, ge=-0.9, le=3.0, description="permanent proportional shift of the yen path (0.2 = 20% weaker)")
 
@@ -87,14 +88,35 @@ class Scenario(_Strict):
     supplementary: Supplementary = Supplementary()
     source_file: str = ""
 
-    @model_validator(mode="after")
-    def _check(self) -> Scenario:
-        if any(not (0 < t < 1) for t in self.thresholds):
-            raise ValueError("thresholds must lie strictly between 0 and 1")
-        if list(self.thresholds) != sorted(set(self.thresholds)):
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not (0 < t < 1) for t in v):
+            raise ValueError("thresholds must lie strictly between 0 and 1 (fractions of GDP, e.g. 0.02)")
+        if list(v) != sorted(set(v)):
             raise ValueError("thresholds must be increasing and distinct")
-        if not self.policies:
+        return v
+
+    @field_validator("policies")
+    @classmethod
+    def _policies(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
             raise ValueError("at least one policy is needed")
+        if len(set(v)) != len(v):
+            raise ValueError("a policy is listed twice")
+        return v
+
+    @model_validator(mode="after")
+    def _years(self) -> Scenario:
+        fr = self.economy.forced_recessions
+        if list(fr) != sorted(set(fr)):
+            raise ValueError("economy.forced_recessions: years must be increasing and distinct")
+        if fr and not (2023 <= fr[0] and fr[-1] <= self.horizon):
+            raise ValueError(f"economy.forced_recessions: years must lie in FY2023-FY{self.horizon}")
+        if self.post2027.rule == PostRule.ramp_to_ratio and self.post2027.target_year > self.horizon:
+            raise ValueError(f"post2027.target_year ({self.post2027.target_year}) is after the horizon ({self.horizon})")
+        if self.supplementary.from_year > self.horizon:
+            raise ValueError(f"supplementary.from_year ({self.supplementary.from_year}) is after the horizon ({self.horizon})")
         return self
 
     def resolved(self) -> dict[str, Any]:
@@ -128,8 +150,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _layered(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    path = path.resolve()
-    if path in seen:
+    if path.resolve() in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise InputError(path, "extends", f"cycle in 'extends': {chain}")
     raw = _read_toml(path)
@@ -141,7 +162,7 @@ def _layered(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     parent_path = path.parent / parent
     if not parent_path.exists():
         raise InputError(path, "extends", f"parent scenario not found: {parent}")
-    base = _layered(parent_path, (*seen, path))
+    base = _layered(parent_path, (*seen, path.resolve()))
     base.pop("name", None)
     base.pop("description", None)
     return _merge(base, raw)
@@ -172,8 +193,11 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(m.model_fields)
 
 
-def _explain(exc: ValidationError, path: Path | str) -> InputError:
-    err = exc.errors()[0]
+def _explain_all(exc: ValidationError, path: Path | str) -> list[InputError]:
+    return [_explain_one(err, path) for err in exc.errors()]
+
+
+def _explain_one(err: Any, path: Path | str) -> InputError:
     loc = tuple(err["loc"])
     key = ".".join(str(x) for x in loc) or "(top level)"
     msg = err["msg"]
@@ -182,12 +206,31 @@ def _explain(exc: ValidationError, path: Path | str) -> InputError:
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         msg = "unknown key" + (f"; did you mean '{close[0]}'?" if close else "") + (
             f" (allowed: {', '.join(k for k in known if k != 'source_file')})" if known else "")
-    elif err["type"] == "enum":
-        msg = f"{msg}"
+    elif msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+        if not loc and ": " in msg and msg.split(": ")[0].count(".") == 1:
+            key, msg = msg.split(": ", 1)
+        elif not loc and msg.split(" ")[0].count(".") == 1:
+            key = msg.split(" ")[0]
     return InputError(path, key, msg)
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+def check_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> list[InputError]:
+    """Every problem in a scenario file at once (empty when valid)."""
+    try:
+        return [] if load_scenario(path, overrides, _all=True) else []
+    except _Many as many:
+        return many.errors
+    except InputError as exc:
+        return [exc]
+
+
+class _Many(Exception):
+    def __init__(self, errors: list[InputError]):
+        self.errors = errors
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (), _all: bool = False) -> Scenario:
     """Read, layer, override and validate a scenario file.
 
     Raises
@@ -215,4 +258,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     try:
         return Scenario(**raw)
     except ValidationError as exc:
-        raise _explain(exc, path) from None
+        errors = _explain_all(exc, path)
+        if _all:
+            raise _Many(errors) from None
+        raise errors[0] from None

@@ -1,0 +1,144 @@
+"""Scenario library, layering, the bad-scenario corpus and robust batches."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from model.batch import comparison_rows, run_batch
+from model.cli import app
+from model.constants import SCENARIO_DIR
+from model.scenario import load_scenario
+
+runner = CliRunner()
+BAD_DIR = Path(__file__).parent / "data" / "scenarios"
+EXPECTED_FIELD = {
+    "bad-syntax.toml": "not valid TOML",
+    "bad-unknown-key.toml": "horizn",
+    "bad-unknown-nested-key.toml": "economy.volatilty_scale",
+    "bad-wrong-type.toml": "draws",
+    "bad-negative-draws.toml": "draws",
+    "bad-probability-out-of-range.toml": "thresholds",
+    "bad-unknown-policy.toml": "policies",
+    "bad-cycle-a.toml": "extends",
+    "bad-cycle-b.toml": "extends",
+    "bad-missing-parent.toml": "extends",
+    "bad-years-out-of-order.toml": "economy.forced_recessions",
+    "bad-thresholds-out-of-order.toml": "thresholds",
+    "bad-unknown-rule.toml": "post2027.rule",
+    "bad-unknown-path.toml": "economy.path",
+    "bad-target-after-horizon.toml": "post2027.target_year",
+    "bad-negative-topup.toml": "supplementary.max_topup",
+    "bad-as-of.toml": "as_of",
+    "bad-bool.toml": "supplementary.target_seeking",
+    "bad-target-policy.toml": "supplementary.target_policy",
+    "bad-horizon.toml": "horizon",
+    "bad-negative-volatility.toml": "economy.volatility_scale",
+    "bad-table-expected.toml": "economy",
+}
+
+
+def test_corpus_is_complete():
+    files = sorted(p.name for p in BAD_DIR.glob("bad-*.toml"))
+    assert len(files) >= 15
+    assert set(files) == set(EXPECTED_FIELD)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_FIELD))
+def test_bad_scenario_exit_2_names_file_and_key(tmp_path, name):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(BAD_DIR / name), "--draws", "10", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    err = res.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert name in err and EXPECTED_FIELD[name] in err
+    assert "Traceback" not in res.stdout + res.stderr
+    assert not out.exists()
+
+
+def test_validate_reports_every_error_at_once(tmp_path):
+    f = tmp_path / "many.toml"
+    f.write_text('name = "x"\ndraws = -1\nhorizn = 2040\n[economy]\npath = "nope"\n')
+    res = runner.invoke(app, ["scenarios", "validate", str(f)])
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert any("draws" in x for x in lines) and any("horizn" in x for x in lines) and any("economy.path" in x for x in lines)
+
+
+def test_layering_overrides_only_what_differs():
+    base = load_scenario(SCENARIO_DIR / "baseline.toml")
+    child = load_scenario(SCENARIO_DIR / "growth-transition.toml")
+    assert child.name == "growth-transition"
+    assert child.economy.path.value == "cao2026_growth_transition"
+    assert child.horizon == base.horizon and child.seed == base.seed and child.policies == base.policies
+    assert child.post2027 == base.post2027 and child.supplementary == base.supplementary
+    res = runner.invoke(app, ["scenarios", "show", str(SCENARIO_DIR / "topup-on.toml")])
+    assert '"target_seeking": true' in res.stdout and '"horizon": 2040' in res.stdout
+
+
+def test_common_random_numbers_make_self_difference_zero(tmp_path):
+    scs = [load_scenario(SCENARIO_DIR / "baseline.toml"), load_scenario(SCENARIO_DIR / "past-projection.toml"),
+           load_scenario(SCENARIO_DIR / "weak-yen.toml")]
+    outcomes = run_batch(scs, 600, 5, tmp_path)
+    rows = comparison_rows(outcomes)
+    same = [r for r in rows if r["scenario"] == "past-projection"]
+    assert same and all(r["difference"] == 0.0 and r["difference_se"] == 0.0 for r in same)
+    # a different scenario differs somewhere, with a finite paired s.e.
+    other = [r for r in rows if r["scenario"] == "weak-yen"]
+    assert all(np.isfinite(r["difference_se"]) for r in other)
+
+
+def _data(path):
+    with xr.open_dataset(path) as ds:
+        return ds.load()
+
+
+def test_interrupted_batch_resumes_to_identical_results(tmp_path):
+    files = [str(SCENARIO_DIR / f) for f in ("baseline.toml", "growth-transition.toml", "weak-yen.toml", "new-plan.toml")]
+    jdef = [sys.executable, "-m", "model.cli", "batch", *files, "--draws", "30000", "--seed", "3"]
+    full, part = tmp_path / "full", tmp_path / "part"
+    subprocess.run([*jdef, "--out", str(full)], check=True, capture_output=True)
+    proc = subprocess.Popen([*jdef, "--out", str(part)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (part / "baseline.nc").exists():
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=60)
+    assert not (part / "batch.nc").exists() or proc.returncode == 0
+    # nothing that looks complete but is not: every .nc present opens
+    for f in part.glob("*.nc"):
+        _data(f)
+    res = subprocess.run([*jdef, "--out", str(part)], check=True, capture_output=True, text=True)
+    assert "skipped (up to date)" in res.stderr
+    for name in ("baseline", "growth-transition", "weak-yen", "new-plan", "batch"):
+        a, b = _data(full / f"{name}.nc"), _data(part / f"{name}.nc")
+        xr.testing.assert_equal(a, b)
+
+
+def test_changed_scenario_is_recomputed(tmp_path):
+    sc = load_scenario(SCENARIO_DIR / "baseline.toml")
+    run_batch([sc], 300, 1, tmp_path)
+    first = run_batch([sc], 300, 1, tmp_path)
+    assert first[0].skipped
+    changed = load_scenario(SCENARIO_DIR / "baseline.toml", ["post2027.rule=grow_nominal", "post2027.growth=0.02"])
+    assert not run_batch([changed], 300, 1, tmp_path)[0].skipped
+    assert not run_batch([sc], 301, 1, tmp_path)[0].skipped
+
+
+def test_batch_cli_writes_combined_file(tmp_path):
+    files = [str(SCENARIO_DIR / "baseline.toml"), str(SCENARIO_DIR / "topup-on.toml")]
+    res = runner.invoke(app, ["batch", *files, "--draws", "400", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(tmp_path / "batch.nc") as ds:
+        assert list(ds.scenario.values) == ["baseline", "topup-on"]
+        assert "probability_of_spending_ratio_above_threshold" in ds
+    assert "paired difference" in res.stdout
