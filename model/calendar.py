@@ -98,10 +98,14 @@ class _Year:
         self.shares: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for e in [*inp.entries, inp.target_entry, inp.ramp_entry]:
             if e is not None and e.label not in self.shares:
-                self.shares[e.label] = (share_values(e.shares, e.supplementary, e.label, sh.u_shares, n),
+                self.shares[e.label] = (share_values(e.shares, e.supplementary, sh.u_shares, n),
                                         year_mask(e.shares, inp.years))
 
     # --- helpers -------------------------------------------------------------
+    def pv(self, name: str):
+        """A parameter's value per draw (an array if drawn from its estimate's distribution)."""
+        return self.p.per_draw(name, self.sh.z_param.get(name, 0.0))
+
     def prev(self, arr: np.ndarray, j: int, before: float) -> np.ndarray:
         return arr[:, j - 1] if j > 0 else np.full(self.n, before)
 
@@ -123,7 +127,7 @@ class _Year:
         inp, p = self.inp, self.p
         known = inp.outlook_growth_known[j]
         if np.isnan(known):
-            g = economy.outlook_growth(inp.mu_real[j], inp.mu_deflator[j], p.outlook.bias,
+            g = economy.outlook_growth(inp.mu_real[j], inp.mu_deflator[j], self.pv("outlook.bias"),
                                        p.outlook.sd * inp.scenario.economy.volatility_scale, self.sh.z_outlook[:, j])
         else:
             g = np.full(self.n, known)
@@ -207,7 +211,7 @@ class _Year:
         e = p.economy
         e_g, e_pi = economy.student_t_pair(self.sh.n_real[:, j], self.sh.n_deflator[:, j], self.sh.chi2[:, j],
                                            e.shock_corr, e.t_df)
-        rec = (self.sh.u_recession[:, j] < e.recession_prob).astype(float) if sc.economy.recessions else np.zeros(self.n)
+        rec = (self.sh.u_recession[:, j] < self.pv("economy.recession_prob")).astype(float) if sc.economy.recessions else np.zeros(self.n)
         if t in sc.economy.forced_recessions:
             rec = np.ones(self.n)
         g = economy.mean_reverting(inp.mu_real[j], self.real_dev, e.real_ar, e.real_sd * vs, e_g, rec, e.recession_real)
@@ -225,11 +229,12 @@ class _Year:
         if t < inp.first_supp:
             return
         sp = p.supplementary
-        occurs = (self.sh.u_supp[:, j] < sp.prob).astype(float) * float(sc.supplementary.enabled)
-        total = budget.supplementary(occurs, sp.log_ratio_mean, sp.log_ratio_sd, self.sh.z_supp[:, j],
+        occurs = (self.sh.u_supp[:, j] < self.pv("supplementary.prob")).astype(float) * float(sc.supplementary.enabled)
+        total = budget.supplementary(occurs, self.pv("supplementary.log_ratio_mean"), sp.log_ratio_sd, self.sh.z_supp[:, j],
                                      self.spend[:, CORE, j] + self.spend[:, SACO, j])
-        self.spend[:, MOD_SUPP, j] = (1.0 - sp.realignment_share) * total
-        self.spend[:, SACO_SUPP, j] = sp.realignment_share * total
+        share = self.pv("supplementary.realignment_share")
+        self.spend[:, MOD_SUPP, j] = (1.0 - share) * total
+        self.spend[:, SACO_SUPP, j] = share * total
         self.spend[:, REL_SUPP, j] = sp.related_ratio * total
         e = inp.target_entry
         if e is not None and t >= sc.supplementary.from_year:

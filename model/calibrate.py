@@ -1,6 +1,7 @@
 """Fit the engine's parameters from ``calibration/data`` and write ``params.toml``.
 
-Estimators are deterministic (closed-form least squares, moments, a fixed grid),
+Estimators are deterministic (maximum likelihood by BFGS from a closed-form start,
+moments, a fixed grid),
 so the same data give the same file byte for byte. Each parameter is written
 with its value and a ``source`` string saying how it was obtained. Methods and
 fitted values are documented in METHODOLOGY.md, section 5.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,6 @@ from scipy import stats
 from .data import DataStore, load_data
 
 RECESSION_THRESHOLD = -0.02  # a recession year: real growth below -2% (FY2008, FY2009, FY2020)
-T_DF_BOUNDS = (3.0, 30.0)
 
 
 def _ols(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -27,38 +28,104 @@ def _ols(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return beta, y - x @ beta
 
 
-def fit_economy(d: DataStore, window: tuple[int, int]) -> dict[str, tuple[float, str]]:
+def _hessian(f, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """Central finite-difference Hessian (deterministic)."""
+    k = len(x)
+    out = np.empty((k, k))
+    for a in range(k):
+        for b in range(a, k):
+            ea, eb = np.eye(k)[a] * h, np.eye(k)[b] * h
+            v = (f(x + ea + eb) - f(x + ea - eb) - f(x - ea + eb) + f(x - ea - eb)) / (4 * h * h)
+            out[a, b] = out[b, a] = v
+    return out
+
+
+@dataclass(frozen=True)
+class EconomyFit:
+    """MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, e ~ unit-variance t(nu), for real growth and deflator."""
+
+    coef: dict[str, float]
+    se: dict[str, float]
+    corr: float
+    recession_prob: float
+    recession_prob_se: float
+    n: int
+    years: tuple[int, ...]
+
+
+def _t_loglik(resid: np.ndarray, sigma: float, nu: float) -> float:
+    scale = sigma * math.sqrt((nu - 2.0) / nu)
+    return float(np.sum(stats.t.logpdf(resid / scale, nu) - math.log(scale)))
+
+
+def fit_economy_mle(g: np.ndarray, g_lag: np.ndarray, p: np.ndarray, p_lag: np.ndarray, rec: np.ndarray) -> EconomyFit:
+    """Joint maximum likelihood for both series with a shared t degrees of freedom.
+
+    The optimiser (scipy BFGS from the OLS solution, fixed tolerances) is deterministic.
+    Standard errors come from the inverse of a finite-difference Hessian.
+    """
+    ones = np.ones_like(g)
+    xg = np.column_stack([ones, g_lag, rec])
+    xp = np.column_stack([ones, p_lag, rec])
+    bg, rg = _ols(g, xg)
+    bp, rp = _ols(p, xp)
+    dof = max(len(g) - 3, 1)
+    theta0 = np.concatenate([bg, [math.log(math.sqrt(rg @ rg / dof))], bp, [math.log(math.sqrt(rp @ rp / dof))], [math.log(6.0 - 2.0)]])
+
+    def nll(th: np.ndarray) -> float:
+        nu = 2.0 + math.exp(min(th[8], 6.0))
+        r1 = g - xg @ th[0:3]
+        r2 = p - xp @ th[4:7]
+        return -(_t_loglik(r1, math.exp(th[3]), nu) + _t_loglik(r2, math.exp(th[7]), nu))
+
+    from scipy.optimize import minimize
+
+    res = minimize(nll, theta0, method="BFGS", options={"gtol": 1e-8, "maxiter": 2000})
+    th = res.x
+    cov = np.linalg.pinv(_hessian(nll, th))
+    se_th = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    nu = 2.0 + math.exp(min(th[8], 6.0))
+    r1, r2 = g - xg @ th[0:3], p - xp @ th[4:7]
+    coef = {"real_c": th[0], "real_ar": th[1], "recession_real": th[2], "real_sd": math.exp(th[3]),
+            "deflator_c": th[4], "deflator_ar": th[5], "recession_deflator": th[6], "deflator_sd": math.exp(th[7]),
+            "t_df": nu}
+    se = {"real_c": se_th[0], "real_ar": se_th[1], "recession_real": se_th[2], "real_sd": math.exp(th[3]) * se_th[3],
+          "deflator_c": se_th[4], "deflator_ar": se_th[5], "recession_deflator": se_th[6],
+          "deflator_sd": math.exp(th[7]) * se_th[7], "t_df": (nu - 2.0) * se_th[8]}
+    n = len(g)
+    prob = float(rec.mean())
+    return EconomyFit({k: float(v) for k, v in coef.items()}, {k: float(v) for k, v in se.items()},
+                      float(np.corrcoef(r1, r2)[0, 1]), prob, math.sqrt(prob * (1 - prob) / n), n, ())
+
+
+def economy_sample(d: DataStore, window: tuple[int, int]):
     g = d.series("real_gdp_growth")
     p = d.series("gdp_deflator_growth")
     yrs = [y for y in range(window[0], window[1] + 1) if y in g and y - 1 in g and y in p and y - 1 in p]
-    gy = np.array([g[y] for y in yrs])
-    gl = np.array([g[y - 1] for y in yrs])
-    py = np.array([p[y] for y in yrs])
-    pl = np.array([p[y - 1] for y in yrs])
-    rec = (gy < RECESSION_THRESHOLD).astype(float)
-    ones = np.ones_like(gy)
-    bg, rg = _ols(gy, np.column_stack([ones, gl, rec]))
-    bp, rp = _ols(py, np.column_stack([ones, pl, rec]))
-    dof = len(yrs) - 3
-    sg, sp = math.sqrt(rg @ rg / dof), math.sqrt(rp @ rp / dof)
-    corr = float(np.corrcoef(rg, rp)[0, 1])
-    z = np.concatenate([rg / sg, rp / sp])
-    df, _, _ = stats.t.fit(z, floc=0.0, method="MLE")
-    df = float(np.clip(df, *T_DF_BOUNDS))
+    arr = lambda s, lag: np.array([s[y - lag] for y in yrs])  # noqa: E731
+    gy = arr(g, 0)
+    return yrs, gy, arr(g, 1), arr(p, 0), arr(p, 1), (gy < RECESSION_THRESHOLD).astype(float)
+
+
+def fit_economy(d: DataStore, window: tuple[int, int]) -> dict[str, tuple]:
+    yrs, gy, gl, py, pl, rec = economy_sample(d, window)
+    fit = fit_economy_mle(gy, gl, py, pl, rec)
+    c, se = fit.coef, fit.se
     span = f"FY{yrs[0]}-FY{yrs[-1]} (n={len(yrs)})"
-    src = f"OLS of x_t on (1, x_t-1, R_t) over {span}; R_t = 1 when real growth < -2%"
+    src = (f"joint MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, e ~ unit-variance Student-t (shared nu), "
+           f"real growth and deflator, {span}; R_t = 1 when real growth < -2%; s.e. from the inverse Hessian")
     rev = d.series("benchmark_revision_ratio")
     recent = [math.log(v) for y, v in rev.items() if y >= max(rev) - 9] if rev else [0.0]
     return {
-        "real_ar": (float(bg[1]), f"AR coefficient of real growth; {src}"),
-        "real_sd": (sg, f"residual s.d. of real growth (dof-corrected); {src}"),
-        "deflator_ar": (float(bp[1]), f"AR coefficient of deflator growth; {src}"),
-        "deflator_sd": (sp, f"residual s.d. of deflator growth; {src}"),
-        "shock_corr": (corr, f"correlation of the two residual series; {src}"),
-        "t_df": (df, f"Student-t degrees of freedom, MLE on the pooled standardised residuals (loc 0), clipped to {T_DF_BOUNDS}"),
-        "recession_prob": (float(rec.mean()), f"share of recession years (real growth < -2%) in {span}"),
-        "recession_real": (float(bg[2]), f"recession dummy coefficient in the real-growth regression; {src}"),
-        "recession_deflator": (float(bp[2]), f"recession dummy coefficient in the deflator regression; {src}"),
+        "real_ar": (c["real_ar"], f"AR coefficient of real growth; {src}", se["real_ar"]),
+        "real_sd": (c["real_sd"], f"shock s.d. of real growth; {src}", se["real_sd"]),
+        "deflator_ar": (c["deflator_ar"], f"AR coefficient of deflator growth; {src}", se["deflator_ar"]),
+        "deflator_sd": (c["deflator_sd"], f"shock s.d. of deflator growth; {src}", se["deflator_sd"]),
+        "shock_corr": (fit.corr, f"correlation of the two MLE residual series; {span}"),
+        "t_df": (c["t_df"], f"Student-t degrees of freedom (shared); {src}", se["t_df"]),
+        "recession_prob": (fit.recession_prob, f"MLE share of recession years (real growth < -2%) in {span}; s.e. sqrt(p(1-p)/n)", fit.recession_prob_se),
+        "recession_real": (c["recession_real"], f"recession coefficient (delta) in real growth; {src}", se["recession_real"]),
+        "recession_deflator": (c["recession_deflator"], f"recession coefficient (delta) in deflator growth; {src}", se["recession_deflator"]),
         "revision_sd": (float(math.sqrt(np.mean(np.square(recent)))),
                         "root mean square of log(2020-base / 2015-base nominal GDP) over the last 10 fiscal years of benchmark_revision_ratio: the size of a benchmark level revision"),
     }
@@ -71,7 +138,7 @@ def fit_outlook(d: DataStore) -> dict[str, tuple[float, str]]:
     yrs = [y for y in sorted(out) if y in gdp and y - 1 in gdp]
     e = np.array(err)
     src = f"government outlook of nominal growth minus outturn (2020-base nominal GDP), FY{', FY'.join(map(str, yrs))} (n={len(e)})"
-    return {"bias": (float(e.mean()), f"mean error; {src}"),
+    return {"bias": (float(e.mean()), f"mean error; {src}; s.e. s.d./sqrt(n)", float(e.std(ddof=1) / math.sqrt(len(e)))),
             "sd": (float(e.std(ddof=1)), f"s.d. of the error; {src}")}
 
 
@@ -141,9 +208,11 @@ def fit_supplementary(d: DataStore) -> dict[str, tuple[float, str]]:
     span = f"FY{yrs[0]}-FY{yrs[-1]}, years with a published total (n={len(yrs)})"
     return {
         "prob": (float(len(pos) / len(r)), f"share of years with a MoD supplementary budget, {span}"),
-        "log_ratio_mean": (float(lr.mean()), f"mean of log(supplementary / initial incl. SACO), {span}"),
+        "log_ratio_mean": (float(lr.mean()), f"mean of log(supplementary / initial incl. SACO), {span}; s.e. s.d./sqrt(n)",
+                           float(lr.std(ddof=1) / math.sqrt(len(lr)))),
         "log_ratio_sd": (float(lr.std(ddof=1)), f"s.d. of log(supplementary / initial incl. SACO), {span}"),
-        "realignment_share": (float(np.mean(shares)), f"mean realignment share of the MoD supplementary, FY{', FY'.join(map(str, sorted(re)))}"),
+        "realignment_share": (float(np.mean(shares)), f"mean realignment share of the MoD supplementary, FY{', FY'.join(map(str, sorted(re)))}; s.e. s.d./sqrt(n)",
+                              float(np.std(shares, ddof=1) / math.sqrt(len(shares)))),
         "related_ratio": (rel / d.value("mod_supplementary_total", rel_y),
                           f"non-MoD related supplementary (JCG/PKO + cyber) / MoD supplementary, FY{rel_y} (the only year published)"),
     }
@@ -209,14 +278,20 @@ def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024)) -> tuple[s
     }
     lines = ["# Generated by `jdef calibrate`; do not edit by hand. Methods: METHODOLOGY.md, section 5.",
              "[meta]", f'as_of = "{as_of.isoformat()}"', f'fit_window = "FY{window[0]}-FY{window[1]}"',
-             f'data_vintage = "{d.vintage()}"', 'optimiser = "closed-form OLS and moments; fixed grid for the payment profile; scipy.stats.t.fit (MLE) for t_df"']
+             f'data_vintage = "{d.vintage()}"', 'optimiser = "scipy.optimize.minimize BFGS (gtol 1e-8, maxiter 2000) from the OLS start for the economy; closed-form moments elsewhere; fixed grid for the payment profile"']
     lines.append("[meta.data_sha256]")
     lines += [f'"{k}" = "{v}"' for k, v in sorted(d.hashes.items())]
     for section, entries in tables.items():
         lines.append("")
         lines.append(f"[{section}]")
-        for name, (value, source) in entries.items():
-            lines.append(f'{name} = {{ value = {_fmt(value)}, source = "{_esc(source)}" }}')
+        for name, entry in entries.items():
+            value, source = entry[0], entry[1]
+            se = f", se = {_fmt(entry[2])}" if len(entry) > 2 else ""
+            lines.append(f'{name} = {{ value = {_fmt(value)}{se}, source = "{_esc(source)}" }}')
+    lines += ["", "# Parameters drawn per Monte Carlo draw from N(value, se), clipped to their valid range:",
+              "# parameter uncertainty where the fit rests on few observations (METHODOLOGY.md, section 5).",
+              "[uncertainty]",
+              'drawn = ["outlook.bias", "supplementary.log_ratio_mean", "supplementary.realignment_share", "economy.recession_prob"]']
     return "\n".join(lines) + "\n", tables
 
 

@@ -30,7 +30,7 @@ def accounts(inp: ModelInputs, paths: Paths, sh: Shocks) -> Accounts:
     counted = np.empty((n, len(inp.entries), inp.n_year))
     denom = np.empty_like(counted)
     for k, e in enumerate(inp.entries):
-        share = share_values(e.shares, e.supplementary, e.label, sh.u_shares, n)
+        share = share_values(e.shares, e.supplementary, sh.u_shares, n)
         mask = year_mask(e.shares, inp.years)
         counted[:, k] = np.einsum("ncy,nc,cy->ny", paths.spending, share, mask)
         if e.denominator == Denominator.fy2022_fixed:

@@ -8,11 +8,21 @@ reasoning). The engine sees only the values.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields
+import math
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .constants import PARAMS_FILE
+
+# valid ranges of parameters that may be drawn per draw
+BOUNDS = {
+    "economy.recession_prob": (0.0, 1.0),
+    "supplementary.realignment_share": (0.0, 1.0),
+    "supplementary.prob": (0.0, 1.0),
+}
 from .errors import InputError
 
 
@@ -77,6 +87,23 @@ class Params:
     supplementary: SupplementaryParams
     contracts: ContractParams
     meta: dict[str, Any]
+    se: dict[str, float] = field(default_factory=dict)  # "section.name" -> standard error
+    drawn: tuple[str, ...] = ()  # parameters drawn per draw from N(value, se)
+
+    def value(self, name: str) -> float:
+        section, key = name.split(".")
+        return float(getattr(getattr(self, section), key))
+
+    def per_draw(self, name: str, z):
+        """The parameter's value in each draw: value + se * z, clipped to its valid range.
+
+        Works on a float ``z`` (the scalar reference) and on arrays (the engine).
+        """
+        if name not in self.drawn:
+            return self.value(name)
+        lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
+        v = self.value(name) + self.se.get(name, 0.0) * z
+        return min(max(v, lo), hi) if isinstance(v, float) else np.clip(v, lo, hi)
 
     def replace(self, section: str, **kw: float) -> Params:
         """A copy with some values changed (for sensitivity and tests)."""
@@ -103,6 +130,7 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, "", f"not valid TOML ({exc})") from None
     built: dict[str, Any] = {}
+    ses: dict[str, float] = {}
     for section, cls in _SECTIONS.items():
         table = raw.get(section)
         if not isinstance(table, dict):
@@ -114,8 +142,14 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
                 raise InputError(path, f"{section}.{f.name}", "missing, or not a table {value = ..., source = ...}")
             v = entry["value"]
             kw[f.name] = tuple(float(x) for x in v) if isinstance(v, list) else float(v)
+            if "se" in entry:
+                ses[f"{section}.{f.name}"] = float(entry["se"])
         built[section] = cls(**kw)
     prof = built["contracts"].payment_profile
     if abs(sum(prof) - 1.0) > 1e-9 or min(prof) < 0:
         raise InputError(path, "contracts.payment_profile", f"shares must be >= 0 and sum to 1 (sum {sum(prof)})")
-    return Params(meta=raw.get("meta", {}), **built)
+    drawn = tuple(raw.get("uncertainty", {}).get("drawn", ()))
+    for name in drawn:
+        if name not in ses:
+            raise InputError(path, f"uncertainty.drawn: {name}", "no such parameter with a standard error (se)")
+    return Params(meta=raw.get("meta", {}), se=ses, drawn=drawn, **built)

@@ -116,11 +116,12 @@ def load_policy(name_or_path: str | Path, search_dir: Path = POLICY_DIR) -> Poli
 # Accounting kernels (pure numpy)
 # ----------------------------------------------------------------------------
 
-def share_values(shares: dict[str, Share], supplementary: bool, label: str,
-                 u_shares: dict[tuple[str, str], np.ndarray], n: int) -> np.ndarray:
+def share_values(shares: dict[str, Share], supplementary: bool, u_shares: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Share of each category counted, shape (n, n_category).
 
-    Uncertain shares are ``low + (high - low) * u`` with ``u = u_shares[(label, category)]``.
+    Uncertain shares are ``low + (high - low) * u`` with ``u = u_shares[category]``: one uniform
+    per category and draw, shared by every policy and bucket (so a policy's total and its buckets
+    agree, and policies are compared on the same draws).
     """
     out = np.zeros((n, len(cats.NAMES)))
     for name, s in shares.items():
@@ -129,7 +130,7 @@ def share_values(shares: dict[str, Share], supplementary: bool, label: str,
         if s.low == s.high:
             out[:, cats.INDEX[name]] = s.low
         else:
-            out[:, cats.INDEX[name]] = s.low + (s.high - s.low) * u_shares[(label, name)]
+            out[:, cats.INDEX[name]] = s.low + (s.high - s.low) * u_shares[name]
     return out
 
 
@@ -142,8 +143,8 @@ def year_mask(shares: dict[str, Share], years: np.ndarray) -> np.ndarray:
     return out
 
 
-def uncertain_keys(label: str, shares: dict[str, Share]) -> list[tuple[str, str]]:
-    return [(label, k) for k, s in shares.items() if s.low != s.high]
+def uncertain_keys(shares: dict[str, Share]) -> list[str]:
+    return [k for k, s in shares.items() if s.low != s.high]
 
 
 def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ def _shares(e: PolicyEntry, sh: Shocks, i: int, years: list[int]) -> dict[str, l
         if s is None or (KIND[name] == "supplementary" and not e.supplementary):
             out[name] = [0.0] * len(years)
             continue
-        v = s.low if s.low == s.high else s.low + (s.high - s.low) * float(sh.u_shares[(e.label, name)][i])
+        v = s.low if s.low == s.high else s.low + (s.high - s.low) * float(sh.u_shares[name][i])
         out[name] = [0.0 if (s.from_year is not None and y < s.from_year) else v for y in years]
     return out
 
@@ -66,6 +66,11 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             if 0 <= j < ny:
                 due[j] += prof[k] * c
     vs = sc.economy.volatility_scale
+
+    def pv(name: str) -> float:
+        z = sh.z_param.get(name)
+        return p.per_draw(name, 0.0 if z is None else float(z[i]))
+
     real_dev, defl_dev = inp.real_dev0, inp.deflator_dev0
     shares = {}
     for e in [*inp.entries, inp.target_entry, inp.ramp_entry]:
@@ -87,7 +92,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         # 1. request and outlook
         known = float(inp.outlook_growth_known[j])
         if math.isnan(known):
-            g_out = (1 + inp.mu_real[j]) * (1 + inp.mu_deflator[j]) - 1 + p.outlook.bias + p.outlook.sd * vs * float(sh.z_outlook[i, j])
+            g_out = (1 + inp.mu_real[j]) * (1 + inp.mu_deflator[j]) - 1 + pv("outlook.bias") + p.outlook.sd * vs * float(sh.z_outlook[i, j])
         else:
             g_out = known
         outlook[j] = gprev * (1 + g_out)
@@ -156,7 +161,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             n1, n2 = float(sh.n_real[i, j]), float(sh.n_deflator[i, j])
             e_g = n1 * s
             e_pi = (ec.shock_corr * n1 + math.sqrt(1 - ec.shock_corr ** 2) * n2) * s
-            r_t = 1.0 if (sc.economy.recessions and float(sh.u_recession[i, j]) < ec.recession_prob) else 0.0
+            r_t = 1.0 if (sc.economy.recessions and float(sh.u_recession[i, j]) < pv("economy.recession_prob")) else 0.0
             if t in sc.economy.forced_recessions:
                 r_t = 1.0
             g = inp.mu_real[j] + ec.real_ar * real_dev + ec.real_sd * vs * e_g + ec.recession_real * r_t
@@ -169,11 +174,12 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         # 4. supplementary
         if t >= inp.first_supp:
             sp = p.supplementary
-            occurs = 1.0 if (float(sh.u_supp[i, j]) < sp.prob and sc.supplementary.enabled) else 0.0
-            total = occurs * math.exp(sp.log_ratio_mean + sp.log_ratio_sd * float(sh.z_supp[i, j])) * (
+            occurs = 1.0 if (float(sh.u_supp[i, j]) < pv("supplementary.prob") and sc.supplementary.enabled) else 0.0
+            total = occurs * math.exp(pv("supplementary.log_ratio_mean") + sp.log_ratio_sd * float(sh.z_supp[i, j])) * (
                 spend["mod_core"][j] + spend["saco_realignment"][j])
-            spend["mod_supplementary"][j] = (1 - sp.realignment_share) * total
-            spend["saco_realignment_supplementary"][j] = sp.realignment_share * total
+            share = pv("supplementary.realignment_share")
+            spend["mod_supplementary"][j] = (1 - share) * total
+            spend["saco_realignment_supplementary"][j] = share * total
             spend["related_supplementary"][j] = sp.related_ratio * total
             e = inp.target_entry
             if e is not None and t >= sc.supplementary.from_year:

@@ -31,7 +31,7 @@ def _git_commit() -> str:
 
 
 def _var(dims, data, long_name: str, attrs: dict | None = None) -> xr.Variable:
-    return xr.Variable(dims, np.asarray(data), {"long_name": long_name, "coverage_content_type": "modelResult", **(attrs or PROB)})
+    return xr.Variable(dims, np.asarray(data), {"long_name": long_name, "coverage_content_type": "modelResult", **(PROB if attrs is None else attrs)})
 
 
 def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, seed: int, keep_draws: bool) -> xr.Dataset:

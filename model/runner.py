@@ -47,11 +47,11 @@ def _field(s: Scenario, name: str) -> str:
 
 
 def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
-    keys = [k for e in inp.entries for k in uncertain_keys(e.label, e.shares)]
-    for e in (inp.target_entry, inp.ramp_entry):
+    keys: list[str] = []
+    for e in (*inp.entries, inp.target_entry, inp.ramp_entry):
         if e is not None:
-            keys += [k for k in uncertain_keys(e.label, e.shares) if k not in keys]
-    return draw_shocks(seed, start, stop, inp.years, len(cats.NAMES), keys, inp.params.economy.t_df)
+            keys += [k for k in uncertain_keys(e.shares) if k not in keys]
+    return draw_shocks(seed, start, stop, inp.years, len(cats.NAMES), keys, inp.params.economy.t_df, inp.params.drawn)
 
 
 def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK) -> tuple[Paths, Shocks]:
@@ -67,8 +67,9 @@ def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
                      for f in Paths.__dataclass_fields__ if f != "trace"}, trace=parts[0][0].trace)
     sh0 = parts[0][1]
     sh = Shocks(years=sh0.years, **{f: np.concatenate([getattr(s, f) for _, s in parts])
-                                    for f in Shocks.__dataclass_fields__ if f not in ("years", "u_shares")},
-                u_shares={k: np.concatenate([s.u_shares[k] for _, s in parts]) for k in sh0.u_shares})
+                                    for f in Shocks.__dataclass_fields__ if f not in ("years", "u_shares", "z_param")},
+                u_shares={k: np.concatenate([s.u_shares[k] for _, s in parts]) for k in sh0.u_shares},
+                z_param={k: np.concatenate([s.z_param[k] for _, s in parts]) for k in sh0.z_param})
     return paths, sh
 
 

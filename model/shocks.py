@@ -20,7 +20,7 @@ from .constants import RNG_BLOCK
 STREAMS = {
     "real": 1, "deflator": 2, "chi2": 3, "recession": 4, "outlook": 5, "fx": 6,
     "budget": 7, "contract": 8, "supp_occurs": 9, "supp_size": 10, "related": 11,
-    "revision": 12, "shares": 13,
+    "revision": 12, "shares": 13, "param": 14,
 }
 
 
@@ -44,7 +44,8 @@ class Shocks:
     z_supp: np.ndarray
     z_related: np.ndarray  # (n, n_category, n_proj)
     z_revision: np.ndarray  # (n,)
-    u_shares: dict[tuple[str, str], np.ndarray]  # (n,) per (policy label, category)
+    u_shares: dict[str, np.ndarray]  # (n,) per category with an uncertain eligible share
+    z_param: dict[str, np.ndarray]  # (n,) per parameter drawn from its estimate's distribution
 
     @property
     def n(self) -> int:
@@ -56,20 +57,21 @@ class Shocks:
         return Shocks(self.years, self.n_real[sl], self.n_deflator[sl], self.chi2[sl],
                       self.u_recession[sl], self.z_outlook[sl], self.z_fx[sl], self.z_budget[sl],
                       self.z_contract[sl], self.u_supp[sl], self.z_supp[sl], self.z_related[sl],
-                      self.z_revision[sl], {k: v[sl] for k, v in self.u_shares.items()})
+                      self.z_revision[sl], {k: v[sl] for k, v in self.u_shares.items()},
+                      {k: v[sl] for k, v in self.z_param.items()})
 
 
 def _gen(seed: int, block: int, stream: int, year: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, stream, year))))
 
 
-def _key(label: str, category: str) -> int:
-    # a stable integer per (policy label, category): crc32 of the names
-    return zlib.crc32(f"{label}/{category}".encode())
+def _key(name: str) -> int:
+    # a stable integer per name: crc32
+    return zlib.crc32(name.encode())
 
 
 def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_category: int,
-                share_keys: list[tuple[str, str]], t_df: float) -> Shocks:
+                share_keys: list[str], t_df: float, param_keys: tuple[str, ...] = ()) -> Shocks:
     """Draw the random inputs of draws [start, stop)."""
     b0, b1 = start // RNG_BLOCK, (stop - 1) // RNG_BLOCK
     lo = start - b0 * RNG_BLOCK
@@ -114,5 +116,6 @@ def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_cate
         z_supp=yearly("supp_size", "normal"),
         z_related=yearly("related", "normal", (n_category,)),
         z_revision=once("revision", 0, "normal"),
-        u_shares={k: once("shares", _key(*k), "uniform") for k in share_keys},
+        u_shares={k: once("shares", _key(k), "uniform") for k in share_keys},
+        z_param={k: once("param", _key(k), "normal") for k in param_keys},
     )
