@@ -132,11 +132,16 @@ def fit_economy(d: DataStore, window: tuple[int, int]) -> dict[str, tuple]:
 
 
 def fit_outlook(d: DataStore) -> dict[str, tuple[float, str]]:
-    gdp = d.series("nominal_gdp")
+    gdp = d.series("nominal_gdp") or d.series("nominal_gdp_2015base")  # the latest vintage visible
     out = d.series("gov_outlook_nominal_growth")
     err = [out[y] - (gdp[y] / gdp[y - 1] - 1.0) for y in sorted(out) if y in gdp and y - 1 in gdp]
     yrs = [y for y in sorted(out) if y in gdp and y - 1 in gdp]
     e = np.array(err)
+    if len(e) < 2:
+        from .errors import InputError
+
+        raise InputError("calibration/data/outlooks.csv", "gov_outlook_nominal_growth",
+                         f"fewer than two outlooks with outturns published by {d.as_of}")
     src = f"government outlook of nominal growth minus outturn (2020-base nominal GDP), FY{', FY'.join(map(str, yrs))} (n={len(e)})"
     return {"bias": (float(e.mean()), f"mean error; {src}; s.e. s.d./sqrt(n)", float(e.std(ddof=1) / math.sqrt(len(e)))),
             "sd": (float(e.std(ddof=1)), f"s.d. of the error; {src}")}
@@ -203,8 +208,14 @@ def fit_supplementary(d: DataStore) -> dict[str, tuple[float, str]]:
     lr = np.log(pos)
     re = d.series("mod_supplementary_realignment")
     shares = [re[y] / supp[y] for y in sorted(re) if y in supp]
-    rel_y = max(d.series("related_supplementary_jcg_pko"))
-    rel = d.value("related_supplementary_jcg_pko", rel_y) + d.series("related_supplementary_cyber").get(rel_y, 0.0)
+    rel_years = d.series("related_supplementary_jcg_pko")
+    if rel_years:
+        rel_y = max(rel_years)
+        rel = d.value("related_supplementary_jcg_pko", rel_y) + d.series("related_supplementary_cyber").get(rel_y, 0.0)
+        related = (rel / d.value("mod_supplementary_total", rel_y),
+                   f"non-MoD related supplementary (JCG/PKO + cyber) / MoD supplementary, FY{rel_y} (the only year published)")
+    else:
+        related = (0.0, f"no non-MoD related supplementary figure published by {d.as_of}")
     span = f"FY{yrs[0]}-FY{yrs[-1]}, years with a published total (n={len(yrs)})"
     return {
         "prob": (float(len(pos) / len(r)), f"share of years with a MoD supplementary budget, {span}"),
@@ -213,8 +224,7 @@ def fit_supplementary(d: DataStore) -> dict[str, tuple[float, str]]:
         "log_ratio_sd": (float(lr.std(ddof=1)), f"s.d. of log(supplementary / initial incl. SACO), {span}"),
         "realignment_share": (float(np.mean(shares)), f"mean realignment share of the MoD supplementary, FY{', FY'.join(map(str, sorted(re)))}; s.e. s.d./sqrt(n)",
                               float(np.std(shares, ddof=1) / math.sqrt(len(shares)))),
-        "related_ratio": (rel / d.value("mod_supplementary_total", rel_y),
-                          f"non-MoD related supplementary (JCG/PKO + cyber) / MoD supplementary, FY{rel_y} (the only year published)"),
+        "related_ratio": related,
     }
 
 
@@ -227,14 +237,21 @@ def fit_contracts(d: DataStore) -> dict[str, tuple[Any, str]]:
     scale = n_tot[2022] / n_pc[2022]
     n = dict(n_tot)
     for y in (2019, 2020, 2021):
-        n.setdefault(y, n_pc[y] * scale)
-    targets = {
-        "obligatory outlays FY2026": (d.value("obligatory_outlays", 2026), lambda b: sum(b[k - 1] * n[2026 - k] for k in range(1, 6))),
-        "existing obligations after FY2026": (d.value("existing_future_obligations", 2026),
+        if y in n_pc:
+            n.setdefault(y, n_pc[y] * scale)
+    outlays, existing = d.series("obligatory_outlays"), d.series("existing_future_obligations")
+    candidates = {
+        "obligatory outlays FY2026": (outlays.get(2026), range(2021, 2026), lambda b: sum(b[k - 1] * n[2026 - k] for k in range(1, 6))),
+        "existing obligations after FY2026": (existing.get(2026), range(2022, 2026),
                                               lambda b: sum(n[s] * (1 - sum(b[: 2026 - s])) for s in range(2022, 2026))),
-        "existing obligations after FY2024": (d.value("existing_future_obligations", 2024),
+        "existing obligations after FY2024": (existing.get(2024), range(2020, 2024),
                                               lambda b: sum(n[s] * (1 - sum(b[: 2024 - s])) for s in range(2020, 2024))),
     }
+    targets = {k: (v, f) for k, (v, yrs_needed, f) in candidates.items() if v is not None and all(y in n for y in yrs_needed)}
+    if not targets:
+        from .errors import InputError
+
+        raise InputError("calibration/data/contracts.csv", "obligations", f"no obligation figures published by {d.as_of} to fit the payment profile")
     best = (math.inf, None, None)
     k = np.arange(1, 6)
     for a in np.round(np.arange(0.2, 8.0001, 0.05), 4):
@@ -265,9 +282,9 @@ def _esc(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024)) -> tuple[str, dict[str, Any]]:
-    """Fit all parameters; return the TOML text and the fitted tables."""
-    d = load_data(as_of)
+def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024), data_dir: Path | None = None) -> tuple[str, dict[str, Any]]:
+    """Fit all parameters on the data published by ``as_of``; return the TOML text and the fitted tables."""
+    d = load_data(as_of, data_dir) if data_dir else load_data(as_of)
     tables = {
         "economy": fit_economy(d, window),
         "outlook": fit_outlook(d),
@@ -277,7 +294,7 @@ def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024)) -> tuple[s
         "contracts": fit_contracts(d),
     }
     lines = ["# Generated by `jdef calibrate`; do not edit by hand. Methods: METHODOLOGY.md, section 5.",
-             "[meta]", f'as_of = "{as_of.isoformat()}"', f'fit_window = "FY{window[0]}-FY{window[1]}"',
+             "[meta]", f'as_of = "{d.vintage()}"  # every row published by this date (the data vintage)', f'fit_window = "FY{window[0]}-FY{window[1]}"',
              f'data_vintage = "{d.vintage()}"', 'optimiser = "scipy.optimize.minimize BFGS (gtol 1e-8, maxiter 2000) from the OLS start for the economy; closed-form moments elsewhere; fixed grid for the payment profile"']
     lines.append("[meta.data_sha256]")
     lines += [f'"{k}" = "{v}"' for k, v in sorted(d.hashes.items())]
@@ -295,8 +312,8 @@ def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024)) -> tuple[s
     return "\n".join(lines) + "\n", tables
 
 
-def write_params(path: Path, as_of: dt.date) -> dict[str, Any]:
-    text, tables = calibrate(as_of)
+def write_params(path: Path, as_of: dt.date, data_dir: Path | None = None) -> dict[str, Any]:
+    text, tables = calibrate(as_of, data_dir=data_dir)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

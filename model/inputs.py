@@ -27,6 +27,9 @@ GROUP_TARGET_SERIES = {
     "saco": "saco_realignment_target",
 }
 
+# Cabinet Office projection editions, newest first (outlooks.csv series prefixes)
+PATH_EDITIONS = ("cao2026", "cao2025")
+
 # Proposed categories: (data series, base-year note). Amounts in proposed.csv.
 PROPOSED_SERIES = {
     "space": "space_budget_total",
@@ -127,7 +130,8 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     s = data.series
 
     # --- economy ---------------------------------------------------------
-    gdp_s = s("nominal_gdp")
+    # the latest GDP vintage visible at as_of: the 2020 base, else the 2015 base
+    gdp_s = s("nominal_gdp") or s("nominal_gdp_2015base")
     first_econ = _last_year(gdp_s, "nominal_gdp", scenario.as_of) + 1
     gdp = _on_axis({y: v for y, v in gdp_s.items() if y < first_econ}, years)
     real = _on_axis(s("real_gdp_growth"), years)
@@ -146,11 +150,14 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
         level *= 1.0 + defl[j]
         dindex[j] = level
 
-    path = scenario.economy.path.value
+    case = scenario.economy.path.value
+    editions = [e for e in PATH_EDITIONS if data.series(f"{e}_{case}_real_growth")]
+    if not editions:
+        raise InputError("calibration/data/outlooks.csv", f"economy.path = {case}",
+                         f"no Cabinet Office projection of this case published by {scenario.as_of}")
+    path = f"{editions[0]}_{case}"
     mu_r_s = s(f"{path}_real_growth")
     mu_d_s = s(f"{path}_deflator_growth")
-    if not mu_r_s or not mu_d_s:
-        raise InputError("calibration/data/outlooks.csv", path, f"no projection published by {scenario.as_of}")
     last_path = max(mu_r_s)
     mu_real = np.array([mu_r_s.get(int(min(y, last_path)), np.nan) for y in years]) + scenario.economy.real_growth_shift
     mu_defl = np.array([mu_d_s.get(int(min(y, last_path)), np.nan) for y in years]) + scenario.economy.deflator_shift
@@ -189,11 +196,17 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     spending = np.full((n_c, n_y), np.nan)
     imputed = np.zeros((n_c, n_y), dtype=bool)
 
+    missing: list[str] = []
+
     def put(name: str, series: dict[int, float], last_known: int) -> None:
         raw = _on_axis({y: v for y, v in series.items() if y <= last_known}, years)
+        if not series:
+            # no figure published by as_of: the category is left out (zero), and said so
+            raw = np.where(years <= last_known, 0.0, np.nan)
+            missing.append(name)
         filled, imp = _fill_known(raw, last_known, years)
         spending[cats.INDEX[name]] = filled
-        imputed[cats.INDEX[name]] = imp
+        imputed[cats.INDEX[name]] = imp | ((years <= last_known) & (name in missing))
 
     put("mod_core", excl, first_initial - 1)
     put("saco_realignment", {y: incl[y] - excl[y] for y in excl if y in incl}, first_initial - 1)
@@ -223,15 +236,14 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     put("related_supplementary", rel_supp, first_supp - 1)
     for name, series in PROPOSED_SERIES.items():
         vals = s(series)
-        if not vals:
-            raise InputError("calibration/data/proposed.csv", series, f"no figure published by {scenario.as_of}")
-        put(name, vals, max(max(vals), first_initial - 1))
+        put(name, vals, max(max(vals, default=0), first_initial - 1))
 
     contracts_all = {y: v + s("new_contracts_supplementary").get(y, 0.0) for y, v in s("new_contracts_initial").items()}
     contracts = _on_axis({y: v for y, v in contracts_all.items() if y < first_initial}, years)
     contracts_before = {y: v for y, v in contracts_all.items() if y < years[0]}
 
-    group_targets = {g: data.value(series, PLAN_LAST_YEAR) for g, series in GROUP_TARGET_SERIES.items()}
+    group_targets = {g: data.series(series)[PLAN_LAST_YEAR] for g, series in GROUP_TARGET_SERIES.items()
+                     if PLAN_LAST_YEAR in data.series(series)}
     plan_fy2027 = scenario.plan.fy2027_budget or data.value("plan_fy2027_budget", PLAN_LAST_YEAR)
     plan_contract_total = data.value("plan_contract_total", PLAN_LAST_YEAR, "FY2023-2027")
     plan_expenditure_total = data.value("plan_expenditure_total", PLAN_LAST_YEAR, "FY2023-2027")
@@ -272,5 +284,6 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
         plan_expenditure_total=plan_expenditure_total, group_targets_2027=group_targets,
         fx_plan=fx_plan, fx_anchor=fx_anchor, scenario=scenario, params=params,
         entries=tuple(entries), target_entry=target_entry, ramp_entry=ramp_entry,
-        provenance={"data_vintage": data.vintage(), "as_of": data.as_of.isoformat()},
+        provenance={"data_vintage": data.vintage(), "as_of": data.as_of.isoformat(), "economy_path": path,
+                    "categories_without_figures": ", ".join(missing)},
     )

@@ -122,9 +122,10 @@ _SECTIONS = {
 }
 
 
-def load_params(path: Path = PARAMS_FILE) -> Params:
+def load_params(path: Path = PARAMS_FILE, text: str | None = None) -> Params:
+    """Read a parameter file (or its ``text``, e.g. from an in-memory calibration)."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(text if text is not None else path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(path, "", "parameter file not found; run 'jdef calibrate'") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -139,6 +139,8 @@ def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, see
         "data_sha256": json.dumps(inp.params.meta.get("data_sha256", {}), sort_keys=True),
         "data_vintage": inp.provenance.get("data_vintage", ""),
         "as_of": inp.provenance.get("as_of", ""),
+        "economy_path": inp.provenance.get("economy_path", ""),
+        "categories_without_figures": inp.provenance.get("categories_without_figures", ""),
         "first_projected_year": json.dumps({"economy": inp.first_econ, "initial_budget": inp.first_initial,
                                             "supplementary": inp.first_supp, "exchange_rate": inp.first_fx}),
     }

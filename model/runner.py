@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from . import categories as cats
 from .calendar import Paths, run_engine
+from .constants import DATA_DIR
 from .data import load_data
 from .errors import InputError
 from .inputs import ModelInputs, build_inputs
@@ -18,10 +21,10 @@ from .shocks import Shocks, draw_shocks
 DEFAULT_CHUNK = 50_000
 
 
-def prepare(scenario: Scenario, params: Params | None = None) -> ModelInputs:
+def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | None = None) -> ModelInputs:
     """Load data (as of the scenario's date), parameters and policies; resolve the inputs."""
-    data = load_data(scenario.as_of)
-    params = params or load_params()
+    data = load_data(scenario.as_of, data_dir or DATA_DIR)
+    params = params or params_as_of(scenario.as_of, data_dir)
     names = set(scenario.policies) | {scenario.supplementary.target_policy.split(":")[0],
                                       scenario.post2027.target_policy.split(":")[0]}
     policies: dict[str, Policy] = {}
@@ -33,6 +36,21 @@ def prepare(scenario: Scenario, params: Params | None = None) -> ModelInputs:
                 raise InputError(scenario.source_file or "scenario", _field(scenario, name),
                                  f"unknown policy '{name}' ({exc.message})") from None
     return build_inputs(scenario, data, params, policies)
+
+
+def params_as_of(as_of, data_dir: Path | None = None) -> Params:
+    """``calibration/params.toml`` when it was fitted on data as of ``as_of`` or earlier;
+    otherwise the parameters refitted in memory on the data published by ``as_of`` (no look-ahead)."""
+    import datetime as dt
+
+    from .calibrate import calibrate
+
+    params = load_params()
+    fitted = params.meta.get("as_of")
+    if data_dir is None and fitted and dt.date.fromisoformat(fitted) <= as_of:
+        return params
+    text, _ = calibrate(as_of, data_dir=data_dir)
+    return load_params(text=text)
 
 
 def _needed(s: Scenario, name: str) -> bool:
@@ -74,7 +92,7 @@ def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
 
 
 def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
-             chunk: int = DEFAULT_CHUNK, params: Params | None = None):
+             chunk: int = DEFAULT_CHUNK, params: Params | None = None, data_dir: Path | None = None):
     """Run a scenario and return its results as one ``xarray.Dataset``.
 
     Parameters
@@ -94,7 +112,7 @@ def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = No
     seed = scenario.seed if seed is None else seed
     if draws < 1:
         raise InputError("--draws", "draws", "must be at least 1")
-    inp = prepare(scenario, params)
+    inp = prepare(scenario, params, data_dir)
     paths, sh = run_draws(inp, draws, seed, chunk)
     acc = accounts(inp, paths, sh)
     return build_dataset(inp, paths, acc, draws=draws, seed=seed, keep_draws=keep_draws)

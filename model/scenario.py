@@ -22,9 +22,11 @@ from .errors import InputError
 
 
 class EconomyPath(str, Enum):
-    cao2026_past_projection = "cao2026_past_projection"
-    cao2026_growth_transition = "cao2026_growth_transition"
-    cao2026_high_growth = "cao2026_high_growth"
+    """A Cabinet Office projection case; the latest edition published by ``as_of`` is used."""
+
+    past_projection = "past_projection"  # 過去投影ケース
+    growth_transition = "growth_transition"  # 成長移行ケース
+    high_growth = "high_growth"  # 高成長実現ケース
 
 
 class PostRule(str, Enum):
@@ -39,7 +41,7 @@ class _Strict(BaseModel):
 
 
 class Economy(_Strict):
-    path: EconomyPath = EconomyPath.cao2026_past_projection
+    path: EconomyPath = EconomyPath.past_projection
     real_growth_shift: float = Field(0.0, ge=-0.1, le=0.1, description="added to the path's real growth, fraction per year")
     deflator_shift: float = Field(0.0, ge=-0.1, le=0.1, description="added to the path's deflator growth, fraction per year")
     volatility_scale: float = Field(1.0, ge=0.0, le=10.0, description="multiplies every economic shock scale")

@@ -77,7 +77,7 @@ def test_layering_overrides_only_what_differs():
     base = load_scenario(SCENARIO_DIR / "baseline.toml")
     child = load_scenario(SCENARIO_DIR / "growth-transition.toml")
     assert child.name == "growth-transition"
-    assert child.economy.path.value == "cao2026_growth_transition"
+    assert child.economy.path.value == "growth_transition"
     assert child.horizon == base.horizon and child.seed == base.seed and child.policies == base.policies
     assert child.post2027 == base.post2027 and child.supplementary == base.supplementary
     res = runner.invoke(app, ["scenarios", "show", str(SCENARIO_DIR / "topup-on.toml")])

@@ -13,7 +13,7 @@ CASES = {
     "ramp to 3.5% by 2035": ("post2027.rule='ramp_to_ratio'", "post2027.target_ratio=0.035", "post2027.target_year=2035"),
     "new five-year plan": ("post2027.rule='new_plan'", "post2027.plan_total=60.0"),
     "grow 5% with recessions cutting": ("post2027.rule='grow_nominal'", "post2027.growth=0.05"),
-    "weak yen, growth-transition": ("economy.path='cao2026_growth_transition'", "economy.fx_shift=0.3"),
+    "weak yen, growth-transition": ("economy.path='growth_transition'", "economy.fx_shift=0.3"),
 }
 FIELDS = [f for f in Paths.__dataclass_fields__ if f != "trace"]
 
