@@ -214,9 +214,10 @@ class _Year:
         rec = (self.sh.u_recession[:, j] < self.pv("economy.recession_prob")).astype(float) if sc.economy.recessions else np.zeros(self.n)
         if t in sc.economy.forced_recessions:
             rec = np.ones(self.n)
-        g = economy.mean_reverting(inp.mu_real[j], self.real_dev, e.real_ar, e.real_sd * vs, e_g, rec, e.recession_real)
-        pi = economy.mean_reverting(inp.mu_deflator[j], self.defl_dev, e.deflator_ar, e.deflator_sd * vs, e_pi, rec,
-                                    e.recession_deflator)
+        g = economy.mean_reverting(inp.mu_real[j], self.real_dev, self.pv("economy.real_ar"), self.pv("economy.real_sd") * vs,
+                                   e_g, rec, e.recession_real)
+        pi = economy.mean_reverting(inp.mu_deflator[j], self.defl_dev, self.pv("economy.deflator_ar"),
+                                    self.pv("economy.deflator_sd") * vs, e_pi, rec, e.recession_deflator)
         self.real_dev = g - inp.mu_real[j]
         self.defl_dev = pi - inp.mu_deflator[j]
         self.real[:, j], self.defl[:, j], self.rec[:, j] = g, pi, rec

@@ -58,25 +58,38 @@ def _t_loglik(resid: np.ndarray, sigma: float, nu: float) -> float:
     return float(np.sum(stats.t.logpdf(resid / scale, nu) - math.log(scale)))
 
 
+NU_BOUNDS = (3.0, 100.0)  # t degrees of freedom: finite variance with room to spare, up to near-normal
+
+
+def _nu(x: float) -> float:
+    lo, hi = NU_BOUNDS
+    return lo + (hi - lo) / (1.0 + math.exp(-x))
+
+
 def fit_economy_mle(g: np.ndarray, g_lag: np.ndarray, p: np.ndarray, p_lag: np.ndarray, rec: np.ndarray) -> EconomyFit:
     """Joint maximum likelihood for both series with a shared t degrees of freedom.
 
+    nu is bounded to NU_BOUNDS by a logistic transform; without a recession in the
+    sample the recession coefficients are not identified and are set to 0 (s.e. 0).
     The optimiser (scipy BFGS from the OLS solution, fixed tolerances) is deterministic.
     Standard errors come from the inverse of a finite-difference Hessian.
     """
+    has_rec = bool(rec.any())
     ones = np.ones_like(g)
-    xg = np.column_stack([ones, g_lag, rec])
-    xp = np.column_stack([ones, p_lag, rec])
+    xg = np.column_stack([ones, g_lag, rec] if has_rec else [ones, g_lag])
+    xp = np.column_stack([ones, p_lag, rec] if has_rec else [ones, p_lag])
+    k = xg.shape[1]
     bg, rg = _ols(g, xg)
     bp, rp = _ols(p, xp)
-    dof = max(len(g) - 3, 1)
-    theta0 = np.concatenate([bg, [math.log(math.sqrt(rg @ rg / dof))], bp, [math.log(math.sqrt(rp @ rp / dof))], [math.log(6.0 - 2.0)]])
+    dof = max(len(g) - k, 1)
+    theta0 = np.concatenate([bg, [math.log(math.sqrt(rg @ rg / dof) + 1e-6)], bp,
+                             [math.log(math.sqrt(rp @ rp / dof) + 1e-6)], [0.0]])
 
     def nll(th: np.ndarray) -> float:
-        nu = 2.0 + math.exp(min(th[8], 6.0))
-        r1 = g - xg @ th[0:3]
-        r2 = p - xp @ th[4:7]
-        return -(_t_loglik(r1, math.exp(th[3]), nu) + _t_loglik(r2, math.exp(th[7]), nu))
+        nu = _nu(th[-1])
+        r1 = g - xg @ th[0:k]
+        r2 = p - xp @ th[k + 1:2 * k + 1]
+        return -(_t_loglik(r1, math.exp(th[k]), nu) + _t_loglik(r2, math.exp(th[2 * k + 1]), nu))
 
     from scipy.optimize import minimize
 
@@ -84,17 +97,21 @@ def fit_economy_mle(g: np.ndarray, g_lag: np.ndarray, p: np.ndarray, p_lag: np.n
     th = res.x
     cov = np.linalg.pinv(_hessian(nll, th))
     se_th = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    nu = 2.0 + math.exp(min(th[8], 6.0))
-    r1, r2 = g - xg @ th[0:3], p - xp @ th[4:7]
-    coef = {"real_c": th[0], "real_ar": th[1], "recession_real": th[2], "real_sd": math.exp(th[3]),
-            "deflator_c": th[4], "deflator_ar": th[5], "recession_deflator": th[6], "deflator_sd": math.exp(th[7]),
-            "t_df": nu}
-    se = {"real_c": se_th[0], "real_ar": se_th[1], "recession_real": se_th[2], "real_sd": math.exp(th[3]) * se_th[3],
-          "deflator_c": se_th[4], "deflator_ar": se_th[5], "recession_deflator": se_th[6],
-          "deflator_sd": math.exp(th[7]) * se_th[7], "t_df": (nu - 2.0) * se_th[8]}
+    nu = _nu(th[-1])
+    r1, r2 = g - xg @ th[0:k], p - xp @ th[k + 1:2 * k + 1]
+    o = k + 1  # offset of the deflator block
+    lo, hi = NU_BOUNDS
+    dnu = (nu - lo) * (hi - nu) / (hi - lo)  # d nu / d theta
+    coef = {"real_c": th[0], "real_ar": th[1], "recession_real": th[2] if has_rec else 0.0, "real_sd": math.exp(th[k]),
+            "deflator_c": th[o], "deflator_ar": th[o + 1], "recession_deflator": th[o + 2] if has_rec else 0.0,
+            "deflator_sd": math.exp(th[2 * k + 1]), "t_df": nu}
+    se = {"real_c": se_th[0], "real_ar": se_th[1], "recession_real": se_th[2] if has_rec else 0.0,
+          "real_sd": math.exp(th[k]) * se_th[k], "deflator_c": se_th[o], "deflator_ar": se_th[o + 1],
+          "recession_deflator": se_th[o + 2] if has_rec else 0.0,
+          "deflator_sd": math.exp(th[2 * k + 1]) * se_th[2 * k + 1], "t_df": dnu * se_th[-1]}
     n = len(g)
     prob = float(rec.mean())
-    return EconomyFit({k: float(v) for k, v in coef.items()}, {k: float(v) for k, v in se.items()},
+    return EconomyFit({a: float(v) for a, v in coef.items()}, {a: float(v) for a, v in se.items()},
                       float(np.corrcoef(r1, r2)[0, 1]), prob, math.sqrt(prob * (1 - prob) / n), n, ())
 
 
@@ -112,7 +129,7 @@ def fit_economy(d: DataStore, window: tuple[int, int]) -> dict[str, tuple]:
     fit = fit_economy_mle(gy, gl, py, pl, rec)
     c, se = fit.coef, fit.se
     span = f"FY{yrs[0]}-FY{yrs[-1]} (n={len(yrs)})"
-    src = (f"joint MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, e ~ unit-variance Student-t (shared nu), "
+    src = (f"joint MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, e ~ unit-variance Student-t (shared nu in [3, 100]), "
            f"real growth and deflator, {span}; R_t = 1 when real growth < -2%; s.e. from the inverse Hessian")
     rev = d.series("benchmark_revision_ratio")
     recent = [math.log(v) for y, v in rev.items() if y >= max(rev) - 9] if rev else [0.0]
@@ -308,7 +325,7 @@ def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024), data_dir: 
     lines += ["", "# Parameters drawn per Monte Carlo draw from N(value, se), clipped to their valid range:",
               "# parameter uncertainty where the fit rests on few observations (METHODOLOGY.md, section 5).",
               "[uncertainty]",
-              'drawn = ["outlook.bias", "supplementary.log_ratio_mean", "supplementary.realignment_share", "economy.recession_prob"]']
+              'drawn = ["outlook.bias", "supplementary.log_ratio_mean", "supplementary.realignment_share", "economy.recession_prob", "economy.real_ar", "economy.real_sd", "economy.deflator_ar", "economy.deflator_sd"]']
     return "\n".join(lines) + "\n", tables
 
 

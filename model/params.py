@@ -22,6 +22,10 @@ BOUNDS = {
     "economy.recession_prob": (0.0, 1.0),
     "supplementary.realignment_share": (0.0, 1.0),
     "supplementary.prob": (0.0, 1.0),
+    "economy.real_ar": (-0.99, 0.99),
+    "economy.deflator_ar": (-0.99, 0.99),
+    "economy.real_sd": (0.0, math.inf),
+    "economy.deflator_sd": (0.0, math.inf),
 }
 from .errors import InputError
 
