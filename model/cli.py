@@ -143,6 +143,39 @@ def calibrate(
         _fail(exc)
 
 
+@app.command()
+def backtest(
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only data published by this date")] = None,
+    draws: Annotated[int, typer.Option(help="Draws per forecast")] = 2000,
+    seed: Annotated[int, typer.Option(help="Root seed")] = 1,
+    first_origin: Annotated[int, typer.Option(help="First forecast origin (fiscal year)")] = 2000,
+    out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
+) -> None:
+    """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""
+    try:
+        from .backtest import backtest_text, run_backtest
+        from .data import load_data
+        from .io import write_netcdf
+
+        if draws < 10:
+            raise InputError("--draws", "draws", f"must be at least 10 (got {draws})")
+        date = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        d = load_data(date)
+        gdp = d.series("nominal_gdp") or d.series("nominal_gdp_2015base")
+        if not gdp or first_origin >= max(gdp) or first_origin < min(gdp) + 6:
+            raise InputError("--first-origin", "first_origin", f"must lie in FY{min(gdp, default=0) + 6}-FY{max(gdp, default=0) - 1} for data as of {date}")
+        ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
+        path = write_netcdf(ds, out / "backtest.nc")
+        typer.echo(backtest_text(ds))
+        typer.echo(f"wrote {path}")
+    except typer.Exit:
+        raise
+    except ValueError as exc:
+        _fail(InputError("--as-of", "as_of", str(exc)))
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
 @scenarios_app.command("list")
 def scenarios_list() -> None:
     """List the shipped scenarios with their descriptions."""

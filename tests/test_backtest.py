@@ -1,0 +1,46 @@
+"""Backtest scoring: CRPS known answers, and a small end-to-end run."""
+
+import datetime as dt
+import math
+
+import numpy as np
+from scipy import stats
+from typer.testing import CliRunner
+
+from model.backtest import crps, run_backtest
+from model.cli import app
+from model.data import load_data
+
+
+def test_crps_of_a_point_forecast_is_the_absolute_error():
+    assert crps(np.array([3.0]), 5.5) == 2.5
+
+
+def test_crps_of_normal_samples_matches_closed_form():
+    """Gneiting & Raftery (2007): CRPS(N(0,1), y) = y(2 Phi(y) - 1) + 2 phi(y) - 1/sqrt(pi)."""
+    n = 200_000
+    x = np.random.default_rng(0).standard_normal(n)
+    for y in (-1.3, 0.0, 0.7, 2.5):
+        exact = y * (2 * stats.norm.cdf(y) - 1) + 2 * stats.norm.pdf(y) - 1 / math.sqrt(math.pi)
+        # sampling error of the first term dominates: s.d. of |X - y| / sqrt(n) < 2 / sqrt(n)
+        assert abs(crps(x, y) - exact) < 4 * 2 / math.sqrt(n)
+
+
+def test_small_backtest_runs_and_scores_are_sane():
+    ds = run_backtest(load_data(dt.date(2026, 11, 25)), range(2010, 2016), horizon=3, draws=300, seed=2)
+    m = ds.sel(series="nominal_gdp_level", forecaster="model")
+    assert int(m.n_cases.sel(horizon=1)) == 6
+    cov = ds["coverage_80"].values
+    assert np.all((cov[np.isfinite(cov)] >= 0) & (cov[np.isfinite(cov)] <= 1))
+    assert np.all(ds.crps.values[np.isfinite(ds.crps.values)] >= 0)
+    # PIT histogram sums to one wherever there are cases
+    h = ds.pit_histogram.sel(series="nominal_gdp_level", forecaster="model").values
+    assert abs(h.sum() - 1) < 1e-12
+    # the same seed gives the same scores
+    again = run_backtest(load_data(dt.date(2026, 11, 25)), range(2010, 2016), horizon=3, draws=300, seed=2)
+    np.testing.assert_array_equal(ds.crps.values, again.crps.values)
+
+
+def test_backtest_cli_rejects_bad_origin(tmp_path):
+    res = CliRunner().invoke(app, ["backtest", "--first-origin", "1990", "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "first_origin" in res.stderr
