@@ -62,7 +62,9 @@ class Paths:
 
 
 def _tile(row: np.ndarray, n: int) -> np.ndarray:
-    return np.broadcast_to(row, (n, *row.shape)).copy()
+    """(n_year,) -> (n_year, n); (n_category, n_year) -> (n_year, n_category, n): year-major state."""
+    a = row.T if row.ndim == 2 else row
+    return np.repeat(a[..., None], n, axis=-1)
 
 
 class _Year:
@@ -74,19 +76,19 @@ class _Year:
         self.n = n
         self.gdp = _tile(inp.gdp, n)
         self.gdp_rep = self.gdp.copy()
-        self.outlook = np.full((n, y), np.nan)
+        self.outlook = np.full((y, n), np.nan)
         self.real = _tile(inp.real_growth, n)
         self.defl = _tile(inp.deflator_growth, n)
         self.dindex = _tile(inp.deflator_index, n)
         self.fx_base = _tile(inp.fx, n)
         self.fx = self.fx_base.copy()
-        self.rec = np.zeros((n, y))
+        self.rec = np.zeros((y, n))
         self.spend = _tile(inp.spending, n)
         self.contracts = _tile(inp.contracts, n)
-        self.due = np.zeros((n, y))
+        self.due = np.zeros((y, n))
         self.due_known = np.zeros(y, dtype=bool)
-        self.topup = np.zeros((n, y))
-        self.executed = np.full((n, y), np.nan)
+        self.topup = np.zeros((y, n))
+        self.executed = np.full((y, n), np.nan)
         self.real_dev = np.full(n, inp.real_dev0)
         self.defl_dev = np.full(n, inp.deflator_dev0)
         prof = self.p.contracts.payment_profile
@@ -94,7 +96,7 @@ class _Year:
             for k in range(1, len(prof)):
                 j = s_year + k - int(inp.years[0])
                 if 0 <= j < y:
-                    self.due[:, j] += prof[k] * c
+                    self.due[j] += prof[k] * c
         self.shares: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for e in [*inp.entries, inp.target_entry, inp.ramp_entry]:
             if e is not None and e.label not in self.shares:
@@ -107,20 +109,20 @@ class _Year:
         return self.p.per_draw(name, self.sh.z_param.get(name, 0.0))
 
     def prev(self, arr: np.ndarray, j: int, before: float) -> np.ndarray:
-        return arr[:, j - 1] if j > 0 else np.full(self.n, before)
+        return arr[j - 1] if j > 0 else np.full(self.n, before)
 
     def counted(self, e: PolicyEntry, j: int, initial_only: bool = False) -> np.ndarray:
         share, mask = self.shares[e.label]
         w = share * mask[:, j]
         cols = INITIAL if initial_only else slice(None)
-        return np.einsum("nc,nc->n", self.spend[:, cols, j], w[:, cols])
+        return np.einsum("cn,nc->n", self.spend[j, cols], w[:, cols])
 
     def denominator(self, e: PolicyEntry, j: int, budget_time: bool) -> np.ndarray:
         if e.denominator == Denominator.fy2022_fixed:
             return np.full(self.n, self.inp.gdp_fy2022_goal)
         if e.denominator == Denominator.outlook_gdp or budget_time:
-            return self.outlook[:, j]
-        return self.gdp_rep[:, j]
+            return self.outlook[j]
+        return self.gdp_rep[j]
 
     # --- events --------------------------------------------------------------
     def request(self, t: int, j: int) -> None:
@@ -128,34 +130,34 @@ class _Year:
         known = inp.outlook_growth_known[j]
         if np.isnan(known):
             g = economy.outlook_growth(inp.mu_real[j], inp.mu_deflator[j], self.pv("outlook.bias"),
-                                       p.outlook.sd * inp.scenario.economy.volatility_scale, self.sh.z_outlook[:, j])
+                                       p.outlook.sd * inp.scenario.economy.volatility_scale, self.sh.z_outlook[j])
         else:
             g = np.full(self.n, known)
-        self.outlook[:, j] = self.prev(self.gdp, j, inp.gdp_prev) * (1.0 + g)
+        self.outlook[j] = self.prev(self.gdp, j, inp.gdp_prev) * (1.0 + g)
 
     def initial_budget(self, t: int, j: int) -> None:
         inp, p, sc = self.inp, self.p, self.inp.scenario
         if t < inp.first_initial:
             return
-        exp_growth = self.outlook[:, j] / self.prev(self.gdp, j, inp.gdp_prev) - 1.0
+        exp_growth = self.outlook[j] / self.prev(self.gdp, j, inp.gdp_prev) - 1.0
         sd_rel = p.budget.related_growth_sd
         # related ministries' categories and SACO (decided with the budget)
         for name in PROJECTED_INITIAL:
             c = cats.INDEX[name]
             if not np.isnan(inp.spending[c, j]):
                 continue
-            prev = self.spend[:, c, j - 1]
+            prev = self.spend[j - 1, c]
             group = cats.BY_NAME[name].group
             if group in inp.group_targets_2027 and t <= PLAN_LAST_YEAR:
                 members = [cats.INDEX[m.name] for m in cats.CATEGORIES if m.group == group and m.kind == "initial"]
-                share_of_group = prev / self.spend[:, members, j - 1].sum(axis=1)
+                share_of_group = prev / self.spend[j - 1, members].sum(axis=0)
                 target = inp.group_targets_2027[group] * share_of_group
                 level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
-                self.spend[:, c, j] = budget.noisy(level, sd_rel, self.sh.z_related[:, c, j])
+                self.spend[j, c] = budget.noisy(level, sd_rel, self.sh.z_related[j, c])
             else:
-                self.spend[:, c, j] = budget.related_step(prev, exp_growth, sd_rel, self.sh.z_related[:, c, j])
+                self.spend[j, c] = budget.related_step(prev, exp_growth, sd_rel, self.sh.z_related[j, c])
         # the MoD plan-covered budget
-        prev_b = self.spend[:, CORE, j - 1]
+        prev_b = self.spend[j - 1, CORE]
         exp_defl = inp.mu_deflator[j]
         impl_sd = p.budget.implementation_sd
         if t <= PLAN_LAST_YEAR:
@@ -170,7 +172,7 @@ class _Year:
             elif rule.rule == PostRule.new_plan:
                 k = t - PLAN_LAST_YEAR
                 if k <= 5:
-                    level = budget.new_plan_level(self.spend[:, CORE, inp.idx(PLAN_LAST_YEAR)], k, rule.plan_total)
+                    level = budget.new_plan_level(self.spend[inp.idx(PLAN_LAST_YEAR), CORE], k, rule.plan_total)
                 else:
                     level = budget.hold_real(prev_b, exp_defl)
             else:  # ramp_to_ratio
@@ -180,38 +182,38 @@ class _Year:
                 prev_ratio = self.counted(e, j - 1, initial_only=True) / self.denominator(e, j - 1, budget_time=False)
                 others = share * mask[:, j]
                 cols = [c for c in INITIAL if c != CORE]  # mod_core is being decided
-                other_counted = np.einsum("nc,nc->n", self.spend[:, cols, j], others[:, cols])
+                other_counted = np.einsum("cn,nc->n", self.spend[j, cols], others[:, cols])
                 core_share = share[:, CORE] * mask[CORE, j]
                 level = budget.ramp_required(prev_ratio, rule.target_ratio, rule.target_year - t + 1,
                                              self.denominator(e, j, budget_time=True), other_counted, core_share)
-            level = level * (1.0 - p.budget.recession_cut * self.rec[:, j - 1])
+            level = level * (1.0 - p.budget.recession_cut * self.rec[j - 1])
             impl_sd *= rule.implementation_scale
-        b = budget.noisy(level, impl_sd, self.sh.z_budget[:, j])
+        b = budget.noisy(level, impl_sd, self.sh.z_budget[j])
         # new contracts: the plan's remaining contract total to FY2027, then a fixed ratio to the budget
         if t <= PLAN_LAST_YEAR:
-            signed = np.nansum(self.contracts[:, inp.idx(2023):j], axis=1)
+            signed = np.nansum(self.contracts[inp.idx(2023):j], axis=0)
             remaining = np.maximum(inp.plan_contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
-            c_new = budget.noisy(remaining, p.budget.contract_fy2027_sd, self.sh.z_contract[:, j])
+            c_new = budget.noisy(remaining, p.budget.contract_fy2027_sd, self.sh.z_contract[j])
         else:
             c_new = p.budget.contract_ratio * b
-        self.spend[:, CORE, j] = b
-        self.contracts[:, j] = c_new
+        self.spend[j, CORE] = b
+        self.contracts[j] = c_new
         self.due_known[j] = True
 
     def economy(self, t: int, j: int) -> None:
         inp, p, sc = self.inp, self.p, self.inp.scenario
         vs = sc.economy.volatility_scale
         if t >= inp.first_fx:
-            z = self.sh.z_fx[:, j]
+            z = self.sh.z_fx[j]
             prev = np.log(self.prev(self.fx_base, j, np.nan))
-            self.fx_base[:, j] = np.exp(economy.log_ar1(prev, np.log(inp.fx_anchor), p.fx.ar, p.fx.sd * vs, z))
-            self.fx[:, j] = self.fx_base[:, j] * (1.0 + sc.economy.fx_shift)
+            self.fx_base[j] = np.exp(economy.log_ar1(prev, np.log(inp.fx_anchor), p.fx.ar, p.fx.sd * vs, z))
+            self.fx[j] = self.fx_base[j] * (1.0 + sc.economy.fx_shift)
         if t < inp.first_econ:
             return
         e = p.economy
-        e_g, e_pi = economy.student_t_pair(self.sh.n_real[:, j], self.sh.n_deflator[:, j], self.sh.chi2[:, j],
+        e_g, e_pi = economy.student_t_pair(self.sh.n_real[j], self.sh.n_deflator[j], self.sh.chi2[j],
                                            e.shock_corr, e.t_df)
-        rec = (self.sh.u_recession[:, j] < self.pv("economy.recession_prob")).astype(float) if sc.economy.recessions else np.zeros(self.n)
+        rec = (self.sh.u_recession[j] < self.pv("economy.recession_prob")).astype(float) if sc.economy.recessions else np.zeros(self.n)
         if t in sc.economy.forced_recessions:
             rec = np.ones(self.n)
         g = economy.mean_reverting(inp.mu_real[j], self.real_dev, self.pv("economy.real_ar"), self.pv("economy.real_sd") * vs,
@@ -220,37 +222,37 @@ class _Year:
                                     self.pv("economy.deflator_sd") * vs, e_pi, rec, e.recession_deflator)
         self.real_dev = g - inp.mu_real[j]
         self.defl_dev = pi - inp.mu_deflator[j]
-        self.real[:, j], self.defl[:, j], self.rec[:, j] = g, pi, rec
-        self.gdp[:, j] = economy.nominal_level(self.prev(self.gdp, j, inp.gdp_prev), g, pi)
-        self.dindex[:, j] = self.prev(self.dindex, j, inp.deflator_index_prev) * (1.0 + pi)
-        self.gdp_rep[:, j] = self.gdp[:, j] * np.exp(e.revision_sd * vs * self.sh.z_revision)
+        self.real[j], self.defl[j], self.rec[j] = g, pi, rec
+        self.gdp[j] = economy.nominal_level(self.prev(self.gdp, j, inp.gdp_prev), g, pi)
+        self.dindex[j] = self.prev(self.dindex, j, inp.deflator_index_prev) * (1.0 + pi)
+        self.gdp_rep[j] = self.gdp[j] * np.exp(e.revision_sd * vs * self.sh.z_revision)
 
     def supplementary(self, t: int, j: int) -> None:
         inp, p, sc = self.inp, self.p, self.inp.scenario
         if t < inp.first_supp:
             return
         sp = p.supplementary
-        occurs = (self.sh.u_supp[:, j] < self.pv("supplementary.prob")).astype(float) * float(sc.supplementary.enabled)
-        total = budget.supplementary(occurs, self.pv("supplementary.log_ratio_mean"), sp.log_ratio_sd, self.sh.z_supp[:, j],
-                                     self.spend[:, CORE, j] + self.spend[:, SACO, j])
+        occurs = (self.sh.u_supp[j] < self.pv("supplementary.prob")).astype(float) * float(sc.supplementary.enabled)
+        total = budget.supplementary(occurs, self.pv("supplementary.log_ratio_mean"), sp.log_ratio_sd, self.sh.z_supp[j],
+                                     self.spend[j, CORE] + self.spend[j, SACO])
         share = self.pv("supplementary.realignment_share")
-        self.spend[:, MOD_SUPP, j] = (1.0 - share) * total
-        self.spend[:, SACO_SUPP, j] = share * total
-        self.spend[:, REL_SUPP, j] = sp.related_ratio * total
+        self.spend[j, MOD_SUPP] = (1.0 - share) * total
+        self.spend[j, SACO_SUPP] = share * total
+        self.spend[j, REL_SUPP] = sp.related_ratio * total
         e = inp.target_entry
         if e is not None and t >= sc.supplementary.from_year:
             share, mask = self.shares[e.label]
             top = budget.topup(sc.supplementary.target, self.denominator(e, j, budget_time=False),
                                self.counted(e, j), share[:, MOD_SUPP] * mask[MOD_SUPP, j], sc.supplementary.max_topup)
-            self.topup[:, j] = top
-            self.spend[:, MOD_SUPP, j] += top
+            self.topup[j] = top
+            self.spend[j, MOD_SUPP] += top
 
     def settlement(self, t: int, j: int) -> None:
-        mod = self.spend[:, [CORE, SACO, MOD_SUPP, SACO_SUPP], j].sum(axis=1)
-        self.executed[:, j] = mod * (1.0 - self.p.budget.unspent_share)
+        mod = self.spend[j, [CORE, SACO, MOD_SUPP, SACO_SUPP]].sum(axis=0)
+        self.executed[j] = mod * (1.0 - self.p.budget.unspent_share)
 
     def contracts_event(self, t: int, j: int) -> None:
-        contracts.schedule(self.due, j, self.contracts[:, j], self.p.contracts.payment_profile)
+        contracts.schedule(self.due, j, self.contracts[j], self.p.contracts.payment_profile)
 
 
 def run_engine(inp: ModelInputs, sh: Shocks) -> Paths:
@@ -270,8 +272,9 @@ def run_engine(inp: ModelInputs, sh: Shocks) -> Paths:
 
     env.process(fiscal_years(env))
     env.run()
-    due = np.where(st.due_known[None, :], st.due, np.nan)
-    return Paths(gdp=st.gdp, gdp_reported=st.gdp_rep, gdp_outlook=st.outlook, real_growth=st.real,
-                 deflator_growth=st.defl, deflator_index=st.dindex, fx=st.fx, recession=st.rec,
-                 spending=st.spend, contracts=st.contracts, payments_due=due, topup=st.topup,
-                 executed=st.executed, trace=trace)
+    due = np.where(st.due_known[:, None], st.due, np.nan)
+    t = lambda a: np.ascontiguousarray(a.T)  # noqa: E731  (year-major state -> (n, n_year))
+    return Paths(gdp=t(st.gdp), gdp_reported=t(st.gdp_rep), gdp_outlook=t(st.outlook), real_growth=t(st.real),
+                 deflator_growth=t(st.defl), deflator_index=t(st.dindex), fx=t(st.fx), recession=t(st.rec),
+                 spending=np.ascontiguousarray(st.spend.transpose(2, 1, 0)), contracts=t(st.contracts),
+                 payments_due=t(due), topup=t(st.topup), executed=t(st.executed), trace=trace)

@@ -50,6 +50,7 @@ def run(
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
     keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
     csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")] = False,
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     try:
@@ -69,6 +70,10 @@ def run(
             write_csv(summary_csv(ds), out / f"{sc.name}_summary.csv")
         typer.echo(summary_text(ds))
         typer.echo(f"wrote {path}")
+        if report:
+            from .report import write_report
+
+            typer.echo(f"wrote {write_report(path, out)['html']}")
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001 - every failure leaves through one clear message
@@ -84,6 +89,7 @@ def batch(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a key in every scenario, KEY=VALUE (TOML value)")] = None,
     keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write OUT/batch.html and its figures")] = False,
 ) -> None:
     """Run scenarios on common random numbers: OUT/NAME.nc each, OUT/batch.nc combined, and a comparison table.
 
@@ -117,6 +123,27 @@ def batch(
         _, path = combine(outcomes, out)
         typer.echo(comparison_text(comparison_rows(outcomes)))
         typer.echo(f"wrote {path}")
+        if report:
+            from .report import write_report
+
+            typer.echo(f"wrote {write_report(path, out)['html']}")
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@app.command()
+def report(
+    result: Annotated[Path, typer.Argument(help="Result file (.nc) from jdef run, batch or sensitivity")],
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: the result's folder)")] = None,
+) -> None:
+    """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
+    try:
+        from .report import write_report
+
+        paths = write_report(result, out or result.parent)
+        typer.echo(f"wrote {paths['html']} and {len(paths) - 1} figures in {paths['html'].parent / (result.stem + '_figures')}")
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001

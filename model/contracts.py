@@ -12,11 +12,11 @@ import numpy as np
 
 
 def schedule(due: np.ndarray, j: int, contracts: np.ndarray, profile: tuple[float, ...]) -> None:
-    """Add the later-year payments of contracts signed at axis index ``j`` to ``due`` (n, n_year)."""
-    n_year = due.shape[1]
+    """Add the later-year payments of contracts signed at axis index ``j`` to ``due`` (n_year, n)."""
+    n_year = due.shape[0]
     for k in range(1, len(profile)):
         if j + k < n_year:
-            due[:, j + k] += profile[k] * contracts
+            due[j + k] += profile[k] * contracts
 
 
 def outstanding_after(contracts_by_year: dict[int, np.ndarray], year: int, profile: tuple[float, ...]) -> np.ndarray:

@@ -64,14 +64,30 @@ def target_probabilities(ratio: np.ndarray, thresholds: np.ndarray) -> dict[str,
 
 
 def quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Quantiles over the draw axis (axis 0); NaN-aware for series with gaps."""
-    if np.isnan(x).any():
-        import warnings
+    """Quantiles over the draw axis (axis 0), numpy's default 'linear' definition.
 
-        with warnings.catch_warnings():  # all-NaN columns (years not projected) stay NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanquantile(x, q, axis=0)
-    return np.quantile(x, q, axis=0)
+    One sort per column (faster than ``np.quantile``'s repeated partitions for
+    several quantiles). Columns that are entirely NaN (years not projected) stay
+    NaN; columns with some NaN use ``np.nanquantile``.
+    """
+    y = np.sort(np.moveaxis(x, 0, -1), axis=-1)  # NaN sort last
+    n = y.shape[-1]
+    pos = np.asarray(q) * (n - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    w = pos - lo
+    out = y[..., lo] * (1.0 - w) + y[..., hi] * w
+    nan = np.isnan(y[..., -1])
+    if nan.any():
+        some = nan & ~np.isnan(y[..., 0])
+        out[nan] = np.nan
+        if some.any():
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out[some] = np.nanquantile(y[some], q, axis=-1).T
+    return np.moveaxis(out, -1, 0)
 
 
 def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:

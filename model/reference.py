@@ -92,7 +92,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         # 1. request and outlook
         known = float(inp.outlook_growth_known[j])
         if math.isnan(known):
-            g_out = (1 + inp.mu_real[j]) * (1 + inp.mu_deflator[j]) - 1 + pv("outlook.bias") + p.outlook.sd * vs * float(sh.z_outlook[i, j])
+            g_out = (1 + inp.mu_real[j]) * (1 + inp.mu_deflator[j]) - 1 + pv("outlook.bias") + p.outlook.sd * vs * float(sh.z_outlook[j, i])
         else:
             g_out = known
         outlook[j] = gprev * (1 + g_out)
@@ -103,7 +103,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                 if KIND[name] != "initial" or name == "mod_core" or not math.isnan(float(inp.spending[cats.INDEX[name]][j])):
                     continue
                 prev = spend[name][j - 1]
-                z = float(sh.z_related[i, cats.INDEX[name], j])
+                z = float(sh.z_related[j, cats.INDEX[name], i])
                 grp = GROUP[name]
                 if grp in inp.group_targets_2027 and t <= PLAN_LAST_YEAR:
                     tot = sum(spend[m][j - 1] for m in NAMES if GROUP[m] == grp and KIND[m] == "initial")
@@ -139,11 +139,11 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                     level = max(step * denom(e, j, True) - other, 0.0) / shares[e.label]["mod_core"][j]
                 level *= 1 - p.budget.recession_cut * rec[j - 1]
                 sd *= r.implementation_scale
-            b = level * math.exp(sd * float(sh.z_budget[i, j]))
+            b = level * math.exp(sd * float(sh.z_budget[j, i]))
             if t <= PLAN_LAST_YEAR:
                 signed = sum(c for c in con[years.index(2023):j] if not math.isnan(c))
                 remaining = max(inp.plan_contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
-                c_new = remaining * math.exp(p.budget.contract_fy2027_sd * float(sh.z_contract[i, j]))
+                c_new = remaining * math.exp(p.budget.contract_fy2027_sd * float(sh.z_contract[j, i]))
             else:
                 c_new = p.budget.contract_ratio * b
             spend["mod_core"][j] = b
@@ -153,15 +153,15 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         if t >= inp.first_fx:
             x = math.log(fx_base[j - 1])
             a = math.log(inp.fx_anchor)
-            fx_base[j] = math.exp(a + p.fx.ar * (x - a) + p.fx.sd * vs * float(sh.z_fx[i, j]))
+            fx_base[j] = math.exp(a + p.fx.ar * (x - a) + p.fx.sd * vs * float(sh.z_fx[j, i]))
             fx[j] = fx_base[j] * (1 + sc.economy.fx_shift)
         if t >= inp.first_econ:
             ec = p.economy
-            s = math.sqrt((ec.t_df - 2) / float(sh.chi2[i, j]))
-            n1, n2 = float(sh.n_real[i, j]), float(sh.n_deflator[i, j])
+            s = math.sqrt((ec.t_df - 2) / float(sh.chi2[j, i]))
+            n1, n2 = float(sh.n_real[j, i]), float(sh.n_deflator[j, i])
             e_g = n1 * s
             e_pi = (ec.shock_corr * n1 + math.sqrt(1 - ec.shock_corr ** 2) * n2) * s
-            r_t = 1.0 if (sc.economy.recessions and float(sh.u_recession[i, j]) < pv("economy.recession_prob")) else 0.0
+            r_t = 1.0 if (sc.economy.recessions and float(sh.u_recession[j, i]) < pv("economy.recession_prob")) else 0.0
             if t in sc.economy.forced_recessions:
                 r_t = 1.0
             g = inp.mu_real[j] + pv("economy.real_ar") * real_dev + pv("economy.real_sd") * vs * e_g + ec.recession_real * r_t
@@ -175,8 +175,8 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         # 4. supplementary
         if t >= inp.first_supp:
             sp = p.supplementary
-            occurs = 1.0 if (float(sh.u_supp[i, j]) < pv("supplementary.prob") and sc.supplementary.enabled) else 0.0
-            total = occurs * math.exp(pv("supplementary.log_ratio_mean") + sp.log_ratio_sd * float(sh.z_supp[i, j])) * (
+            occurs = 1.0 if (float(sh.u_supp[j, i]) < pv("supplementary.prob") and sc.supplementary.enabled) else 0.0
+            total = occurs * math.exp(pv("supplementary.log_ratio_mean") + sp.log_ratio_sd * float(sh.z_supp[j, i])) * (
                 spend["mod_core"][j] + spend["saco_realignment"][j])
             share = pv("supplementary.realignment_share")
             spend["mod_supplementary"][j] = (1 - share) * total

@@ -367,7 +367,7 @@ def _fig_gdp(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str | Non
 
 
 def _fig_policy_fans(figs: _Figures, part: xr.Dataset, var: str, name: str, title: str, ylabel: str,
-                     scale: float, targets: list[float]) -> str | None:
+                     scale: float, targets: list[float], ylim: tuple[float, float] | None = None) -> str | None:
     pols = _policies(part, var)
     if not pols:
         return None
@@ -382,6 +382,8 @@ def _fig_policy_fans(figs: _Figures, part: xr.Dataset, var: str, name: str, titl
     for i, ax in enumerate(axes):
         if i % 4 == 0:
             ax.set_ylabel(ylabel, fontsize=9)
+    if ylim is not None:
+        axes[0].set_ylim(*ylim)  # shared: the same scale in every scenario's figure
     handles = _fan_legend_handles()
     if targets:
         from matplotlib.lines import Line2D
@@ -450,6 +452,7 @@ def _fig_prob_batch(figs: _Figures, ds: xr.Dataset, scs: list[str], m: str, t: f
     years = _years(ds)
     fig = _figure(12, 3.0 * math.ceil(len(pols) / 4) + 1.0)
     axes, spare, _, _ = _grid(fig, len(pols), 4, sharey=True)
+    drawn: set[str] = set()
     for ax, pol in zip(axes, pols, strict=True):
         series = []
         for k, sc in enumerate(scs):
@@ -458,6 +461,7 @@ def _fig_prob_batch(figs: _Figures, ds: xr.Dataset, scs: list[str], m: str, t: f
             if not np.isfinite(p).any():
                 continue
             series.append(p)
+            drawn.add(sc)
             ax.fill_between(years, np.clip(p - 2 * se, 0, 1), np.clip(p + 2 * se, 0, 1), color=colors[sc], alpha=0.2, linewidth=0)
             ax.plot(years, p, color=colors[sc], label=sc, **_line_style(k))
         _prob_axes(ax, years)
@@ -468,7 +472,8 @@ def _fig_prob_batch(figs: _Figures, ds: xr.Dataset, scs: list[str], m: str, t: f
             ax.set_ylabel("probability", fontsize=9)
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color=colors[sc], label=sc, **_line_style(k)) for k, sc in enumerate(scs)]
+    handles = [Line2D([], [], color=colors[sc], label=sc if sc in drawn else f"{sc} (no data here)", **_line_style(k))
+               for k, sc in enumerate(scs)]
     _legend_place(fig, spare, handles, ncol_bottom=min(5, len(scs)), title="scenario (shaded: ± 2 s.e.)", title_fontsize=9)
     fig.suptitle(f"P(ratio ≥ {fmt_threshold(t)}), {PROB_MEASURES[m]}", fontsize=12)
     kind = "in_year" if m.endswith("above_threshold") else "reached_by_year"
@@ -564,6 +569,19 @@ def _sens_slice(da: xr.DataArray) -> tuple[xr.DataArray, dict[str, object]]:
     return (da.sel(sel) if sel else da), {k: (v.item() if hasattr(v, "item") else v) for k, v in sel.items()}
 
 
+def _where_text(where: dict[str, object]) -> str:
+    if not where:
+        return ""
+    return "\n(" + ", ".join(fy(v) if k == "fiscal_year" else f"{k} {v}" for k, v in where.items()) + ")"
+
+
+def _unit_suffix(attrs: dict) -> str:
+    u = str(attrs.get("units", "")).strip()
+    if u in ("", "1"):
+        return ""
+    return " (trillion yen)" if u == "1e12" else f" ({u})"
+
+
 def _sens_vars(part: xr.Dataset) -> list[str]:
     return [v for v in SENSITIVITY_VARS if v in part and "parameter" in part[v].dims]
 
@@ -588,7 +606,8 @@ def _fig_sensitivity(figs: _Figures, part: xr.Dataset, suffix: str) -> tuple[str
     for ax, kind in zip(axes, panels, strict=True):
         if kind == "sobol":
             s1 = _sens_slice(part["sobol_S1"])[0].values if "sobol_S1" in present else None
-            st, where = _sens_slice(part["sobol_ST"]) if "sobol_ST" in present else _sens_slice(part["sobol_S1"])
+            st, w = _sens_slice(part["sobol_ST"]) if "sobol_ST" in present else _sens_slice(part["sobol_S1"])
+            where.update(w)
             key = np.nan_to_num(st.values, nan=-1)
             order = np.argsort(key)
             y = np.arange(len(params))
@@ -598,17 +617,19 @@ def _fig_sensitivity(figs: _Figures, part: xr.Dataset, suffix: str) -> tuple[str
                 ax.barh(y - 0.2, s1[order], height=0.4, color="#ff7f0e", label="first-order $S_1$")
             ax.set_yticks(y, [params[i] for i in order], fontsize=8.5)
             ax.set_xlabel("Sobol index (share of variance)")
-            ax.legend(fontsize=8.5, loc="lower right")
-            ax.set_title("Sobol indices", fontsize=10)
+            ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+            ax.set_title("Sobol indices" + _where_text(w), fontsize=10)
         elif kind == "morris":
-            mu, where = _sens_slice(part["morris_mu_star"])
+            mu, w = _sens_slice(part["morris_mu_star"])
+            where.update(w)
             order = np.argsort(np.nan_to_num(mu.values, nan=-1))
             ax.barh(np.arange(len(params)), mu.values[order], color="#2ca02c")
             ax.set_yticks(np.arange(len(params)), [params[i] for i in order], fontsize=8.5)
-            ax.set_xlabel(f"Morris μ* ({part['morris_mu_star'].attrs.get('units', 'output units')})")
-            ax.set_title("Morris elementary effects", fontsize=10)
+            ax.set_xlabel("Morris μ* (mean absolute elementary effect)" + _unit_suffix(part["morris_mu_star"].attrs))
+            ax.set_title("Morris elementary effects" + _where_text(w), fontsize=10)
         else:
-            lo, where = _sens_slice(part["oat_low"])
+            lo, w = _sens_slice(part["oat_low"])
+            where.update(w)
             hi, _ = _sens_slice(part["oat_high"])
             base = None
             if "oat_base" in part:
@@ -625,12 +646,10 @@ def _fig_sensitivity(figs: _Figures, part: xr.Dataset, suffix: str) -> tuple[str
             if ref is not None:
                 ax.axvline(ref, color="black", linewidth=1)
             ax.set_yticks(y, [params[i] for i in order], fontsize=8.5)
-            ax.set_xlabel(f"output ({part['oat_low'].attrs.get('units', 'output units')})")
-            ax.legend(fontsize=8.5, loc="lower right")
-            ax.set_title("One at a time (tornado)", fontsize=10)
+            ax.set_xlabel("outcome" + _unit_suffix(part["oat_low"].attrs) + (" (line: at the base values)" if ref is not None else ""))
+            ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+            ax.set_title("One at a time (tornado)" + _where_text(w), fontsize=10)
         ax.grid(True, axis="x", alpha=0.3)
-    if where:
-        fig.suptitle("Sensitivity of " + ", ".join(f"{k}={fy(v) if k == 'fiscal_year' else v}" for k, v in where.items()), fontsize=11)
     return figs.save(fig, f"sensitivity{suffix}"), where
 
 
@@ -646,10 +665,10 @@ figure{margin:1rem 0 1.6rem}figure img{max-width:100%;height:auto;border:1px sol
 figcaption{font-size:.88rem;color:#444;margin-top:.3rem}
 table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}
 th,td{border:1px solid #d9d9d9;padding:.25rem .5rem;vertical-align:top}
-th{background:#f4f4f6;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{background:#f4f4f6;text-align:left}tbody+tbody{border-top:2px solid #888}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td .words{display:block;color:#555;font-size:.8rem}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.7rem;overflow-x:auto;font-size:.8rem}
-.note{color:#555;font-size:.88rem}code{font-size:.88em}
+.note{color:#555;font-size:.88rem}sup{line-height:0}code{font-size:.88em}
 dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}dl.prov dt{font-weight:600}dl.prov dd{margin:0;word-break:break-all}
 """
 
@@ -684,14 +703,19 @@ def _html_summary(ds: xr.Dataset, scs: list[str | None]) -> str:
         for t in targets:
             out.append(f"<h3>Reaching {fmt_threshold(t)}: {_e(what)}</h3>")
             head = "".join(f"<th>{fy(y)}</th>" for y in years)
-            out.append(f"<table><thead><tr>{'<th>scenario</th>' if scs[0] is not None else ''}<th>policy</th>{head}</tr></thead><tbody>")
-            for sc in scs:
-                part = _part(ds, sc)
-                for pol in _policies(part):
-                    cells = "".join(_prob_cell(part, var, pol, y, t, sc) for y in years)
+            out.append(f"<table><thead><tr><th>policy</th>{'<th>scenario</th>' if scs[0] is not None else ''}{head}</tr></thead>")
+            # a batch: grouped by policy, so that the scenarios for one policy sit together
+            pols = list(dict.fromkeys(p for sc in scs for p in _policies(_part(ds, sc))))
+            groups = [[(pol, sc) for sc in scs if pol in _policies(_part(ds, sc))] for pol in pols] if scs[0] is not None \
+                else [[(pol, None) for pol in pols]]
+            for group in groups:
+                out.append("<tbody>")
+                for pol, sc in group:
+                    cells = "".join(_prob_cell(_part(ds, sc), var, pol, y, t, sc) for y in years)
                     sc_cell = f"<td>{_e(sc)}</td>" if sc is not None else ""
-                    out.append(f"<tr>{sc_cell}<td>{_e(pol)}</td>{cells}</tr>")
-            out.append("</tbody></table>")
+                    out.append(f"<tr><td>{_e(pol)}</td>{sc_cell}{cells}</tr>")
+                out.append("</tbody>")
+            out.append("</table>")
     out.append("</section>")
     return "".join(out)
 
@@ -705,23 +729,37 @@ def _html_fans(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
     if name:
         out.append(figs.img(name, "Fan chart of nominal GDP", "Nominal GDP (trillion yen), 2020 base."))
     targets = _targets(ds)
+    lim_c = _common_ylim(ds["counted_spending"], 1.0, []) if len(scs) > 1 else None
+    lim_r = _common_ylim(ds["spending_ratio"], 100.0, targets) if len(scs) > 1 else None
     for sc in scs:
         part = _part(ds, sc)
         suffix = f"_{_slug(sc)}" if sc is not None else ""
         if sc is not None:
             out.append(f"<h3>Scenario {_e(sc)}</h3>")
         n1 = _fig_policy_fans(figs, part, "counted_spending", f"fan_counted_spending{suffix}",
-                              "Counted spending by inclusion policy" + (f" ({sc})" if sc else ""), "counted spending (trillion yen)", 1.0, [])
+                              "Counted spending by inclusion policy" + (f" ({sc})" if sc else ""), "counted spending (trillion yen)", 1.0, [], lim_c)
         if n1:
             out.append(figs.img(n1, "Fan charts of counted spending per policy", "Spending counted by each inclusion policy (trillion yen)."))
         n2 = _fig_policy_fans(figs, part, "spending_ratio", f"fan_spending_ratio{suffix}",
-                              "Counted spending / GDP denominator by inclusion policy" + (f" ({sc})" if sc else ""), "% of GDP (policy's denominator)", 100.0, targets)
+                              "Counted spending / GDP denominator by inclusion policy" + (f" ({sc})" if sc else ""), "% of GDP (policy's denominator)", 100.0, targets, lim_r)
         if n2:
             out.append(figs.img(n2, "Fan charts of the spending ratio per policy",
                                 "Counted spending as % of the policy's GDP denominator; dashed lines are the targets "
                                 + " and ".join(fmt_threshold(t) for t in targets) + "."))
     out.append("</section>")
     return "".join(out)
+
+
+def _common_ylim(da: xr.DataArray, scale: float, targets: list[float]) -> tuple[float, float] | None:
+    """One y range for a quantity over every scenario and policy (the 90% band and the targets), padded."""
+    vals = [x.values for q in (0.05, 0.95) if (x := _quantile(da, q)) is not None]
+    vals = np.concatenate([np.ravel(v) for v in vals]) * scale if vals else np.array([])
+    vals = np.concatenate([vals[np.isfinite(vals)], np.array(targets) * 100.0])
+    if vals.size == 0:
+        return None
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = 0.05 * (hi - lo or 1.0)
+    return lo - pad, hi + pad
 
 
 def _slug(s: str) -> str:
@@ -848,6 +886,10 @@ def _html_reconciliation(ds: xr.Dataset, scs: list[str | None]) -> str:
         for pol in pols:
             desc = str(part["policy_description"].sel(policy=pol).values) if "policy_description" in part else ""
             desc = desc.split(": ", 1)[-1]
+            words = _denominator_words(part, pol)
+            m = re.match(r"denominator (\S+?), (.*)", desc)
+            if words and m:
+                desc = f"{words[0].upper()}{words[1:]} ({m.group(1)}); {m.group(2)}"
             cells = ""
             for y in years:
                 v = float(med.sel(policy=pol, fiscal_year=y).values) if med is not None else float("nan")
@@ -873,7 +915,7 @@ def _html_sensitivity(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> 
         if sc is not None:
             out.append(f"<h3>Scenario {_e(sc)}</h3>")
         name, where = _fig_sensitivity(figs, part, f"_{_slug(sc)}" if sc is not None else "")
-        at = ", ".join(f"{k} {fy(v) if k == 'fiscal_year' else v}" for k, v in where.items())
+        at = _where_text(where).strip().strip("()")
         if name:
             out.append(figs.img(name, "Sensitivity of the outcome to the parameters",
                                 "Parameters ranked by their influence" + (f" ({_e(at)})" if at else "") + "."))
@@ -900,6 +942,10 @@ PROVENANCE_ATTRS = (
 )
 
 
+SCENARIO_NOTE = ('<p class="note">The scenario file\'s <code>draws</code> and <code>seed</code> are defaults that the command '
+                 "line may override; the draws and seed this result used are listed above.</p>")
+
+
 def _pretty_json(text: str) -> str:
     try:
         return json.dumps(json.loads(text), indent=2, sort_keys=True)
@@ -919,7 +965,7 @@ def _html_provenance(ds: xr.Dataset, scs: list[str | None], result_path: Path) -
         if key in a:
             out.append(f"<h3>{_e(label)}</h3><pre>{_e(_pretty_json(a[key]))}</pre>")
     if "scenario" in a:
-        out.append(f"<h3>Scenario (resolved)</h3><pre{_attrs(attr='scenario')}>{_e(_pretty_json(a['scenario']))}</pre>")
+        out.append("<h3>Scenario (resolved)</h3>" + SCENARIO_NOTE + f"<pre{_attrs(attr='scenario')}>{_e(_pretty_json(a['scenario']))}</pre>")
     elif scs[0] is not None:
         for sc in scs:
             sib = result_path.parent / f"{sc}.nc"
@@ -936,7 +982,7 @@ def _html_provenance(ds: xr.Dataset, scs: list[str | None], result_path: Path) -
                 except (OSError, ValueError):
                     text = None
             if text:
-                out.append(f"<h3>Scenario {_e(sc)} (resolved){_e(note)}</h3><pre{_attrs(attr='scenario', scenario=sc)}>{_e(_pretty_json(text))}</pre>")
+                out.append(f"<h3>Scenario {_e(sc)} (resolved){_e(note)}</h3>{SCENARIO_NOTE}<pre{_attrs(attr='scenario', scenario=sc)}>{_e(_pretty_json(text))}</pre>")
             else:
                 out.append(f'<p class="note">Scenario {_e(sc)}: its definition is not in the batch file and '
                            f"<code>{_e(sib.name)}</code> was not found next to it.</p>")

@@ -84,7 +84,7 @@ def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
     paths = Paths(**{f: np.concatenate([getattr(p, f) for p, _ in parts])
                      for f in Paths.__dataclass_fields__ if f != "trace"}, trace=parts[0][0].trace)
     sh0 = parts[0][1]
-    sh = Shocks(years=sh0.years, **{f: np.concatenate([getattr(s, f) for _, s in parts])
+    sh = Shocks(years=sh0.years, **{f: np.concatenate([getattr(s, f) for _, s in parts], axis=-1)
                                     for f in Shocks.__dataclass_fields__ if f not in ("years", "u_shares", "z_param")},
                 u_shares={k: np.concatenate([s.u_shares[k] for _, s in parts]) for k in sh0.u_shares},
                 z_param={k: np.concatenate([s.z_param[k] for _, s in parts]) for k in sh0.z_param})

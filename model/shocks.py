@@ -28,7 +28,8 @@ STREAMS = {
 class Shocks:
     """Pre-drawn random inputs for draws [start, stop) over the projected years.
 
-    Arrays are (n, n_proj) unless noted; ``years`` are the projected fiscal years.
+    Arrays are year-major, (n_year, n) unless noted, so that the engine reads one
+    contiguous vector per year; ``years`` are the fiscal years.
     """
 
     years: np.ndarray
@@ -42,21 +43,21 @@ class Shocks:
     z_contract: np.ndarray
     u_supp: np.ndarray
     z_supp: np.ndarray
-    z_related: np.ndarray  # (n, n_category, n_proj)
+    z_related: np.ndarray  # (n_year, n_category, n)
     z_revision: np.ndarray  # (n,)
     u_shares: dict[str, np.ndarray]  # (n,) per category with an uncertain eligible share
     z_param: dict[str, np.ndarray]  # (n,) per parameter drawn from its estimate's distribution
 
     @property
     def n(self) -> int:
-        return len(self.z_revision)
+        return self.z_revision.shape[-1]
 
     def draw(self, i: int) -> Shocks:
         """The shocks of one draw (for the scalar reference)."""
         sl = slice(i, i + 1)
-        return Shocks(self.years, self.n_real[sl], self.n_deflator[sl], self.chi2[sl],
-                      self.u_recession[sl], self.z_outlook[sl], self.z_fx[sl], self.z_budget[sl],
-                      self.z_contract[sl], self.u_supp[sl], self.z_supp[sl], self.z_related[sl],
+        return Shocks(self.years, self.n_real[..., sl], self.n_deflator[..., sl], self.chi2[..., sl],
+                      self.u_recession[..., sl], self.z_outlook[..., sl], self.z_fx[..., sl], self.z_budget[..., sl],
+                      self.z_contract[..., sl], self.u_supp[..., sl], self.z_supp[..., sl], self.z_related[..., sl],
                       self.z_revision[sl], {k: v[sl] for k, v in self.u_shares.items()},
                       {k: v[sl] for k, v in self.z_param.items()})
 
@@ -78,22 +79,20 @@ def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_cate
     hi = lo + (stop - start)
 
     def yearly(stream: str, kind: str, extra: tuple[int, ...] = ()) -> np.ndarray:
-        cols = []
-        for y in proj_years:
+        out = np.empty((len(proj_years), *extra, stop - start))
+        for jy, y in enumerate(proj_years):
             parts = []
             for b in range(b0, b1 + 1):
                 g = _gen(seed, b, STREAMS[stream], int(y))
-                size = (RNG_BLOCK, *extra)
+                size = (*extra, RNG_BLOCK)
                 if kind == "normal":
                     parts.append(g.standard_normal(size))
                 elif kind == "uniform":
                     parts.append(g.random(size))
                 else:
                     parts.append(g.chisquare(t_df, size))
-            cols.append(np.concatenate(parts)[lo:hi])
-        if not cols:
-            return np.zeros((stop - start, *extra, 0))
-        return np.stack(cols, axis=-1)
+            out[jy] = (np.concatenate(parts, axis=-1) if len(parts) > 1 else parts[0])[..., lo:hi]
+        return out
 
     def once(stream: str, key: int, kind: str) -> np.ndarray:
         parts = []
