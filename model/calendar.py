@@ -43,7 +43,7 @@ PROJECTED_INITIAL = [c.name for c in cats.CATEGORIES if c.kind == "initial" and 
 
 @dataclass
 class Paths:
-    """Per-draw paths over the fiscal-year axis (arrays (n, n_year) unless noted)."""
+    """Per-draw paths, year-major with the draw axis last: (n_year, n) unless noted."""
 
     gdp: np.ndarray
     gdp_reported: np.ndarray
@@ -53,7 +53,7 @@ class Paths:
     deflator_index: np.ndarray
     fx: np.ndarray
     recession: np.ndarray
-    spending: np.ndarray  # (n, n_category, n_year)
+    spending: np.ndarray  # (n_year, n_category, n)
     contracts: np.ndarray
     payments_due: np.ndarray
     topup: np.ndarray
@@ -273,8 +273,7 @@ def run_engine(inp: ModelInputs, sh: Shocks) -> Paths:
     env.process(fiscal_years(env))
     env.run()
     due = np.where(st.due_known[:, None], st.due, np.nan)
-    t = lambda a: np.ascontiguousarray(a.T)  # noqa: E731  (year-major state -> (n, n_year))
-    return Paths(gdp=t(st.gdp), gdp_reported=t(st.gdp_rep), gdp_outlook=t(st.outlook), real_growth=t(st.real),
-                 deflator_growth=t(st.defl), deflator_index=t(st.dindex), fx=t(st.fx), recession=t(st.rec),
-                 spending=np.ascontiguousarray(st.spend.transpose(2, 1, 0)), contracts=t(st.contracts),
-                 payments_due=t(due), topup=t(st.topup), executed=t(st.executed), trace=trace)
+    return Paths(gdp=st.gdp, gdp_reported=st.gdp_rep, gdp_outlook=st.outlook, real_growth=st.real,
+                 deflator_growth=st.defl, deflator_index=st.dindex, fx=st.fx, recession=st.rec,
+                 spending=st.spend, contracts=st.contracts, payments_due=due, topup=st.topup,
+                 executed=st.executed, trace=trace)

@@ -148,5 +148,5 @@ def uncertain_keys(shares: dict[str, Share]) -> list[str]:
 
 
 def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Counted spending (n, n_year) from spending (n, n_category, n_year), shares (n, c), mask (c, y)."""
-    return np.einsum("ncy,nc,cy->ny", spending, share, mask)
+    """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and mask (c, y)."""
+    return np.einsum("ycn,cn,cy->yn", spending, np.ascontiguousarray(share.T), mask)

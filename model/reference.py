@@ -206,5 +206,6 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
 def run_reference(inp: ModelInputs, sh: Shocks) -> Paths:
     """Run every draw in ``sh`` one at a time."""
     per = [_one_draw(inp, sh, i) for i in range(sh.n)]
-    arrays = {k: np.array([d[k] for d in per], dtype=float) for k in per[0]}
+    arrays = {k: np.moveaxis(np.array([d[k] for d in per], dtype=float), 0, -1) for k in per[0]}
+    arrays["spending"] = np.array([d["spending"] for d in per], dtype=float).transpose(2, 1, 0)
     return Paths(**arrays)

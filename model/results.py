@@ -40,7 +40,7 @@ def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, see
     labels = [e.label for e in inp.entries]
     tp = target_probabilities(acc.ratio, thr)
     qt = lambda x: quantiles(x, q)  # noqa: E731
-    gap = thr[None, None, None, :] * acc.denominator[..., None] - acc.counted[..., None]
+    gap = thr[:, None, None, None] * acc.denominator[None] - acc.counted[None]  # (t, e, y, n)
     plan = plan_accounts(inp, paths)
     exp_short, exp_short_se = probability(plan["cum_expenditure"] < inp.plan_expenditure_total)
     con_short, con_short_se = probability(plan["cum_contracts"] < inp.plan_contract_total)
@@ -62,24 +62,24 @@ def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, see
         "probability_of_first_reaching_threshold_standard_error": _var(
             (P, Y, T), tp["p_first_se"], "Monte Carlo standard error of probability_of_first_reaching_threshold"),
         "spending_ratio": _var((Q, P, Y), qt(acc.ratio), "Quantiles of counted spending / GDP denominator"),
-        "spending_ratio_mean": _var((P, Y), acc.ratio.mean(axis=0), "Mean of counted spending / GDP denominator"),
+        "spending_ratio_mean": _var((P, Y), acc.ratio.mean(axis=-1), "Mean of counted spending / GDP denominator"),
         "counted_spending": _var((Q, P, Y), qt(acc.counted), "Quantiles of spending counted by the inclusion policy (trillion yen)", YEN),
         "denominator": _var((Q, P, Y), qt(acc.denominator), "Quantiles of the policy's GDP denominator (trillion yen)", YEN),
-        "gap_to_threshold": _var((Q, P, Y, T), qt(gap), "Quantiles of the yen needed to reach the threshold (threshold x denominator - counted; negative = above) (trillion yen)", YEN),
+        "gap_to_threshold": _var((Q, P, Y, T), np.moveaxis(qt(gap), 1, -1), "Quantiles of the yen needed to reach the threshold (threshold x denominator - counted; negative = above) (trillion yen)", YEN),
         "nominal_gdp": _var((Q, Y), qt(paths.gdp), "Quantiles of nominal GDP, 2020 base (trillion yen)", YEN),
         "nominal_gdp_reported": _var((Q, Y), qt(paths.gdp_reported), "Quantiles of nominal GDP as reported, with benchmark-revision risk (trillion yen)", YEN),
         "nominal_gdp_outlook": _var((Q, Y), qt(paths.gdp_outlook), "Quantiles of the government's nominal GDP outlook at budget time (trillion yen)", YEN),
         "real_gdp_growth": _var((Q, Y), qt(paths.real_growth), "Quantiles of real GDP growth (fraction per year)"),
         "gdp_deflator_growth": _var((Q, Y), qt(paths.deflator_growth), "Quantiles of GDP deflator growth (fraction per year)"),
         "usd_jpy": _var((Q, Y), qt(paths.fx), "Quantiles of the yen per US dollar rate", {"units": "1", "comment": "yen per US dollar"}),
-        "category_spending": _var((Q, C, Y), qt(paths.spending), "Quantiles of spending by category (trillion yen)", YEN),
-        "category_spending_mean": _var((C, Y), paths.spending.mean(axis=0), "Mean spending by category (trillion yen)", YEN),
+        "category_spending": _var((Q, C, Y), qt(paths.spending).transpose(0, 2, 1), "Quantiles of spending by category (trillion yen)", YEN),
+        "category_spending_mean": _var((C, Y), paths.spending.mean(axis=-1).T, "Mean spending by category (trillion yen)", YEN),
         "category_imputed": _var((C, Y), inp.imputed.astype(np.int8), "1 where a known-period figure was not found and was filled from the nearest year with a figure",
                                  {"units": "1", "flag_values": np.array([0, 1], dtype=np.int8), "flag_meanings": "published imputed"}),
         "new_contracts": _var((Q, Y), qt(paths.contracts), "Quantiles of new contracts, plan-covered, contract basis (trillion yen)", YEN),
         "payments_on_earlier_contracts": _var((Q, Y), qt(paths.payments_due), "Quantiles of payments due on earlier contracts (obligatory outlays) (trillion yen); projected years only", YEN),
         "executed_mod_spending": _var((Q, Y), qt(paths.executed), "Quantiles of MoD spending executed after unspent money (trillion yen)", YEN),
-        "target_seeking_topup_mean": _var((Y,), paths.topup.mean(axis=0), "Mean target-seeking supplementary top-up (trillion yen)", YEN),
+        "target_seeking_topup_mean": _var((Y,), paths.topup.mean(axis=-1), "Mean target-seeking supplementary top-up (trillion yen)", YEN),
         "probability_of_topup": _var((Y,), topped, "Probability that a target-seeking top-up is made in the fiscal year"),
         "probability_of_topup_standard_error": _var((Y,), topped_se, "Monte Carlo standard error of probability_of_topup"),
         "plan_cumulative_expenditure": _var((Q,), qt(plan["cum_expenditure"]), "Quantiles of FY2023-FY2027 MoD spending, expenditure basis (plan-covered initial + plan-counted supplementary) (trillion yen)", YEN),
@@ -95,9 +95,9 @@ def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, see
         "plan_contract_total": _var((), inp.plan_contract_total, "The plan's new-contract total, contract basis (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
     }
     if keep_draws:
-        v["ratio_draws"] = _var((DRAW, P, Y), acc.ratio, "Counted spending / GDP denominator, every draw")
-        v["counted_spending_draws"] = _var((DRAW, P, Y), acc.counted, "Counted spending, every draw (trillion yen)", YEN)
-        v["nominal_gdp_draws"] = _var((DRAW, Y), paths.gdp, "Nominal GDP, every draw (trillion yen)", YEN)
+        v["ratio_draws"] = _var((P, Y, DRAW), acc.ratio, "Counted spending / GDP denominator, every draw")
+        v["counted_spending_draws"] = _var((P, Y, DRAW), acc.counted, "Counted spending, every draw (trillion yen)", YEN)
+        v["nominal_gdp_draws"] = _var((Y, DRAW), paths.gdp, "Nominal GDP, every draw (trillion yen)", YEN)
     coords = {
         YEAR: (YEAR, inp.years.astype(np.int32), {"long_name": "Japanese fiscal year (April to March), named by its starting year", "units": "1"}),
         POLICY: (POLICY, np.array(labels, dtype=object), {"long_name": "Inclusion policy (NAME, or NAME:BUCKET)"}),

@@ -18,7 +18,7 @@ from .policies import Policy, load_policy, uncertain_keys
 from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
 
-DEFAULT_CHUNK = 50_000
+DEFAULT_CHUNK = 100_000
 
 
 def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | None = None) -> ModelInputs:
@@ -81,7 +81,7 @@ def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
         parts.append((run_engine(inp, sh), sh))
     if len(parts) == 1:
         return parts[0]
-    paths = Paths(**{f: np.concatenate([getattr(p, f) for p, _ in parts])
+    paths = Paths(**{f: np.concatenate([getattr(p, f) for p, _ in parts], axis=-1)
                      for f in Paths.__dataclass_fields__ if f != "trace"}, trace=parts[0][0].trace)
     sh0 = parts[0][1]
     sh = Shocks(years=sh0.years, **{f: np.concatenate([getattr(s, f) for _, s in parts], axis=-1)

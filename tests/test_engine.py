@@ -15,7 +15,7 @@ from model.runner import prepare, run_draws, shocks_for, simulate
 def _ratio(inp, paths, sh, label):
     acc = accounts(inp, paths, sh)
     k = [e.label for e in inp.entries].index(label)
-    return acc.ratio[:, k]
+    return acc.ratio[k].T  # (n, n_year)
 
 
 def test_history_fy2025_current_with_and_without_supplementary(baseline):
@@ -32,11 +32,11 @@ def test_history_fy2025_current_with_and_without_supplementary(baseline):
     initial_only = inp.entries[[e.label for e in inp.entries].index("current")]
     share = np.array([initial_only.shares.get(n).low if n in initial_only.shares and cats.BY_NAME[n].kind == "initial" else 0.0
                       for n in cats.NAMES])
-    no_supp = paths.spending[:, :, j] @ share / inp.gdp_fy2022_goal
+    no_supp = share @ paths.spending[j] / inp.gdp_fy2022_goal
     assert np.ptp(no_supp) == 0.0
     assert no_supp[0] == pytest.approx(0.0176, abs=0.0005)
     # FY2024 initial: about 8.9 trillion yen, 1.6% of FY2022 GDP (Kihara, 2024-04-26)
-    assert paths.spending[0, :, inp.idx(2024)] @ share == pytest.approx(8.9, abs=0.05)
+    assert share @ paths.spending[inp.idx(2024), :, 0] == pytest.approx(8.9, abs=0.05)
 
 
 def test_known_years_identical_in_every_draw(baseline):
@@ -44,10 +44,10 @@ def test_known_years_identical_in_every_draw(baseline):
     paths = run_engine(inp, shocks_for(inp, 5, 0, 100))
     for y in (2023, 2024):
         j = inp.idx(y)
-        assert np.ptp(paths.gdp[:, j]) == 0.0
-        assert np.ptp(paths.spending[:, :, j], axis=0).max() == 0.0
-    assert paths.gdp[0, inp.idx(2024)] == pytest.approx(642.4147)
-    assert paths.spending[0, cats.INDEX["mod_core"], inp.idx(2026)] == pytest.approx(8.8093)
+        assert np.ptp(paths.gdp[j]) == 0.0
+        assert np.ptp(paths.spending[j], axis=-1).max() == 0.0
+    assert paths.gdp[inp.idx(2024), 0] == pytest.approx(642.4147)
+    assert paths.spending[inp.idx(2026), cats.INDEX["mod_core"], 0] == pytest.approx(8.8093)
 
 
 def test_zero_volatility_reproduces_hand_computed_path():
@@ -63,19 +63,19 @@ def test_zero_volatility_reproduces_hand_computed_path():
     for y in range(2025, 2033):
         # the FY2024 deviation from the path (actual 0.5% vs path 0.5%; deflator 3.2% vs 3.2%) is zero
         level *= (1 + real[y]) * (1 + defl[y])
-        assert paths.gdp[:, inp.idx(y)] == pytest.approx(np.full(4, level), rel=1e-12)
+        assert paths.gdp[inp.idx(y)] == pytest.approx(np.full(4, level), rel=1e-12)
     # budget: the plan's 8.9 trillion in FY2027, then held in real terms on the expected deflator
     b = 8.9
-    assert paths.spending[:, 0, inp.idx(2027)] == pytest.approx(np.full(4, b), rel=1e-12)
+    assert paths.spending[inp.idx(2027), 0] == pytest.approx(np.full(4, b), rel=1e-12)
     for y in range(2028, 2033):
         b *= 1 + defl[y]
-        assert paths.spending[:, 0, inp.idx(y)] == pytest.approx(np.full(4, b), rel=1e-12)
+        assert paths.spending[inp.idx(y), 0] == pytest.approx(np.full(4, b), rel=1e-12)
     # FY2027 contracts: what is left of 43.5 trillion after FY2023-FY2026 (MOF, 2025-12-26)
     signed = (8.9525 + 0.1297) + (9.3625 + 0.1066) + (8.4332 + 0.1021) + 8.2607
-    assert paths.contracts[:, inp.idx(2027)] == pytest.approx(np.full(4, 43.5 - signed), rel=1e-12)
+    assert paths.contracts[inp.idx(2027)] == pytest.approx(np.full(4, 43.5 - signed), rel=1e-12)
     # after FY2027 contracts are a fixed ratio of the budget
     kappa = params.budget.contract_ratio
-    assert paths.contracts[:, inp.idx(2030)] == pytest.approx(kappa * paths.spending[:, 0, inp.idx(2030)], rel=1e-12)
+    assert paths.contracts[inp.idx(2030)] == pytest.approx(kappa * paths.spending[inp.idx(2030), 0], rel=1e-12)
 
 
 def test_same_seed_same_numbers_and_chunking_does_not_matter(baseline):
@@ -118,7 +118,7 @@ def test_monte_carlo_probability_matches_analytic_case():
     sc = scenario("economy.volatility_scale=0.0", "economy.recessions=false", "horizon=2028")
     inp = prepare(sc)
     paths = run_engine(inp, shocks_for(inp, 9, 0, n))
-    above = paths.spending[:, 0, inp.idx(2027)] >= inp.plan_fy2027
+    above = paths.spending[inp.idx(2027), 0] >= inp.plan_fy2027
     se = np.sqrt(0.25 / n)
     assert abs(above.mean() - 0.5) < 4 * se
 
