@@ -16,6 +16,7 @@ from .calendar import Paths
 from .constants import (CATEGORY, DEFAULT_QUANTILES, DRAW, FRACTION, PARAMS_FILE, POLICY, QUANTILE,
                         REPO_ROOT, THRESHOLD, TRILLION_YEN, YEAR)
 from .inputs import ModelInputs
+from .policies import Denominator
 from .metrics import Accounts, plan_accounts, probability, quantiles, target_probabilities
 
 YEN = {"units": TRILLION_YEN, "currency": "JPY (units 1e12: trillion yen)"}
@@ -40,7 +41,7 @@ def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, see
     labels = [e.label for e in inp.entries]
     tp = target_probabilities(acc.ratio, thr)
     qt = lambda x: quantiles(x, q)  # noqa: E731
-    gap = thr[:, None, None, None] * acc.denominator[None] - acc.counted[None]  # (t, e, y, n)
+    gap = gap_quantiles(inp, acc, thr, q)  # (q, e, y, t)
     plan = plan_accounts(inp, paths)
     exp_short, exp_short_se = probability(plan["cum_expenditure"] < inp.plan_expenditure_total)
     con_short, con_short_se = probability(plan["cum_contracts"] < inp.plan_contract_total)
@@ -65,7 +66,7 @@ def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, see
         "spending_ratio_mean": _var((P, Y), acc.ratio.mean(axis=-1), "Mean of counted spending / GDP denominator"),
         "counted_spending": _var((Q, P, Y), qt(acc.counted), "Quantiles of spending counted by the inclusion policy (trillion yen)", YEN),
         "denominator": _var((Q, P, Y), qt(acc.denominator), "Quantiles of the policy's GDP denominator (trillion yen)", YEN),
-        "gap_to_threshold": _var((Q, P, Y, T), np.moveaxis(qt(gap), 1, -1), "Quantiles of the yen needed to reach the threshold (threshold x denominator - counted; negative = above) (trillion yen)", YEN),
+        "gap_to_threshold": _var((Q, P, Y, T), gap, "Quantiles of the yen needed to reach the threshold (threshold x denominator - counted; negative = above) (trillion yen)", YEN),
         "nominal_gdp": _var((Q, Y), qt(paths.gdp), "Quantiles of nominal GDP, 2020 base (trillion yen)", YEN),
         "nominal_gdp_reported": _var((Q, Y), qt(paths.gdp_reported), "Quantiles of nominal GDP as reported, with benchmark-revision risk (trillion yen)", YEN),
         "nominal_gdp_outlook": _var((Q, Y), qt(paths.gdp_outlook), "Quantiles of the government's nominal GDP outlook at budget time (trillion yen)", YEN),
@@ -145,6 +146,23 @@ def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, see
                                             "supplementary": inp.first_supp, "exchange_rate": inp.first_fx}),
     }
     return ds
+
+
+def gap_quantiles(inp: ModelInputs, acc: Accounts, thr: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles of threshold x denominator - counted, (quantile, entry, year, threshold).
+
+    With a fixed denominator D the gap is a decreasing function of counted spending,
+    so its q-quantile is thr D - counted's (1 - q)-quantile (exact, no sort needed).
+    """
+    out = np.empty((len(q), len(inp.entries), inp.n_year, len(thr)))
+    for k, e in enumerate(inp.entries):
+        if e.denominator == Denominator.fy2022_fixed:
+            cq = quantiles(acc.counted[k], 1.0 - q)  # (q, y)
+            out[:, k] = thr[None, None, :] * inp.gdp_fy2022_goal - cq[:, :, None]
+        else:
+            g = thr[:, None, None] * acc.denominator[k][None] - acc.counted[k][None]  # (t, y, n)
+            out[:, k] = np.moveaxis(quantiles(g, q), 1, -1)
+    return out
 
 
 def _describe(inp: ModelInputs, label: str) -> str:

@@ -77,21 +77,27 @@ def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_cate
     b0, b1 = start // RNG_BLOCK, (stop - 1) // RNG_BLOCK
     lo = start - b0 * RNG_BLOCK
     hi = lo + (stop - start)
+    assert stop > start >= 0
 
     def yearly(stream: str, kind: str, extra: tuple[int, ...] = ()) -> np.ndarray:
         out = np.empty((len(proj_years), *extra, stop - start))
+        size = (*extra, RNG_BLOCK)
         for jy, y in enumerate(proj_years):
-            parts = []
             for b in range(b0, b1 + 1):
                 g = _gen(seed, b, STREAMS[stream], int(y))
-                size = (*extra, RNG_BLOCK)
+                # the part of block b inside [start, stop), and where it goes in ``out``
+                s0, s1 = max(start - b * RNG_BLOCK, 0), min(stop - b * RNG_BLOCK, RNG_BLOCK)
+                d0 = b * RNG_BLOCK + s0 - start
+                whole = s0 == 0 and s1 == RNG_BLOCK and not extra
+                dest = out[jy, d0:d0 + RNG_BLOCK] if whole else None
                 if kind == "normal":
-                    parts.append(g.standard_normal(size))
+                    part = g.standard_normal(size, out=dest)
                 elif kind == "uniform":
-                    parts.append(g.random(size))
+                    part = g.random(size, out=dest)
                 else:
-                    parts.append(g.chisquare(t_df, size))
-            out[jy] = (np.concatenate(parts, axis=-1) if len(parts) > 1 else parts[0])[..., lo:hi]
+                    part = g.chisquare(t_df, size)
+                if dest is None or kind == "chi2":
+                    out[jy, ..., d0:d0 + s1 - s0] = part[..., s0:s1]
         return out
 
     def once(stream: str, key: int, kind: str) -> np.ndarray:
