@@ -148,5 +148,15 @@ def uncertain_keys(shares: dict[str, Share]) -> list[str]:
 
 
 def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and mask (c, y)."""
-    return np.einsum("ycn,cn,cy->yn", spending, np.ascontiguousarray(share.T), mask)
+    """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and mask (c, y).
+
+    Shares that are the same in every draw contract in one batched product; the few
+    uncertain ones are added column by column.
+    """
+    varies = np.ptp(share, axis=0) > 0 if len(share) else np.zeros(share.shape[1], dtype=bool)
+    fixed = np.where(varies, 0.0, share[0] if len(share) else 0.0)
+    out = np.einsum("ycn,cy->yn", spending, fixed[:, None] * mask)
+    v = np.flatnonzero(varies)
+    if len(v):
+        out += np.einsum("ycn,cn,cy->yn", spending[:, v, :], np.ascontiguousarray(share[:, v].T), mask[v], optimize=True)
+    return out

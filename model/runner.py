@@ -43,12 +43,12 @@ def params_as_of(as_of, data_dir: Path | None = None) -> Params:
     otherwise the parameters refitted in memory on the data published by ``as_of`` (no look-ahead)."""
     import datetime as dt
 
-    from .calibrate import calibrate
-
     params = load_params()
     fitted = params.meta.get("as_of")
     if data_dir is None and fitted and dt.date.fromisoformat(fitted) <= as_of:
         return params
+    from .calibrate import calibrate  # scipy: only when a refit is needed
+
     text, _ = calibrate(as_of, data_dir=data_dir)
     return load_params(text=text)
 
