@@ -166,7 +166,7 @@ class _Year:
         else:
             rule = sc.post2027
             if rule.rule == PostRule.hold_real:
-                level = budget.hold_real(prev_b, exp_defl)
+                level = budget.hold_real(prev_b, exp_defl) * (1.0 + rule.real_growth)
             elif rule.rule == PostRule.grow_nominal:
                 level = budget.grow_nominal(prev_b, rule.growth)
             elif rule.rule == PostRule.new_plan:
@@ -239,6 +239,8 @@ class _Year:
         self.spend[j, MOD_SUPP] = (1.0 - share) * total
         self.spend[j, SACO_SUPP] = share * total
         self.spend[j, REL_SUPP] = sp.related_ratio * total
+        if sc.supplementary.fixed_topup and t >= sc.supplementary.from_year:
+            self.spend[j, MOD_SUPP] += sc.supplementary.fixed_topup
         e = inp.target_entry
         if e is not None and t >= sc.supplementary.from_year:
             share, mask = self.shares[e.label]

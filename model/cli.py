@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -26,6 +27,11 @@ def _fail(exc: Exception) -> None:
     if isinstance(exc, InputError):
         typer.echo(f"error: {exc.one_line()}", err=True)
         raise typer.Exit(2)
+    from .parallel import RunError
+
+    if isinstance(exc, RunError):
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1)
     typer.echo(f"error: {exc.__class__.__name__}: {exc}", err=True)
     raise typer.Exit(1)
 
@@ -127,6 +133,89 @@ def batch(
             from .report import write_report
 
             typer.echo(f"wrote {write_report(path, out)['html']}")
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+class Method(str, Enum):
+    oat = "oat"
+    morris = "morris"
+    sobol = "sobol"
+
+
+@app.command()
+def sensitivity(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; its [sensitivity.levers] and the calibrated uncertainties are the factors")],
+    method: Annotated[Method, typer.Option(help="oat (tornado), morris or sobol")] = Method.sobol,
+    metric: Annotated[str, typer.Option(help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE")] = "p_reach:2035:0.035:current",
+    samples: Annotated[int, typer.Option(help="Base samples (Sobol N, Morris trajectories)")] = 256,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws per evaluation (the same draws every time)")] = 1000,
+    seed: Annotated[Optional[int], typer.Option(help="Root seed (default: the scenario's)")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Run evaluations on a local dask cluster of N workers")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="Address of an existing dask scheduler")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
+) -> None:
+    """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
+    try:
+        from .io import write_netcdf
+        from .parallel import executor
+        from .scenario import load_scenario
+        from .sensitivity import Evaluator, run_morris, run_oat, run_sobol, ranked_text, sensitivity_dataset, sensitivity_plot
+
+        if samples < 2:
+            raise InputError("--samples", "samples", f"must be at least 2 (got {samples})")
+        if draws < 10:
+            raise InputError("--draws", "draws", f"must be at least 10 (got {draws})")
+        sc = load_scenario(scenario, set_ or [])
+        s = sc.seed if seed is None else seed
+        ev = Evaluator(sc, metric, draws, s)
+        with executor(workers, scheduler) as pmap:
+            if method == Method.oat:
+                res = run_oat(ev, pmap)
+            elif method == Method.morris:
+                res = run_morris(ev, samples, s, pmap)
+            else:
+                res = run_sobol(ev, samples, s, pmap)
+        ds = sensitivity_dataset(ev, method.value, res, samples, s)
+        path = write_netcdf(ds, out / f"{sc.name}_sensitivity_{method.value}.nc")
+        png = out / f"{sc.name}_sensitivity_{method.value}.png"
+        sensitivity_plot(ds, png)
+        typer.echo(ranked_text(ds))
+        typer.echo(f"wrote {path} and {png}")
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@app.command()
+def solve(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")],
+    target: Annotated[float, typer.Option(help="Target ratio, e.g. 0.02")] = 0.02,
+    year: Annotated[int, typer.Option(help="Fiscal year")] = 2030,
+    policy: Annotated[str, typer.Option(help="Inclusion policy (or NAME:BUCKET)")] = "current-gdp",
+    probability: Annotated[float, typer.Option(help="Probability asked for")] = 0.8,
+    lever: Annotated[str, typer.Option(help="post2027_growth | supplementary_topup | category_share:NAME")] = "post2027_growth",
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws (the same draws for every trial value)")] = 2000,
+    seed: Annotated[Optional[int], typer.Option(help="Root seed (default: the scenario's)")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
+) -> None:
+    """What it takes: the smallest lever value that gives the asked probability of reaching the target."""
+    try:
+        from .scenario import load_scenario
+        from .sensitivity import solve as solve_
+
+        sc = load_scenario(scenario, set_ or [])
+        r = solve_(sc, target, year, policy, probability, lever, draws, sc.seed if seed is None else seed)
+        unit = {"post2027_growth": "per year (nominal growth of the MoD budget after FY2027)",
+                "supplementary_topup": "trillion yen a year (fixed supplementary top-up)"}.get(lever, "share of the category counted")
+        typer.echo(f"{lever} = {r['value']:.6g} {unit}\n"
+                   f"  gives P(ratio >= {target:g} in FY{year} under {policy}) = {r['probability']:.3f} (asked {probability:g})\n"
+                   f"  Monte Carlo s.e. of the answer: {r['standard_error']:.3g} ({draws} draws)"
+                   + ("\n  (already met at the lever's lower bound)" if r["at_lower_bound"] else ""))
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001

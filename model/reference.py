@@ -120,7 +120,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             else:
                 r = sc.post2027
                 if r.rule == PostRule.hold_real:
-                    level = prev_b * (1 + mu_d)
+                    level = prev_b * (1 + mu_d) * (1 + r.real_growth)
                 elif r.rule == PostRule.grow_nominal:
                     level = prev_b * (1 + r.growth)
                 elif r.rule == PostRule.new_plan:
@@ -182,6 +182,8 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             spend["mod_supplementary"][j] = (1 - share) * total
             spend["saco_realignment_supplementary"][j] = share * total
             spend["related_supplementary"][j] = sp.related_ratio * total
+            if sc.supplementary.fixed_topup and t >= sc.supplementary.from_year:
+                spend["mod_supplementary"][j] += sc.supplementary.fixed_topup
             e = inp.target_entry
             if e is not None and t >= sc.supplementary.from_year:
                 share = shares[e.label]["mod_supplementary"][j]

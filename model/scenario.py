@@ -59,6 +59,7 @@ class Plan(_Strict):
 class PostPlan(_Strict):
     rule: PostRule = PostRule.hold_real
     growth: float = Field(0.0, ge=-0.2, le=0.5, description="nominal growth for grow_nominal, fraction per year")
+    real_growth: float = Field(0.0, ge=-0.2, le=0.5, description="real growth on top of the expected deflator for hold_real, fraction per year")
     target_ratio: float = Field(0.02, gt=0, lt=0.2)
     target_year: int = Field(2030, ge=2028, le=2100)
     target_policy: str = "current-gdp"
@@ -72,7 +73,31 @@ class Supplementary(_Strict):
     target: float = Field(0.02, gt=0, lt=0.2)
     target_policy: str = "current"
     max_topup: float = Field(2.0, ge=0, description="largest target-seeking top-up in one year, trillion yen")
+    fixed_topup: float = Field(0.0, ge=0, description="a fixed top-up added to the MoD supplementary every year from from_year, trillion yen")
     from_year: int = Field(2026, ge=2023, le=2100)
+
+
+class Lever(_Strict):
+    """A scenario input varied by ``jdef sensitivity`` (held at the scenario's value in a run)."""
+
+    key: str = Field(description="scenario key (e.g. economy.real_growth_shift) or param:SECTION.NAME or share:POLICY:CATEGORY")
+    low: float
+    high: float
+    units: str = "1"
+    group: str = "other"
+    source: str = Field(description="where the range comes from, or the reasoning")
+
+    @model_validator(mode="after")
+    def _range(self) -> Lever:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class Sensitivity(_Strict):
+    levers: dict[str, Lever] = {}
+    include_parameters: bool = Field(True, description="also vary the parameters drawn from their estimates (value +/- 2 s.e.)")
+    include_shares: bool = Field(True, description="also vary the uncertain eligible shares of the scenario's policies")
 
 
 class Scenario(_Strict):
@@ -88,6 +113,7 @@ class Scenario(_Strict):
     plan: Plan = Plan()
     post2027: PostPlan = PostPlan()
     supplementary: Supplementary = Supplementary()
+    sensitivity: Sensitivity = Sensitivity()
     source_file: str = ""
 
     @field_validator("thresholds")
