@@ -44,10 +44,12 @@ def _is_current(path: Path, sc: Scenario, draws: int, seed: int) -> bool:
         return False  # unreadable: recompute
 
 
-def run_one(sc: Scenario, draws: int, seed: int, out: Path, keep_draws: bool = False) -> Path:
-    from .runner import simulate
+def run_one(sc: Scenario, draws: int, seed: int, out: Path, keep_draws: bool = False, pmap=None) -> Path:
+    from .results import build_dataset
+    from .runner import prepare, summarize
 
-    ds = simulate(sc, draws=draws, seed=seed, keep_draws=True)
+    inp = prepare(sc)
+    ds = build_dataset(inp, summarize(inp, draws, seed, keep_draws=True, pmap=pmap), draws=draws, seed=seed)
     years = [y for y in COMPARE_YEARS if y in ds.fiscal_year.values]
     paired = ds["ratio_draws"].sel(fiscal_year=years).rename(fiscal_year="comparison_year")
     paired.attrs = {"long_name": "Counted spending / GDP denominator at the comparison years, every draw (for paired differences)", "units": "1"}
@@ -59,7 +61,16 @@ def run_one(sc: Scenario, draws: int, seed: int, out: Path, keep_draws: bool = F
 
 
 def run_batch(scenarios: list[Scenario], draws: int, seed: int, out: Path, keep_draws: bool = False,
-              on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+              on_done: Callable[[Outcome], None] | None = None, workers: int | None = None,
+              scheduler: str | None = None) -> list[Outcome]:
+    """Run the scenarios in order; chunks of draws go to the dask cluster when one is asked for."""
+    from .parallel import executor
+
+    with executor(workers, scheduler) as pmap:
+        return _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap)
+
+
+def _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap) -> list[Outcome]:
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         from .errors import InputError
@@ -71,7 +82,7 @@ def run_batch(scenarios: list[Scenario], draws: int, seed: int, out: Path, keep_
         path = out / f"{sc.name}.nc"
         skipped = _is_current(path, sc, draws, seed)
         if not skipped:
-            run_one(sc, draws, seed, out, keep_draws)
+            run_one(sc, draws, seed, out, keep_draws, pmap)
         o = Outcome(sc, path, skipped)
         outcomes.append(o)
         if on_done:

@@ -57,6 +57,10 @@ def run(
     keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
     csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")] = False,
+    summary_only: Annotated[bool, typer.Option("--summary-only", help="Stream chunks of draws into the summaries (bounded memory; quantiles within one histogram bin)")] = False,
+    chunk: Annotated[int, typer.Option(help="Draws per chunk (results do not depend on it)")] = 50_000,
+    workers: Annotated[Optional[int], typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     try:
@@ -70,7 +74,8 @@ def run(
         if seed is not None and seed < 0:
             raise InputError("--seed", "seed", f"must be >= 0 (got {seed})")
         sc = load_scenario(scenario, [*_as_of(as_of), *(set_ or [])])
-        ds = simulate(sc, draws=draws, seed=seed, keep_draws=keep_draws)
+        ds = simulate(sc, draws=draws, seed=seed, keep_draws=keep_draws, summary_only=summary_only, chunk=chunk,
+                      workers=workers, scheduler=scheduler)
         path = write_netcdf(ds, out / f"{sc.name}.nc")
         if csv:
             write_csv(summary_csv(ds), out / f"{sc.name}_summary.csv")
@@ -96,6 +101,8 @@ def batch(
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a key in every scenario, KEY=VALUE (TOML value)")] = None,
     keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/batch.html and its figures")] = False,
+    workers: Annotated[Optional[int], typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="Address of an existing dask scheduler")] = None,
 ) -> None:
     """Run scenarios on common random numbers: OUT/NAME.nc each, OUT/batch.nc combined, and a comparison table.
 
@@ -125,7 +132,7 @@ def batch(
                 progress.advance(task)
                 typer.echo(f"{'skipped (up to date)' if o.skipped else 'wrote'} {o.path}", err=True)
 
-            outcomes = run_batch(scenarios, n, s, out, keep_draws, on_done=done)
+            outcomes = run_batch(scenarios, n, s, out, keep_draws, on_done=done, workers=workers, scheduler=scheduler)
         _, path = combine(outcomes, out)
         typer.echo(comparison_text(comparison_rows(outcomes)))
         typer.echo(f"wrote {path}")

@@ -12,12 +12,10 @@ import xarray as xr
 
 from . import __version__
 from . import categories as cats
-from .calendar import Paths
 from .constants import (CATEGORY, DEFAULT_QUANTILES, DRAW, FRACTION, PARAMS_FILE, POLICY, QUANTILE,
                         REPO_ROOT, THRESHOLD, TRILLION_YEN, YEAR)
 from .inputs import ModelInputs
-from .policies import Denominator
-from .metrics import Accounts, plan_accounts, probability, quantiles, target_probabilities
+from .summaries import Stats
 
 YEN = {"units": TRILLION_YEN, "currency": "JPY (units 1e12: trillion yen)"}
 PROB = {"units": FRACTION}
@@ -35,70 +33,65 @@ def _var(dims, data, long_name: str, attrs: dict | None = None) -> xr.Variable:
     return xr.Variable(dims, np.asarray(data), {"long_name": long_name, "coverage_content_type": "modelResult", **(PROB if attrs is None else attrs)})
 
 
-def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, seed: int, keep_draws: bool) -> xr.Dataset:
+def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Dataset:
     q = np.array(DEFAULT_QUANTILES)
     thr = np.array(inp.scenario.thresholds)
     labels = [e.label for e in inp.entries]
-    tp = target_probabilities(acc.ratio, thr)
-    qt = lambda x: quantiles(x, q)  # noqa: E731
-    gap = gap_quantiles(inp, acc, thr, q)  # (q, e, y, t)
-    plan = plan_accounts(inp, paths)
-    exp_short, exp_short_se = probability(plan["cum_expenditure"] < inp.plan_expenditure_total)
-    con_short, con_short_se = probability(plan["cum_contracts"] < inp.plan_contract_total)
-    topped, topped_se = probability(paths.topup > 0)
+    Qd = st.quantile
     rel = {"spp__relative_to_threshold": "greater_than_or_equal_to"}
     P, Y, T, Q, C = POLICY, YEAR, THRESHOLD, QUANTILE, CATEGORY
-
+    pa, pb, pf = st.prob["above"], st.prob["by"], st.prob["first"]
     v = {
         "probability_of_spending_ratio_above_threshold": _var(
-            (P, Y, T), tp["p_above"], "Probability that counted spending / GDP denominator is at or above the threshold in the fiscal year", {**PROB, **rel}),
+            (P, Y, T), pa[0], "Probability that counted spending / GDP denominator is at or above the threshold in the fiscal year", {**PROB, **rel}),
         "probability_of_spending_ratio_above_threshold_standard_error": _var(
-            (P, Y, T), tp["p_above_se"], "Monte Carlo standard error of probability_of_spending_ratio_above_threshold"),
+            (P, Y, T), pa[1], "Monte Carlo standard error of probability_of_spending_ratio_above_threshold"),
         "probability_of_spending_ratio_reached_threshold_by_year": _var(
-            (P, Y, T), tp["p_by"], "Probability that the ratio has been at or above the threshold in some fiscal year from FY2023 up to this one", {**PROB, **rel}),
+            (P, Y, T), pb[0], "Probability that the ratio has been at or above the threshold in some fiscal year from FY2023 up to this one", {**PROB, **rel}),
         "probability_of_spending_ratio_reached_threshold_by_year_standard_error": _var(
-            (P, Y, T), tp["p_by_se"], "Monte Carlo standard error of probability_of_spending_ratio_reached_threshold_by_year"),
+            (P, Y, T), pb[1], "Monte Carlo standard error of probability_of_spending_ratio_reached_threshold_by_year"),
         "probability_of_first_reaching_threshold": _var(
-            (P, Y, T), tp["p_first"], "Probability that this fiscal year is the first (from FY2023) with the ratio at or above the threshold", {**PROB, **rel}),
+            (P, Y, T), pf[0], "Probability that this fiscal year is the first (from FY2023) with the ratio at or above the threshold", {**PROB, **rel}),
         "probability_of_first_reaching_threshold_standard_error": _var(
-            (P, Y, T), tp["p_first_se"], "Monte Carlo standard error of probability_of_first_reaching_threshold"),
-        "spending_ratio": _var((Q, P, Y), qt(acc.ratio), "Quantiles of counted spending / GDP denominator"),
-        "spending_ratio_mean": _var((P, Y), acc.ratio.mean(axis=-1), "Mean of counted spending / GDP denominator"),
-        "counted_spending": _var((Q, P, Y), qt(acc.counted), "Quantiles of spending counted by the inclusion policy (trillion yen)", YEN),
-        "denominator": _var((Q, P, Y), qt(acc.denominator), "Quantiles of the policy's GDP denominator (trillion yen)", YEN),
-        "gap_to_threshold": _var((Q, P, Y, T), gap, "Quantiles of the yen needed to reach the threshold (threshold x denominator - counted; negative = above) (trillion yen)", YEN),
-        "nominal_gdp": _var((Q, Y), qt(paths.gdp), "Quantiles of nominal GDP, 2020 base (trillion yen)", YEN),
-        "nominal_gdp_reported": _var((Q, Y), qt(paths.gdp_reported), "Quantiles of nominal GDP as reported, with benchmark-revision risk (trillion yen)", YEN),
-        "nominal_gdp_outlook": _var((Q, Y), qt(paths.gdp_outlook), "Quantiles of the government's nominal GDP outlook at budget time (trillion yen)", YEN),
-        "real_gdp_growth": _var((Q, Y), qt(paths.real_growth), "Quantiles of real GDP growth (fraction per year)"),
-        "gdp_deflator_growth": _var((Q, Y), qt(paths.deflator_growth), "Quantiles of GDP deflator growth (fraction per year)"),
-        "usd_jpy": _var((Q, Y), qt(paths.fx), "Quantiles of the yen per US dollar rate", {"units": "1", "comment": "yen per US dollar"}),
-        "category_spending": _var((Q, C, Y), qt(paths.spending).transpose(0, 2, 1), "Quantiles of spending by category (trillion yen)", YEN),
-        "category_spending_mean": _var((C, Y), paths.spending.mean(axis=-1).T, "Mean spending by category (trillion yen)", YEN),
+            (P, Y, T), pf[1], "Monte Carlo standard error of probability_of_first_reaching_threshold"),
+        "spending_ratio": _var((Q, P, Y), Qd["ratio"], "Quantiles of counted spending / GDP denominator"),
+        "spending_ratio_mean": _var((P, Y), st.mean["ratio"], "Mean of counted spending / GDP denominator"),
+        "counted_spending": _var((Q, P, Y), Qd["counted"], "Quantiles of spending counted by the inclusion policy (trillion yen)", YEN),
+        "denominator": _var((Q, P, Y), Qd["denominator"], "Quantiles of the policy's GDP denominator (trillion yen)", YEN),
+        "gap_to_threshold": _var((Q, P, Y, T), Qd["gap"].transpose(0, 2, 3, 1), "Quantiles of the yen needed to reach the threshold (threshold x denominator - counted; negative = above) (trillion yen)", YEN),
+        "nominal_gdp": _var((Q, Y), Qd["gdp"], "Quantiles of nominal GDP, 2020 base (trillion yen)", YEN),
+        "nominal_gdp_reported": _var((Q, Y), Qd["gdp_reported"], "Quantiles of nominal GDP as reported, with benchmark-revision risk (trillion yen)", YEN),
+        "nominal_gdp_outlook": _var((Q, Y), Qd["gdp_outlook"], "Quantiles of the government's nominal GDP outlook at budget time (trillion yen)", YEN),
+        "real_gdp_growth": _var((Q, Y), Qd["real_growth"], "Quantiles of real GDP growth (fraction per year)"),
+        "gdp_deflator_growth": _var((Q, Y), Qd["deflator_growth"], "Quantiles of GDP deflator growth (fraction per year)"),
+        "usd_jpy": _var((Q, Y), Qd["fx"], "Quantiles of the yen per US dollar rate", {"units": "1", "comment": "yen per US dollar"}),
+        "category_spending": _var((Q, C, Y), Qd["spending"].transpose(0, 2, 1), "Quantiles of spending by category (trillion yen)", YEN),
+        "category_spending_mean": _var((C, Y), st.mean["spending"].T, "Mean spending by category (trillion yen)", YEN),
         "category_imputed": _var((C, Y), inp.imputed.astype(np.int8), "1 where a known-period figure was not found and was filled from the nearest year with a figure",
                                  {"units": "1", "flag_values": np.array([0, 1], dtype=np.int8), "flag_meanings": "published imputed"}),
-        "new_contracts": _var((Q, Y), qt(paths.contracts), "Quantiles of new contracts, plan-covered, contract basis (trillion yen)", YEN),
-        "payments_on_earlier_contracts": _var((Q, Y), qt(paths.payments_due), "Quantiles of payments due on earlier contracts (obligatory outlays) (trillion yen); projected years only", YEN),
-        "executed_mod_spending": _var((Q, Y), qt(paths.executed), "Quantiles of MoD spending executed after unspent money (trillion yen)", YEN),
-        "target_seeking_topup_mean": _var((Y,), paths.topup.mean(axis=-1), "Mean target-seeking supplementary top-up (trillion yen)", YEN),
-        "probability_of_topup": _var((Y,), topped, "Probability that a target-seeking top-up is made in the fiscal year"),
-        "probability_of_topup_standard_error": _var((Y,), topped_se, "Monte Carlo standard error of probability_of_topup"),
-        "plan_cumulative_expenditure": _var((Q,), qt(plan["cum_expenditure"]), "Quantiles of FY2023-FY2027 MoD spending, expenditure basis (plan-covered initial + plan-counted supplementary) (trillion yen)", YEN),
-        "plan_cumulative_contracts": _var((Q,), qt(plan["cum_contracts"]), "Quantiles of FY2023-FY2027 new contracts, contract basis (trillion yen)", YEN),
-        "probability_of_plan_expenditure_shortfall": _var((), exp_short, "Probability that FY2023-FY2027 expenditure falls short of the plan's 40.5 trillion yen"),
-        "probability_of_plan_expenditure_shortfall_standard_error": _var((), exp_short_se, "Monte Carlo standard error of probability_of_plan_expenditure_shortfall"),
-        "probability_of_plan_contract_shortfall": _var((), con_short, "Probability that FY2023-FY2027 contracts fall short of the plan's 43.5 trillion yen"),
-        "probability_of_plan_contract_shortfall_standard_error": _var((), con_short_se, "Monte Carlo standard error of probability_of_plan_contract_shortfall"),
-        "obligations_after_fy2027": _var((Q,), qt(plan["obligations_after_plan"]), "Quantiles of contract obligations signed by FY2027 and payable after FY2027 (trillion yen)", YEN),
-        "plan_real_value_fy2022_yen": _var((Q,), qt(plan["real_value_fy2022"]), "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator (trillion yen)", YEN),
-        "plan_value_at_plan_exchange_rate": _var((Q,), qt(plan["value_at_plan_fx"]), "Quantiles of FY2023-FY2027 expenditure re-valued at the plan's yen/dollar assumption for its FX-sensitive share (trillion yen)", YEN),
+        "new_contracts": _var((Q, Y), Qd["contracts"], "Quantiles of new contracts, plan-covered, contract basis (trillion yen)", YEN),
+        "payments_on_earlier_contracts": _var((Q, Y), Qd["payments_due"], "Quantiles of payments due on earlier contracts (obligatory outlays) (trillion yen); projected years only", YEN),
+        "executed_mod_spending": _var((Q, Y), Qd["executed"], "Quantiles of MoD spending executed after unspent money (trillion yen)", YEN),
+        "target_seeking_topup_mean": _var((Y,), st.mean["topup"], "Mean target-seeking supplementary top-up (trillion yen)", YEN),
+        "probability_of_topup": _var((Y,), st.prob["topup"][0], "Probability that a target-seeking top-up is made in the fiscal year"),
+        "probability_of_topup_standard_error": _var((Y,), st.prob["topup"][1], "Monte Carlo standard error of probability_of_topup"),
+        "plan_cumulative_expenditure": _var((Q,), Qd["cum_expenditure"], "Quantiles of FY2023-FY2027 MoD spending, expenditure basis (plan-covered initial + plan-counted supplementary) (trillion yen)", YEN),
+        "plan_cumulative_contracts": _var((Q,), Qd["cum_contracts"], "Quantiles of FY2023-FY2027 new contracts, contract basis (trillion yen)", YEN),
+        "probability_of_plan_expenditure_shortfall": _var((), st.prob["expenditure_shortfall"][0], "Probability that FY2023-FY2027 expenditure falls short of the plan's 40.5 trillion yen"),
+        "probability_of_plan_expenditure_shortfall_standard_error": _var((), st.prob["expenditure_shortfall"][1], "Monte Carlo standard error of probability_of_plan_expenditure_shortfall"),
+        "probability_of_plan_contract_shortfall": _var((), st.prob["contract_shortfall"][0], "Probability that FY2023-FY2027 contracts fall short of the plan's 43.5 trillion yen"),
+        "probability_of_plan_contract_shortfall_standard_error": _var((), st.prob["contract_shortfall"][1], "Monte Carlo standard error of probability_of_plan_contract_shortfall"),
+        "obligations_after_fy2027": _var((Q,), Qd["obligations_after_plan"], "Quantiles of contract obligations signed by FY2027 and payable after FY2027 (trillion yen)", YEN),
+        "plan_real_value_fy2022_yen": _var((Q,), Qd["real_value_fy2022"], "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator (trillion yen)", YEN),
+        "plan_value_at_plan_exchange_rate": _var((Q,), Qd["value_at_plan_fx"], "Quantiles of FY2023-FY2027 expenditure re-valued at the plan's yen/dollar assumption for its FX-sensitive share (trillion yen)", YEN),
         "plan_expenditure_total": _var((), inp.plan_expenditure_total, "The plan's budget total, expenditure basis (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
         "plan_contract_total": _var((), inp.plan_contract_total, "The plan's new-contract total, contract basis (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
     }
+    keep_draws = bool(st.draws)
     if keep_draws:
-        v["ratio_draws"] = _var((P, Y, DRAW), acc.ratio, "Counted spending / GDP denominator, every draw")
-        v["counted_spending_draws"] = _var((P, Y, DRAW), acc.counted, "Counted spending, every draw (trillion yen)", YEN)
-        v["nominal_gdp_draws"] = _var((Y, DRAW), paths.gdp, "Nominal GDP, every draw (trillion yen)", YEN)
+        v["ratio_draws"] = _var((P, Y, DRAW), st.draws["ratio"], "Counted spending / GDP denominator, every draw")
+        v["counted_spending_draws"] = _var((P, Y, DRAW), st.draws["counted"], "Counted spending, every draw (trillion yen)", YEN)
+        v["nominal_gdp_draws"] = _var((Y, DRAW), st.draws["gdp"], "Nominal GDP, every draw (trillion yen)", YEN)
     coords = {
         YEAR: (YEAR, inp.years.astype(np.int32), {"long_name": "Japanese fiscal year (April to March), named by its starting year", "units": "1"}),
         POLICY: (POLICY, np.array(labels, dtype=object), {"long_name": "Inclusion policy (NAME, or NAME:BUCKET)"}),
@@ -142,27 +135,11 @@ def build_dataset(inp: ModelInputs, paths: Paths, acc: Accounts, draws: int, see
         "as_of": inp.provenance.get("as_of", ""),
         "economy_path": inp.provenance.get("economy_path", ""),
         "categories_without_figures": inp.provenance.get("categories_without_figures", ""),
+        "quantile_method": st.method,
         "first_projected_year": json.dumps({"economy": inp.first_econ, "initial_budget": inp.first_initial,
                                             "supplementary": inp.first_supp, "exchange_rate": inp.first_fx}),
     }
     return ds
-
-
-def gap_quantiles(inp: ModelInputs, acc: Accounts, thr: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Quantiles of threshold x denominator - counted, (quantile, entry, year, threshold).
-
-    With a fixed denominator D the gap is a decreasing function of counted spending,
-    so its q-quantile is thr D - counted's (1 - q)-quantile (exact, no sort needed).
-    """
-    out = np.empty((len(q), len(inp.entries), inp.n_year, len(thr)))
-    for k, e in enumerate(inp.entries):
-        if e.denominator == Denominator.fy2022_fixed:
-            cq = quantiles(acc.counted[k], 1.0 - q)  # (q, y)
-            out[:, k] = thr[None, None, :] * inp.gdp_fy2022_goal - cq[:, :, None]
-        else:
-            g = thr[:, None, None] * acc.denominator[k][None] - acc.counted[k][None]  # (t, y, n)
-            out[:, k] = np.moveaxis(quantiles(g, q), 1, -1)
-    return out
 
 
 def _describe(inp: ModelInputs, label: str) -> str:

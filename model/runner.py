@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,7 @@ def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
 
 
 def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK) -> tuple[Paths, Shocks]:
-    """Run all draws in chunks; per-draw results are concatenated in draw order."""
+    """Run all draws in chunks in this process; per-draw results are concatenated in draw order."""
     parts: list[tuple[Paths, Shocks]] = []
     for start in range(0, draws, chunk):
         stop = min(start + chunk, draws)
@@ -91,8 +92,55 @@ def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
     return paths, sh
 
 
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk of draws: run it and return what the summaries need (picklable, for dask)."""
+
+    inp: ModelInputs
+    seed: int
+    mode: str  # "draws", "pass1" or "pass2"
+    lo: dict | None = None
+    hi: dict | None = None
+
+    def __call__(self, span: tuple[int, int]):
+        from .summaries import pass1, pass2, per_draw
+
+        sh = shocks_for(self.inp, self.seed, *span)
+        paths = run_engine(self.inp, sh)
+        d = per_draw(self.inp, paths, accounts(self.inp, paths, sh), with_gap=self.mode != "draws")
+        if self.mode == "draws":
+            return d
+        if self.mode == "pass1":
+            return pass1(self.inp, d)
+        return pass2(d, self.lo, self.hi)
+
+
+def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK, summary_only: bool = False,
+              keep_draws: bool = False, pmap=None):
+    """Run the draws (chunked, optionally on a dask cluster through ``pmap``) and summarise them.
+
+    Exact mode gathers every draw and sorts; summary-only mode streams chunks through
+    two passes with bounded memory (see model/summaries.py).
+    """
+    from .constants import DEFAULT_QUANTILES
+    from .summaries import combine1, combine2, exact, streamed
+
+    q = np.array(DEFAULT_QUANTILES)
+    pmap = pmap or (lambda fn, items: list(map(fn, items)))
+    spans = [(a, min(a + chunk, draws)) for a in range(0, draws, chunk)]
+    if not summary_only:
+        parts = pmap(ChunkTask(inp, seed, "draws"), spans)
+        d = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
+        return exact(inp, d, q, keep_draws)
+    s1 = combine1(pmap(ChunkTask(inp, seed, "pass1"), spans))
+    lo, hi = s1["min"], s1["max"]
+    hist = combine2(pmap(ChunkTask(inp, seed, "pass2", lo, hi), spans))
+    return streamed(inp, s1, hist, q)
+
+
 def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
-             chunk: int = DEFAULT_CHUNK, params: Params | None = None, data_dir: Path | None = None):
+             chunk: int = DEFAULT_CHUNK, params: Params | None = None, data_dir: Path | None = None,
+             summary_only: bool = False, workers: int | None = None, scheduler: str | None = None):
     """Run a scenario and return its results as one ``xarray.Dataset``.
 
     Parameters
@@ -105,14 +153,25 @@ def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = No
         Also store the per-draw ratios, counted spending and GDP (large).
     chunk : int
         Draws per chunk; results do not depend on it.
+    summary_only : bool
+        Stream chunks into the summaries in bounded memory (probabilities exact,
+        quantiles within one histogram bin); incompatible with ``keep_draws``.
+    workers, scheduler : optional
+        Run chunks on a local dask cluster of ``workers`` processes, or on the
+        dask scheduler at ``scheduler``; results are identical to a single process.
     """
+    from .parallel import executor
     from .results import build_dataset
 
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
     if draws < 1:
         raise InputError("--draws", "draws", "must be at least 1")
+    if chunk < 1:
+        raise InputError("--chunk", "chunk", "must be at least 1")
+    if summary_only and keep_draws:
+        raise InputError("--summary-only", "summary_only", "cannot keep per-draw arrays in summary-only mode")
     inp = prepare(scenario, params, data_dir)
-    paths, sh = run_draws(inp, draws, seed, chunk)
-    acc = accounts(inp, paths, sh)
-    return build_dataset(inp, paths, acc, draws=draws, seed=seed, keep_draws=keep_draws)
+    with executor(workers, scheduler) as pmap:
+        st = summarize(inp, draws, seed, chunk, summary_only, keep_draws, pmap)
+    return build_dataset(inp, st, draws=draws, seed=seed)

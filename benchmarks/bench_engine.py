@@ -1,0 +1,403 @@
+"""Benchmark of the jdef engine, measured side by side in one process run.
+
+    .venv/bin/python benchmarks/bench_engine.py            # everything, including 10^6 draws
+    .venv/bin/python benchmarks/bench_engine.py --quick    # skip the 10^6-draw run
+
+1. Vectorised engine (``run_engine``) against the scalar reference
+   (``run_reference``) on the same scenario and the same pre-drawn shocks.
+2. Engine against the random-number floor: numpy alone generating as many
+   variates of each kind as the run's ``Shocks`` hold.
+3. Wall time and peak memory of ``jdef run scenarios/baseline.toml`` as a
+   subprocess, by draws, horizon and number of policies.
+4. ``jdef --help`` start-up time against ``python -c pass``.
+
+Short timings are repeated and the best is kept (``time.perf_counter``).
+Shocks are drawn before, and excluded from, the engine and reference timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from model.calendar import Paths, run_engine  # noqa: E402
+from model.reference import run_reference  # noqa: E402
+from model.runner import prepare, shocks_for  # noqa: E402
+from model.scenario import load_scenario  # noqa: E402
+from model.shocks import Shocks  # noqa: E402
+
+SCENARIO = "scenarios/baseline.toml"
+SEED = 1
+ENGINE_DRAWS = 100_000
+REFERENCE_DRAWS = 200
+REPEATS = 3
+HELP_REPEATS = 5
+
+# targets
+TARGET_SPEEDUP = 300.0  # engine per-draw speed-up over the reference at 10^5 draws
+TARGET_FLOOR_RATIO = 4.0  # run_engine time / random-number floor
+TARGET_RUN_1E5_S = 3.0  # `jdef run` baseline, 10^5 draws, wall time
+TARGET_HELP_S = 0.5  # `jdef --help`
+SLOW_RUN_S = 120.0  # a CLI run above this is reported as too slow
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def best_of(fn, repeats: int = REPEATS):
+    """Run ``fn`` ``repeats`` times; return (best seconds, result of the last call)."""
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def head(sh: Shocks, m: int) -> Shocks:
+    """The first ``m`` draws of ``sh`` (the same random numbers, fewer draws)."""
+    kw = {}
+    for f in dataclasses.fields(Shocks):
+        v = getattr(sh, f.name)
+        if f.name == "years":
+            kw[f.name] = v
+        elif isinstance(v, dict):
+            kw[f.name] = {k: a[..., :m] for k, a in v.items()}
+        else:
+            kw[f.name] = v[..., :m]
+    return Shocks(**kw)
+
+
+def variate_counts(sh: Shocks) -> dict[str, int]:
+    """Number of random variates held in ``sh``, by kind (from the field-name convention:
+    ``n_*``/``z_*`` standard normal, ``u_*`` uniform, ``chi2`` chi-square)."""
+    counts = {"normal": 0, "uniform": 0, "chisquare": 0}
+    for f in dataclasses.fields(Shocks):
+        if f.name == "years":
+            continue
+        v = getattr(sh, f.name)
+        size = sum(a.size for a in v.values()) if isinstance(v, dict) else v.size
+        if f.name == "chi2":
+            counts["chisquare"] += size
+        elif f.name.startswith(("n_", "z_")):
+            counts["normal"] += size
+        elif f.name.startswith("u_"):
+            counts["uniform"] += size
+        else:
+            raise SystemExit(f"bench: unknown kind of random variate for Shocks.{f.name}; update variate_counts()")
+    return counts
+
+
+def max_rel_diff(a: Paths, b: Paths, m: int) -> float:
+    """Largest relative difference between the first ``m`` draws of ``a`` and ``b`` (NaNs equal)."""
+    worst = 0.0
+    for f in dataclasses.fields(Paths):
+        if f.name == "trace":
+            continue
+        x, y = getattr(a, f.name)[..., :m], getattr(b, f.name)[..., :m]
+        if not np.array_equal(np.isnan(x), np.isnan(y)):
+            return float("inf")
+        ok = ~np.isnan(x)
+        d = np.abs(x[ok] - y[ok]) / np.maximum(np.abs(y[ok]), 1e-300)
+        if d.size:
+            worst = max(worst, float(d.max()))
+    return worst
+
+
+def met(ok: bool) -> str:
+    return "MET" if ok else "NOT MET"
+
+
+def fmt_s(s: float) -> str:
+    if s < 1e-3:
+        return f"{s * 1e6:.2f} us"
+    if s < 1.0:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s:.3f} s"
+
+
+def table(title: str, header: tuple[str, ...], rows: list[tuple], left: bool = False) -> None:
+    """Print a fixed-width table; the first column (every column if ``left``) left-aligned."""
+    rows = [tuple(str(c) for c in r) for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    line = "  ".join("-" * w for w in widths)
+    print(f"\n== {title}")
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print(line)
+    for r in rows:
+        print("  ".join(c.ljust(w) if i == 0 or left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+
+
+def jdef_command() -> list[str]:
+    exe = Path(sys.executable).parent / "jdef"
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from model.cli import main; main()"]
+
+
+# --- machine -------------------------------------------------------------------------------
+
+
+def machine_info() -> None:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    avail = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    rows = [
+        ("platform", platform.platform()),
+        ("cpu", cpu),
+        ("nproc (usable / total)", f"{avail} / {os.cpu_count()}"),
+        ("memory", f"{mem_gib:.1f} GiB"),
+        ("load average (1, 5, 15 min)", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+        ("python", platform.python_version()),
+        ("numpy", np.__version__),
+    ]
+    try:
+        cfg = np.show_config(mode="dicts")
+        blas = cfg["Build Dependencies"]["blas"]
+        rows.append(("numpy build BLAS", f"{blas.get('name')} {blas.get('version', '')}".strip()))
+    except Exception:  # noqa: BLE001 - informative only
+        pass
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        if var in os.environ:
+            rows.append((var, os.environ[var]))
+    try:
+        from threadpoolctl import threadpool_info
+
+        for i, pool in enumerate(threadpool_info()):
+            rows.append((f"threadpool {i}", f"{pool.get('internal_api')} {pool.get('version')} "
+                                            f"threads={pool.get('num_threads')} ({pool.get('threading_layer', '-')})"))
+    except ImportError:
+        rows.append(("threadpoolctl", "not installed: thread-pool info skipped"))
+    table("Machine", ("item", "value"), rows, left=True)
+
+
+# --- 1. engine vs reference ----------------------------------------------------------------
+
+
+def bench_reference(inp, sh: Shocks) -> dict:
+    small = head(sh, REFERENCE_DRAWS)
+    t_ref, ref_paths = best_of(lambda: run_reference(inp, small))
+    t_eng, eng_paths = best_of(lambda: run_engine(inp, sh))
+    t_eng_small, _ = best_of(lambda: run_engine(inp, small))
+    diff = max_rel_diff(eng_paths, ref_paths, REFERENCE_DRAWS)
+    ref_pd, eng_pd = t_ref / REFERENCE_DRAWS, t_eng / sh.n
+    speedup = ref_pd / eng_pd
+    table("1. Vectorised engine vs scalar reference (baseline, same shocks; shocks drawn beforehand, not timed)",
+          ("implementation", "draws", "time (best of 3)", "per draw", "draws/s"),
+          [("run_reference (scalar)", f"{REFERENCE_DRAWS:,}", fmt_s(t_ref), fmt_s(ref_pd), f"{1 / ref_pd:,.0f}"),
+           ("run_engine (vectorised)", f"{REFERENCE_DRAWS:,}", fmt_s(t_eng_small), fmt_s(t_eng_small / REFERENCE_DRAWS),
+            f"{REFERENCE_DRAWS / t_eng_small:,.0f}"),
+           ("run_engine (vectorised)", f"{sh.n:,}", fmt_s(t_eng), fmt_s(eng_pd), f"{1 / eng_pd:,.0f}")])
+    print(f"engine is {speedup:,.0f} x faster per draw at 10^5 draws "
+          f"(target >= {TARGET_SPEEDUP:.0f} x: {met(speedup >= TARGET_SPEEDUP)})")
+    print(f"check: engine vs reference on the first {REFERENCE_DRAWS} draws, max relative difference {diff:.2e}")
+    return {"speedup": speedup, "t_engine": t_eng}
+
+
+# --- 2. engine vs the random-number floor --------------------------------------------------
+
+
+def bench_floor(inp, sh: Shocks, t_shocks: float, t_engine: float) -> dict:
+    counts = variate_counts(sh)
+    df = inp.params.economy.t_df
+    # floor: one Generator(PCG64), one big call per kind
+    g = np.random.Generator(np.random.PCG64(SEED))
+    t_norm, _ = best_of(lambda: g.standard_normal(counts["normal"]))
+    t_unif, _ = best_of(lambda: g.random(counts["uniform"]))
+    t_chi2, _ = best_of(lambda: g.chisquare(df, counts["chisquare"]))
+    floor = t_norm + t_unif + t_chi2
+    total = sum(counts.values())
+    rows = [
+        ("floor: standard_normal", f"{counts['normal']:,}", fmt_s(t_norm), ""),
+        ("floor: random (uniform)", f"{counts['uniform']:,}", fmt_s(t_unif), ""),
+        (f"floor: chisquare(df={df:.3f})", f"{counts['chisquare']:,}", fmt_s(t_chi2), ""),
+        ("floor: total", f"{total:,}", fmt_s(floor), "1.00 x"),
+        ("shocks_for (our RNG, per block/stream/year seeding)", f"{total:,}", fmt_s(t_shocks), f"{t_shocks / floor:.2f} x"),
+        ("run_engine", "", fmt_s(t_engine), f"{t_engine / floor:.2f} x"),
+        ("shocks_for + run_engine", "", fmt_s(t_shocks + t_engine), f"{(t_shocks + t_engine) / floor:.2f} x"),
+    ]
+    table(f"2. Engine vs the random-number floor ({sh.n:,} draws, {len(sh.years)} years; best of 3)",
+          ("step", "variates", "time", "/ floor"), rows)
+    ratio = t_engine / floor
+    print(f"run_engine / floor = {ratio:.2f} (target <= {TARGET_FLOOR_RATIO:.0f} x: {met(ratio <= TARGET_FLOOR_RATIO)}); "
+          f"(shocks_for + run_engine) / floor = {(t_shocks + t_engine) / floor:.2f}")
+    print(f"variates per draw: {total / sh.n:,.0f} "
+          f"({total * 8 / 2**20:,.0f} MiB of float64 for {sh.n:,} draws)")
+    return {"floor_ratio": ratio}
+
+
+# --- 3. the command line: wall time and peak memory ----------------------------------------
+
+
+def run_child(args: list[str], timeout: float, mem_cap: int | None) -> dict:
+    """Run ``jdef ARGS`` as a child; wall time, and the child's own peak RSS from ``wait4``."""
+    def limit():  # in the child: a cap on address space, so that running out of memory is a clean error
+        if mem_cap:
+            resource.setrlimit(resource.RLIMIT_AS, (mem_cap, mem_cap))
+
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*jdef_command(), *args], cwd=REPO, stdout=subprocess.DEVNULL, stderr=err,
+                                preexec_fn=limit)
+        status, usage, timed_out = None, None, False
+        while status is None:
+            pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                status, usage = st, ru
+            elif time.perf_counter() - t0 > timeout:
+                proc.kill()
+                _, st, ru = os.wait4(proc.pid, 0)
+                status, usage, timed_out = st, ru, True
+            else:
+                time.sleep(0.02)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
+        err.seek(0)
+        lines = err.read().decode(errors="replace").strip().splitlines()
+    return {"wall": wall, "rss_mib": usage.ru_maxrss / 1024, "rc": proc.returncode, "timed_out": timed_out,
+            "error": lines[-1] if lines else ""}
+
+
+def cli_case(label: str, draws: int, extra: list[str], timeout: float, mem_cap: int | None) -> dict:
+    """Best of 3 when a run is short (< 10 s), otherwise one run."""
+    best = None
+    for i in range(REPEATS):
+        with tempfile.TemporaryDirectory() as out:
+            r = run_child(["run", SCENARIO, "--draws", str(draws), "--seed", str(SEED), "--out", out, *extra],
+                          timeout, mem_cap)
+        if best is None or (r["rc"] == 0 and r["wall"] < best["wall"]):
+            best = {**r, "rss_mib": max(r["rss_mib"], best["rss_mib"]) if best else r["rss_mib"]}
+        else:
+            best["rss_mib"] = max(best["rss_mib"], r["rss_mib"])
+        best["runs"] = i + 1
+        if r["rc"] != 0 or r["wall"] > 10.0:
+            break
+    best.update(label=label, draws=draws)
+    return best
+
+
+def bench_cli(quick: bool, timeout: float, mem_cap: int | None) -> dict:
+    cases = [("baseline", 10_000, []), ("baseline", 100_000, [])]
+    if not quick:
+        cases.append(("baseline", 1_000_000, []))
+    cases += [("horizon=2030", 100_000, ["--set", "horizon=2030"]),
+              ('policies=["current"]', 100_000, ["--set", 'policies=["current"]'])]
+    results = []
+    for label, draws, extra in cases:
+        print(f"  running jdef run {SCENARIO} --draws {draws:,} {' '.join(extra)} ...", flush=True)
+        results.append(cli_case(label, draws, extra, timeout, mem_cap))
+    rows, notes = [], []
+    for r in results:
+        if r["timed_out"]:
+            status = f"KILLED after {timeout:.0f} s"
+        elif r["rc"] != 0:
+            status = f"FAILED, exit {r['rc']}"
+            notes.append(f"{r['label']} at {r['draws']:,} draws failed after {r['wall']:.1f} s "
+                         f"(peak RSS {r['rss_mib']:,.0f} MiB): {r['error']}"
+                         + (f" [address space capped at {mem_cap / 2**30:.1f} GiB; --mem-cap-gib 0 lifts the cap]"
+                            if mem_cap and "MemoryError" in r["error"] else ""))
+        elif r["wall"] > SLOW_RUN_S:
+            status = f"ok, but over {SLOW_RUN_S:.0f} s"
+        else:
+            status = "ok"
+        rows.append((r["label"], f"{r['draws']:,}", f"{r['wall']:.2f} s", f"{r['rss_mib']:,.0f} MiB",
+                     f"{r['wall'] / r['draws'] * 1e6:.1f} us", r["runs"], status))
+    cap = f"address-space cap {mem_cap / 2**30:.1f} GiB per child" if mem_cap else "no memory cap"
+    table(f"3. `jdef run` as a subprocess (--seed {SEED}, --out a temporary folder; wall time best of up to 3; "
+          f"peak RSS of the child; {cap})",
+          ("case", "draws", "wall", "peak RSS", "wall/draw", "runs", "status"), rows)
+    for n in notes:
+        print(n)
+    if quick:
+        print("10^6 draws skipped (--quick)")
+    base = {r["draws"]: r for r in results if r["label"] == "baseline"}
+    b5 = base[100_000]
+    for r in results:
+        if r["label"] != "baseline" and r["rc"] == 0 and b5["rc"] == 0:
+            print(f"{r['label']}: {r['wall'] / b5['wall']:.2f} x the wall time and "
+                  f"{r['rss_mib'] / b5['rss_mib']:.2f} x the peak memory of the default baseline at 10^5 draws")
+    if 10_000 in base and base[10_000]["rc"] == 0 and b5["rc"] == 0:
+        print(f"10^4 -> 10^5 draws: wall x {b5['wall'] / base[10_000]['wall']:.2f}, "
+              f"peak memory x {b5['rss_mib'] / base[10_000]['rss_mib']:.2f}")
+    if 1_000_000 in base and base[1_000_000]["rc"] == 0 and b5["rc"] == 0:
+        r6 = base[1_000_000]
+        print(f"10^5 -> 10^6 draws: wall x {r6['wall'] / b5['wall']:.2f}, "
+              f"peak memory x {r6['rss_mib'] / b5['rss_mib']:.2f}")
+    return {"run_1e5": b5["wall"] if b5["rc"] == 0 else float("inf")}
+
+
+# --- 4. start-up ---------------------------------------------------------------------------
+
+
+def bench_startup() -> dict:
+    def timed(cmd):
+        def go():
+            subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return best_of(go, HELP_REPEATS)[0]
+
+    t_pass = timed([sys.executable, "-c", "pass"])
+    t_help = timed([*jdef_command(), "--help"])
+    table("4. Start-up (subprocess, best of 5)", ("command", "wall", "over python"),
+          [("python -c pass", fmt_s(t_pass), ""),
+           ("jdef --help", fmt_s(t_help), f"+{fmt_s(t_help - t_pass)}")])
+    return {"help": t_help}
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="skip the 10^6-draw command-line run")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a `jdef run` child is killed")
+    ap.add_argument("--mem-cap-gib", type=float, default=None,
+                    help="address-space cap per `jdef run` child (default: half the physical memory; 0: none)")
+    args = ap.parse_args(argv)
+    phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    mem_cap = int(phys / 2) if args.mem_cap_gib is None else int(args.mem_cap_gib * 2**30)
+
+    print(f"jdef engine benchmark: {SCENARIO}, seed {SEED}")
+    machine_info()
+
+    sc = load_scenario(REPO / SCENARIO)
+    inp = prepare(sc)
+    t_shocks, sh = best_of(lambda: shocks_for(inp, SEED, 0, ENGINE_DRAWS))
+    r1 = bench_reference(inp, sh)
+    r2 = bench_floor(inp, sh, t_shocks, r1["t_engine"])
+    del sh
+    r3 = bench_cli(args.quick, args.timeout, mem_cap)
+    r4 = bench_startup()
+
+    table("Targets", ("target", "measured", "goal", "status"), [
+        ("engine vs reference, per draw at 10^5", f"{r1['speedup']:,.0f} x", f">= {TARGET_SPEEDUP:.0f} x",
+         met(r1["speedup"] >= TARGET_SPEEDUP)),
+        ("run_engine / random-number floor", f"{r2['floor_ratio']:.2f} x", f"<= {TARGET_FLOOR_RATIO:.0f} x",
+         met(r2["floor_ratio"] <= TARGET_FLOOR_RATIO)),
+        ("`jdef run` baseline, 10^5 draws (wall)", f"{r3['run_1e5']:.2f} s", f"< {TARGET_RUN_1E5_S:.0f} s",
+         met(r3["run_1e5"] < TARGET_RUN_1E5_S)),
+        ("`jdef --help` (wall)", fmt_s(r4["help"]), f"< {TARGET_HELP_S} s", met(r4["help"] < TARGET_HELP_S)),
+    ])
+    print(f"\nload average at the end (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
