@@ -72,6 +72,7 @@ class _Year:
 
     def __init__(self, inp: ModelInputs, sh: Shocks):
         self.inp, self.sh, self.p = inp, sh, inp.params
+        self._pv: dict[str, object] = {}
         n, y = sh.n, inp.n_year
         self.n = n
         self.gdp = _tile(inp.gdp, n)
@@ -83,7 +84,13 @@ class _Year:
         self.fx_base = _tile(inp.fx, n)
         self.fx = self.fx_base.copy()
         self.rec = np.zeros((y, n))
-        self.spend = _tile(inp.spending, n)
+        # spending: known years copied in; projected years are written by the events
+        self.spend = np.empty((y, len(cats.NAMES), n))
+        known = ~np.isnan(inp.spending).all(axis=0)
+        self.spend[known] = inp.spending.T[known][:, :, None]
+        self.spend[~known] = np.nan
+        for c, j in zip(*np.nonzero(np.isnan(inp.spending) & known[None, :]), strict=True):
+            self.spend[j, c] = np.nan
         self.contracts = _tile(inp.contracts, n)
         self.due = np.zeros((y, n))
         self.due_known = np.zeros(y, dtype=bool)
@@ -98,7 +105,7 @@ class _Year:
                 if 0 <= j < y:
                     self.due[j] += prof[k] * c
         self.shares: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for e in [*inp.entries, inp.target_entry, inp.ramp_entry]:
+        for e in (inp.target_entry, inp.ramp_entry):  # the policies that decisions look at
             if e is not None and e.label not in self.shares:
                 self.shares[e.label] = (share_values(e.shares, e.supplementary, sh.u_shares, n),
                                         year_mask(e.shares, inp.years))
@@ -106,7 +113,9 @@ class _Year:
     # --- helpers -------------------------------------------------------------
     def pv(self, name: str):
         """A parameter's value per draw (an array if drawn from its estimate's distribution)."""
-        return self.p.per_draw(name, self.sh.z_param.get(name, 0.0))
+        if name not in self._pv:
+            self._pv[name] = self.p.per_draw(name, self.sh.z_param.get(name, 0.0))
+        return self._pv[name]
 
     def prev(self, arr: np.ndarray, j: int, before: float) -> np.ndarray:
         return arr[j - 1] if j > 0 else np.full(self.n, before)
@@ -142,20 +151,29 @@ class _Year:
         exp_growth = self.outlook[j] / self.prev(self.gdp, j, inp.gdp_prev) - 1.0
         sd_rel = p.budget.related_growth_sd
         # related ministries' categories and SACO (decided with the budget)
+        grow = []  # categories that grow with the expected nominal GDP: budget.related_step, in place
         for name in PROJECTED_INITIAL:
             c = cats.INDEX[name]
             if not np.isnan(inp.spending[c, j]):
                 continue
-            prev = self.spend[j - 1, c]
             group = cats.BY_NAME[name].group
             if group in inp.group_targets_2027 and t <= PLAN_LAST_YEAR:
+                prev = self.spend[j - 1, c]
                 members = [cats.INDEX[m.name] for m in cats.CATEGORIES if m.group == group and m.kind == "initial"]
                 share_of_group = prev / self.spend[j - 1, members].sum(axis=0)
                 target = inp.group_targets_2027[group] * share_of_group
                 level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
                 self.spend[j, c] = budget.noisy(level, sd_rel, self.sh.z_related[j, c])
             else:
-                self.spend[j, c] = budget.related_step(prev, exp_growth, sd_rel, self.sh.z_related[j, c])
+                grow.append(c)
+        if grow:
+            factor = 1.0 + exp_growth
+            for c in grow:  # in place, row by row (contiguous)
+                out = self.spend[j, c]
+                np.multiply(self.sh.z_related[j, c], sd_rel, out=out)
+                np.exp(out, out=out)
+                out *= factor
+                out *= self.spend[j - 1, c]
         # the MoD plan-covered budget
         prev_b = self.spend[j - 1, CORE]
         exp_defl = inp.mu_deflator[j]
