@@ -19,28 +19,34 @@ from .shocks import Shocks
 
 @dataclass
 class Accounts:
-    """Per-draw counted spending, denominators and ratios, (n_entry, n_year, n)."""
+    """Per-draw counted spending and ratios, (n_entry, n_year, n); the denominators per entry,
+    each (n_year, n) (a read-only broadcast view where the denominator is fixed)."""
 
     counted: np.ndarray
-    denominator: np.ndarray
+    denominator: tuple[np.ndarray, ...]
     ratio: np.ndarray
+
+    def denominators(self) -> np.ndarray:
+        """The denominators as one (n_entry, n_year, n) array."""
+        return np.stack(self.denominator)
 
 
 def accounts(inp: ModelInputs, paths: Paths, sh: Shocks) -> Accounts:
     n = paths.gdp.shape[-1]
     counted = np.empty((len(inp.entries), inp.n_year, n))
-    denom = np.empty_like(counted)
+    ratio = np.empty_like(counted)
+    denom = []
     for k, e in enumerate(inp.entries):
         share = share_values(e.shares, e.supplementary, sh.u_shares, n)
         mask = year_mask(e.shares, inp.years)
         counted[k] = count(paths.spending, share, mask)
         if e.denominator == Denominator.fy2022_fixed:
-            denom[k] = inp.gdp_fy2022_goal
-        elif e.denominator == Denominator.current_gdp:
-            denom[k] = paths.gdp_reported
-        else:
-            denom[k] = paths.gdp_outlook
-    return Accounts(counted, denom, counted / denom)
+            denom.append(np.broadcast_to(inp.gdp_fy2022_goal, (inp.n_year, n)))
+            np.multiply(counted[k], 1.0 / inp.gdp_fy2022_goal, out=ratio[k])
+            continue
+        denom.append(paths.gdp_reported if e.denominator == Denominator.current_gdp else paths.gdp_outlook)
+        np.divide(counted[k], denom[-1], out=ratio[k])
+    return Accounts(counted, tuple(denom), ratio)
 
 
 def probability(indicator: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
@@ -50,29 +56,36 @@ def probability(indicator: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.n
     return p, np.sqrt(p * (1.0 - p) / n)
 
 
-def target_probabilities(ratio: np.ndarray, thresholds: np.ndarray) -> dict[str, np.ndarray]:
+def target_probabilities(ratio: np.ndarray, thresholds: np.ndarray, ratio_sorted: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """P(ratio >= threshold) per year, P(reached by the year), and the first year's distribution.
 
     ``ratio`` is (n_entry, n_year, n); results are (n_entry, n_year, n_threshold).
+    Reached by year t means max over years up to t >= threshold (a running maximum);
+    the first year reached is where that indicator switches on, so its probability is
+    P(by t) - P(by t-1) exactly.
     """
-    above = ratio[None] >= np.asarray(thresholds)[:, None, None, None]  # (t, e, y, n)
-    by = np.logical_or.accumulate(above, axis=2)
-    first = by.copy()
-    first[:, :, 1:] &= ~by[:, :, :-1]
+    thr = np.asarray(thresholds)
+    n = ratio.shape[-1]
+    srt = sorted_draws(ratio) if ratio_sorted is None else ratio_sorted
+    n_above = np.stack([n - _count_below(srt, t) for t in thr], axis=-1)  # (e, y, t)
+    running = np.maximum.accumulate(ratio, axis=1)
+    n_by = np.stack([np.count_nonzero(running >= t, axis=-1) for t in thr], axis=-1)
+    n_first = np.diff(n_by, axis=1, prepend=0)
     out = {}
-    for name, ind in (("p_above", above), ("p_by", by), ("p_first", first)):
-        p, se = probability(ind)
-        out[name], out[name + "_se"] = np.moveaxis(p, 0, -1), np.moveaxis(se, 0, -1)
+    for name, c in (("p_above", n_above), ("p_by", n_by), ("p_first", n_first)):
+        p = c / n
+        out[name], out[name + "_se"] = p, np.sqrt(p * (1.0 - p) / n)
     return out
 
 
-def quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Quantiles over the draw axis (the last), numpy's default 'linear' definition; the quantile axis comes first.
+def _count_below(srt: np.ndarray, t: float) -> np.ndarray:
+    """Number of draws below ``t`` in each column of draw-sorted data (NaN counts as not below)."""
+    flat = srt.reshape(-1, srt.shape[-1])
+    return np.array([np.searchsorted(row, t, side="left") for row in flat]).reshape(srt.shape[:-1])
 
-    One sort per column (faster than ``np.quantile``'s repeated partitions for
-    several quantiles). Columns that are entirely NaN (years not projected) stay
-    NaN; columns with some NaN use ``np.nanquantile``.
-    """
+
+def sorted_draws(x: np.ndarray) -> np.ndarray:
+    """A copy of ``x`` sorted along the draw axis (the last); NaN sort last."""
     y = np.array(x, dtype=float, order="C").reshape(-1, x.shape[-1])
     # numpy's sort releases the GIL: sort halves of the columns on two threads
     halves = np.array_split(np.arange(len(y)), 2)
@@ -84,7 +97,17 @@ def quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(_sort, halves))
-    y = y.reshape(x.shape)
+    return y.reshape(x.shape)
+
+
+def quantiles(x: np.ndarray, q: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """Quantiles over the draw axis (the last), numpy's default 'linear' definition; the quantile axis comes first.
+
+    One sort per column (faster than ``np.quantile``'s repeated partitions for
+    several quantiles). Columns that are entirely NaN (years not projected) stay
+    NaN; columns with some NaN use ``np.nanquantile``.
+    """
+    y = x if presorted else sorted_draws(x)
     n = y.shape[-1]
     pos = np.asarray(q) * (n - 1)
     lo = np.floor(pos).astype(int)

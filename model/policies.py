@@ -156,7 +156,9 @@ def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray) -> np.nda
     varies = np.ptp(share, axis=0) > 0 if len(share) else np.zeros(share.shape[1], dtype=bool)
     fixed = np.where(varies, 0.0, share[0] if len(share) else 0.0)
     out = np.einsum("ycn,cy->yn", spending, fixed[:, None] * mask)
-    v = np.flatnonzero(varies)
-    if len(v):
-        out += np.einsum("ycn,cn,cy->yn", spending[:, v, :], np.ascontiguousarray(share[:, v].T), mask[v], optimize=True)
+    tmp = np.empty_like(out)
+    for c in np.flatnonzero(varies):
+        np.multiply(spending[:, c, :], share[:, c], out=tmp)
+        tmp *= mask[c][:, None]
+        out += tmp
     return out

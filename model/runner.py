@@ -19,7 +19,8 @@ from .policies import Policy, load_policy, uncertain_keys
 from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
 
-DEFAULT_CHUNK = 100_000
+DEFAULT_CHUNK = 200_000  # exact mode keeps every draw anyway; one chunk avoids a concatenation
+STREAM_CHUNK = 50_000  # summary-only mode: the chunk bounds the memory
 
 
 def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | None = None) -> ModelInputs:
@@ -70,7 +71,13 @@ def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
     for e in (*inp.entries, inp.target_entry, inp.ramp_entry):
         if e is not None:
             keys += [k for k in uncertain_keys(e.shares) if k not in keys]
-    return draw_shocks(seed, start, stop, inp.years, len(cats.NAMES), keys, inp.params.economy.t_df, inp.params.drawn)
+    unknown_outlook = [int(y) for y, g in zip(inp.years, inp.outlook_growth_known, strict=True) if np.isnan(g)]
+    first = {"real": inp.first_econ, "deflator": inp.first_econ, "chi2": inp.first_econ, "recession": inp.first_econ,
+             "fx": inp.first_fx, "outlook": min(unknown_outlook, default=int(inp.years[-1]) + 1),
+             "budget": inp.first_initial, "contract": inp.first_initial, "related": inp.first_initial,
+             "supp_occurs": inp.first_supp, "supp_size": inp.first_supp}
+    return draw_shocks(seed, start, stop, inp.years, len(cats.NAMES), keys, inp.params.economy.t_df,
+                       inp.params.drawn, first)
 
 
 def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK) -> tuple[Paths, Shocks]:
@@ -115,6 +122,28 @@ class ChunkTask:
         return pass2(d, self.lo, self.hi)
 
 
+def _thread_map(fn, items) -> list:
+    """Chunks on threads of this process (numpy releases the GIL in the heavy loops)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = list(items)
+    if len(items) == 1:
+        return [fn(items[0])]
+    with ThreadPoolExecutor(min(len(items), os.cpu_count() or 1)) as ex:
+        return list(ex.map(fn, items))
+
+
+def default_chunk(draws: int, summary_only: bool) -> int:
+    """One chunk per core (threads), at most DEFAULT_CHUNK draws; STREAM_CHUNK when streaming."""
+    import os
+
+    if summary_only:
+        return STREAM_CHUNK
+    per_core = -(-draws // (os.cpu_count() or 1))
+    return max(min(per_core, DEFAULT_CHUNK), 1)
+
+
 def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK, summary_only: bool = False,
               keep_draws: bool = False, pmap=None):
     """Run the draws (chunked, optionally on a dask cluster through ``pmap``) and summarise them.
@@ -126,11 +155,12 @@ def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
     from .summaries import combine1, combine2, exact, streamed
 
     q = np.array(DEFAULT_QUANTILES)
-    pmap = pmap or (lambda fn, items: list(map(fn, items)))
+    pmap = pmap or _thread_map
     spans = [(a, min(a + chunk, draws)) for a in range(0, draws, chunk)]
     if not summary_only:
         parts = pmap(ChunkTask(inp, seed, "draws"), spans)
         d = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
+        del parts
         return exact(inp, d, q, keep_draws)
     s1 = combine1(pmap(ChunkTask(inp, seed, "pass1"), spans))
     lo, hi = s1["min"], s1["max"]
@@ -139,7 +169,7 @@ def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
 
 
 def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
-             chunk: int = DEFAULT_CHUNK, params: Params | None = None, data_dir: Path | None = None,
+             chunk: int | None = None, params: Params | None = None, data_dir: Path | None = None,
              summary_only: bool = False, workers: int | None = None, scheduler: str | None = None):
     """Run a scenario and return its results as one ``xarray.Dataset``.
 
@@ -165,6 +195,7 @@ def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = No
 
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
+    chunk = chunk or default_chunk(draws, summary_only)
     if draws < 1:
         raise InputError("--draws", "draws", "must be at least 1")
     if chunk < 1:

@@ -72,8 +72,14 @@ def _key(name: str) -> int:
 
 
 def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_category: int,
-                share_keys: list[str], t_df: float, param_keys: tuple[str, ...] = ()) -> Shocks:
-    """Draw the random inputs of draws [start, stop)."""
+                share_keys: list[str], t_df: float, param_keys: tuple[str, ...] = (),
+                first: dict[str, int] | None = None) -> Shocks:
+    """Draw the random inputs of draws [start, stop).
+
+    ``first[stream]`` is the first fiscal year a stream is used (the years before
+    are known figures): earlier rows are zeros and cost no random numbers.
+    """
+    first = first or {}
     b0, b1 = start // RNG_BLOCK, (stop - 1) // RNG_BLOCK
     lo = start - b0 * RNG_BLOCK
     hi = lo + (stop - start)
@@ -83,6 +89,9 @@ def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_cate
         out = np.empty((len(proj_years), *extra, stop - start))
         size = (*extra, RNG_BLOCK)
         for jy, y in enumerate(proj_years):
+            if y < first.get(stream, -1):
+                out[jy] = 0.0
+                continue
             for b in range(b0, b1 + 1):
                 g = _gen(seed, b, STREAMS[stream], int(y))
                 # the part of block b inside [start, stop), and where it goes in ``out``

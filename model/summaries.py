@@ -18,7 +18,7 @@ import numpy as np
 
 from .calendar import Paths
 from .inputs import ModelInputs
-from .metrics import Accounts, plan_accounts, probability, quantiles, target_probabilities
+from .metrics import Accounts, plan_accounts, probability, quantiles, sorted_draws, target_probabilities
 
 BINS = 4096
 MEANS = ("ratio", "spending", "topup")
@@ -38,7 +38,8 @@ def per_draw(inp: ModelInputs, paths: Paths, acc: Accounts, with_gap: bool = Tru
     }
     if with_gap:
         thr = np.asarray(inp.scenario.thresholds)
-        out["gap"] = thr[:, None, None, None] * acc.denominator[None] - acc.counted[None]  # (t, e, y, n)
+        out["denominator"] = acc.denominators()
+        out["gap"] = thr[:, None, None, None] * out["denominator"][None] - acc.counted[None]  # (t, e, y, n)
     return out
 
 
@@ -69,18 +70,32 @@ def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws:
     """Exact summaries of draws held in memory."""
     thr = np.asarray(inp.scenario.thresholds)
     n = d["gdp"].shape[-1]
-    tp = target_probabilities(d["ratio"], thr)
+    ratio_sorted = sorted_draws(d["ratio"])
+    tp = target_probabilities(d["ratio"], thr, ratio_sorted)
     ind = {"topup": d["topup"] > 0, "expenditure_shortfall": d["cum_expenditure"] < inp.plan_expenditure_total,
            "contract_shortfall": d["cum_contracts"] < inp.plan_contract_total}
     prob = {"above": (tp["p_above"], tp["p_above_se"]), "by": (tp["p_by"], tp["p_by_se"]),
             "first": (tp["p_first"], tp["p_first_se"])}
     prob.update({k: probability(v) for k, v in ind.items()})
-    quant = {k: quantiles(v, q) for k, v in d.items() if k not in ("gap", "topup", "counted")}
+    skip = ("gap", "topup", "counted", "ratio", "denominator")
+    quant = {k: quantiles(v, q) for k, v in d.items() if k not in skip}
+    quant["ratio"] = quantiles(ratio_sorted, q, presorted=True)
     quant["counted"] = quantiles(d["counted"], q)
+    quant["denominator"] = _denominator_quantiles(inp, d["denominator"], q)
     quant["gap"] = _gap_quantiles(inp, d, thr, q)
     means = {k: d[k].mean(axis=-1) for k in MEANS}
     draws = {k: d[k] for k in ("ratio", "counted", "gdp")} if keep_draws else {}
     return Stats(quant, prob, means, n, "exact (sorted draws)", draws)
+
+
+def _denominator_quantiles(inp: ModelInputs, den, q: np.ndarray) -> np.ndarray:
+    """Quantiles of each policy's denominator; a fixed denominator needs no sort."""
+    from .policies import Denominator
+
+    out = np.empty((len(q), len(inp.entries), inp.n_year))
+    for k, e in enumerate(inp.entries):
+        out[:, k] = inp.gdp_fy2022_goal if e.denominator == Denominator.fy2022_fixed else quantiles(den[k], q)
+    return out
 
 
 def _gap_quantiles(inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, q: np.ndarray) -> np.ndarray:
