@@ -1001,6 +1001,43 @@ def _check(ds: xr.Dataset, path: Path) -> None:
             raise InputError(path, d, "not a jdef result: the dimension is missing")
 
 
+def _is_sensitivity_result(ds: xr.Dataset) -> bool:
+    return "parameter" in ds.dims and any(v in ds for v in SENSITIVITY_VARS) and REQUIRED[0] not in ds
+
+
+def _html_factors(ds: xr.Dataset) -> str:
+    """The factor table of a sensitivity result: what was varied, over which range, and why."""
+    out = ['<section id="factors"><h2>Inputs varied</h2>']
+    if "metric_monte_carlo_error" in ds:
+        mc = float(ds["metric_monte_carlo_error"].values.ravel()[0])
+        out.append(f'<p>Metric: <code>{_e(str(ds.metric.values[0]))}</code>: {_e(ds.metric.attrs.get("long_name", ""))}. '
+                   f'Its Monte Carlo standard error at the nominal point is <span class="num"{_attrs(var="metric_monte_carlo_error")}>{mc:.4f}</span> '
+                   f'({_e(ds.attrs.get("draws", "?"))} draws, the same draws for every evaluation; {_e(ds.attrs.get("samples", "?"))} base samples, method {_e(ds.attrs.get("method", "?"))}).</p>')
+    out.append("<table><thead><tr><th>input</th><th>group</th><th>low</th><th>nominal</th><th>high</th><th>units</th><th>range from</th></tr></thead><tbody>")
+    for i, prm in enumerate(ds["parameter"].values):
+        get = lambda v: ds[v].values[i] if v in ds else ""  # noqa: E731
+        out.append(f"<tr><td><code>{_e(prm)}</code></td><td>{_e(get('factor_group'))}</td>"
+                   f'<td class="num">{float(get("factor_low")):.4g}</td><td class="num">{float(get("factor_nominal")):.4g}</td>'
+                   f'<td class="num">{float(get("factor_high")):.4g}</td><td>{_e(get("factor_units"))}</td><td>{_e(get("factor_source"))}</td></tr>')
+    out.append("</tbody></table></section>")
+    return "".join(out)
+
+
+def render_sensitivity_html(ds: xr.Dataset, figs: _Figures, result_path: Path) -> str:
+    scs: list[str | None] = [None]
+    title = ds.attrs.get("title") or f"jdef sensitivity report: {result_path.stem}"
+    body = [_html_factors(ds), _html_sensitivity(figs, ds, scs), _html_provenance(ds, scs, result_path)]
+    nav = "".join(f'<li><a href="#{k}">{_e(v)}</a></li>' for k, v in
+                  (("factors", "Inputs varied"), ("sensitivity", SECTIONS["sensitivity"]), ("provenance", SECTIONS["provenance"])))
+    meta = (f"method {_e(ds.attrs.get('method', '?'))}, draws {_e(ds.attrs.get('draws', '?'))}, seed {_e(ds.attrs.get('seed_entropy', '?'))}, "
+            f"data as of {_e(ds.attrs.get('as_of', '?'))}, jdef {_e(ds.attrs.get('model_version', '?'))}")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
+            f"<header><h1>{_e(title)}</h1><p>{_e(ds.attrs.get('summary', ''))}</p><p class=\"note\">{meta}</p>"
+            f"<nav><ol>{nav}</ol></nav></header>" + "\n".join(body) + "</main></body></html>\n")
+
+
 def render_html(ds: xr.Dataset, figs: _Figures, result_path: Path) -> str:
     scs = _scenarios(ds)
     title = ds.attrs.get("title") or f"jdef report: {result_path.stem}"
@@ -1039,11 +1076,13 @@ def write_report(result_path: Path, out_dir: Path) -> dict[str, Path]:
             ds = ds.load()
     except (OSError, ValueError) as exc:
         raise InputError(result_path, "", f"not a readable NetCDF file ({exc})") from None
-    _check(ds, result_path)
+    sensitivity_only = _is_sensitivity_result(ds)
+    if not sensitivity_only:
+        _check(ds, result_path)
     stem = result_path.stem
     folder = out_dir / f"{stem}_figures"
     figs = _Figures(folder)
-    text = render_html(ds, figs, result_path)
+    text = (render_sensitivity_html if sensitivity_only else render_html)(ds, figs, result_path)
     html_path = _atomic_write(out_dir / f"{stem}.html", text.encode("utf-8"))
     # figures from an earlier report of the same file that this one did not draw would mislead
     keep = {p.name for p in figs.paths.values()}

@@ -162,9 +162,17 @@ def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
         d = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
         del parts
         return exact(inp, d, q, keep_draws)
-    s1 = combine1(pmap(ChunkTask(inp, seed, "pass1"), spans))
+    # results are folded in as they arrive, a few chunks at a time, so memory stays bounded
+    group = 4
+    s1 = None
+    for g in range(0, len(spans), group):
+        part = combine1(pmap(ChunkTask(inp, seed, "pass1"), spans[g:g + group]))
+        s1 = part if s1 is None else combine1([s1, part])
     lo, hi = s1["min"], s1["max"]
-    hist = combine2(pmap(ChunkTask(inp, seed, "pass2", lo, hi), spans))
+    hist = None
+    for g in range(0, len(spans), group):
+        part = combine2(pmap(ChunkTask(inp, seed, "pass2", lo, hi), spans[g:g + group]))
+        hist = part if hist is None else combine2([hist, part])
     return streamed(inp, s1, hist, q)
 
 

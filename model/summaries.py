@@ -149,7 +149,7 @@ def pass2(d: dict[str, np.ndarray], lo: dict[str, np.ndarray], hi: dict[str, np.
             idx = np.clip(((x - a) / width).astype(np.int64), 0, BINS - 1)
         idx[np.isnan(x)] = BINS  # a spare bin for NaN (years not projected)
         flat = (np.arange(len(x))[:, None] * (BINS + 1) + idx).ravel()
-        out[k] = np.bincount(flat, minlength=len(x) * (BINS + 1)).reshape(len(x), BINS + 1)
+        out[k] = np.bincount(flat, minlength=len(x) * (BINS + 1)).astype(np.int64).reshape(len(x), BINS + 1)
     return out
 
 

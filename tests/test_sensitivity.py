@@ -106,6 +106,11 @@ def test_oat_cli_writes_outputs(tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "baseline_sensitivity_oat.nc").exists() and (tmp_path / "baseline_sensitivity_oat.png").exists()
     assert "post2027_real_growth" in res.stdout
+    # the report command takes a sensitivity result too
+    rep = CliRunner().invoke(app, ["report", str(tmp_path / "baseline_sensitivity_oat.nc")])
+    assert rep.exit_code == 0, rep.output
+    html = (tmp_path / "baseline_sensitivity_oat.html").read_text()
+    assert "Inputs varied" in html and "data:image/png;base64," in html and "post2027_real_growth" in html
 
 
 def test_unreachable_scheduler_exits_1_quickly(tmp_path):
