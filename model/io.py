@@ -33,7 +33,15 @@ def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=_encoding(ds))
+        # the store directly, without xarray's dask-scheduler detection (it imports dask.array
+        # and distributed, a second of start-up); the file is written by this one process
+        from xarray.backends import NetCDF4DataStore
+
+        store = NetCDF4DataStore.open(tmp, mode="w", format="NETCDF4", lock=False)
+        try:
+            ds.dump_to_store(store, encoding=_encoding(ds))
+        finally:
+            store.close()
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:

@@ -70,7 +70,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, written, monkeypatch):
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", boom)
+    monkeypatch.setattr(xr.Dataset, "dump_to_store", boom)
     with pytest.raises(KeyboardInterrupt):
         write_netcdf(ds, target)
     assert list(tmp_path.iterdir()) == []
