@@ -164,6 +164,7 @@ def sensitivity(
     scheduler: Annotated[Optional[str], typer.Option(help="Address of an existing dask scheduler")] = None,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
+    groups: Annotated[bool, typer.Option("--groups", help="Sobol: indices per group of inputs (economy, budget policy, accounting, ...)")] = False,
 ) -> None:
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
     try:
@@ -176,6 +177,8 @@ def sensitivity(
             raise InputError("--samples", "samples", f"must be at least 2 (got {samples})")
         if draws < 10:
             raise InputError("--draws", "draws", f"must be at least 10 (got {draws})")
+        if groups and method != Method.sobol:
+            raise InputError("--groups", "groups", "group indices are computed for --method sobol only")
         sc = load_scenario(scenario, set_ or [])
         s = sc.seed if seed is None else seed
         ev = Evaluator(sc, metric, draws, s)
@@ -185,8 +188,8 @@ def sensitivity(
             elif method == Method.morris:
                 res = run_morris(ev, samples, s, pmap)
             else:
-                res = run_sobol(ev, samples, s, pmap)
-        ds = sensitivity_dataset(ev, method.value, res, samples, s)
+                res = run_sobol(ev, samples, s, pmap, grouped=groups)
+        ds = sensitivity_dataset(ev, method.value, res, samples, s, grouped=groups and method == Method.sobol)
         path = write_netcdf(ds, out / f"{sc.name}_sensitivity_{method.value}.nc")
         png = out / f"{sc.name}_sensitivity_{method.value}.png"
         sensitivity_plot(ds, png)

@@ -317,15 +317,17 @@ def run_morris(ev: Evaluator, samples: int, seed: int, mapper=map) -> dict[str, 
             "sigma": np.asarray(res["sigma"]), "X": X, "Y": Y}
 
 
-def run_sobol(ev: Evaluator, samples: int, seed: int, mapper=map) -> dict[str, np.ndarray]:
+def run_sobol(ev: Evaluator, samples: int, seed: int, mapper=map, grouped: bool = False) -> dict[str, np.ndarray]:
+    """Sobol indices per factor, or per group of factors (``grouped``: economy, budget policy, accounting...)."""
     from SALib.analyze import sobol as sa
     from SALib.sample import sobol as ss
 
-    prob = _problem(ev.factors, grouped=False)
+    prob = _problem(ev.factors, grouped=grouped)
     X = ss.sample(prob, samples, calc_second_order=False, seed=seed)
     Y = evaluate_rows(ev, X, mapper)
+    n_out = len(dict.fromkeys(prob["groups"])) if grouped else len(ev.factors)
     if np.ptp(Y) == 0:
-        nan = np.full(len(ev.factors), np.nan)
+        nan = np.full(n_out, np.nan)
         return {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan, "X": X, "Y": Y, "constant": True}
     res = sa.analyze(prob, Y, calc_second_order=False, num_resamples=200, conf_level=0.95, seed=seed)
     return {"S1": np.asarray(res["S1"]), "S1_conf": np.asarray(res["S1_conf"]), "ST": np.asarray(res["ST"]),
@@ -421,7 +423,7 @@ def metric_name_ok(text: str) -> bool:
 # Results
 # ----------------------------------------------------------------------------
 
-def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], samples: int, seed: int):
+def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], samples: int, seed: int, grouped: bool = False):
     import datetime as dt
     import json
 
@@ -431,6 +433,12 @@ def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], 
 
     names = [f.name for f in ev.factors]
     P, M = "parameter", "metric"
+    factors = ev.factors
+    if grouped:  # one row per group of factors
+        groups = list(dict.fromkeys(f.group for f in ev.factors))
+        names = groups
+        factors = [Factor(g, "group", ", ".join(f.name for f in ev.factors if f.group == g), np.nan, np.nan, np.nan,
+                          "-", g, "group of: " + ", ".join(f.name for f in ev.factors if f.group == g)) for g in groups]
     nom = _nominal(ev.factors)
     mc = ev.mc_error(nom)
     one = lambda a: np.asarray(a, dtype=float)[:, None]  # noqa: E731  (parameter, metric)
@@ -450,19 +458,20 @@ def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], 
         v["oat_high"] = ((P, M), one(res["high"]), {**idx, "long_name": "Metric with the factor at its high value, others nominal"})
         v["oat_nominal"] = ((M,), np.atleast_1d(res["nominal"]), {**idx, "long_name": "Metric with every factor nominal"})
     if "X" in res:
-        v["sample_inputs"] = (("sample", P), res["X"], {**idx, "long_name": "Factor values of each evaluation"})
+        v["sample_inputs"] = (("sample", "factor"), res["X"], {**idx, "long_name": "Factor values of each evaluation (columns: the factor coordinate)"})
         v["sample_metric"] = (("sample", M), np.asarray(res["Y"])[:, None], {**idx, "long_name": "Metric at each evaluation"})
     v["metric_monte_carlo_error"] = ((M,), np.array([mc]), {**idx, "long_name": "Monte Carlo standard error of the metric at the nominal point (same draws for every evaluation)"})
     for attr, fn, ln in (("factor_low", lambda f: f.low, "Low end of the factor's range"),
                          ("factor_high", lambda f: f.high, "High end of the factor's range"),
                          ("factor_nominal", lambda f: f.nominal, "Nominal (scenario) value of the factor")):
-        v[attr] = ((P,), np.array([fn(f) for f in ev.factors]), {**idx, "long_name": ln})
+        v[attr] = ((P,), np.array([fn(f) for f in factors]), {**idx, "long_name": ln})
     for attr, fn, ln in (("factor_group", lambda f: f.group, "Factor group"), ("factor_units", lambda f: f.units, "Factor units"),
                          ("factor_source", lambda f: f.source, "Where the factor's range comes from"),
                          ("factor_key", lambda f: f"{f.kind}:{f.key}", "What the factor changes")):
-        v[attr] = ((P,), np.array([fn(f) for f in ev.factors], dtype=object), {"long_name": ln})
+        v[attr] = ((P,), np.array([fn(f) for f in factors], dtype=object), {"long_name": ln})
     ds = xr.Dataset({k: xr.Variable(*t) for k, t in v.items()},
-                    coords={P: (P, np.array(names, dtype=object), {"long_name": "Uncertain input or lever"}),
+                    coords={P: (P, np.array(names, dtype=object), {"long_name": "Uncertain input or lever" + (" group" if grouped else "")}),
+                            "factor": ("factor", np.array([f.name for f in ev.factors], dtype=object), {"long_name": "Uncertain input or lever (sample columns)"}),
                             M: (M, np.array([ev.metric.text], dtype=object), {"long_name": ev.metric.long_name()})})
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     ds.attrs = {"Conventions": "CF-1.11, ACDD-1.3", "title": f"jdef sensitivity ({method}) of '{ev.scenario.name}'",
@@ -471,7 +480,7 @@ def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], 
                 "date_created": now, "method": method, "samples": str(samples), "seed_entropy": str(seed),
                 "draws": str(ev.draws), "scenario": json.dumps(ev.scenario.resolved(), sort_keys=True),
                 "model_version": __version__, "as_of": ev.scenario.as_of.isoformat(),
-                "constant_metric": str(bool(res.get("constant", False)))}
+                "constant_metric": str(bool(res.get("constant", False))), "grouped": str(grouped)}
     return ds
 
 

@@ -56,6 +56,14 @@ def test_all_methods_rank_the_dominant_input_first():
     assert np.argmax(run_sobol(toy, 256, seed=1)["ST"]) == 2
 
 
+def test_grouped_sobol_ranks_the_dominant_group_first():
+    fs = [Factor(n, "scenario", n, 0.0, 1.0, 0.5, "1", g, "test") for n, g in
+          (("a", "economy"), ("b", "economy"), ("c", "budget policy"), ("d", "accounting"))]
+    toy = Toy(fs, lambda x: 10 * x["c"] + 0.5 * x["a"] + 0.1 * x["b"] * x["d"])
+    res = run_sobol(toy, 256, seed=1, grouped=True)
+    assert len(res["ST"]) == 3 and np.argmax(res["ST"]) == 1  # groups in order: economy, budget policy, accounting
+
+
 def test_solve_matches_closed_form_at_zero_volatility():
     sc = scenario("economy.volatility_scale=0.0", "economy.recessions=false", "plan.implementation_scale=0.0",
                   "post2027.implementation_scale=0.0", "supplementary.enabled=false", "horizon=2032",
