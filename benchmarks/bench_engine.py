@@ -136,10 +136,10 @@ def table(title: str, header: tuple[str, ...], rows: list[tuple], left: bool = F
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     line = "  ".join("-" * w for w in widths)
     print(f"\n== {title}")
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print(line)
     for r in rows:
-        print("  ".join(c.ljust(w) if i == 0 or left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        print("  ".join(c.ljust(w) if i == 0 or left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
 
 
 def jdef_command() -> list[str]:

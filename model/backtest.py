@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 import xarray as xr
-from scipy import stats
 
 from . import economy
 from .calibrate import economy_sample, fit_economy_mle
@@ -202,7 +201,7 @@ def run_backtest(d: DataStore, origins: range | None = None, horizon: int = 5, d
     ds["forecaster"].attrs = {"long_name": "Forecasting method"}
     ds.attrs = {"Conventions": "CF-1.11, ACDD-1.3", "title": "jdef rolling-origin backtest",
                 "summary": "Pseudo-real-time forecasts of nominal GDP and the MoD budget from each origin, scored against outturns",
-                "source": "jdef backtest", "date_created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+                "source": "jdef backtest", "date_created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
                 "history": "jdef backtest", "as_of": d.as_of.isoformat(), "draws": str(draws), "seed_entropy": str(seed),
                 "level_units": str(units)}
     return ds

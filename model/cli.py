@@ -10,7 +10,7 @@ import datetime as dt
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -36,7 +36,7 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(1)
 
 
-def _as_of(value: Optional[str]) -> list[str]:
+def _as_of(value: str | None) -> list[str]:
     if value is None:
         return []
     try:
@@ -49,18 +49,18 @@ def _as_of(value: Optional[str]) -> list[str]:
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (or a name in scenarios/)")],
-    draws: Annotated[Optional[int], typer.Option(help="Monte Carlo draws (default: the scenario's)")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Root seed (default: the scenario's)")] = None,
+    draws: Annotated[int | None, typer.Option(help="Monte Carlo draws (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")] = None,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
     keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
     csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")] = False,
     summary_only: Annotated[bool, typer.Option("--summary-only", help="Stream chunks of draws into the summaries (bounded memory; quantiles within one histogram bin)")] = False,
-    chunk: Annotated[Optional[int], typer.Option(help="Draws per chunk (results do not depend on it; default 200,000, or 50,000 with --summary-only)")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
+    chunk: Annotated[int | None, typer.Option(help="Draws per chunk (results do not depend on it; default 200,000, or 50,000 with --summary-only)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     try:
@@ -94,15 +94,15 @@ def run(
 @app.command()
 def batch(
     files: Annotated[list[Path], typer.Argument(help="Scenario TOML files")],
-    draws: Annotated[Optional[int], typer.Option(help="Monte Carlo draws for every scenario (default: the first scenario's)")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Root seed shared by all scenarios (default: the first scenario's)")] = None,
+    draws: Annotated[int | None, typer.Option(help="Monte Carlo draws for every scenario (default: the first scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed shared by all scenarios (default: the first scenario's)")] = None,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a key in every scenario, KEY=VALUE (TOML value)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key in every scenario, KEY=VALUE (TOML value)")] = None,
     keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/batch.html and its figures")] = False,
-    workers: Annotated[Optional[int], typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(help="Address of an existing dask scheduler")] = None,
+    workers: Annotated[int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler")] = None,
 ) -> None:
     """Run scenarios on common random numbers: OUT/NAME.nc each, OUT/batch.nc combined, and a comparison table.
 
@@ -159,11 +159,11 @@ def sensitivity(
     metric: Annotated[str, typer.Option(help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE")] = "p_reach:2035:0.035:current",
     samples: Annotated[int, typer.Option(help="Base samples (Sobol N, Morris trajectories)")] = 256,
     draws: Annotated[int, typer.Option(help="Monte Carlo draws per evaluation (the same draws every time)")] = 1000,
-    seed: Annotated[Optional[int], typer.Option(help="Root seed (default: the scenario's)")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Run evaluations on a local dask cluster of N workers")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(help="Address of an existing dask scheduler")] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Run evaluations on a local dask cluster of N workers")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler")] = None,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
     groups: Annotated[bool, typer.Option("--groups", help="Sobol: indices per group of inputs (economy, budget policy, accounting, ...)")] = False,
 ) -> None:
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
@@ -171,7 +171,15 @@ def sensitivity(
         from .io import write_netcdf
         from .parallel import executor
         from .scenario import load_scenario
-        from .sensitivity import Evaluator, run_morris, run_oat, run_sobol, ranked_text, sensitivity_dataset, sensitivity_plot
+        from .sensitivity import (
+            Evaluator,
+            ranked_text,
+            run_morris,
+            run_oat,
+            run_sobol,
+            sensitivity_dataset,
+            sensitivity_plot,
+        )
 
         if samples < 2:
             raise InputError("--samples", "samples", f"must be at least 2 (got {samples})")
@@ -210,8 +218,8 @@ def solve(
     probability: Annotated[float, typer.Option(help="Probability asked for")] = 0.8,
     lever: Annotated[str, typer.Option(help="post2027_growth | supplementary_topup | category_share:NAME")] = "post2027_growth",
     draws: Annotated[int, typer.Option(help="Monte Carlo draws (the same draws for every trial value)")] = 2000,
-    seed: Annotated[Optional[int], typer.Option(help="Root seed (default: the scenario's)")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
 ) -> None:
     """What it takes: the smallest lever value that gives the asked probability of reaching the target."""
     try:
@@ -235,7 +243,7 @@ def solve(
 @app.command()
 def report(
     result: Annotated[Path, typer.Argument(help="Result file (.nc) from jdef run, batch or sensitivity")],
-    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: the result's folder)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: the result's folder)")] = None,
 ) -> None:
     """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
     try:
@@ -251,8 +259,8 @@ def report(
 
 @app.command()
 def calibrate(
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Fit on data published by this date")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Parameter file to write (default calibration/params.toml)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Fit on data published by this date")] = None,
+    out: Annotated[Path | None, typer.Option(help="Parameter file to write (default calibration/params.toml)")] = None,
 ) -> None:
     """Fit the parameters from calibration/data and write params.toml."""
     try:
@@ -271,7 +279,7 @@ def calibrate(
 
 @app.command()
 def backtest(
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only data published by this date")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published by this date")] = None,
     draws: Annotated[int, typer.Option(help="Draws per forecast")] = 2000,
     seed: Annotated[int, typer.Option(help="Root seed")] = 1,
     first_origin: Annotated[int, typer.Option(help="First forecast origin (fiscal year)")] = 2000,
@@ -320,7 +328,7 @@ def scenarios_list() -> None:
 @scenarios_app.command("show")
 def scenarios_show(
     scenario: Annotated[Path, typer.Argument(help="Scenario file or name")],
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="KEY=VALUE override")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE override")] = None,
 ) -> None:
     """Show the fully resolved scenario (after layering and overrides)."""
     try:

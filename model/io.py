@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def _encoding(ds: xr.Dataset) -> dict:

@@ -7,8 +7,8 @@ reasoning). The engine sees only the values.
 
 from __future__ import annotations
 
-import tomllib
 import math
+import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .constants import PARAMS_FILE
+from .errors import InputError
 
 # valid ranges of parameters that may be drawn per draw
 BOUNDS = {
@@ -27,7 +28,6 @@ BOUNDS = {
     "economy.real_sd": (0.0, math.inf),
     "economy.deflator_sd": (0.0, math.inf),
 }
-from .errors import InputError
 
 
 @dataclass(frozen=True)

@@ -1015,7 +1015,9 @@ def _html_factors(ds: xr.Dataset) -> str:
                    f'({_e(ds.attrs.get("draws", "?"))} draws, the same draws for every evaluation; {_e(ds.attrs.get("samples", "?"))} base samples, method {_e(ds.attrs.get("method", "?"))}).</p>')
     out.append("<table><thead><tr><th>input</th><th>group</th><th>low</th><th>nominal</th><th>high</th><th>units</th><th>range from</th></tr></thead><tbody>")
     for i, prm in enumerate(ds["parameter"].values):
-        get = lambda v: ds[v].values[i] if v in ds else ""  # noqa: E731
+        def get(v: str, i: int = i) -> object:
+            return ds[v].values[i] if v in ds else ""
+
         out.append(f"<tr><td><code>{_e(prm)}</code></td><td>{_e(get('factor_group'))}</td>"
                    f'<td class="num">{float(get("factor_low")):.4g}</td><td class="num">{float(get("factor_nominal")):.4g}</td>'
                    f'<td class="num">{float(get("factor_high")):.4g}</td><td>{_e(get("factor_units"))}</td><td>{_e(get("factor_source"))}</td></tr>')

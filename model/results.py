@@ -12,8 +12,19 @@ import xarray as xr
 
 from . import __version__
 from . import categories as cats
-from .constants import (CATEGORY, DEFAULT_QUANTILES, DRAW, FRACTION, PARAMS_FILE, POLICY, QUANTILE,
-                        REPO_ROOT, THRESHOLD, TRILLION_YEN, YEAR)
+from .constants import (
+    CATEGORY,
+    DEFAULT_QUANTILES,
+    DRAW,
+    FRACTION,
+    PARAMS_FILE,
+    POLICY,
+    QUANTILE,
+    REPO_ROOT,
+    THRESHOLD,
+    TRILLION_YEN,
+    YEAR,
+)
 from .inputs import ModelInputs
 from .summaries import Stats
 
@@ -105,7 +116,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
     ds["policy_description"] = _var((P,), np.array([_describe(inp, e.label) for e in inp.entries], dtype=object), "Inclusion policy: denominator and supplementary counting", {})
     ds["category_long_name"] = _var((C,), np.array([c.long_name for c in cats.CATEGORIES], dtype=object), "Category description", {})
     sc = inp.scenario
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     params_hash = hashlib.sha256(PARAMS_FILE.read_bytes()).hexdigest() if PARAMS_FILE.exists() else ""
     ds.attrs = {
         "Conventions": "CF-1.11, ACDD-1.3",

@@ -473,7 +473,7 @@ def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], 
                     coords={P: (P, np.array(names, dtype=object), {"long_name": "Uncertain input or lever" + (" group" if grouped else "")}),
                             "factor": ("factor", np.array([f.name for f in ev.factors], dtype=object), {"long_name": "Uncertain input or lever (sample columns)"}),
                             M: (M, np.array([ev.metric.text], dtype=object), {"long_name": ev.metric.long_name()})})
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     ds.attrs = {"Conventions": "CF-1.11, ACDD-1.3", "title": f"jdef sensitivity ({method}) of '{ev.scenario.name}'",
                 "summary": f"{method} sensitivity of {ev.metric.long_name()} to {len(names)} inputs on common random numbers",
                 "source": "jdef sensitivity", "history": f"{now} created by jdef {__version__} (jdef sensitivity)",

@@ -18,7 +18,14 @@ import numpy as np
 
 from .calendar import Paths
 from .inputs import ModelInputs
-from .metrics import Accounts, plan_accounts, probability, quantiles, sorted_draws, target_probabilities
+from .metrics import (
+    Accounts,
+    plan_accounts,
+    probability,
+    quantiles,
+    sorted_draws,
+    target_probabilities,
+)
 
 BINS = 4096
 MEANS = ("ratio", "spending", "topup")

@@ -49,7 +49,7 @@ def summary_text(ds: xr.Dataset) -> str:
     q = ds["quantile"].values
     def qs(name: str) -> str:
         v = ds[name].values
-        return "  ".join(f"q{int(round(qq * 100)):02d} {x:6.2f}" for qq, x in zip(q, v) if qq in (0.05, 0.5, 0.95))
+        return "  ".join(f"q{int(round(qq * 100)):02d} {x:6.2f}" for qq, x in zip(q, v, strict=True) if qq in (0.05, 0.5, 0.95))
     lines += ["", "Defense Buildup Program FY2023-FY2027 (trillion yen)",
               f"  expenditure basis (plan 40.5): {qs('plan_cumulative_expenditure')}   P(shortfall) {float(ds['probability_of_plan_expenditure_shortfall']):.3f}",
               f"  contract basis    (plan 43.5): {qs('plan_cumulative_contracts')}   P(shortfall) {float(ds['probability_of_plan_contract_shortfall']):.3f}",

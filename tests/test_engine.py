@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import scenario
+
 from model import categories as cats
 from model.calendar import run_engine
 from model.metrics import accounts

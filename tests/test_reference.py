@@ -1,8 +1,8 @@
 """The vectorised engine against the scalar reference on the same random inputs."""
 
 import pytest
-
 from conftest import rel_err, scenario
+
 from model.calendar import EVENTS, Paths, run_engine
 from model.reference import run_reference
 from model.runner import prepare, shocks_for

@@ -19,7 +19,7 @@ from model.batch import combine, run_batch
 from model.constants import SCENARIO_DIR
 from model.errors import InputError
 from model.io import write_netcdf
-from model.report import (SECTIONS, fmt_prob_se, fmt_ratio, fmt_yen, in_words, write_report)
+from model.report import SECTIONS, fmt_prob_se, fmt_ratio, fmt_yen, in_words, write_report
 
 POLICIES = 'policies=["mod-core", "current", "current-gdp"]'
 SMALL = [POLICIES, "horizon=2036"]

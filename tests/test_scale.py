@@ -1,7 +1,6 @@
 """Scale: identical results whatever the chunking, the mode or the number of workers."""
 
 import numpy as np
-import pytest
 import xarray as xr
 
 from model.runner import simulate

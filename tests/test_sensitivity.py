@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import scenario
 from typer.testing import CliRunner
 
-from conftest import scenario
 from model.calendar import run_engine
 from model.cli import app
 from model.constants import SCENARIO_DIR

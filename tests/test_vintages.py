@@ -6,8 +6,8 @@ import shutil
 
 import numpy as np
 import pytest
-
 from conftest import scenario
+
 from model.calibrate import calibrate, fit_economy_mle
 from model.constants import DATA_DIR, PARAMS_FILE
 from model.runner import simulate
