@@ -67,7 +67,7 @@ def run_batch(scenarios: list[Scenario], draws: int, seed: int, out: Path, keep_
     from .parallel import executor
 
     with executor(workers, scheduler) as pmap:
-        return _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap)
+        return _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap if (workers or scheduler) else None)
 
 
 def _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap) -> list[Outcome]:

@@ -210,7 +210,8 @@ def fit_budget(d: DataStore) -> dict[str, tuple[float, str]]:
         "contract_ratio": (excl and c_init[last] / excl[last],
                            f"new contracts / plan-covered initial budget in FY{last}, the latest year (front-loading of FY2023-24 contracts has passed)"),
         "contract_fy2027_sd": (float(math.sqrt(np.mean(cs ** 2))),
-                               "root mean square of log(1 + supplementary contracts / initial contracts), FY2023-FY2025: how far contracts have moved from their initial figure"),
+                               "root mean square of log(1 + supplementary contracts / initial contracts), FY2023-FY2025: how far contracts have moved from their initial figure")
+        if len(cs) else (float(math.sqrt(np.mean(dev ** 2))), f"no supplementary-contract figures published by {d.as_of}: the budget implementation s.d. stands in"),
         "related_growth_sd": (float(math.sqrt(np.sum(np.square(resid)) / max(n_cat_used - 1, 1))),
                               "pooled within-category s.d. of log annual growth of related categories with at least two growth observations"),
         "unspent_share": (float(np.mean(rates)), "mean of unused appropriations / MoD budget (initial + supplementary, or the reported budget available), FY2022-FY2024"),

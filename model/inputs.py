@@ -132,7 +132,10 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     # --- economy ---------------------------------------------------------
     # the latest GDP vintage visible at as_of: the 2020 base, else the 2015 base
     gdp_s = s("nominal_gdp") or s("nominal_gdp_2015base")
-    first_econ = _last_year(gdp_s, "nominal_gdp", scenario.as_of) + 1
+    # the economy is known up to the last year with a level, real growth and deflator growth all published
+    first_econ = min(_last_year(gdp_s, "nominal_gdp", scenario.as_of),
+                     _last_year(s("real_gdp_growth"), "real_gdp_growth", scenario.as_of),
+                     _last_year(s("gdp_deflator_growth"), "gdp_deflator_growth", scenario.as_of)) + 1
     gdp = _on_axis({y: v for y, v in gdp_s.items() if y < first_econ}, years)
     real = _on_axis(s("real_gdp_growth"), years)
     defl = _on_axis(s("gdp_deflator_growth"), years)

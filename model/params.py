@@ -92,6 +92,7 @@ class Params:
     contracts: ContractParams
     meta: dict[str, Any]
     se: dict[str, float] = field(default_factory=dict)  # "section.name" -> standard error
+    sha256: str = ""  # of the parameter file's text (or of an in-memory refit)
     drawn: tuple[str, ...] = ()  # parameters drawn per draw from N(value, se)
 
     def value(self, name: str) -> float:
@@ -129,7 +130,8 @@ _SECTIONS = {
 def load_params(path: Path = PARAMS_FILE, text: str | None = None) -> Params:
     """Read a parameter file (or its ``text``, e.g. from an in-memory calibration)."""
     try:
-        raw = tomllib.loads(text if text is not None else path.read_text(encoding="utf-8"))
+        text = text if text is not None else path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise InputError(path, "", "parameter file not found; run 'jdef calibrate'") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -157,4 +159,6 @@ def load_params(path: Path = PARAMS_FILE, text: str | None = None) -> Params:
     for name in drawn:
         if name not in ses:
             raise InputError(path, f"uncertainty.drawn: {name}", "no such parameter with a standard error (se)")
-    return Params(meta=raw.get("meta", {}), se=ses, drawn=drawn, **built)
+    import hashlib
+
+    return Params(meta=raw.get("meta", {}), se=ses, drawn=drawn, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), **built)

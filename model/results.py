@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import subprocess
 
@@ -17,7 +16,6 @@ from .constants import (
     DEFAULT_QUANTILES,
     DRAW,
     FRACTION,
-    PARAMS_FILE,
     POLICY,
     QUANTILE,
     REPO_ROOT,
@@ -117,7 +115,6 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
     ds["category_long_name"] = _var((C,), np.array([c.long_name for c in cats.CATEGORIES], dtype=object), "Category description", {})
     sc = inp.scenario
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    params_hash = hashlib.sha256(PARAMS_FILE.read_bytes()).hexdigest() if PARAMS_FILE.exists() else ""
     ds.attrs = {
         "Conventions": "CF-1.11, ACDD-1.3",
         "title": f"jdef: Japan defense spending outlook, scenario '{sc.name}'",
@@ -140,7 +137,8 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         "draws": str(draws),
         "model_version": __version__,
         "git_commit": _git_commit(),
-        "calibration_sha256": params_hash,
+        "calibration_sha256": inp.params.sha256,
+        "calibration_as_of": str(inp.params.meta.get("as_of", "")),
         "data_sha256": json.dumps(inp.params.meta.get("data_sha256", {}), sort_keys=True),
         "data_vintage": inp.provenance.get("data_vintage", ""),
         "as_of": inp.provenance.get("as_of", ""),

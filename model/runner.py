@@ -212,5 +212,5 @@ def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = No
         raise InputError("--summary-only", "summary_only", "cannot keep per-draw arrays in summary-only mode")
     inp = prepare(scenario, params, data_dir)
     with executor(workers, scheduler) as pmap:
-        st = summarize(inp, draws, seed, chunk, summary_only, keep_draws, pmap)
+        st = summarize(inp, draws, seed, chunk, summary_only, keep_draws, pmap if (workers or scheduler) else None)
     return build_dataset(inp, st, draws=draws, seed=seed)

@@ -80,7 +80,7 @@ class Supplementary(_Strict):
 class Lever(_Strict):
     """A scenario input varied by ``jdef sensitivity`` (held at the scenario's value in a run)."""
 
-    key: str = Field(description="scenario key (e.g. economy.real_growth_shift) or param:SECTION.NAME or share:POLICY:CATEGORY")
+    key: str = Field(description="scenario key (e.g. economy.real_growth_shift) or param:SECTION.NAME or share:CATEGORY (the quantile of the category's eligible share)")
     low: float
     high: float
     units: str = "1"
