@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from . import economy
-from .calibrate import economy_sample, fit_economy_mle
+from .calibrate import SHOCK_BOUND, economy_sample, fit_economy_mle
 from .data import DataStore
 
 LEVELS = (0.5, 0.8, 0.9)
@@ -77,7 +77,7 @@ def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int,
     for h in range(horizon):
         n1, n2 = rng.standard_normal(n), rng.standard_normal(n)
         w = rng.chisquare(c["t_df"], n)
-        e_g, e_p = economy.student_t_pair(n1, n2, w, fit.corr, c["t_df"])
+        e_g, e_p = economy.student_t_pair(n1, n2, w, fit.corr, c["t_df"], SHOCK_BOUND)
         r = (rng.random(n) < prob).astype(float)
         gg = economy.mean_reverting(mu_g, dev_g, ar_g, sd_g, e_g, r, c["recession_real"])
         pp = economy.mean_reverting(mu_p, dev_p, ar_p, sd_p, e_p, r, c["recession_deflator"])

@@ -230,7 +230,7 @@ class _Year:
             return
         e = p.economy
         e_g, e_pi = economy.student_t_pair(self.sh.n_real[j], self.sh.n_deflator[j], self.sh.chi2[j],
-                                           e.shock_corr, e.t_df)
+                                           e.shock_corr, e.t_df, e.shock_bound)
         rec = (self.sh.u_recession[j] < self.pv("economy.recession_prob")).astype(float) if sc.economy.recessions else np.zeros(self.n)
         if t in sc.economy.forced_recessions:
             rec = np.ones(self.n)

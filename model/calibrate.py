@@ -20,6 +20,7 @@ from scipy import stats
 
 from .data import DataStore, load_data
 
+SHOCK_BOUND = 8.0  # s.d.; see the parameter's source string
 RECESSION_THRESHOLD = -0.02  # a recession year: real growth below -2% (FY2008, FY2009, FY2020)
 
 
@@ -51,6 +52,7 @@ class EconomyFit:
     recession_prob_se: float
     n: int
     years: tuple[int, ...]
+    max_abs_z: float = 0.0
 
 
 def _t_loglik(resid: np.ndarray, sigma: float, nu: float) -> float:
@@ -111,8 +113,14 @@ def fit_economy_mle(g: np.ndarray, g_lag: np.ndarray, p: np.ndarray, p_lag: np.n
           "deflator_sd": math.exp(th[2 * k + 1]) * se_th[2 * k + 1], "t_df": dnu * se_th[-1]}
     n = len(g)
     prob = float(rec.mean())
+    zmax = float(max(np.max(np.abs(r1)) / math.exp(th[k]), np.max(np.abs(r2)) / math.exp(th[2 * k + 1])))
     return EconomyFit({a: float(v) for a, v in coef.items()}, {a: float(v) for a, v in se.items()},
-                      float(np.corrcoef(r1, r2)[0, 1]), prob, math.sqrt(prob * (1 - prob) / n), n, ())
+                      float(np.corrcoef(r1, r2)[0, 1]), prob, math.sqrt(prob * (1 - prob) / n), n, (), zmax)
+
+
+def _t_tail(df: float, bound: float) -> float:
+    """P(|e| > bound) for a unit-variance Student-t shock with ``df`` degrees of freedom."""
+    return float(2 * stats.t.sf(bound * math.sqrt(df / (df - 2)), df))
 
 
 def economy_sample(d: DataStore, window: tuple[int, int]):
@@ -140,6 +148,9 @@ def fit_economy(d: DataStore, window: tuple[int, int]) -> dict[str, tuple]:
         "deflator_sd": (c["deflator_sd"], f"shock s.d. of deflator growth; {src}", se["deflator_sd"]),
         "shock_corr": (fit.corr, f"correlation of the two MLE residual series; {span}"),
         "t_df": (c["t_df"], f"Student-t degrees of freedom (shared); {src}", se["t_df"]),
+        "shock_bound": (SHOCK_BOUND, f"standardised shocks are truncated at +/- this many s.d.: {fit.max_abs_z:.2f} is the largest "
+                                     f"standardised MLE residual in {span}; under the fitted t the bound is passed in about "
+                                     f"{_t_tail(c['t_df'], SHOCK_BOUND):.1e} of shock draws, and without it the heavy tail can drive nominal GDP below zero"),
         "recession_prob": (fit.recession_prob, f"MLE share of recession years (real growth < -2%) in {span}; s.e. sqrt(p(1-p)/n)", fit.recession_prob_se),
         "recession_real": (c["recession_real"], f"recession coefficient (delta) in real growth; {src}", se["recession_real"]),
         "recession_deflator": (c["recession_deflator"], f"recession coefficient (delta) in deflator growth; {src}", se["recession_deflator"]),

@@ -2,7 +2,7 @@
 
 Equations (METHODOLOGY.md, section 2):
 
-    e_g  = n1 * s,  e_pi = (rho n1 + sqrt(1 - rho^2) n2) * s,  s = sqrt((nu - 2) / w),  w ~ chi2(nu)
+    e_g  = clip(n1 * s, +/-B),  e_pi = clip((rho n1 + sqrt(1 - rho^2) n2) * s, +/-B),  s = sqrt((nu - 2) / w),  w ~ chi2(nu)
     g_t  = mu_g,t  + phi_g  (g_t-1  - mu_g,t-1)  + sigma_g  e_g  + delta_g  R_t
     pi_t = mu_pi,t + phi_pi (pi_t-1 - mu_pi,t-1) + sigma_pi e_pi + delta_pi R_t
     Y_t  = Y_t-1 (1 + g_t)(1 + pi_t)
@@ -13,10 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def student_t_pair(n1: np.ndarray, n2: np.ndarray, w: np.ndarray, rho: float, df: float) -> tuple[np.ndarray, np.ndarray]:
-    """Two unit-variance Student-t shocks with correlation ``rho`` (shared mixing variable)."""
+def student_t_pair(n1: np.ndarray, n2: np.ndarray, w: np.ndarray, rho: float, df: float,
+                   bound: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit-variance Student-t shocks with correlation ``rho`` (shared mixing variable),
+    truncated at +/- ``bound`` standard deviations."""
     s = np.sqrt((df - 2.0) / w)
-    return n1 * s, (rho * n1 + np.sqrt(1.0 - rho * rho) * n2) * s
+    return (np.clip(n1 * s, -bound, bound),
+            np.clip((rho * n1 + np.sqrt(1.0 - rho * rho) * n2) * s, -bound, bound))
 
 
 def mean_reverting(mu: float, dev_prev: np.ndarray, ar: float, sd: float, shock: np.ndarray,

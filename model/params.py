@@ -38,6 +38,7 @@ class EconomyParams:
     deflator_sd: float
     shock_corr: float
     t_df: float
+    shock_bound: float
     recession_prob: float
     recession_real: float
     recession_deflator: float

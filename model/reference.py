@@ -159,8 +159,8 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             ec = p.economy
             s = math.sqrt((ec.t_df - 2) / float(sh.chi2[j, i]))
             n1, n2 = float(sh.n_real[j, i]), float(sh.n_deflator[j, i])
-            e_g = n1 * s
-            e_pi = (ec.shock_corr * n1 + math.sqrt(1 - ec.shock_corr ** 2) * n2) * s
+            e_g = min(max(n1 * s, -ec.shock_bound), ec.shock_bound)
+            e_pi = min(max((ec.shock_corr * n1 + math.sqrt(1 - ec.shock_corr ** 2) * n2) * s, -ec.shock_bound), ec.shock_bound)
             r_t = 1.0 if (sc.economy.recessions and float(sh.u_recession[j, i]) < pv("economy.recession_prob")) else 0.0
             if t in sc.economy.forced_recessions:
                 r_t = 1.0
