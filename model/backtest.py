@@ -120,9 +120,12 @@ def budget_forecast(budget: dict[int, float], deflator: dict[int, float], origin
 
 def _score(samples: np.ndarray, y: float) -> dict[str, float]:
     out = {"crps": crps(samples, y), "pit": float(np.mean(samples <= y)), "median": float(np.median(samples)), "outcome": y}
+    point = len(samples) == 1  # a point forecast has no intervals and no PIT
     for lv in LEVELS:
         lo, hi = np.quantile(samples, [(1 - lv) / 2, (1 + lv) / 2])
-        out[f"covered_{int(lv * 100)}"] = float(lo <= y <= hi)
+        out[f"covered_{int(lv * 100)}"] = np.nan if point else float(lo <= y <= hi)
+    if point:
+        out["pit"] = np.nan
     return out
 
 
@@ -179,7 +182,7 @@ def run_backtest(d: DataStore, origins: range | None = None, horizon: int = 5, d
     for lv in LEVELS:
         k = f"covered_{int(lv * 100)}"
         ds[k] = (dims, res[k], {"long_name": f"1 if the outturn lies in the central {int(lv * 100)}% interval", "units": "1"})
-    n_cases = np.isfinite(res["crps"]).sum(axis=2)
+    n_cases = np.isfinite(res["crps"]).sum(axis=2)  # scored cases (coverage and PIT: interval forecasts only)
     ds["n_cases"] = (("series", "forecaster", "horizon"), n_cases, {"long_name": "Number of scored origins", "units": "1"})
     for k, name in (("crps", "crps_mean"), ("covered_50", "coverage_50"), ("covered_80", "coverage_80"), ("covered_90", "coverage_90")):
         ds[name] = (("series", "forecaster", "horizon"), _nanmean(res[k], axis=2), {"long_name": f"Mean over origins of {k}", "units": "1"})
@@ -217,6 +220,8 @@ def _nanmean(x: np.ndarray, axis: int) -> np.ndarray:
 def backtest_text(ds: xr.Dataset) -> str:
     lines = ["Rolling-origin backtest (pseudo-real-time; origins "
              f"FY{int(ds.origin.min())}-FY{int(ds.origin.max())}, {ds.attrs['draws']} draws)",
+             "CRPS in the series' units (trillion yen for levels, fraction for growth); cov = share of outturns inside the central"
+             " interval (n/a for a point forecast); bias = median forecast minus outturn",
              f"{'series':<20}{'method':<20}{'h':>2}{'n':>4}{'CRPS':>11}{'cov50':>7}{'cov80':>7}{'cov90':>7}{'bias':>11}",
              "-" * 89]
     for s in ds.series.values:
@@ -226,7 +231,8 @@ def backtest_text(ds: xr.Dataset) -> str:
                 if n == 0:
                     continue
                 sel = dict(series=s, forecaster=m, horizon=h)
-                lines.append(f"{s:<20}{m:<20}{int(h):>2}{n:>4}{float(ds.crps_mean.sel(sel)):>11.4f}"
-                             f"{float(ds.coverage_50.sel(sel)):>7.2f}{float(ds.coverage_80.sel(sel)):>7.2f}"
-                             f"{float(ds.coverage_90.sel(sel)):>7.2f}{float(ds.bias.sel(sel)):>11.4f}")
+                cov = "".join(f"{'n/a':>7}" if np.isnan(float(ds[c].sel(sel))) else f"{float(ds[c].sel(sel)):>7.2f}"
+                              for c in ("coverage_50", "coverage_80", "coverage_90"))
+                lines.append(f"{s:<20}{m:<20}{int(h):>2}{n:>4}{float(ds.crps_mean.sel(sel)):>11.4f}{cov}"
+                             f"{float(ds.bias.sel(sel)):>11.4f}")
     return "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ import xarray as xr
 
 from .constants import SCENARIO
 from .io import write_netcdf
+from .metrics import TOLERANCE
 from .scenario import Scenario
 
 COMPARE_YEARS = (2027, 2030, 2035)
@@ -123,13 +124,13 @@ def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
         for pol in r.policy.values:
             for y in r.comparison_year.values:
                 for t in COMPARE_THRESHOLDS:
-                    ind = (r.sel(policy=pol, comparison_year=y).values >= t).astype(float)
+                    ind = (r.sel(policy=pol, comparison_year=y).values >= t - TOLERANCE).astype(float)
                     p = ind.mean()
                     se = np.sqrt(p * (1 - p) / len(ind))
                     row = {"scenario": o.scenario.name, "policy": str(pol), "fiscal_year": int(y), "threshold": t,
                            "probability": float(p), "standard_error": float(se), "difference": np.nan, "difference_se": np.nan}
                     if pol in base.policy.values and y in base.comparison_year.values:
-                        b = (base.sel(policy=pol, comparison_year=y).values >= t).astype(float)
+                        b = (base.sel(policy=pol, comparison_year=y).values >= t - TOLERANCE).astype(float)
                         d = ind - b
                         row["difference"] = float(d.mean())
                         row["difference_se"] = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0

@@ -16,10 +16,10 @@ import typer
 
 from .errors import InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="jdef: will Japan reach 2% or 3.5% of GDP on defense, and under which accounting?\n\n"
                        "Exit codes: 0 success, 2 invalid input (usage, scenario, policy or data), 1 failure while running.")
-scenarios_app = typer.Typer(no_args_is_help=True, help="List, show and validate scenario files.")
+scenarios_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="List, show and validate scenario files.")
 app.add_typer(scenarios_app, name="scenarios")
 
 
@@ -78,7 +78,7 @@ def run(
                       workers=workers, scheduler=scheduler)
         path = write_netcdf(ds, out / f"{sc.name}.nc")
         if csv:
-            write_csv(summary_csv(ds), out / f"{sc.name}_summary.csv")
+            typer.echo(f"wrote {write_csv(summary_csv(ds), out / f'{sc.name}_summary.csv')}", err=True)
         typer.echo(summary_text(ds))
         typer.echo(f"wrote {path}")
         if report:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def read_table(path: Path) -> list[Row]:
     if header != COLUMNS:
         raise InputError(path, "header", f"expected columns {','.join(COLUMNS)}; found {','.join(header)}")
     rows: list[Row] = []
+    seen: dict[tuple, int] = {}
     for line, raw in enumerate(reader, start=2):
         where = f"line {line}"
         if None in raw or any(v is None for v in raw.values()):
@@ -60,6 +62,8 @@ def read_table(path: Path) -> list[Row]:
             value = float(raw["value"])
         except ValueError:
             raise InputError(path, f"{where}, column 'value'", f"not a number: {raw['value']!r}") from None
+        if not math.isfinite(value):
+            raise InputError(path, f"{where}, column 'value'", f"not a finite number: {raw['value']!r}")
         try:
             year = int(raw["year"])
         except ValueError:
@@ -71,6 +75,12 @@ def read_table(path: Path) -> list[Row]:
         unit = raw["unit"].strip()
         if unit not in UNITS:
             raise InputError(path, f"{where}, column 'unit'", f"unknown unit {unit!r}; allowed: {', '.join(sorted(UNITS))}")
+        if unit in UNIT_TO_TRILLION and value < 0:
+            raise InputError(path, f"{where}, column 'value'", f"a money amount cannot be negative: {value}")
+        key = (raw["series"].strip(), raw["period"].strip(), year, published)
+        if key in seen:
+            raise InputError(path, where, f"duplicates line {seen[key]} (same series, period, year and publication date)")
+        seen[key] = line
         rows.append(Row(raw["series"].strip(), raw["period"].strip(), year, value, unit,
                         raw["publisher"].strip(), raw["source_url"].strip(), published,
                         raw["note"].strip(), path.name, line))

@@ -47,6 +47,7 @@ class PolicyEntry:
     denominator: Denominator
     supplementary: bool
     shares: dict[str, Share]
+    target: float | None = None  # the ratio the policy file says this entry is measured against
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class ModelInputs:
     plan_fy2027: float
     plan_contract_total: float
     plan_expenditure_total: float
+    plan_level: float
     group_targets_2027: dict[str, float]
     fx_plan: np.ndarray  # the plan's yen/dollar assumption over years (NaN outside the plan)
     fx_anchor: float
@@ -250,13 +252,15 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     plan_fy2027 = scenario.plan.fy2027_budget or data.value("plan_fy2027_budget", PLAN_LAST_YEAR)
     plan_contract_total = data.value("plan_contract_total", PLAN_LAST_YEAR, "FY2023-2027")
     plan_expenditure_total = data.value("plan_expenditure_total", PLAN_LAST_YEAR, "FY2023-2027")
+    plan_level = data.value("plan_level", PLAN_LAST_YEAR, "FY2023-2027")
 
     # --- policies ----------------------------------------------------------
     entries: list[PolicyEntry] = []
     for name in scenario.policies:
         pol = policies[name]
+        targets = pol.targets()
         for label, shares in pol.entries():
-            entries.append(PolicyEntry(label, pol.name, pol.denominator, pol.supplementary, shares))
+            entries.append(PolicyEntry(label, pol.name, pol.denominator, pol.supplementary, shares, targets.get(label)))
 
     def entry_for(name: str, what: str) -> PolicyEntry:
         base = name.split(":")[0]
@@ -284,7 +288,7 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
         mu_real=mu_real, mu_deflator=mu_defl,
         gdp_fy2022_goal=data.value("gdp_fy2022_goal_denominator", 2022),
         plan_fy2027=plan_fy2027, plan_contract_total=plan_contract_total,
-        plan_expenditure_total=plan_expenditure_total, group_targets_2027=group_targets,
+        plan_expenditure_total=plan_expenditure_total, plan_level=plan_level, group_targets_2027=group_targets,
         fx_plan=fx_plan, fx_anchor=fx_anchor, scenario=scenario, params=params,
         entries=tuple(entries), target_entry=target_entry, ramp_entry=ramp_entry,
         provenance={"data_vintage": data.vintage(), "as_of": data.as_of.isoformat(), "economy_path": path,

@@ -64,18 +64,27 @@ def target_probabilities(ratio: np.ndarray, thresholds: np.ndarray, ratio_sorted
     the first year reached is where that indicator switches on, so its probability is
     P(by t) - P(by t-1) exactly.
     """
-    thr = np.asarray(thresholds)
+    thr = np.asarray(thresholds) - TOLERANCE
     n = ratio.shape[-1]
     srt = sorted_draws(ratio) if ratio_sorted is None else ratio_sorted
-    n_above = np.stack([n - _count_below(srt, t) for t in thr], axis=-1)  # (e, y, t)
-    running = np.maximum.accumulate(ratio, axis=1)
+    valid = np.count_nonzero(~np.isnan(srt), axis=-1)  # NaN sort last
+    n_above = np.stack([valid - _count_below(srt, t) for t in thr], axis=-1)  # (e, y, t)
+    running = np.maximum.accumulate(ratio, axis=1)  # NaN propagates to later years
     n_by = np.stack([np.count_nonzero(running >= t, axis=-1) for t in thr], axis=-1)
     n_first = np.diff(n_by, axis=1, prepend=0)
+    # a probability over draws with a missing value is itself missing, never counted as reached
+    missing = (valid < n)[..., None]
+    missing_by = np.isnan(running).any(axis=-1)[..., None]
     out = {}
-    for name, c in (("p_above", n_above), ("p_by", n_by), ("p_first", n_first)):
-        p = c / n
+    for name, c, miss in (("p_above", n_above, missing), ("p_by", n_by, missing_by), ("p_first", n_first, missing_by)):
+        p = np.where(miss, np.nan, c / n)
         out[name], out[name + "_se"] = p, np.sqrt(p * (1.0 - p) / n)
     return out
+
+
+# A ratio within this of a threshold counts as reaching it: a target-seeking top-up lands on
+# the target up to floating-point rounding (e.g. 0.019999999999999993 for 0.02).
+TOLERANCE = 1e-12
 
 
 def _count_below(srt: np.ndarray, t: float) -> np.ndarray:
@@ -146,6 +155,7 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
     fx_plan = inp.fx_plan[j0:j1, None]
     phi = inp.params.fx.sensitive_share
     return {
+        "cum_initial": core.sum(axis=0),
         "cum_expenditure": expenditure.sum(axis=0),
         "cum_contracts": contracts.sum(axis=0),
         "obligations_after_plan": outstanding,

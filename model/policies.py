@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import categories as cats
 from .constants import POLICY_DIR
@@ -57,6 +57,7 @@ def _check_shares(shares: dict[str, Share]) -> dict[str, Share]:
 class Bucket(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     description: str = ""
+    target: float | None = Field(None, gt=0, lt=1, description="the ratio this bucket is measured against, e.g. 0.015")
     shares: dict[str, Share]
 
     _norm = field_validator("shares", mode="before")(lambda v: {k: _share(x) for k, x in v.items()})
@@ -69,6 +70,7 @@ class Policy(BaseModel):
     description: str = ""
     denominator: Denominator
     supplementary: bool
+    target: float | None = Field(None, gt=0, lt=1, description="the ratio the policy total is measured against, if not 2% and 3.5%")
     shares: dict[str, Share] = {}
     buckets: dict[str, Bucket] = {}
 
@@ -90,6 +92,12 @@ class Policy(BaseModel):
             total.update(b.shares)
         out = [(self.name, total)]
         out += [(f"{self.name}:{k}", dict(b.shares)) for k, b in self.buckets.items()]
+        return out
+
+    def targets(self) -> dict[str, float]:
+        """label -> the ratio it is measured against, where the policy file names one."""
+        out = {self.name: self.target} if self.target else {}
+        out.update({f"{self.name}:{k}": b.target for k, b in self.buckets.items() if b.target})
         return out
 
 

@@ -84,16 +84,20 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         "target_seeking_topup_mean": _var((Y,), st.mean["topup"], "Mean target-seeking supplementary top-up (trillion yen)", YEN),
         "probability_of_topup": _var((Y,), st.prob["topup"][0], "Probability that a target-seeking top-up is made in the fiscal year"),
         "probability_of_topup_standard_error": _var((Y,), st.prob["topup"][1], "Monte Carlo standard error of probability_of_topup"),
-        "plan_cumulative_expenditure": _var((Q,), Qd["cum_expenditure"], "Quantiles of FY2023-FY2027 MoD spending, expenditure basis (plan-covered initial + plan-counted supplementary) (trillion yen)", YEN),
+        "plan_cumulative_initial": _var((Q,), Qd["cum_initial"], "Quantiles of FY2023-FY2027 plan-covered initial budgets, expenditure basis (trillion yen)", YEN),
+        "probability_of_plan_budget_shortfall": _var((), st.prob["initial_shortfall"][0], "Probability that FY2023-FY2027 initial budgets fall short of the plan's 40.5 trillion yen budget total"),
+        "probability_of_plan_budget_shortfall_standard_error": _var((), st.prob["initial_shortfall"][1], "Monte Carlo standard error of probability_of_plan_budget_shortfall"),
+        "plan_cumulative_expenditure": _var((Q,), Qd["cum_expenditure"], "Quantiles of FY2023-FY2027 MoD spending counted toward the plan: initial budgets + plan-counted supplementary budgets (trillion yen)", YEN),
         "plan_cumulative_contracts": _var((Q,), Qd["cum_contracts"], "Quantiles of FY2023-FY2027 new contracts, contract basis (trillion yen)", YEN),
-        "probability_of_plan_expenditure_shortfall": _var((), st.prob["expenditure_shortfall"][0], "Probability that FY2023-FY2027 expenditure falls short of the plan's 40.5 trillion yen"),
+        "probability_of_plan_expenditure_shortfall": _var((), st.prob["expenditure_shortfall"][0], "Probability that FY2023-FY2027 spending counted toward the plan (initial + plan-counted supplementary) falls short of the plan's 43 trillion yen level"),
         "probability_of_plan_expenditure_shortfall_standard_error": _var((), st.prob["expenditure_shortfall"][1], "Monte Carlo standard error of probability_of_plan_expenditure_shortfall"),
         "probability_of_plan_contract_shortfall": _var((), st.prob["contract_shortfall"][0], "Probability that FY2023-FY2027 contracts fall short of the plan's 43.5 trillion yen"),
         "probability_of_plan_contract_shortfall_standard_error": _var((), st.prob["contract_shortfall"][1], "Monte Carlo standard error of probability_of_plan_contract_shortfall"),
         "obligations_after_fy2027": _var((Q,), Qd["obligations_after_plan"], "Quantiles of contract obligations signed by FY2027 and payable after FY2027 (trillion yen)", YEN),
         "plan_real_value_fy2022_yen": _var((Q,), Qd["real_value_fy2022"], "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator (trillion yen)", YEN),
         "plan_value_at_plan_exchange_rate": _var((Q,), Qd["value_at_plan_fx"], "Quantiles of FY2023-FY2027 expenditure re-valued at the plan's yen/dollar assumption for its FX-sensitive share (trillion yen)", YEN),
-        "plan_expenditure_total": _var((), inp.plan_expenditure_total, "The plan's budget total, expenditure basis (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
+        "plan_expenditure_total": _var((), inp.plan_expenditure_total, "The plan's budget total, expenditure basis, 40.5 trillion yen (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
+        "plan_level_total": _var((), inp.plan_level, "The plan's defense buildup level, 43 trillion yen: the 40.5 budget total plus 1.6 facilities and 0.9 surplus measures (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
         "plan_contract_total": _var((), inp.plan_contract_total, "The plan's new-contract total, contract basis (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
     }
     keep_draws = bool(st.draws)
@@ -112,6 +116,8 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         coords[DRAW] = (DRAW, np.arange(draws, dtype=np.int32), {"long_name": "Monte Carlo draw index", "units": "1"})
     ds = xr.Dataset(v, coords=coords)
     ds["policy_description"] = _var((P,), np.array([_describe(inp, e.label) for e in inp.entries], dtype=object), "Inclusion policy: denominator and supplementary counting", {})
+    ds["policy_target"] = _var((P,), np.array([e.target if e.target else np.nan for e in inp.entries]),
+                               "The ratio the policy file says this entry is measured against (NaN: the 2% and 3.5% thresholds)")
     ds["category_long_name"] = _var((C,), np.array([c.long_name for c in cats.CATEGORIES], dtype=object), "Category description", {})
     sc = inp.scenario
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
@@ -129,9 +135,14 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         "project": "jdef",
         "license": "MIT",
         "creator_name": "jdef developers",
+        "institution": "jdef project",
+        "publisher_name": "jdef project",
+        "naming_authority": "jdef",
+        "id": f"jdef-{sc.name}-{sc.digest()[:12]}-{seed}-{draws}",
+        "processing_level": "model projection (Monte Carlo summaries)",
         "time_coverage_start": f"{int(inp.years[0])}-04-01",
         "time_coverage_end": f"{int(inp.years[-1]) + 1}-03-31",
-        "scenario": json.dumps(sc.resolved(), sort_keys=True),
+        "scenario": json.dumps({**sc.resolved(), "draws": draws, "seed": seed}, sort_keys=True),
         "scenario_sha256": sc.digest(),
         "seed_entropy": str(seed),
         "draws": str(draws),

@@ -30,11 +30,15 @@ def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | N
     names = set(scenario.policies) | {scenario.supplementary.target_policy.split(":")[0],
                                       scenario.post2027.target_policy.split(":")[0]}
     policies: dict[str, Policy] = {}
+    from .constants import POLICY_DIR
+
     for name in names:
         try:
             policies[name] = load_policy(name)
         except InputError as exc:
             if name in scenario.policies or _needed(scenario, name):
+                if (POLICY_DIR / f"{name}.toml").exists() or name.endswith(".toml"):
+                    raise  # the policy file exists but is invalid: the error names that file and field
                 raise InputError(scenario.source_file or "scenario", _field(scenario, name),
                                  f"unknown policy '{name}' ({exc.message})") from None
     return build_inputs(scenario, data, params, policies)

@@ -28,7 +28,7 @@ from .constants import PLAN_LAST_YEAR
 from .data import DataStore, load_data
 from .errors import InputError
 from .inputs import ModelInputs, PolicyEntry, build_inputs
-from .metrics import plan_accounts, quantiles
+from .metrics import TOLERANCE, plan_accounts, quantiles
 from .params import Params
 from .policies import Denominator, Policy, Share, counted, load_policy, share_values, year_mask
 from .runner import params_as_of, shocks_for
@@ -216,9 +216,9 @@ class Evaluator:
         ratio = c / d
         j = inp.idx(m.year)
         if m.kind == "p_reach":
-            return (ratio[j] >= m.value).astype(float)
+            return (ratio[j] >= m.value - TOLERANCE).astype(float)
         if m.kind == "p_reach_by":
-            return (ratio[: j + 1] >= m.value).any(axis=0).astype(float)
+            return (ratio[: j + 1] >= m.value - TOLERANCE).any(axis=0).astype(float)
         return ratio[j]
 
     def reduce(self, v: np.ndarray) -> float:
@@ -441,6 +441,7 @@ def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], 
                           "-", g, "group of: " + ", ".join(f.name for f in ev.factors if f.group == g)) for g in groups]
     nom = _nominal(ev.factors)
     mc = ev.mc_error(nom)
+    nominal_value = ev(nom)
     one = lambda a: np.asarray(a, dtype=float)[:, None]  # noqa: E731  (parameter, metric)
     v: dict[str, Any] = {}
     idx = {"units": "1", "coverage_content_type": "modelResult"}
@@ -480,7 +481,8 @@ def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], 
                 "date_created": now, "method": method, "samples": str(samples), "seed_entropy": str(seed),
                 "draws": str(ev.draws), "scenario": json.dumps(ev.scenario.resolved(), sort_keys=True),
                 "model_version": __version__, "as_of": ev.scenario.as_of.isoformat(),
-                "constant_metric": str(bool(res.get("constant", False))), "grouped": str(grouped)}
+                "constant_metric": str(bool(res.get("constant", False))), "grouped": str(grouped),
+                "nominal_metric": repr(float(nominal_value))}
     return ds
 
 
@@ -490,6 +492,10 @@ def ranked_text(ds) -> str:
     metric = str(ds.metric.values[0])
     lines = [f"{ds.attrs['title']}: {ds.metric.attrs['long_name']}",
              f"metric {metric}; Monte Carlo s.e. of the metric at the nominal point {mc:.4f} ({ds.attrs['draws']} draws, common to every evaluation)"]
+    nominal = ds.attrs.get("nominal_metric")
+    if nominal is not None and metric.startswith("p_reach") and float(nominal) in (0.0, 1.0):
+        lines.append(f"note: the metric is {float(nominal):g} at the nominal point; the indices say which inputs can move it off "
+                     "that value within their ranges, and depend strongly on those ranges")
     names = list(ds.parameter.values)
     if method == "sobol":
         if ds.attrs.get("constant_metric") == "True":

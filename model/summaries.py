@@ -39,7 +39,7 @@ def per_draw(inp: ModelInputs, paths: Paths, acc: Accounts, with_gap: bool = Tru
         "real_growth": paths.real_growth, "deflator_growth": paths.deflator_growth, "fx": paths.fx,
         "spending": paths.spending, "contracts": paths.contracts, "payments_due": paths.payments_due,
         "executed": paths.executed, "topup": paths.topup,
-        "cum_expenditure": plan["cum_expenditure"], "cum_contracts": plan["cum_contracts"],
+        "cum_initial": plan["cum_initial"], "cum_expenditure": plan["cum_expenditure"], "cum_contracts": plan["cum_contracts"],
         "obligations_after_plan": plan["obligations_after_plan"], "real_value_fy2022": plan["real_value_fy2022"],
         "value_at_plan_fx": plan["value_at_plan_fx"],
     }
@@ -51,13 +51,16 @@ def per_draw(inp: ModelInputs, paths: Paths, acc: Accounts, with_gap: bool = Tru
 
 
 def indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    thr = np.asarray(inp.scenario.thresholds)
+    from .metrics import TOLERANCE
+
+    thr = np.asarray(inp.scenario.thresholds) - TOLERANCE
     above = d["ratio"][None] >= thr[:, None, None, None]  # (t, e, y, n)
     by = np.logical_or.accumulate(above, axis=2)
     first = by.copy()
     first[:, :, 1:] &= ~by[:, :, :-1]
     return {"above": above, "by": by, "first": first, "topup": d["topup"] > 0,
-            "expenditure_shortfall": d["cum_expenditure"] < inp.plan_expenditure_total,
+            "initial_shortfall": d["cum_initial"] < inp.plan_expenditure_total,
+            "expenditure_shortfall": d["cum_expenditure"] < inp.plan_level,
             "contract_shortfall": d["cum_contracts"] < inp.plan_contract_total}
 
 
@@ -79,7 +82,8 @@ def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws:
     n = d["gdp"].shape[-1]
     ratio_sorted = sorted_draws(d["ratio"])
     tp = target_probabilities(d["ratio"], thr, ratio_sorted)
-    ind = {"topup": d["topup"] > 0, "expenditure_shortfall": d["cum_expenditure"] < inp.plan_expenditure_total,
+    ind = {"topup": d["topup"] > 0, "initial_shortfall": d["cum_initial"] < inp.plan_expenditure_total,
+           "expenditure_shortfall": d["cum_expenditure"] < inp.plan_level,
            "contract_shortfall": d["cum_contracts"] < inp.plan_contract_total}
     prob = {"above": (tp["p_above"], tp["p_above_se"]), "by": (tp["p_by"], tp["p_by_se"]),
             "first": (tp["p_first"], tp["p_first_se"])}

@@ -67,3 +67,20 @@ def test_scenarios_validate_shipped():
     files = [str(p) for p in sorted(Path(SCENARIO_DIR).glob("*.toml"))]
     res = runner.invoke(app, ["scenarios", "validate", *files])
     assert res.exit_code == 0, res.output
+
+
+def test_too_early_as_of_exits_2(tmp_path):
+    res = runner.invoke(app, ["run", str(SCENARIO_DIR / "baseline.toml"), "--as-of", "2022-06-30", "--draws", "50", "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "as_of" in res.stderr and "2024-12-31" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_invalid_policy_file_is_named(tmp_path):
+    bad = tmp_path / "badpol.toml"
+    bad.write_text('name = "badpol"\ndenominator = "fy2022_fixed"\nsupplementary = true\n[shares]\nmod_core = 1.5\n')
+    f = tmp_path / "s.toml"
+    f.write_text(f'name = "s"\npolicies = ["{bad}"]\n')
+    res = runner.invoke(app, ["run", str(f), "--draws", "20", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "badpol.toml" in res.stderr and "shares.mod_core" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1

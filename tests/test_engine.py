@@ -126,3 +126,29 @@ def test_monte_carlo_probability_matches_analytic_case():
 def test_policies_ship():
     for name in ("mod-core", "current", "broadened", "current-gdp", "nato-style"):
         assert load_policy(name).name == name
+
+
+def test_missing_values_are_not_counted_as_reaching_a_target():
+    from model.metrics import target_probabilities
+
+    ratio = np.full((1, 3, 4), 0.03)
+    ratio[0, 1, 0] = np.nan
+    tp = target_probabilities(ratio, np.array([0.02]))
+    assert np.isnan(tp["p_above"][0, 1, 0]) and tp["p_above"][0, 0, 0] == 1.0 and tp["p_above"][0, 2, 0] == 1.0
+    assert np.isnan(tp["p_by"][0, 2, 0])  # reached-by needs every earlier year
+
+
+def test_target_seeking_topup_reaches_its_target_in_every_draw():
+    """A top-up that closes the gap lands on the target up to rounding; it counts as reached."""
+    sc = scenario("supplementary.target_seeking=true", "supplementary.max_topup=20.0", "horizon=2030")
+    ds = simulate(sc, draws=2000, seed=3)
+    p = ds["probability_of_spending_ratio_above_threshold"].sel(policy="current", threshold=0.02)
+    assert (p.sel(fiscal_year=[2026, 2027, 2028, 2029, 2030]) == 1.0).all()
+
+
+def test_plan_accounts_against_the_right_totals():
+    ds = simulate(scenario(), draws=500, seed=2)
+    assert float(ds["plan_expenditure_total"]) == 40.5 and float(ds["plan_level_total"]) == 43.0
+    # initial budgets FY2023-26 are known (33.6091 tn) and FY2027 is about 8.9
+    assert float(ds["plan_cumulative_initial"].sel(quantile=0.5)) == pytest.approx(6.6001 + 7.7249 + 8.4748 + 8.8093 + 8.9, abs=0.05)
+    assert float(ds["plan_cumulative_expenditure"].sel(quantile=0.5)) > float(ds["plan_cumulative_initial"].sel(quantile=0.5))
