@@ -20,7 +20,7 @@ from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
 
 DEFAULT_CHUNK = 200_000  # exact mode keeps every draw anyway; one chunk avoids a concatenation
-STREAM_CHUNK = 50_000  # summary-only mode: the chunk bounds the memory
+STREAM_CHUNK = 20_000  # summary-only mode: the chunk (x threads) bounds the memory
 
 
 def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | None = None) -> ModelInputs:
