@@ -57,7 +57,7 @@ def run(
     keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
     csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")] = False,
-    summary_only: Annotated[bool, typer.Option("--summary-only", help="Stream chunks of draws into the summaries (bounded memory; quantiles within one histogram bin)")] = False,
+    summary_only: Annotated[bool | None, typer.Option("--summary-only/--exact", help="Stream chunks of draws into the summaries (bounded memory; quantiles within one histogram bin), or keep every draw for exact quantiles; default: stream above 250,000 draws")] = None,
     chunk: Annotated[int | None, typer.Option(help="Draws per chunk (results do not depend on it; default one chunk per core up to 200,000, or 20,000 with --summary-only)")] = None,
     workers: Annotated[int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,

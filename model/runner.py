@@ -20,6 +20,7 @@ from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
 
 DEFAULT_CHUNK = 200_000  # exact mode keeps every draw anyway; one chunk avoids a concatenation
+AUTO_STREAM_ABOVE = 250_000  # draws; above this, runs stream into summaries unless asked for exact quantiles
 STREAM_CHUNK = 20_000  # summary-only mode: the chunk (x threads) bounds the memory
 
 
@@ -182,7 +183,7 @@ def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
 
 def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
              chunk: int | None = None, params: Params | None = None, data_dir: Path | None = None,
-             summary_only: bool = False, workers: int | None = None, scheduler: str | None = None):
+             summary_only: bool | None = False, workers: int | None = None, scheduler: str | None = None):
     """Run a scenario and return its results as one ``xarray.Dataset``.
 
     Parameters
@@ -195,9 +196,11 @@ def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = No
         Also store the per-draw ratios, counted spending and GDP (large).
     chunk : int
         Draws per chunk; results do not depend on it.
-    summary_only : bool
+    summary_only : bool or None
         Stream chunks into the summaries in bounded memory (probabilities exact,
         quantiles within one histogram bin); incompatible with ``keep_draws``.
+        ``None``: stream when there are more than ``AUTO_STREAM_ABOVE`` draws and
+        per-draw arrays are not kept.
     workers, scheduler : optional
         Run chunks on a local dask cluster of ``workers`` processes, or on the
         dask scheduler at ``scheduler``; results are identical to a single process.
@@ -207,6 +210,8 @@ def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = No
 
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
+    if summary_only is None:
+        summary_only = draws > AUTO_STREAM_ABOVE and not keep_draws
     chunk = chunk or default_chunk(draws, summary_only)
     if draws < 1:
         raise InputError("--draws", "draws", "must be at least 1")
