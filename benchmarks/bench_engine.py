@@ -83,14 +83,20 @@ def head(sh: Shocks, m: int) -> Shocks:
 
 
 def variate_counts(sh: Shocks) -> dict[str, int]:
-    """Number of random variates held in ``sh``, by kind (from the field-name convention:
-    ``n_*``/``z_*`` standard normal, ``u_*`` uniform, ``chi2`` chi-square)."""
+    """Number of random variates the run drew, by kind (from the field-name convention:
+    ``n_*``/``z_*`` standard normal, ``u_*`` uniform, ``chi2`` chi-square). Years a stream
+    does not use (known figures) are zero rows that cost no random numbers: not counted."""
     counts = {"normal": 0, "uniform": 0, "chisquare": 0}
     for f in dataclasses.fields(Shocks):
         if f.name == "years":
             continue
         v = getattr(sh, f.name)
-        size = sum(a.size for a in v.values()) if isinstance(v, dict) else v.size
+        if isinstance(v, dict):
+            size = sum(a.size for a in v.values())
+        elif v.ndim >= 2:  # year-major: count only the years that were drawn
+            size = sum(row.size for row in v if np.any(row))
+        else:
+            size = v.size
         if f.name == "chi2":
             counts["chisquare"] += size
         elif f.name.startswith(("n_", "z_")):

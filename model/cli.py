@@ -156,7 +156,7 @@ class Method(str, Enum):
 def sensitivity(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; its [sensitivity.levers] and the calibrated uncertainties are the factors")],
     method: Annotated[Method, typer.Option(help="oat (tornado), morris or sobol")] = Method.sobol,
-    metric: Annotated[str, typer.Option(help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE")] = "p_reach:2035:0.035:current",
+    metric: Annotated[str, typer.Option(help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE")] = "p_reach_by:2035:0.02:current-gdp",
     samples: Annotated[int, typer.Option(help="Base samples (Sobol N, Morris trajectories)")] = 256,
     draws: Annotated[int, typer.Option(help="Monte Carlo draws per evaluation (the same draws every time)")] = 1000,
     seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")] = None,
