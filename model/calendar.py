@@ -73,6 +73,7 @@ class _Year:
     def __init__(self, inp: ModelInputs, sh: Shocks):
         self.inp, self.sh, self.p = inp, sh, inp.params
         self._pv: dict[str, object] = {}
+        self._revision: np.ndarray | None = None
         n, y = sh.n, inp.n_year
         self.n = n
         self.gdp = _tile(inp.gdp, n)
@@ -88,7 +89,8 @@ class _Year:
         self.spend = np.empty((y, len(cats.NAMES), n))
         known = ~np.isnan(inp.spending).all(axis=0)
         self.spend[known] = inp.spending.T[known][:, :, None]
-        self.spend[~known] = np.nan
+        # rows of projected years are left unset: the events write every cell of them
+        # (the scalar reference starts from NaN there, so a cell left unwritten would fail its test)
         for c, j in zip(*np.nonzero(np.isnan(inp.spending) & known[None, :]), strict=True):
             self.spend[j, c] = np.nan
         self.contracts = _tile(inp.contracts, n)
@@ -243,7 +245,9 @@ class _Year:
         self.real[j], self.defl[j], self.rec[j] = g, pi, rec
         self.gdp[j] = economy.nominal_level(self.prev(self.gdp, j, inp.gdp_prev), g, pi)
         self.dindex[j] = self.prev(self.dindex, j, inp.deflator_index_prev) * (1.0 + pi)
-        self.gdp_rep[j] = self.gdp[j] * np.exp(e.revision_sd * vs * self.sh.z_revision)
+        if self._revision is None:  # one benchmark-revision factor per draw, the same every year
+            self._revision = np.exp(e.revision_sd * vs * self.sh.z_revision)
+        np.multiply(self.gdp[j], self._revision, out=self.gdp_rep[j])
 
     def supplementary(self, t: int, j: int) -> None:
         inp, p, sc = self.inp, self.p, self.inp.scenario

@@ -18,8 +18,14 @@ def student_t_pair(n1: np.ndarray, n2: np.ndarray, w: np.ndarray, rho: float, df
     """Two unit-variance Student-t shocks with correlation ``rho`` (shared mixing variable),
     truncated at +/- ``bound`` standard deviations."""
     s = np.sqrt((df - 2.0) / w)
-    return (np.clip(n1 * s, -bound, bound),
-            np.clip((rho * n1 + np.sqrt(1.0 - rho * rho) * n2) * s, -bound, bound))
+    e1 = n1 * s
+    e2 = rho * n1
+    e2 += np.sqrt(1.0 - rho * rho) * n2
+    e2 *= s
+    for e in (e1, e2):  # in place: np.clip allocates
+        np.minimum(e, bound, out=e)
+        np.maximum(e, -bound, out=e)
+    return e1, e2
 
 
 def mean_reverting(mu: float, dev_prev: np.ndarray, ar: float, sd: float, shock: np.ndarray,
