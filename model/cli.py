@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -36,13 +38,28 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(1)
 
 
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Every failure leaves through one clear message and an exit code (2 bad input, 1 failure)."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+def _date(value: str, option: str = "--as-of") -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(option, option.lstrip("-").replace("-", "_"), f"not a date YYYY-MM-DD: {value!r}") from None
+
+
 def _as_of(value: str | None) -> list[str]:
     if value is None:
         return []
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError("--as-of", "as_of", f"not a date YYYY-MM-DD: {value!r}") from None
+    _date(value)
     return [f"as_of={value}"]
 
 
@@ -63,7 +80,7 @@ def run(
     scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
-    try:
+    with _errors():
         from .io import write_csv, write_netcdf
         from .runner import simulate
         from .scenario import load_scenario
@@ -85,10 +102,6 @@ def run(
             from .report import write_report
 
             typer.echo(f"wrote {write_report(path, out)['html']}")
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every failure leaves through one clear message
-        _fail(exc)
 
 
 @app.command()
@@ -108,7 +121,7 @@ def batch(
 
     A re-run skips scenarios whose output exists with the same scenario hash, seed and draws.
     """
-    try:
+    with _errors():
         from rich.progress import Progress
 
         from .batch import combine, comparison_rows, comparison_text, run_batch
@@ -140,10 +153,6 @@ def batch(
             from .report import write_report
 
             typer.echo(f"wrote {write_report(path, out)['html']}")
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 class Method(str, Enum):
@@ -167,7 +176,7 @@ def sensitivity(
     groups: Annotated[bool, typer.Option("--groups", help="Sobol: indices per group of inputs (economy, budget policy, accounting, ...)")] = False,
 ) -> None:
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
-    try:
+    with _errors():
         from .io import write_netcdf
         from .parallel import executor
         from .scenario import load_scenario
@@ -203,10 +212,6 @@ def sensitivity(
         sensitivity_plot(ds, png)
         typer.echo(ranked_text(ds))
         typer.echo(f"wrote {path} and {png}")
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 @app.command()
@@ -222,7 +227,7 @@ def solve(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
 ) -> None:
     """What it takes: the smallest lever value that gives the asked probability of reaching the target."""
-    try:
+    with _errors():
         from .scenario import load_scenario
         from .sensitivity import solve as solve_
 
@@ -234,10 +239,6 @@ def solve(
                    f"  gives P(ratio >= {target:g} in FY{year} under {policy}) = {r['probability']:.3f} (asked {probability:g})\n"
                    f"  Monte Carlo s.e. of the answer: {r['standard_error']:.3g} ({draws} draws)"
                    + ("\n  (already met at the lever's lower bound)" if r["at_lower_bound"] else ""))
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 @app.command()
@@ -246,15 +247,11 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: the result's folder)")] = None,
 ) -> None:
     """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
-    try:
+    with _errors():
         from .report import write_report
 
         paths = write_report(result, out or result.parent)
         typer.echo(f"wrote {paths['html']} and {len(paths) - 1} figures in {paths['html'].parent / (result.stem + '_figures')}")
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 @app.command()
@@ -263,18 +260,14 @@ def calibrate(
     out: Annotated[Path | None, typer.Option(help="Parameter file to write (default calibration/params.toml)")] = None,
 ) -> None:
     """Fit the parameters from calibration/data and write params.toml."""
-    try:
+    with _errors():
         from .calibrate import write_params
         from .constants import PARAMS_FILE
 
-        date = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        date = _date(as_of) if as_of else dt.date.today()
         path = out or PARAMS_FILE
         write_params(path, date)
         typer.echo(f"wrote {path}")
-    except ValueError as exc:
-        _fail(InputError("--as-of", "as_of", str(exc)))
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 @app.command()
@@ -286,14 +279,14 @@ def backtest(
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
 ) -> None:
     """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""
-    try:
+    with _errors():
         from .backtest import backtest_text, run_backtest
         from .data import load_data
         from .io import write_netcdf
 
         if draws < 10:
             raise InputError("--draws", "draws", f"must be at least 10 (got {draws})")
-        date = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        date = _date(as_of) if as_of else dt.date.today()
         d = load_data(date)
         gdp = d.series("nominal_gdp") or d.series("nominal_gdp_2015base")
         if not gdp or first_origin >= max(gdp) or first_origin < min(gdp) + 6:
@@ -302,12 +295,6 @@ def backtest(
         path = write_netcdf(ds, out / "backtest.nc")
         typer.echo(backtest_text(ds))
         typer.echo(f"wrote {path}")
-    except typer.Exit:
-        raise
-    except ValueError as exc:
-        _fail(InputError("--as-of", "as_of", str(exc)))
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 @scenarios_app.command("list")
@@ -331,14 +318,12 @@ def scenarios_show(
     set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE override")] = None,
 ) -> None:
     """Show the fully resolved scenario (after layering and overrides)."""
-    try:
+    with _errors():
         import json
 
         from .scenario import load_scenario
 
         typer.echo(json.dumps(load_scenario(scenario, set_ or []).resolved(), indent=2))
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 @scenarios_app.command("validate")

@@ -50,14 +50,23 @@ def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
     return path
 
 
-def write_csv(text: str, path: Path) -> Path:
+def write_bytes(data: bytes, path: Path) -> Path:
+    """Write atomically: a temporary file in the same folder, renamed when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o666 & ~_UMASK)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
+
+
+def write_csv(text: str, path: Path) -> Path:
+    return write_bytes(text.encode("utf-8"), path)
 
 
 def open_result(path: Path) -> xr.Dataset:

@@ -17,9 +17,7 @@ import html
 import io
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -198,20 +196,9 @@ def _scalar(part: xr.Dataset, name: str) -> float:
 # ----------------------------------------------------------------------------- writing
 
 def _atomic_write(path: Path, data: bytes) -> Path:
-    """Write through a temporary file in the same folder, renamed when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from .io import write_bytes
+
+    return write_bytes(data, path)
 
 
 class _Figures:
