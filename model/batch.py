@@ -98,7 +98,7 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
         with xr.open_dataset(o.path) as ds:
             ds = ds.load()
         drop = [v for v in ds.data_vars if v.endswith("_draws") or v == PAIRED]
-        part = ds.drop_vars(drop)
+        part = ds.drop_vars(drop).drop_vars("comparison_year", errors="ignore")
         if "draw" in part.dims:
             part = part.drop_dims("draw")
         parts.append(part.expand_dims({SCENARIO: [o.scenario.name]}))
