@@ -705,8 +705,34 @@ def _html_summary(ds: xr.Dataset, scs: list[str | None]) -> str:
                     out.append(f"<tr><td>{_e(pol)}</td>{sc_cell}{cells}</tr>")
                 out.append("</tbody>")
             out.append("</table>")
+    out.append(_html_own_targets(ds, scs, years))
     out.append("</section>")
     return "".join(out)
+
+
+def _html_own_targets(ds: xr.Dataset, scs: list[str | None], years: list[int]) -> str:
+    """Entries whose policy file names their own target (e.g. NATO's 5%, 3.5% core, 1.5% resilience)."""
+    if "policy_target" not in ds:
+        return ""
+    var = "probability_of_spending_ratio_above_threshold"
+    rows = []
+    for sc in scs:
+        part = _part(ds, sc)
+        for pol in part["policy"].values:
+            t = float(part["policy_target"].sel(policy=pol).values)
+            if np.isnan(t) or _coord(part, "threshold", t) is None:
+                continue
+            cells = "".join(_prob_cell(part, var, str(pol), y, _coord(part, "threshold", t), sc) for y in years)
+            sc_cell = f"<td>{_e(sc)}</td>" if sc is not None else ""
+            rows.append(f"<tr><td>{_e(pol)}</td>{sc_cell}<td class=\"num\">{fmt_threshold(t)}</td>{cells}</tr>")
+    if not rows:
+        return ""
+    head = "".join(f"<th>{fy(y)}</th>" for y in years)
+    return ("<h3>Reaching the policy's own target: in the fiscal year</h3>"
+            '<p class="note">Policies and buckets whose file names the ratio they are measured against '
+            "(NATO-style: 5% in all, 3.5% core, 1.5% resilience).</p>"
+            f"<table><thead><tr><th>policy</th>{'<th>scenario</th>' if scs[0] is not None else ''}<th>target</th>{head}</tr></thead>"
+            "<tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def _html_fans(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
