@@ -52,6 +52,13 @@ def topup(target: float, denominator: np.ndarray, counted_now: np.ndarray, share
     return np.clip(need, 0.0, cap)
 
 
-def related_step(prev: np.ndarray, growth: np.ndarray | float, sd: float, z: np.ndarray) -> np.ndarray:
-    """A related ministry's category: grows with expected nominal GDP, with noise."""
-    return prev * (1.0 + growth) * np.exp(sd * z)
+def related_step(prev: np.ndarray, growth: np.ndarray | float, sd: float, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """A related ministry's category: grows with expected nominal GDP, with log-normal noise.
+
+    ``out = prev * (1 + growth) * exp(sd * z)``, computed in place in ``out``.
+    """
+    np.multiply(z, sd, out=out)
+    np.exp(out, out=out)
+    out *= 1.0 + growth
+    out *= prev
+    return out

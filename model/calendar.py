@@ -153,7 +153,7 @@ class _Year:
         exp_growth = self.outlook[j] / self.prev(self.gdp, j, inp.gdp_prev) - 1.0
         sd_rel = p.budget.related_growth_sd
         # related ministries' categories and SACO (decided with the budget)
-        grow = []  # categories that grow with the expected nominal GDP: budget.related_step, in place
+        grow = []  # categories that grow with the expected nominal GDP
         for name in PROJECTED_INITIAL:
             c = cats.INDEX[name]
             if not np.isnan(inp.spending[c, j]):
@@ -168,14 +168,8 @@ class _Year:
                 self.spend[j, c] = budget.noisy(level, sd_rel, self.sh.z_related[j, c])
             else:
                 grow.append(c)
-        if grow:
-            factor = 1.0 + exp_growth
-            for c in grow:  # in place, row by row (contiguous)
-                out = self.spend[j, c]
-                np.multiply(self.sh.z_related[j, c], sd_rel, out=out)
-                np.exp(out, out=out)
-                out *= factor
-                out *= self.spend[j - 1, c]
+        for c in grow:  # in place, row by row (contiguous)
+            budget.related_step(self.spend[j - 1, c], exp_growth, sd_rel, self.sh.z_related[j, c], out=self.spend[j, c])
         # the MoD plan-covered budget
         prev_b = self.spend[j - 1, CORE]
         exp_defl = inp.mu_deflator[j]

@@ -42,4 +42,3 @@ CATEGORIES: tuple[Category, ...] = (
 NAMES: tuple[str, ...] = tuple(c.name for c in CATEGORIES)
 INDEX: dict[str, int] = {c.name: i for i, c in enumerate(CATEGORIES)}
 BY_NAME: dict[str, Category] = {c.name: c for c in CATEGORIES}
-PROPOSED: tuple[str, ...] = tuple(c.name for c in CATEGORIES if c.group == "proposed")

@@ -17,14 +17,3 @@ def schedule(due: np.ndarray, j: int, contracts: np.ndarray, profile: tuple[floa
     for k in range(1, len(profile)):
         if j + k < n_year:
             due[j + k] += profile[k] * contracts
-
-
-def outstanding_after(contracts_by_year: dict[int, np.ndarray], year: int, profile: tuple[float, ...]) -> np.ndarray:
-    """Obligations still unpaid after ``year`` from contracts signed up to ``year``."""
-    total = 0.0
-    for s, c in contracts_by_year.items():
-        if s > year:
-            continue
-        paid = sum(profile[: min(year - s, len(profile) - 1) + 1])
-        total = total + c * (1.0 - paid)
-    return np.asarray(total)

@@ -67,7 +67,3 @@ def write_bytes(data: bytes, path: Path) -> Path:
 
 def write_csv(text: str, path: Path) -> Path:
     return write_bytes(text.encode("utf-8"), path)
-
-
-def open_result(path: Path) -> xr.Dataset:
-    return xr.open_dataset(path)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -413,10 +412,6 @@ def _prob_with_inputs(ev: Evaluator, inp: ModelInputs) -> float:
         return ev({})
     finally:
         ev.base = saved
-
-
-def metric_name_ok(text: str) -> bool:
-    return bool(re.match(r"^(p_reach|p_reach_by|ratio_q|plan_cum):", text))
 
 
 # ----------------------------------------------------------------------------
