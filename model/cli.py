@@ -18,10 +18,10 @@ import typer
 
 from .errors import InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="jdef: will Japan reach 2% or 3.5% of GDP on defense, and under which accounting?\n\n"
                        "Exit codes: 0 success, 2 invalid input (usage, scenario, policy or data), 1 failure while running.")
-scenarios_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="List, show and validate scenario files.")
+scenarios_app = typer.Typer(no_args_is_help=True, help="List, show and validate scenario files.")
 app.add_typer(scenarios_app, name="scenarios")
 
 
@@ -163,7 +163,7 @@ class Method(str, Enum):
 
 @app.command()
 def sensitivity(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; its [sensitivity.levers] and the calibrated uncertainties are the factors")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; its \\[sensitivity.levers] and the calibrated uncertainties are the factors")],
     method: Annotated[Method, typer.Option(help="oat (tornado), morris or sobol")] = Method.sobol,
     metric: Annotated[str, typer.Option(help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE")] = "p_reach_by:2035:0.02:current-gdp",
     samples: Annotated[int, typer.Option(help="Base samples (Sobol N, Morris trajectories)")] = 256,
