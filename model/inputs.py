@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import categories as cats
-from .constants import OUTPUT_FIRST_YEAR, PLAN_FIRST_YEAR, PLAN_LAST_YEAR
+from .constants import OUTPUT_FIRST_YEAR, PLAN_LAST_YEAR
 from .data import DataStore
 from .errors import InputError
 from .params import Params
@@ -277,8 +277,6 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     ramp_entry = entry_for(scenario.post2027.target_policy, "post2027.target_policy") \
         if scenario.post2027.rule == PostRule.ramp_to_ratio else None
 
-    if first_initial > PLAN_LAST_YEAR + 1 or first_initial < PLAN_FIRST_YEAR + 1:
-        pass  # the plan path simply has fewer (or more) projected years
     return ModelInputs(
         years=years, first_econ=first_econ, first_initial=first_initial, first_supp=first_supp,
         first_fx=first_fx, gdp=gdp, real_growth=real, deflator_growth=defl, deflator_index=dindex,

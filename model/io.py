@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,41 +29,40 @@ def _encoding(ds: xr.Dataset) -> dict:
     return enc
 
 
-def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
-    """Write atomically: a temporary file in the same folder, renamed when complete."""
+@contextmanager
+def _atomic(path: Path) -> Iterator[str]:
+    """A temporary file in the same folder, renamed to ``path`` only when the block completes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        # the store directly, without xarray's dask-scheduler detection (it imports dask.array
-        # and distributed, a second of start-up); the file is written by this one process
-        from xarray.backends import NetCDF4DataStore
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
+
+def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
+    """Write atomically: an interrupted write leaves no file that looks complete."""
+    # the store directly, without xarray's dask-scheduler detection (it imports dask.array
+    # and distributed, a second of start-up); the file is written by this one process
+    from xarray.backends import NetCDF4DataStore
+
+    with _atomic(path) as tmp:
         store = NetCDF4DataStore.open(tmp, mode="w", format="NETCDF4", lock=False)
         try:
             ds.dump_to_store(store, encoding=_encoding(ds))
         finally:
             store.close()
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
 def write_bytes(data: bytes, path: Path) -> Path:
-    """Write atomically: a temporary file in the same folder, renamed when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically: an interrupted write leaves no file that looks complete."""
+    with _atomic(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
     return path
 
 

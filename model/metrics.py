@@ -11,7 +11,7 @@ import numpy as np
 from . import categories as cats
 from .calendar import Paths
 from .constants import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
-from .inputs import ModelInputs
+from .inputs import ModelInputs, PolicyEntry
 from .policies import Denominator, share_values, year_mask
 from .policies import counted as count
 from .shocks import Shocks
@@ -31,21 +31,25 @@ class Accounts:
         return np.stack(self.denominator)
 
 
+def entry_accounts(inp: ModelInputs, paths: Paths, sh: Shocks, e: PolicyEntry) -> tuple[np.ndarray, np.ndarray]:
+    """One policy entry's counted spending and denominator, each (n_year, n); a fixed
+    denominator is a read-only broadcast view."""
+    n = paths.gdp.shape[-1]
+    c = count(paths.spending, share_values(e.shares, e.supplementary, sh.u_shares, n), year_mask(e.shares, inp.years))
+    if e.denominator == Denominator.fy2022_fixed:
+        return c, np.broadcast_to(inp.gdp_fy2022_goal, (inp.n_year, n))
+    return c, paths.gdp_reported if e.denominator == Denominator.current_gdp else paths.gdp_outlook
+
+
 def accounts(inp: ModelInputs, paths: Paths, sh: Shocks) -> Accounts:
     n = paths.gdp.shape[-1]
     counted = np.empty((len(inp.entries), inp.n_year, n))
     ratio = np.empty_like(counted)
     denom = []
     for k, e in enumerate(inp.entries):
-        share = share_values(e.shares, e.supplementary, sh.u_shares, n)
-        mask = year_mask(e.shares, inp.years)
-        counted[k] = count(paths.spending, share, mask)
-        if e.denominator == Denominator.fy2022_fixed:
-            denom.append(np.broadcast_to(inp.gdp_fy2022_goal, (inp.n_year, n)))
-            np.multiply(counted[k], 1.0 / inp.gdp_fy2022_goal, out=ratio[k])
-            continue
-        denom.append(paths.gdp_reported if e.denominator == Denominator.current_gdp else paths.gdp_outlook)
-        np.divide(counted[k], denom[-1], out=ratio[k])
+        counted[k], d = entry_accounts(inp, paths, sh, e)
+        denom.append(d)
+        np.divide(counted[k], d, out=ratio[k])
     return Accounts(counted, tuple(denom), ratio)
 
 

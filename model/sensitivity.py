@@ -27,9 +27,9 @@ from .constants import PLAN_LAST_YEAR
 from .data import DataStore, load_data
 from .errors import InputError
 from .inputs import ModelInputs, PolicyEntry, build_inputs
-from .metrics import TOLERANCE, plan_accounts, quantiles
+from .metrics import TOLERANCE, entry_accounts, plan_accounts, quantiles
 from .params import Params
-from .policies import Denominator, Policy, Share, counted, load_policy, share_values, year_mask
+from .policies import Policy, Share, load_policy
 from .runner import params_as_of, shocks_for
 from .scenario import Scenario
 
@@ -195,23 +195,17 @@ class Evaluator:
                                       ramp_entry=inp.ramp_entry and _fix_shares(inp.ramp_entry, share_u))
         return inp
 
-    def per_draw(self, x: dict[str, float]) -> np.ndarray:
-        """The metric's per-draw quantity: an indicator (probabilities) or a value (quantiles)."""
-        inp = self.inputs_at(x)
+    def per_draw(self, x: dict[str, float], inp: ModelInputs | None = None) -> np.ndarray:
+        """The metric's per-draw quantity: an indicator (probabilities) or a value (quantiles),
+        at factor values ``x`` (or on ready-made inputs ``inp``)."""
+        inp = inp or self.inputs_at(x)
         paths = run_engine(inp, self.shocks)
         m = self.metric
         if m.kind == "plan_cum":
             acc = plan_accounts(inp, paths)
             return acc["cum_contracts" if m.basis == "contract" else "cum_expenditure"]
         e = next(e for e in inp.entries if e.label == m.policy)
-        n = self.draws
-        c = counted(paths.spending, share_values(e.shares, e.supplementary, self.shocks.u_shares, n), year_mask(e.shares, inp.years))
-        if e.denominator == Denominator.fy2022_fixed:
-            d = np.full_like(c, inp.gdp_fy2022_goal)
-        elif e.denominator == Denominator.current_gdp:
-            d = paths.gdp_reported
-        else:
-            d = paths.gdp_outlook
+        c, d = entry_accounts(inp, paths, self.shocks, e)
         ratio = c / d
         j = inp.idx(m.year)
         if m.kind == "p_reach":
@@ -374,8 +368,7 @@ def solve(scenario: Scenario, target: float, year: int, policy: str, probability
         def prob_at(v: float) -> float:
             inp = ev.base
             fixed = tuple(_set_share(e, factor.key, v) if e.label == policy else e for e in inp.entries)
-            ev_inp = dataclasses.replace(inp, entries=fixed)
-            return _prob_with_inputs(ev, ev_inp)
+            return ev.reduce(ev.per_draw({}, dataclasses.replace(inp, entries=fixed)))
     else:
         def prob_at(v: float) -> float:
             return ev({factor.name: v})
@@ -403,15 +396,6 @@ def _set_share(e: PolicyEntry, cat: str, v: float) -> PolicyEntry:
     old = shares.get(cat)
     shares[cat] = Share(low=v, high=v, from_year=old.from_year if old else None)
     return dataclasses.replace(e, shares=shares)
-
-
-def _prob_with_inputs(ev: Evaluator, inp: ModelInputs) -> float:
-    saved = ev.base
-    try:
-        ev.base = inp
-        return ev({})
-    finally:
-        ev.base = saved
 
 
 # ----------------------------------------------------------------------------

@@ -50,6 +50,14 @@ def per_draw(inp: ModelInputs, paths: Paths, acc: Accounts, with_gap: bool = Tru
     return out
 
 
+def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-draw events other than reaching a threshold: a top-up, plan shortfalls."""
+    return {"topup": d["topup"] > 0,
+            "initial_shortfall": d["cum_initial"] < inp.plan_expenditure_total,
+            "expenditure_shortfall": d["cum_expenditure"] < inp.plan_level,
+            "contract_shortfall": d["cum_contracts"] < inp.plan_contract_total}
+
+
 def indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     from .metrics import TOLERANCE
 
@@ -58,10 +66,7 @@ def indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarr
     by = np.logical_or.accumulate(above, axis=2)
     first = by.copy()
     first[:, :, 1:] &= ~by[:, :, :-1]
-    return {"above": above, "by": by, "first": first, "topup": d["topup"] > 0,
-            "initial_shortfall": d["cum_initial"] < inp.plan_expenditure_total,
-            "expenditure_shortfall": d["cum_expenditure"] < inp.plan_level,
-            "contract_shortfall": d["cum_contracts"] < inp.plan_contract_total}
+    return {"above": above, "by": by, "first": first, **plan_indicators(inp, d)}
 
 
 @dataclass
@@ -82,9 +87,7 @@ def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws:
     n = d["gdp"].shape[-1]
     ratio_sorted = sorted_draws(d["ratio"])
     tp = target_probabilities(d["ratio"], thr, ratio_sorted)
-    ind = {"topup": d["topup"] > 0, "initial_shortfall": d["cum_initial"] < inp.plan_expenditure_total,
-           "expenditure_shortfall": d["cum_expenditure"] < inp.plan_level,
-           "contract_shortfall": d["cum_contracts"] < inp.plan_contract_total}
+    ind = plan_indicators(inp, d)
     prob = {"above": (tp["p_above"], tp["p_above_se"]), "by": (tp["p_by"], tp["p_by_se"]),
             "first": (tp["p_first"], tp["p_first_se"])}
     prob.update({k: probability(v) for k, v in ind.items()})
@@ -180,8 +183,6 @@ def streamed(inp: ModelInputs, s1: dict, hist: dict[str, np.ndarray], q: np.ndar
     for k, h in hist.items():
         lo, hi = s1["min"][k].reshape(-1), s1["max"][k].reshape(-1)
         quant[k] = _hist_quantiles(h, lo, hi, q).reshape(len(q), *s1["min"][k].shape)
-    gap = quant.pop("gap")  # (q, t, e, y) already
-    quant["gap"] = gap
     return Stats(quant, prob, means, n, f"histogram ({BINS} bins per column; each quantile within (max - min)/{BINS} of exact)")
 
 
