@@ -13,9 +13,12 @@ def toward(prev: np.ndarray, target: float | np.ndarray, years_left: int) -> np.
     return prev * (target / prev) ** (1.0 / years_left)
 
 
-def noisy(level: np.ndarray, sd: float, z: np.ndarray) -> np.ndarray:
-    """Implementation uncertainty: a multiplicative log-normal error."""
-    return level * np.exp(sd * z)
+def noisy(level: np.ndarray, sd: float, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Implementation uncertainty: a multiplicative log-normal error, ``level exp(sd z)``."""
+    out = np.multiply(z, sd, out=out)
+    np.exp(out, out=out)
+    out *= level
+    return out
 
 
 def hold_real(prev: np.ndarray, expected_deflator: float) -> np.ndarray:
@@ -40,8 +43,14 @@ def new_plan_level(base: np.ndarray, k: int, total: float, years: int = 5) -> np
 
 
 def supplementary(occurs: np.ndarray, log_mean: float, log_sd: float, z: np.ndarray, initial_total: np.ndarray) -> np.ndarray:
-    """Supplementary budget: occurs with a fitted frequency, log-normal ratio to the initial budget."""
-    return occurs * np.exp(log_mean + log_sd * z) * initial_total
+    """Supplementary budget: occurs with a fitted frequency, log-normal ratio to the initial budget
+    (``occurs * exp(log_mean + log_sd z) * initial_total``; ``initial_total`` is overwritten)."""
+    x = np.multiply(z, log_sd)
+    x += log_mean
+    np.exp(x, out=x)
+    x *= occurs
+    x *= initial_total
+    return x
 
 
 def topup(target: float, denominator: np.ndarray, counted_now: np.ndarray, share: np.ndarray, cap: float) -> np.ndarray:
@@ -52,13 +61,14 @@ def topup(target: float, denominator: np.ndarray, counted_now: np.ndarray, share
     return np.clip(need, 0.0, cap)
 
 
-def related_step(prev: np.ndarray, growth: np.ndarray | float, sd: float, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """A related ministry's category: grows with expected nominal GDP, with log-normal noise.
+def related_step(prev: np.ndarray, factor: np.ndarray | float, sd: float, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Related ministries' categories: grow with expected nominal GDP, with log-normal noise.
 
-    ``out = prev * (1 + growth) * exp(sd * z)``, computed in place in ``out``.
+    ``out = prev * factor * exp(sd * z)``, ``factor`` = 1 + expected nominal growth (one
+    value per draw, broadcast over the rows of a block of categories), computed in place.
     """
     np.multiply(z, sd, out=out)
     np.exp(out, out=out)
-    out *= 1.0 + growth
+    out *= factor
     out *= prev
     return out

@@ -61,45 +61,105 @@ class Paths:
     trace: list[tuple[float, int, str]] = field(default_factory=list)
 
 
-def _tile(row: np.ndarray, n: int) -> np.ndarray:
-    """(n_year,) -> (n_year, n); (n_category, n_year) -> (n_year, n_category, n): year-major state."""
-    a = row.T if row.ndim == 2 else row
-    return np.repeat(a[..., None], n, axis=-1)
+# Draws per pass through the calendar. Each event works on vectors of one block of draws,
+# so that its temporaries stay in the CPU cache. The results do not depend on it: every
+# draw's arithmetic is the same (tests/test_engine.py checks blocks against one pass).
+ENGINE_BLOCK = 16_384
+
+
+def _known(row: np.ndarray, n: int, first_projected: int) -> np.ndarray:
+    """(n_year,) -> (n_year, n): the known years (before axis index ``first_projected``) copied
+    to every draw; later rows are left unset because the events write every cell of them (the
+    scalar reference starts from NaN there, so a cell left unwritten would fail its test)."""
+    a = np.empty((len(row), n))
+    a[:first_projected] = row[:first_projected, None]
+    return a
+
+
+def _allocate(inp: ModelInputs, n: int) -> dict[str, np.ndarray]:
+    """The state over all ``n`` draws, known years filled in; blocks of draws work on views of it."""
+    y, econ = inp.n_year, max(inp.idx(inp.first_econ), 0)
+    st = {name: _known(getattr(inp, src), n, econ) for name, src in
+          (("gdp", "gdp"), ("gdp_rep", "gdp"), ("real", "real_growth"), ("defl", "deflator_growth"),
+           ("dindex", "deflator_index"))}
+    st["fx"] = _known(inp.fx, n, max(inp.idx(inp.first_fx), 0))
+    st["contracts"] = _known(inp.contracts, n, max(inp.idx(inp.first_initial), 0))
+    st["outlook"] = np.empty((y, n))  # written every year by ``request``
+    st["executed"] = np.empty((y, n))  # written every year by ``settlement``
+    for name in ("rec", "due", "topup"):  # zero unless an event says otherwise
+        st[name] = np.zeros((y, n))
+    # spending: known years copied in; projected cells are written by the events
+    spend = np.empty((y, len(cats.NAMES), n))
+    known = ~np.isnan(inp.spending).all(axis=0)
+    spend[known] = inp.spending.T[known][:, :, None]
+    for c, j in zip(*np.nonzero(np.isnan(inp.spending) & known[None, :]), strict=True):
+        spend[j, c] = np.nan
+    st["spend"] = spend
+    return st
+
+
+def _related_plan(inp: ModelInputs) -> list[tuple[list[tuple[int, str, list[int]]], list[tuple[int, int]]]]:
+    """Per axis year: the projected related categories that move towards their group's FY2027
+    target (category, group, the group's members) and the runs of those that grow with expected
+    nominal GDP. The same for every block of draws, so worked out once per run."""
+    plan = []
+    for j, t in enumerate(inp.years):
+        toward, grow = [], []
+        for name in PROJECTED_INITIAL:
+            c = cats.INDEX[name]
+            if not np.isnan(inp.spending[c, j]):
+                continue
+            group = cats.BY_NAME[name].group
+            if group in inp.group_targets_2027 and t <= PLAN_LAST_YEAR:
+                members = [cats.INDEX[m.name] for m in cats.CATEGORIES if m.group == group and m.kind == "initial"]
+                toward.append((c, group, members))
+            else:
+                grow.append(c)
+        plan.append((toward, _runs(grow)))
+    return plan
+
+
+def _weighted_sum(spend: np.ndarray, share: np.ndarray, weight: np.ndarray, cols) -> np.ndarray:
+    """sum over categories c in ``cols`` of spend[c] * share[:, c] * weight[c], in category order
+    (an explicit loop: the order of the additions, and so the rounding, is the same whatever the
+    number of draws in a block)."""
+    out = np.zeros(spend.shape[-1])
+    tmp = np.empty_like(out)
+    for c in cols:  # every column, as in the reference: 0 x NaN is NaN
+        np.multiply(spend[c], share[:, c], out=tmp)
+        tmp *= weight[c]
+        out += tmp
+    return out
+
+
+def _runs(idx: list[int]) -> list[tuple[int, int]]:
+    """Sorted indices as runs of adjacent ones: [2, 4, 5, 6] -> [(2, 3), (4, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(idx):
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
 
 
 class _Year:
-    """Vectorised state and the six events of a fiscal year."""
+    """Vectorised state of a block of draws and the six events of a fiscal year."""
 
-    def __init__(self, inp: ModelInputs, sh: Shocks):
+    def __init__(self, inp: ModelInputs, sh: Shocks, state: dict[str, np.ndarray], related_plan: list | None = None):
         self.inp, self.sh, self.p = inp, sh, inp.params
-        self._pv: dict[str, object] = {}
+        self.related_plan = related_plan or _related_plan(inp)
+        self._pv: dict[tuple[str, float], object] = {}
         self._revision: np.ndarray | None = None
+        self._log_fx: np.ndarray | None = None  # log yen/dollar before the scenario's shift, last projected year
         n, y = sh.n, inp.n_year
         self.n = n
-        self.gdp = _tile(inp.gdp, n)
-        self.gdp_rep = self.gdp.copy()
-        self.outlook = np.full((y, n), np.nan)
-        self.real = _tile(inp.real_growth, n)
-        self.defl = _tile(inp.deflator_growth, n)
-        self.dindex = _tile(inp.deflator_index, n)
-        self.fx_base = _tile(inp.fx, n)
-        self.fx = self.fx_base.copy()
-        self.rec = np.zeros((y, n))
-        # spending: known years copied in; projected years are written by the events
-        self.spend = np.empty((y, len(cats.NAMES), n))
-        known = ~np.isnan(inp.spending).all(axis=0)
-        self.spend[known] = inp.spending.T[known][:, :, None]
-        # rows of projected years are left unset: the events write every cell of them
-        # (the scalar reference starts from NaN there, so a cell left unwritten would fail its test)
-        for c, j in zip(*np.nonzero(np.isnan(inp.spending) & known[None, :]), strict=True):
-            self.spend[j, c] = np.nan
-        self.contracts = _tile(inp.contracts, n)
-        self.due = np.zeros((y, n))
+        for k, v in state.items():  # views of the run's arrays: the events write through them
+            setattr(self, k, v)
         self.due_known = np.zeros(y, dtype=bool)
-        self.topup = np.zeros((y, n))
-        self.executed = np.full((y, n), np.nan)
         self.real_dev = np.full(n, inp.real_dev0)
         self.defl_dev = np.full(n, inp.deflator_dev0)
+        self._occurs = np.empty(n)  # scratch: whether a supplementary budget occurs (0/1)
         prof = self.p.contracts.payment_profile
         for s_year, c in inp.contracts_before.items():  # contracts signed before the axis
             for k in range(1, len(prof)):
@@ -113,20 +173,20 @@ class _Year:
                                         year_mask(e.shares, inp.years))
 
     # --- helpers -------------------------------------------------------------
-    def pv(self, name: str):
-        """A parameter's value per draw (an array if drawn from its estimate's distribution)."""
-        if name not in self._pv:
-            self._pv[name] = self.p.per_draw(name, self.sh.z_param.get(name, 0.0))
-        return self._pv[name]
+    def pv(self, name: str, scale: float = 1.0):
+        """A parameter's value per draw (an array if drawn from its estimate's distribution), times ``scale``."""
+        key = (name, scale)
+        if key not in self._pv:
+            v = self.p.per_draw(name, self.sh.z_param.get(name, 0.0))
+            self._pv[key] = v if scale == 1.0 else v * scale
+        return self._pv[key]
 
     def prev(self, arr: np.ndarray, j: int, before: float) -> np.ndarray:
         return arr[j - 1] if j > 0 else np.full(self.n, before)
 
     def counted(self, e: PolicyEntry, j: int, initial_only: bool = False) -> np.ndarray:
         share, mask = self.shares[e.label]
-        w = share * mask[:, j]
-        cols = INITIAL if initial_only else slice(None)
-        return np.einsum("cn,nc->n", self.spend[j, cols], w[:, cols])
+        return _weighted_sum(self.spend[j], share, mask[:, j], INITIAL if initial_only else range(len(cats.NAMES)))
 
     def denominator(self, e: PolicyEntry, j: int, budget_time: bool) -> np.ndarray:
         if e.denominator == Denominator.fy2022_fixed:
@@ -139,37 +199,31 @@ class _Year:
     def request(self, t: int, j: int) -> None:
         inp, p = self.inp, self.p
         known = inp.outlook_growth_known[j]
+        out = self.outlook[j]
         if np.isnan(known):
             g = economy.outlook_growth(inp.mu_real[j], inp.mu_deflator[j], self.pv("outlook.bias"),
                                        p.outlook.sd * inp.scenario.economy.volatility_scale, self.sh.z_outlook[j])
+            g += 1.0
+            np.multiply(self.prev(self.gdp, j, inp.gdp_prev), g, out=out)
         else:
-            g = np.full(self.n, known)
-        self.outlook[j] = self.prev(self.gdp, j, inp.gdp_prev) * (1.0 + g)
+            np.multiply(self.prev(self.gdp, j, inp.gdp_prev), 1.0 + known, out=out)
 
     def initial_budget(self, t: int, j: int) -> None:
         inp, p, sc = self.inp, self.p, self.inp.scenario
         if t < inp.first_initial:
             return
-        exp_growth = self.outlook[j] / self.prev(self.gdp, j, inp.gdp_prev) - 1.0
+        exp_factor = self.outlook[j] / self.prev(self.gdp, j, inp.gdp_prev)  # 1 + expected nominal growth
         sd_rel = p.budget.related_growth_sd
         # related ministries' categories and SACO (decided with the budget)
-        grow = []  # categories that grow with the expected nominal GDP
-        for name in PROJECTED_INITIAL:
-            c = cats.INDEX[name]
-            if not np.isnan(inp.spending[c, j]):
-                continue
-            group = cats.BY_NAME[name].group
-            if group in inp.group_targets_2027 and t <= PLAN_LAST_YEAR:
-                prev = self.spend[j - 1, c]
-                members = [cats.INDEX[m.name] for m in cats.CATEGORIES if m.group == group and m.kind == "initial"]
-                share_of_group = prev / self.spend[j - 1, members].sum(axis=0)
-                target = inp.group_targets_2027[group] * share_of_group
-                level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
-                self.spend[j, c] = budget.noisy(level, sd_rel, self.sh.z_related[j, c])
-            else:
-                grow.append(c)
-        for c in grow:  # in place, row by row (contiguous)
-            budget.related_step(self.spend[j - 1, c], exp_growth, sd_rel, self.sh.z_related[j, c], out=self.spend[j, c])
+        toward, grow = self.related_plan[j]
+        for c, group, members in toward:  # towards the group's FY2027 target
+            prev = self.spend[j - 1, c]
+            share_of_group = prev / self.spend[j - 1, members].sum(axis=0)
+            target = inp.group_targets_2027[group] * share_of_group
+            level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
+            budget.noisy(level, sd_rel, self.sh.z_related[j, c], out=self.spend[j, c])
+        for a, b in grow:  # in place, a run of adjacent categories at a time (views, no copies)
+            budget.related_step(self.spend[j - 1, a:b], exp_factor, sd_rel, self.sh.z_related[j, a:b], out=self.spend[j, a:b])
         # the MoD plan-covered budget
         prev_b = self.spend[j - 1, CORE]
         exp_defl = inp.mu_deflator[j]
@@ -194,51 +248,56 @@ class _Year:
                 assert e is not None
                 share, mask = self.shares[e.label]
                 prev_ratio = self.counted(e, j - 1, initial_only=True) / self.denominator(e, j - 1, budget_time=False)
-                others = share * mask[:, j]
                 cols = [c for c in INITIAL if c != CORE]  # mod_core is being decided
-                other_counted = np.einsum("cn,nc->n", self.spend[j, cols], others[:, cols])
+                other_counted = _weighted_sum(self.spend[j], share, mask[:, j], cols)
                 core_share = share[:, CORE] * mask[CORE, j]
                 level = budget.ramp_required(prev_ratio, rule.target_ratio, rule.target_year - t + 1,
                                              self.denominator(e, j, budget_time=True), other_counted, core_share)
-            level = level * (1.0 - p.budget.recession_cut * self.rec[j - 1])
+            if p.budget.recession_cut:  # (x 1 when there is no cut)
+                level = level * (1.0 - p.budget.recession_cut * self.rec[j - 1])
             impl_sd *= rule.implementation_scale
-        b = budget.noisy(level, impl_sd, self.sh.z_budget[j])
+        b = budget.noisy(level, impl_sd, self.sh.z_budget[j], out=self.spend[j, CORE])
         # new contracts: the plan's remaining contract total to FY2027, then a fixed ratio to the budget
         if t <= PLAN_LAST_YEAR:
             signed = np.nansum(self.contracts[inp.idx(2023):j], axis=0)
             remaining = np.maximum(inp.plan_contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
-            c_new = budget.noisy(remaining, p.budget.contract_fy2027_sd, self.sh.z_contract[j])
+            budget.noisy(remaining, p.budget.contract_fy2027_sd, self.sh.z_contract[j], out=self.contracts[j])
         else:
-            c_new = p.budget.contract_ratio * b
-        self.spend[j, CORE] = b
-        self.contracts[j] = c_new
+            np.multiply(b, p.budget.contract_ratio, out=self.contracts[j])
         self.due_known[j] = True
 
     def economy(self, t: int, j: int) -> None:
         inp, p, sc = self.inp, self.p, self.inp.scenario
         vs = sc.economy.volatility_scale
         if t >= inp.first_fx:
-            z = self.sh.z_fx[j]
-            prev = np.log(self.prev(self.fx_base, j, np.nan))
-            self.fx_base[j] = np.exp(economy.log_ar1(prev, np.log(inp.fx_anchor), p.fx.ar, p.fx.sd * vs, z))
-            self.fx[j] = self.fx_base[j] * (1.0 + sc.economy.fx_shift)
+            if self._log_fx is None:  # the last known year's rate
+                self._log_fx = np.log(self.prev(self.fx, j, np.nan))
+            # the AR(1) runs on the rate before the scenario's shift; the shift applies to the level
+            self._log_fx = economy.log_ar1(self._log_fx, np.log(inp.fx_anchor), p.fx.ar, p.fx.sd * vs, self.sh.z_fx[j])
+            np.exp(self._log_fx, out=self.fx[j])
+            if sc.economy.fx_shift:
+                self.fx[j] *= 1.0 + sc.economy.fx_shift
         if t < inp.first_econ:
             return
         e = p.economy
         e_g, e_pi = economy.student_t_pair(self.sh.n_real[j], self.sh.n_deflator[j], self.sh.chi2[j],
                                            e.shock_corr, e.t_df, e.shock_bound)
-        rec = (self.sh.u_recession[j] < self.pv("economy.recession_prob")).astype(float) if sc.economy.recessions else np.zeros(self.n)
+        rec = self.rec[j]
         if t in sc.economy.forced_recessions:
-            rec = np.ones(self.n)
-        g = economy.mean_reverting(inp.mu_real[j], self.real_dev, self.pv("economy.real_ar"), self.pv("economy.real_sd") * vs,
-                                   e_g, rec, e.recession_real)
-        pi = economy.mean_reverting(inp.mu_deflator[j], self.defl_dev, self.pv("economy.deflator_ar"),
-                                    self.pv("economy.deflator_sd") * vs, e_pi, rec, e.recession_deflator)
-        self.real_dev = g - inp.mu_real[j]
-        self.defl_dev = pi - inp.mu_deflator[j]
-        self.real[j], self.defl[j], self.rec[j] = g, pi, rec
-        self.gdp[j] = economy.nominal_level(self.prev(self.gdp, j, inp.gdp_prev), g, pi)
-        self.dindex[j] = self.prev(self.dindex, j, inp.deflator_index_prev) * (1.0 + pi)
+            rec.fill(1.0)
+        elif sc.economy.recessions:
+            np.less(self.sh.u_recession[j], self.pv("economy.recession_prob"), out=rec, casting="unsafe")
+        else:
+            rec.fill(0.0)
+        g, pi = self.real[j], self.defl[j]
+        economy.mean_reverting(inp.mu_real[j], self.real_dev, self.pv("economy.real_ar"), self.pv("economy.real_sd", vs),
+                               e_g, rec, e.recession_real, out=g)
+        economy.mean_reverting(inp.mu_deflator[j], self.defl_dev, self.pv("economy.deflator_ar"),
+                               self.pv("economy.deflator_sd", vs), e_pi, rec, e.recession_deflator, out=pi)
+        np.subtract(g, inp.mu_real[j], out=self.real_dev)
+        np.subtract(pi, inp.mu_deflator[j], out=self.defl_dev)
+        economy.nominal_level(self.prev(self.gdp, j, inp.gdp_prev), g, pi, out=self.gdp[j])
+        np.multiply(self.prev(self.dindex, j, inp.deflator_index_prev), 1.0 + pi, out=self.dindex[j])
         if self._revision is None:  # one benchmark-revision factor per draw, the same every year
             self._revision = np.exp(e.revision_sd * vs * self.sh.z_revision)
         np.multiply(self.gdp[j], self._revision, out=self.gdp_rep[j])
@@ -248,13 +307,16 @@ class _Year:
         if t < inp.first_supp:
             return
         sp = p.supplementary
-        occurs = (self.sh.u_supp[j] < self.pv("supplementary.prob")).astype(float) * float(sc.supplementary.enabled)
+        occurs = self._occurs
+        np.less(self.sh.u_supp[j], self.pv("supplementary.prob"), out=occurs, casting="unsafe")
+        if not sc.supplementary.enabled:
+            occurs.fill(0.0)
         total = budget.supplementary(occurs, self.pv("supplementary.log_ratio_mean"), sp.log_ratio_sd, self.sh.z_supp[j],
                                      self.spend[j, CORE] + self.spend[j, SACO])
         share = self.pv("supplementary.realignment_share")
-        self.spend[j, MOD_SUPP] = (1.0 - share) * total
-        self.spend[j, SACO_SUPP] = share * total
-        self.spend[j, REL_SUPP] = sp.related_ratio * total
+        np.multiply(1.0 - share, total, out=self.spend[j, MOD_SUPP])
+        np.multiply(share, total, out=self.spend[j, SACO_SUPP])
+        np.multiply(total, sp.related_ratio, out=self.spend[j, REL_SUPP])
         if sc.supplementary.fixed_topup and t >= sc.supplementary.from_year:
             self.spend[j, MOD_SUPP] += sc.supplementary.fixed_topup
         e = inp.target_entry
@@ -266,18 +328,38 @@ class _Year:
             self.spend[j, MOD_SUPP] += top
 
     def settlement(self, t: int, j: int) -> None:
-        mod = self.spend[j, [CORE, SACO, MOD_SUPP, SACO_SUPP]].sum(axis=0)
-        self.executed[j] = mod * (1.0 - self.p.budget.unspent_share)
+        out = self.executed[j]
+        np.add(self.spend[j, CORE], self.spend[j, SACO], out=out)
+        out += self.spend[j, MOD_SUPP]
+        out += self.spend[j, SACO_SUPP]
+        out *= 1.0 - self.p.budget.unspent_share
 
     def contracts_event(self, t: int, j: int) -> None:
         contracts.schedule(self.due, j, self.contracts[j], self.p.contracts.payment_profile)
 
 
-def run_engine(inp: ModelInputs, sh: Shocks) -> Paths:
-    """Run the vectorised engine over all draws in ``sh``."""
-    st = _Year(inp, sh)
-    env = simpy.Environment(initial_time=float(inp.years[0]))
+def run_engine(inp: ModelInputs, sh: Shocks, block: int = ENGINE_BLOCK) -> Paths:
+    """Run the vectorised engine over all draws in ``sh``, ``block`` draws at a time."""
+    n = sh.n
+    state = _allocate(inp, n)
     trace: list[tuple[float, int, str]] = []
+    due_known = np.zeros(inp.n_year, dtype=bool)
+    related = _related_plan(inp)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        st = _Year(inp, sh.block(start, stop), {k: v[..., start:stop] for k, v in state.items()}, related)
+        _calendar(inp, st, trace if start == 0 else None)
+        due_known = st.due_known
+    due = np.where(due_known[:, None], state["due"], np.nan)
+    return Paths(gdp=state["gdp"], gdp_reported=state["gdp_rep"], gdp_outlook=state["outlook"],
+                 real_growth=state["real"], deflator_growth=state["defl"], deflator_index=state["dindex"],
+                 fx=state["fx"], recession=state["rec"], spending=state["spend"], contracts=state["contracts"],
+                 payments_due=due, topup=state["topup"], executed=state["executed"], trace=trace)
+
+
+def _calendar(inp: ModelInputs, st: _Year, trace: list | None) -> None:
+    """One pass of the simpy fiscal calendar over a block of draws."""
+    env = simpy.Environment(initial_time=float(inp.years[0]))
     handlers = (st.request, st.initial_budget, st.economy, st.supplementary, st.settlement, st.contracts_event)
 
     def fiscal_years(env: simpy.Environment):
@@ -286,12 +368,8 @@ def run_engine(inp: ModelInputs, sh: Shocks) -> Paths:
                 delay = float(t) + k / len(EVENTS) - env.now
                 yield env.timeout(delay)
                 handler(int(t), j)
-                trace.append((env.now, int(t), name))
+                if trace is not None:
+                    trace.append((env.now, int(t), name))
 
     env.process(fiscal_years(env))
     env.run()
-    due = np.where(st.due_known[:, None], st.due, np.nan)
-    return Paths(gdp=st.gdp, gdp_reported=st.gdp_rep, gdp_outlook=st.outlook, real_growth=st.real,
-                 deflator_growth=st.defl, deflator_index=st.dindex, fx=st.fx, recession=st.rec,
-                 spending=st.spend, contracts=st.contracts, payments_due=due, topup=st.topup,
-                 executed=st.executed, trace=trace)

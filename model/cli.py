@@ -49,6 +49,13 @@ def _errors() -> Iterator[None]:
         _fail(exc)
 
 
+def _numpy_xarray() -> None:
+    """The commands hand xarray numpy arrays only: skip its probe for dask arrays (see io.skip_dask_probe)."""
+    from .io import skip_dask_probe
+
+    skip_dask_probe()
+
+
 def _date(value: str, option: str = "--as-of") -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -81,6 +88,7 @@ def run(
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     with _errors():
+        _numpy_xarray()
         from .io import write_csv, write_netcdf
         from .runner import simulate
         from .scenario import load_scenario
@@ -122,6 +130,7 @@ def batch(
     A re-run skips scenarios whose output exists with the same scenario hash, seed and draws.
     """
     with _errors():
+        _numpy_xarray()
         from rich.progress import Progress
 
         from .batch import combine, comparison_rows, comparison_text, run_batch
@@ -177,6 +186,7 @@ def sensitivity(
 ) -> None:
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
     with _errors():
+        _numpy_xarray()
         from .io import write_netcdf
         from .parallel import executor
         from .scenario import load_scenario
@@ -228,6 +238,7 @@ def solve(
 ) -> None:
     """What it takes: the smallest lever value that gives the asked probability of reaching the target."""
     with _errors():
+        _numpy_xarray()
         from .scenario import load_scenario
         from .sensitivity import solve as solve_
 
@@ -248,6 +259,7 @@ def report(
 ) -> None:
     """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
     with _errors():
+        _numpy_xarray()
         from .report import write_report
 
         paths = write_report(result, out or result.parent)
@@ -280,6 +292,7 @@ def backtest(
 ) -> None:
     """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""
     with _errors():
+        _numpy_xarray()
         from .backtest import backtest_text, run_backtest
         from .data import load_data
         from .io import write_netcdf

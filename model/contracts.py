@@ -14,6 +14,7 @@ import numpy as np
 def schedule(due: np.ndarray, j: int, contracts: np.ndarray, profile: tuple[float, ...]) -> None:
     """Add the later-year payments of contracts signed at axis index ``j`` to ``due`` (n_year, n)."""
     n_year = due.shape[0]
+    tmp = np.empty_like(contracts)
     for k in range(1, len(profile)):
         if j + k < n_year:
-            due[j + k] += profile[k] * contracts
+            due[j + k] += np.multiply(contracts, profile[k], out=tmp)

@@ -10,6 +10,8 @@ Equations (METHODOLOGY.md, section 2):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -17,30 +19,46 @@ def student_t_pair(n1: np.ndarray, n2: np.ndarray, w: np.ndarray, rho: float, df
                    bound: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """Two unit-variance Student-t shocks with correlation ``rho`` (shared mixing variable),
     truncated at +/- ``bound`` standard deviations."""
-    s = np.sqrt((df - 2.0) / w)
+    s = np.divide(df - 2.0, w)
+    np.sqrt(s, out=s)
     e1 = n1 * s
-    e2 = rho * n1
-    e2 += np.sqrt(1.0 - rho * rho) * n2
+    e2 = np.multiply(n2, math.sqrt(1.0 - rho * rho))
+    e2 += rho * n1
     e2 *= s
-    for e in (e1, e2):  # in place: np.clip allocates
-        np.minimum(e, bound, out=e)
-        np.maximum(e, -bound, out=e)
+    if np.isfinite(bound):
+        np.clip(e1, -bound, bound, out=e1)
+        np.clip(e2, -bound, bound, out=e2)
     return e1, e2
 
 
-def mean_reverting(mu: float, dev_prev: np.ndarray, ar: float, sd: float, shock: np.ndarray,
-                   recession: np.ndarray, depth: float) -> np.ndarray:
-    """One year of a rate that reverts towards the scenario path ``mu``."""
-    return mu + ar * dev_prev + sd * shock + depth * recession
+def mean_reverting(mu: float, dev_prev: np.ndarray, ar, sd, shock: np.ndarray, recession: np.ndarray | None,
+                   depth: float, out: np.ndarray | None = None) -> np.ndarray:
+    """One year of a rate that reverts towards the scenario path ``mu``:
+    ``mu + ar dev_prev + sd shock + depth R``. ``shock`` is overwritten; ``recession``
+    (0/1, or None for none) and ``out`` may be given to work in place."""
+    out = np.multiply(dev_prev, ar, out=out)
+    out += mu
+    shock *= sd
+    out += shock
+    if recession is not None:
+        out += depth * recession
+    return out
 
 
-def nominal_level(prev: np.ndarray, real: np.ndarray, deflator: np.ndarray) -> np.ndarray:
-    return prev * (1.0 + real) * (1.0 + deflator)
+def nominal_level(prev: np.ndarray, real: np.ndarray, deflator: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``prev (1 + real)(1 + deflator)``."""
+    out = np.add(real, 1.0, out=out)
+    out *= prev
+    out *= 1.0 + deflator
+    return out
 
 
 def outlook_growth(mu_real: float, mu_deflator: float, bias: float, sd: float, z: np.ndarray) -> np.ndarray:
     """Government outlook of nominal growth: the path plus a biased forecast error."""
-    return (1.0 + mu_real) * (1.0 + mu_deflator) - 1.0 + bias + sd * z
+    g = np.multiply(z, sd)
+    g += bias
+    g += (1.0 + mu_real) * (1.0 + mu_deflator) - 1.0
+    return g
 
 
 def log_ar1(prev_log: np.ndarray, anchor_log: float, ar: float, sd: float, z: np.ndarray) -> np.ndarray:

@@ -44,6 +44,35 @@ def _atomic(path: Path) -> Iterator[str]:
         raise
 
 
+def skip_dask_probe() -> None:
+    """For the command line only: stop xarray from importing dask.array to ask whether an array is a dask array.
+
+    xarray asks that for every variable it creates, and answers it by importing dask.array
+    (about 0.8 s here, most of a small run's start-up) whenever dask is installed. The
+    command-line tool only ever hands xarray numpy arrays and never opens files with dask
+    chunks, and while dask.array is not imported no array can be a dask array: so the
+    answer is recorded as "no dask arrays" in xarray's cache of array modules. Nothing is
+    changed if dask.array is already imported, or if xarray's internals differ from what
+    is expected (then xarray simply imports dask as usual). The Python API never calls this.
+    """
+    import sys
+
+    if "dask.array" in sys.modules:
+        return
+    try:
+        from packaging.version import Version
+        from xarray.namedarray import pycompat
+
+        cache = pycompat._cached_duck_array_modules
+        if "dask" in cache:
+            return
+        stub = object.__new__(pycompat.DuckArrayModule)
+        stub.module, stub.version, stub.type, stub.available = None, Version("0.0.0"), (), False
+        cache["dask"] = stub
+    except (ImportError, AttributeError, TypeError):
+        return
+
+
 def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
     """Write atomically: an interrupted write leaves no file that looks complete."""
     # the store directly, without xarray's dask-scheduler detection (it imports dask.array

@@ -12,7 +12,7 @@ from . import categories as cats
 from .calendar import Paths
 from .constants import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
 from .inputs import ModelInputs, PolicyEntry
-from .policies import Denominator, share_values, year_mask
+from .policies import Denominator, share_values, uncertain_columns, year_mask
 from .policies import counted as count
 from .shocks import Shocks
 
@@ -35,7 +35,8 @@ def entry_accounts(inp: ModelInputs, paths: Paths, sh: Shocks, e: PolicyEntry) -
     """One policy entry's counted spending and denominator, each (n_year, n); a fixed
     denominator is a read-only broadcast view."""
     n = paths.gdp.shape[-1]
-    c = count(paths.spending, share_values(e.shares, e.supplementary, sh.u_shares, n), year_mask(e.shares, inp.years))
+    c = count(paths.spending, share_values(e.shares, e.supplementary, sh.u_shares, n), year_mask(e.shares, inp.years),
+              uncertain_columns(e.shares, e.supplementary))
     if e.denominator == Denominator.fy2022_fixed:
         return c, np.broadcast_to(inp.gdp_fy2022_goal, (inp.n_year, n))
     return c, paths.gdp_reported if e.denominator == Denominator.current_gdp else paths.gdp_outlook

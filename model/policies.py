@@ -155,13 +155,19 @@ def uncertain_keys(shares: dict[str, Share]) -> list[str]:
     return [k for k, s in shares.items() if s.low != s.high]
 
 
-def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray, varies: np.ndarray | None = None) -> np.ndarray:
     """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and mask (c, y).
 
-    Shares that are the same in every draw contract in one batched product; the few
-    uncertain ones are added column by column.
+    Shares that are the same in every draw contract in one batched product; the uncertain
+    ones (``varies``, from ``uncertain_columns``; not from the draws, so that the arithmetic
+    of a draw does not depend on the other draws of its chunk) are added column by column.
     """
-    varies = np.ptp(share, axis=0) > 0 if len(share) else np.zeros(share.shape[1], dtype=bool)
+    if varies is None:
+        varies = np.zeros(share.shape[1], dtype=bool)
+        if len(share):
+            varies = np.ptp(share, axis=0) > 0
+            if varies.any():
+                raise ValueError("counted(): uncertain shares need ``varies`` (uncertain_columns)")
     fixed = np.where(varies, 0.0, share[0] if len(share) else 0.0)
     out = np.einsum("ycn,cy->yn", spending, fixed[:, None] * mask)
     tmp = np.empty_like(out)
@@ -169,4 +175,13 @@ def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray) -> np.nda
         np.multiply(spending[:, c, :], share[:, c], out=tmp)
         tmp *= mask[c][:, None]
         out += tmp
+    return out
+
+
+def uncertain_columns(shares: dict[str, Share], supplementary: bool) -> np.ndarray:
+    """Categories whose counted share is drawn (low < high), as a boolean (n_category,)."""
+    out = np.zeros(len(cats.NAMES), dtype=bool)
+    for name, s in shares.items():
+        if s.low != s.high and (supplementary or cats.BY_NAME[name].kind != "supplementary"):
+            out[cats.INDEX[name]] = True
     return out

@@ -54,7 +54,11 @@ class Shocks:
 
     def draw(self, i: int) -> Shocks:
         """The shocks of one draw (for the scalar reference)."""
-        sl = slice(i, i + 1)
+        return self.block(i, i + 1)
+
+    def block(self, start: int, stop: int) -> Shocks:
+        """The shocks of draws [start, stop) (views, no copy)."""
+        sl = slice(start, stop)
         return Shocks(self.years, self.n_real[..., sl], self.n_deflator[..., sl], self.chi2[..., sl],
                       self.u_recession[..., sl], self.z_outlook[..., sl], self.z_fx[..., sl], self.z_budget[..., sl],
                       self.z_contract[..., sl], self.u_supp[..., sl], self.z_supp[..., sl], self.z_related[..., sl],

@@ -5,7 +5,7 @@ import pytest
 from conftest import scenario
 
 from model import categories as cats
-from model.calendar import run_engine
+from model.calendar import Paths, run_engine
 from model.metrics import accounts
 from model.params import load_params
 from model.policies import load_policy
@@ -88,6 +88,20 @@ def test_same_seed_same_numbers_and_chunking_does_not_matter(baseline):
         assert np.array_equal(getattr(one, f), getattr(b, f), equal_nan=True)
     other, _ = run_draws(inp, 9000, 8, chunk=9000)
     assert not np.array_equal(one.gdp, other.gdp, equal_nan=True)
+
+
+@pytest.mark.parametrize("overrides", [(), ("supplementary.target_seeking=true",), ("post2027.rule='ramp_to_ratio'",)])
+def test_engine_blocks_do_not_change_results(overrides):
+    """run_engine works on blocks of draws (cache-sized); any block size gives the same arrays."""
+    inp = prepare(scenario(*overrides))
+    sh = shocks_for(inp, 11, 0, 3000)
+    whole = run_engine(inp, sh, block=3000)
+    for block in (1, 997, 2048):
+        part = run_engine(inp, sh, block=block)
+        for f in Paths.__dataclass_fields__:
+            if f != "trace":
+                assert np.array_equal(getattr(whole, f), getattr(part, f), equal_nan=True), (block, f)
+        assert part.trace == whole.trace
 
 
 def test_simulate_twice_identical(baseline):
