@@ -76,24 +76,49 @@ def _known(row: np.ndarray, n: int, first_projected: int) -> np.ndarray:
     return a
 
 
-def _allocate(inp: ModelInputs, n: int) -> dict[str, np.ndarray]:
-    """The state over all ``n`` draws, known years filled in; blocks of draws work on views of it."""
-    y, econ = inp.n_year, max(inp.idx(inp.first_econ), 0)
-    st = {name: _known(getattr(inp, src), n, econ) for name, src in
+# per-draw outputs (Paths fields) -> engine state names
+PATH_STATE = {"gdp": "gdp", "gdp_reported": "gdp_rep", "gdp_outlook": "outlook", "real_growth": "real",
+              "deflator_growth": "defl", "deflator_index": "dindex", "fx": "fx", "recession": "rec",
+              "spending": "spend", "contracts": "contracts", "payments_due": "due", "topup": "topup",
+              "executed": "executed"}
+
+
+def _allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """The state over all ``n`` draws, known years filled in; blocks of draws work on views of it.
+
+    ``into`` maps Paths field names to arrays (or views) of the right shape to use instead of
+    new ones, so that a chunk of a run writes straight into the run's arrays.
+    """
+    y = inp.n_year
+    into = {PATH_STATE[k]: v for k, v in (into or {}).items() if k in PATH_STATE}
+
+    def new(name: str, shape: tuple[int, ...], known: np.ndarray | None = None, first: int = 0,
+            fill: float | None = None) -> np.ndarray:
+        a = into[name] if name in into else (np.zeros(shape) if fill == 0.0 else np.empty(shape))
+        if fill is not None and (name in into or fill != 0.0):
+            a.fill(fill)
+        if known is not None:
+            # the known years (before axis index ``first``) for every draw; later rows are left
+            # unset because the events write every cell of them (the scalar reference starts from
+            # NaN there, so a cell left unwritten would fail its test)
+            a[:first] = known[:first, None]
+        return a
+
+    econ, fx, initial = (max(inp.idx(f), 0) for f in (inp.first_econ, inp.first_fx, inp.first_initial))
+    st = {name: new(name, (y, n), getattr(inp, src), econ) for name, src in
           (("gdp", "gdp"), ("gdp_rep", "gdp"), ("real", "real_growth"), ("defl", "deflator_growth"),
            ("dindex", "deflator_index"))}
-    st["fx"] = _known(inp.fx, n, max(inp.idx(inp.first_fx), 0))
-    st["contracts"] = _known(inp.contracts, n, max(inp.idx(inp.first_initial), 0))
-    st["outlook"] = np.empty((y, n))  # written every year by ``request``
-    st["executed"] = np.empty((y, n))  # written every year by ``settlement``
+    st["fx"] = new("fx", (y, n), inp.fx, fx)
+    st["contracts"] = new("contracts", (y, n), inp.contracts, initial)
+    st["outlook"] = new("outlook", (y, n))  # written every year by ``request``
+    st["executed"] = new("executed", (y, n))  # written every year by ``settlement``
     for name in ("rec", "due", "topup"):  # zero unless an event says otherwise
-        st[name] = np.zeros((y, n))
+        st[name] = new(name, (y, n), fill=0.0)
     # spending: known years copied in; projected cells are written by the events
-    spend = np.empty((y, len(cats.NAMES), n))
+    spend = new("spend", (y, len(cats.NAMES), n))
     known = ~np.isnan(inp.spending).all(axis=0)
-    spend[known] = inp.spending.T[known][:, :, None]
-    for c, j in zip(*np.nonzero(np.isnan(inp.spending) & known[None, :]), strict=True):
-        spend[j, c] = np.nan
+    for j in np.flatnonzero(known):
+        spend[j] = inp.spending[:, j, None]  # NaN where a category is not known that year
     st["spend"] = spend
     return st
 
@@ -338,10 +363,13 @@ class _Year:
         contracts.schedule(self.due, j, self.contracts[j], self.p.contracts.payment_profile)
 
 
-def run_engine(inp: ModelInputs, sh: Shocks, block: int = ENGINE_BLOCK) -> Paths:
-    """Run the vectorised engine over all draws in ``sh``, ``block`` draws at a time."""
+def run_engine(inp: ModelInputs, sh: Shocks, block: int = ENGINE_BLOCK, into: dict[str, np.ndarray] | None = None) -> Paths:
+    """Run the vectorised engine over all draws in ``sh``, ``block`` draws at a time.
+
+    ``into``: arrays (by Paths field name) to write the paths into instead of new ones.
+    """
     n = sh.n
-    state = _allocate(inp, n)
+    state = _allocate(inp, n, into)
     trace: list[tuple[float, int, str]] = []
     due_known = np.zeros(inp.n_year, dtype=bool)
     related = _related_plan(inp)
@@ -350,11 +378,8 @@ def run_engine(inp: ModelInputs, sh: Shocks, block: int = ENGINE_BLOCK) -> Paths
         st = _Year(inp, sh.block(start, stop), {k: v[..., start:stop] for k, v in state.items()}, related)
         _calendar(inp, st, trace if start == 0 else None)
         due_known = st.due_known
-    due = np.where(due_known[:, None], state["due"], np.nan)
-    return Paths(gdp=state["gdp"], gdp_reported=state["gdp_rep"], gdp_outlook=state["outlook"],
-                 real_growth=state["real"], deflator_growth=state["defl"], deflator_index=state["dindex"],
-                 fx=state["fx"], recession=state["rec"], spending=state["spend"], contracts=state["contracts"],
-                 payments_due=due, topup=state["topup"], executed=state["executed"], trace=trace)
+    state["due"][~due_known] = np.nan  # payments due are unknown before the contracts are
+    return Paths(**{f: state[k] for f, k in PATH_STATE.items()}, trace=trace)
 
 
 def _calendar(inp: ModelInputs, st: _Year, trace: list | None) -> None:

@@ -31,24 +31,37 @@ class Accounts:
         return np.stack(self.denominator)
 
 
+def entry_denominator(inp: ModelInputs, e: PolicyEntry, gdp_reported: np.ndarray, gdp_outlook: np.ndarray) -> np.ndarray:
+    """A policy entry's denominator, (n_year, n): reported or outlook GDP, or a read-only
+    broadcast view of the fixed FY2022 figure."""
+    if e.denominator == Denominator.fy2022_fixed:
+        return np.broadcast_to(inp.gdp_fy2022_goal, gdp_reported.shape)
+    return gdp_reported if e.denominator == Denominator.current_gdp else gdp_outlook
+
+
 def entry_accounts(inp: ModelInputs, paths: Paths, sh: Shocks, e: PolicyEntry) -> tuple[np.ndarray, np.ndarray]:
-    """One policy entry's counted spending and denominator, each (n_year, n); a fixed
-    denominator is a read-only broadcast view."""
+    """One policy entry's counted spending and denominator, each (n_year, n)."""
     n = paths.gdp.shape[-1]
     c = count(paths.spending, share_values(e.shares, e.supplementary, sh.u_shares, n), year_mask(e.shares, inp.years),
               uncertain_columns(e.shares, e.supplementary))
-    if e.denominator == Denominator.fy2022_fixed:
-        return c, np.broadcast_to(inp.gdp_fy2022_goal, (inp.n_year, n))
-    return c, paths.gdp_reported if e.denominator == Denominator.current_gdp else paths.gdp_outlook
+    return c, entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
 
 
-def accounts(inp: ModelInputs, paths: Paths, sh: Shocks) -> Accounts:
+def accounts(inp: ModelInputs, paths: Paths, sh: Shocks, counted: np.ndarray | None = None,
+             ratio: np.ndarray | None = None) -> Accounts:
+    """Counted spending and ratios of every policy entry (written into ``counted`` and ``ratio`` if given)."""
     n = paths.gdp.shape[-1]
-    counted = np.empty((len(inp.entries), inp.n_year, n))
-    ratio = np.empty_like(counted)
-    denom = []
+    counted = np.empty((len(inp.entries), inp.n_year, n)) if counted is None else counted
+    ratio = np.empty_like(counted) if ratio is None else ratio
+    denom, done = [], {}
     for k, e in enumerate(inp.entries):
-        counted[k], d = entry_accounts(inp, paths, sh, e)
+        key = (e.supplementary, tuple(sorted((name, s.low, s.high, s.from_year) for name, s in e.shares.items())))
+        if key in done:  # the same counting rules as an earlier entry (e.g. another denominator)
+            counted[k] = counted[done[key]]
+            d = entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
+        else:
+            counted[k], d = entry_accounts(inp, paths, sh, e)
+            done[key] = k
         denom.append(d)
         np.divide(counted[k], d, out=ratio[k])
     return Accounts(counted, tuple(denom), ratio)
@@ -98,30 +111,34 @@ def _count_below(srt: np.ndarray, t: float) -> np.ndarray:
     return np.array([np.searchsorted(row, t, side="left") for row in flat]).reshape(srt.shape[:-1])
 
 
-def sorted_draws(x: np.ndarray) -> np.ndarray:
-    """A copy of ``x`` sorted along the draw axis (the last); NaN sort last."""
-    y = np.array(x, dtype=float, order="C").reshape(-1, x.shape[-1])
+def sorted_draws(x: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """``x`` sorted along the draw axis (the last); NaN sort last. A copy, or ``x`` itself
+    sorted in place if ``in_place`` (and it is a C-contiguous float64 array)."""
+    if in_place and x.dtype == np.float64 and x.flags.c_contiguous and x.flags.writeable:
+        y = x.reshape(-1, x.shape[-1])
+    else:
+        y = np.array(x, dtype=float, order="C").reshape(-1, x.shape[-1])
     # numpy's sort releases the GIL: sort halves of the columns on two threads
-    halves = np.array_split(np.arange(len(y)), 2)
     from concurrent.futures import ThreadPoolExecutor
 
-    def _sort(idx: np.ndarray) -> None:
-        if len(idx):
-            y[idx[0]:idx[-1] + 1].sort(axis=-1)  # NaN sort last
+    def _sort(rows: slice) -> None:
+        y[rows].sort(axis=-1)  # NaN sort last
 
+    half = (len(y) + 1) // 2
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(_sort, halves))
+        list(pool.map(_sort, (slice(0, half), slice(half, len(y)))))
     return y.reshape(x.shape)
 
 
-def quantiles(x: np.ndarray, q: np.ndarray, presorted: bool = False) -> np.ndarray:
+def quantiles(x: np.ndarray, q: np.ndarray, presorted: bool = False, in_place: bool = False) -> np.ndarray:
     """Quantiles over the draw axis (the last), numpy's default 'linear' definition; the quantile axis comes first.
 
     One sort per column (faster than ``np.quantile``'s repeated partitions for
     several quantiles). Columns that are entirely NaN (years not projected) stay
-    NaN; columns with some NaN use ``np.nanquantile``.
+    NaN; columns with some NaN use ``np.nanquantile``. ``in_place``: sort ``x`` itself
+    rather than a copy, when the caller no longer needs the draws in their order.
     """
-    y = x if presorted else sorted_draws(x)
+    y = x if presorted else sorted_draws(x, in_place)
     n = y.shape[-1]
     pos = np.asarray(q) * (n - 1)
     lo = np.floor(pos).astype(int)

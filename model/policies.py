@@ -158,16 +158,14 @@ def uncertain_keys(shares: dict[str, Share]) -> list[str]:
 def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray, varies: np.ndarray | None = None) -> np.ndarray:
     """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and mask (c, y).
 
-    Shares that are the same in every draw contract in one batched product; the uncertain
-    ones (``varies``, from ``uncertain_columns``; not from the draws, so that the arithmetic
-    of a draw does not depend on the other draws of its chunk) are added column by column.
+    Shares that are the same in every draw contract in one product over the categories
+    (summed in category order); the uncertain ones, ``varies`` (from ``uncertain_columns``:
+    from the policy, not the draws, so that a draw's arithmetic does not depend on the other
+    draws of its chunk), are added column by column.
     """
-    if varies is None:
-        varies = np.zeros(share.shape[1], dtype=bool)
-        if len(share):
-            varies = np.ptp(share, axis=0) > 0
-            if varies.any():
-                raise ValueError("counted(): uncertain shares need ``varies`` (uncertain_columns)")
+    varies = np.zeros(share.shape[1], dtype=bool) if varies is None else varies
+    if len(share) and (np.ptp(share[:, ~varies], axis=0) > 0).any():
+        raise ValueError("counted(): shares that differ between draws need ``varies`` (uncertain_columns)")
     fixed = np.where(varies, 0.0, share[0] if len(share) else 0.0)
     out = np.einsum("ycn,cy->yn", spending, fixed[:, None] * mask)
     tmp = np.empty_like(out)

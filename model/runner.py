@@ -13,7 +13,7 @@ from .constants import DATA_DIR
 from .data import load_data
 from .errors import InputError
 from .inputs import ModelInputs, build_inputs
-from .metrics import accounts
+from .metrics import accounts, entry_denominator
 from .params import Params, load_params
 from .policies import Policy, load_policy, uncertain_keys
 from .scenario import Scenario
@@ -113,18 +113,33 @@ class ChunkTask:
     mode: str  # "draws", "pass1" or "pass2"
     lo: dict | None = None
     hi: dict | None = None
+    out: dict | None = None  # "draws" in this process: the run's per-draw arrays, written in place
 
     def __call__(self, span: tuple[int, int]):
         from .summaries import pass1, pass2, per_draw
 
         sh = shocks_for(self.inp, self.seed, *span)
-        paths = run_engine(self.inp, sh)
-        d = per_draw(self.inp, paths, accounts(self.inp, paths, sh), with_gap=self.mode != "draws")
+        into = None if self.out is None else {k: v[..., span[0]:span[1]] for k, v in self.out.items()}
+        paths = run_engine(self.inp, sh, into=into)
+        acc = accounts(self.inp, paths, sh, *((into["counted"], into["ratio"]) if into else ()))
+        d = per_draw(self.inp, paths, acc, with_gap=self.mode != "draws")
+        if into is not None:  # the engine and the accounts wrote in place; copy what they did not
+            for k, v in into.items():
+                if d[k] is not v:
+                    v[...] = d[k]
+            return None
         if self.mode == "draws":
             return d
         if self.mode == "pass1":
             return pass1(self.inp, d)
         return pass2(d, self.lo, self.hi)
+
+
+def _draw_arrays(inp: ModelInputs, seed: int, draws: int) -> dict[str, np.ndarray]:
+    """Uninitialised per-draw arrays for a whole run (every key of ``per_draw`` but the
+    denominators, which are views of the GDP arrays); shapes from a one-draw run."""
+    probe = ChunkTask(inp, seed, "draws")((0, 1))
+    return {k: np.empty((*v.shape[:-1], draws)) for k, v in probe.items() if k != "denominator"}
 
 
 def _thread_map(fn, items) -> list:
@@ -162,6 +177,12 @@ def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
     q = np.array(DEFAULT_QUANTILES)
     pmap = pmap or _thread_map
     spans = [(a, min(a + chunk, draws)) for a in range(0, draws, chunk)]
+    if not summary_only and pmap is _thread_map:
+        # chunks on threads write straight into the run's arrays: no concatenation
+        d = _draw_arrays(inp, seed, draws)
+        pmap(ChunkTask(inp, seed, "draws", out=d), spans)
+        d["denominator"] = tuple(entry_denominator(inp, e, d["gdp_reported"], d["gdp_outlook"]) for e in inp.entries)
+        return exact(inp, d, q, keep_draws)
     if not summary_only:
         parts = pmap(ChunkTask(inp, seed, "draws"), spans)
         d = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}

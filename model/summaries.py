@@ -82,7 +82,12 @@ class Stats:
 
 
 def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws: bool = False) -> Stats:
-    """Exact summaries of draws held in memory."""
+    """Exact summaries of draws held in memory.
+
+    ``d`` is consumed: once the statistics that need the draws in their order (probabilities,
+    means, gaps) are taken, its arrays are sorted in place for the quantiles, except the
+    ones kept with ``keep_draws``.
+    """
     thr = np.asarray(inp.scenario.thresholds)
     n = d["gdp"].shape[-1]
     ratio_sorted = sorted_draws(d["ratio"])
@@ -91,24 +96,25 @@ def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws:
     prob = {"above": (tp["p_above"], tp["p_above_se"]), "by": (tp["p_by"], tp["p_by_se"]),
             "first": (tp["p_first"], tp["p_first_se"])}
     prob.update({k: probability(v) for k, v in ind.items()})
-    skip = ("gap", "topup", "counted", "ratio", "denominator")
-    quant = {k: quantiles(v, q) for k, v in d.items() if k not in skip}
-    quant["ratio"] = quantiles(ratio_sorted, q, presorted=True)
-    quant["counted"] = quantiles(d["counted"], q)
-    quant["denominator"] = _denominator_quantiles(inp, d["denominator"], q)
-    quant["gap"] = _gap_quantiles(inp, d, thr, q)
     means = {k: d[k].mean(axis=-1) for k in MEANS}
-    draws = {k: d[k] for k in ("ratio", "counted", "gdp")} if keep_draws else {}
+    kept = ("ratio", "counted", "gdp") if keep_draws else ()
+    draws = {k: d[k].copy() for k in kept}
+    quant = {"gap": _gap_quantiles(inp, d, thr, q)}  # before any sorting: it pairs counted and denominator draws
+    skip = ("gap", "topup", "ratio", "denominator")
+    quant.update({k: quantiles(v, q, in_place=True) for k, v in d.items() if k not in skip})
+    quant["ratio"] = quantiles(ratio_sorted, q, presorted=True)
+    quant["denominator"] = _denominator_quantiles(inp, quant, q)
     return Stats(quant, prob, means, n, "exact (sorted draws)", draws)
 
 
-def _denominator_quantiles(inp: ModelInputs, den, q: np.ndarray) -> np.ndarray:
-    """Quantiles of each policy's denominator; a fixed denominator needs no sort."""
+def _denominator_quantiles(inp: ModelInputs, quant: dict[str, np.ndarray], q: np.ndarray) -> np.ndarray:
+    """Quantiles of each policy's denominator: those of reported or outlook GDP, or the fixed figure."""
     from .policies import Denominator
 
     out = np.empty((len(q), len(inp.entries), inp.n_year))
     for k, e in enumerate(inp.entries):
-        out[:, k] = inp.gdp_fy2022_goal if e.denominator == Denominator.fy2022_fixed else quantiles(den[k], q)
+        out[:, k] = {Denominator.fy2022_fixed: inp.gdp_fy2022_goal, Denominator.current_gdp: quant["gdp_reported"],
+                     Denominator.outlook_gdp: quant["gdp_outlook"]}[e.denominator]
     return out
 
 
@@ -127,7 +133,7 @@ def _gap_quantiles(inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, 
             out[:, :, k] = thr[None, :, None] * inp.gdp_fy2022_goal - cq[:, None, :]
         else:
             g = thr[:, None, None] * d["denominator"][k][None] - d["counted"][k][None]  # (t, y, n)
-            out[:, :, k] = quantiles(g, q)
+            out[:, :, k] = quantiles(g, q, in_place=True)
     return out
 
 
