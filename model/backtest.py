@@ -48,10 +48,11 @@ def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int,
 
     The economy block of the engine (economy.py kernels) with parameters fitted on
     FY``window_start``-``origin`` and parameter uncertainty: AR coefficients and shock
-    scales from N(estimate, s.e.), the mean growth from N(window mean, s.d./sqrt(n)),
-    the recession probability from its Jeffreys posterior Beta(k + 1/2, n - k + 1/2), and
-    the mean growth rates from N(window mean, sigma / (1 - phi) / sqrt(n)) (the s.e. of the
-    mean of an AR(1) process).
+    scales from N(estimate, s.e.), the recession probability p from its Jeffreys posterior
+    Beta(k + 1/2, n - k + 1/2), and the long-run mean growth rates from N(window mean,
+    sigma / (1 - phi) / sqrt(n)) (the s.e. of the mean of an AR(1) process). As in the
+    engine, recessions enter centred, delta (R - p), so that they do not lower the long-run
+    mean a second time (the window means already include the recession years).
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin,)))
     yrs, g, gl, p, pl, rec = economy_sample(d, (window_start, origin))
@@ -78,7 +79,7 @@ def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int,
         n1, n2 = rng.standard_normal(n), rng.standard_normal(n)
         w = rng.chisquare(c["t_df"], n)
         e_g, e_p = economy.student_t_pair(n1, n2, w, fit.corr, c["t_df"], SHOCK_BOUND)
-        r = (rng.random(n) < prob).astype(float)
+        r = (rng.random(n) < prob) - prob  # centred, as in the engine: the window means include the recessions
         gg = economy.mean_reverting(mu_g, dev_g, ar_g, sd_g, e_g, r, c["recession_real"])
         pp = economy.mean_reverting(mu_p, dev_p, ar_p, sd_p, e_p, r, c["recession_deflator"])
         dev_g, dev_p = gg - mu_g, pp - mu_p
@@ -186,6 +187,13 @@ def run_backtest(d: DataStore, origins: range | None = None, horizon: int = 5, d
     ds["n_cases"] = (("series", "forecaster", "horizon"), n_cases, {"long_name": "Number of scored origins", "units": "1"})
     for k, name in (("crps", "crps_mean"), ("covered_50", "coverage_50"), ("covered_80", "coverage_80"), ("covered_90", "coverage_90")):
         ds[name] = (("series", "forecaster", "horizon"), _nanmean(res[k], axis=2), {"long_name": f"Mean over origins of {k}", "units": "1"})
+    # the same cases for every forecaster: those where the government outlook was scored
+    on_outlook = np.isfinite(res["crps"][:, METHODS.index("government_outlook")])[:, None]  # (series, 1, origin, horizon)
+    ds["crps_mean_outlook_cases"] = (("series", "forecaster", "horizon"),
+                                     _nanmean(np.where(on_outlook, res["crps"], np.nan), axis=2),
+                                     {"long_name": "Mean CRPS over the origins where the government outlook is scored (the same cases for every forecaster)", "units": "1"})
+    ds["n_outlook_cases"] = (("series", "horizon"), on_outlook[:, 0].sum(axis=1),
+                             {"long_name": "Number of origins with a government outlook", "units": "1"})
     bias = res["median"] - res["outcome"]
     ds["bias"] = (("series", "forecaster", "horizon"), _nanmean(bias, axis=2), {"long_name": "Mean of median forecast minus outturn", "units": "1"})
     edges = np.linspace(0, 1, PIT_BINS + 1)
@@ -235,4 +243,18 @@ def backtest_text(ds: xr.Dataset) -> str:
                               for c in ("coverage_50", "coverage_80", "coverage_90"))
                 lines.append(f"{s:<20}{m:<20}{int(h):>2}{n:>4}{float(ds.crps_mean.sel(sel)):>11.4f}{cov}"
                              f"{float(ds.bias.sel(sel)):>11.4f}")
+    lines += ["", "Same cases (origins with a government outlook, one year ahead): mean CRPS"]
+    for s in ds.series.values:
+        n = int(ds.n_outlook_cases.sel(series=s, horizon=1))
+        if n:
+            v = {m: float(ds.crps_mean_outlook_cases.sel(series=s, forecaster=m, horizon=1)) for m in ds.forecaster.values}
+            lines.append(f"{s:<20}n={n:<3}" + "  ".join(f"{m} {x:.4f}" for m, x in v.items()))
+    lines += ["", "Pooled over horizons (each case weighted equally): coverage of the 50% / 80% / 90% intervals"]
+    for s in ds.series.values:
+        for m in ds.forecaster.values:
+            sel = ds.sel(series=s, forecaster=m)
+            cov = [float(np.nanmean(sel[f"covered_{lv}"].values)) if np.isfinite(sel[f"covered_{lv}"].values).any() else np.nan
+                   for lv in (50, 80, 90)]
+            if np.isfinite(cov).all():
+                lines.append(f"{s:<20}{m:<20}" + "".join(f"{c:>7.2f}" for c in cov))
     return "\n".join(lines) + "\n"

@@ -185,6 +185,7 @@ class _Year:
         self.real_dev = np.full(n, inp.real_dev0)
         self.defl_dev = np.full(n, inp.deflator_dev0)
         self._occurs = np.empty(n)  # scratch: whether a supplementary budget occurs (0/1)
+        self._centred = np.empty(n)  # scratch: the recession indicator minus its probability
         prof = self.p.contracts.payment_profile
         for s_year, c in inp.contracts_before.items():  # contracts signed before the axis
             for k in range(1, len(prof)):
@@ -314,11 +315,13 @@ class _Year:
             np.less(self.sh.u_recession[j], self.pv("economy.recession_prob"), out=rec, casting="unsafe")
         else:
             rec.fill(0.0)
+        # recessions enter as a centred shock, R - p: the path is the expected growth, recessions included
+        centred = np.subtract(rec, self.pv("economy.recession_prob") if sc.economy.recessions else 0.0, out=self._centred)
         g, pi = self.real[j], self.defl[j]
         economy.mean_reverting(inp.mu_real[j], self.real_dev, self.pv("economy.real_ar"), self.pv("economy.real_sd", vs),
-                               e_g, rec, e.recession_real, out=g)
+                               e_g, centred, e.recession_real, out=g)
         economy.mean_reverting(inp.mu_deflator[j], self.defl_dev, self.pv("economy.deflator_ar"),
-                               self.pv("economy.deflator_sd", vs), e_pi, rec, e.recession_deflator, out=pi)
+                               self.pv("economy.deflator_sd", vs), e_pi, centred, e.recession_deflator, out=pi)
         np.subtract(g, inp.mu_real[j], out=self.real_dev)
         np.subtract(pi, inp.mu_deflator[j], out=self.defl_dev)
         economy.nominal_level(self.prev(self.gdp, j, inp.gdp_prev), g, pi, out=self.gdp[j])

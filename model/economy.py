@@ -3,8 +3,11 @@
 Equations (METHODOLOGY.md, section 2):
 
     e_g  = clip(n1 * s, +/-B),  e_pi = clip((rho n1 + sqrt(1 - rho^2) n2) * s, +/-B),  s = sqrt((nu - 2) / w),  w ~ chi2(nu)
-    g_t  = mu_g,t  + phi_g  (g_t-1  - mu_g,t-1)  + sigma_g  e_g  + delta_g  R_t
-    pi_t = mu_pi,t + phi_pi (pi_t-1 - mu_pi,t-1) + sigma_pi e_pi + delta_pi R_t
+    g_t  = mu_g,t  + phi_g  (g_t-1  - mu_g,t-1)  + sigma_g  e_g  + delta_g  (R_t - p)
+    pi_t = mu_pi,t + phi_pi (pi_t-1 - mu_pi,t-1) + sigma_pi e_pi + delta_pi (R_t - p)
+
+R_t = 1 in a recession year (probability p); centred, R_t - p, so that the path mu is
+the expected rate with recessions included (p = 0 when random recessions are off).
     Y_t  = Y_t-1 (1 + g_t)(1 + pi_t)
 """
 
@@ -35,7 +38,7 @@ def mean_reverting(mu: float, dev_prev: np.ndarray, ar, sd, shock: np.ndarray, r
                    depth: float, out: np.ndarray | None = None) -> np.ndarray:
     """One year of a rate that reverts towards the scenario path ``mu``:
     ``mu + ar dev_prev + sd shock + depth R``. ``shock`` is overwritten; ``recession``
-    (0/1, or None for none) and ``out`` may be given to work in place."""
+    (the centred indicator R - p, or None for none) and ``out`` may be given to work in place."""
     out = np.multiply(dev_prev, ar, out=out)
     out += mu
     shock *= sd

@@ -164,9 +164,10 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             r_t = 1.0 if (sc.economy.recessions and float(sh.u_recession[j, i]) < pv("economy.recession_prob")) else 0.0
             if t in sc.economy.forced_recessions:
                 r_t = 1.0
-            g = inp.mu_real[j] + pv("economy.real_ar") * real_dev + pv("economy.real_sd") * vs * e_g + ec.recession_real * r_t
+            r_c = r_t - (pv("economy.recession_prob") if sc.economy.recessions else 0.0)  # centred: E[R - p] = 0
+            g = inp.mu_real[j] + pv("economy.real_ar") * real_dev + pv("economy.real_sd") * vs * e_g + ec.recession_real * r_c
             pi = (inp.mu_deflator[j] + pv("economy.deflator_ar") * defl_dev + pv("economy.deflator_sd") * vs * e_pi
-                  + ec.recession_deflator * r_t)
+                  + ec.recession_deflator * r_c)
             real_dev, defl_dev = g - inp.mu_real[j], pi - inp.mu_deflator[j]
             real[j], defl[j], rec[j] = g, pi, r_t
             gdp[j] = gprev * (1 + g) * (1 + pi)

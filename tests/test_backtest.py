@@ -36,6 +36,14 @@ def test_small_backtest_runs_and_scores_are_sane():
     # PIT histogram sums to one wherever there are cases
     h = ds.pit_histogram.sel(series="nominal_gdp_level", forecaster="model").values
     assert abs(h.sum() - 1) < 1e-12
+    # same-case comparison with the government outlook (FY2011-FY2015 outlooks; none for FY2016)
+    assert int(ds.n_outlook_cases.sel(series="nominal_gdp_level", horizon=1)) == 5
+    crps1 = ds.crps.sel(series="nominal_gdp_level", horizon=1)
+    cases = np.isfinite(crps1.sel(forecaster="government_outlook").values)
+    for f in ("model", "random_walk_drift", "government_outlook"):
+        expect = crps1.sel(forecaster=f).values[cases].mean()
+        got = float(ds.crps_mean_outlook_cases.sel(series="nominal_gdp_level", forecaster=f, horizon=1))
+        assert abs(got - expect) < 1e-12
     # the same seed gives the same scores
     again = run_backtest(load_data(dt.date(2026, 11, 25)), range(2010, 2016), horizon=3, draws=300, seed=2)
     np.testing.assert_array_equal(ds.crps.values, again.crps.values)
