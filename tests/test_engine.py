@@ -104,6 +104,26 @@ def test_engine_blocks_do_not_change_results(overrides):
         assert part.trace == whole.trace
 
 
+@pytest.mark.parametrize("recessions", [True, False])
+def test_expected_growth_is_the_path_with_recessions_on_or_off(recessions):
+    """Recessions enter centred, delta (R - p): with the initial deviations at 0 (the baseline's
+    FY2024 outturns equal the path), E[g_t] = mu_g(t) and E[pi_t] = mu_pi(t) in every projected
+    year, recessions on or off. Tolerance: 4.5 Monte Carlo standard errors per year."""
+    inp = prepare(scenario(f"economy.recessions={str(recessions).lower()}"))
+    assert inp.real_dev0 == 0.0 and inp.deflator_dev0 == 0.0
+    n = 40_000
+    sh = shocks_for(inp, 21, 0, n)
+    paths = run_engine(inp, sh)
+    proj = inp.years >= inp.first_econ
+    for got, path in ((paths.real_growth[proj], inp.mu_real[proj]), (paths.deflator_growth[proj], inp.mu_deflator[proj])):
+        mean, se = got.mean(axis=1), got.std(axis=1) / np.sqrt(n)
+        assert np.all(np.abs(mean - path) < 4.5 * se), np.max(np.abs(mean - path) / se)
+    if recessions:  # and the recessions are there: P(R_t = 1) is each draw's own probability
+        p = inp.params.per_draw("economy.recession_prob", sh.z_param["economy.recession_prob"])
+        share = paths.recession[proj].mean(axis=0)  # per draw
+        assert abs(share.mean() - p.mean()) < 4.5 * share.std() / np.sqrt(n)
+
+
 def test_simulate_twice_identical(baseline):
     a = simulate(baseline, draws=500, seed=3)
     b = simulate(baseline, draws=500, seed=3)
