@@ -119,6 +119,8 @@ class Scenario(_Strict):
     @field_validator("thresholds")
     @classmethod
     def _thresholds(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if not v:
+            raise ValueError("at least one threshold is needed")
         if any(not (0 < t < 1) for t in v):
             raise ValueError("thresholds must lie strictly between 0 and 1 (fractions of GDP, e.g. 0.02)")
         if list(v) != sorted(set(v)):
@@ -177,23 +179,35 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InputError(path, "", f"not valid TOML ({exc})") from None
 
 
-def _layered(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def _leaves(d: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[str]:
+    """Dotted names of the values in a nested table: {"a": {"b": 1}, "c": 2} -> ["a.b", "c"]."""
+    out: list[str] = []
+    for k, v in d.items():
+        out += _leaves(v, (*prefix, k)) if isinstance(v, dict) and v else [".".join((*prefix, k))]
+    return out
+
+
+def _layered(path: Path, seen: tuple[Path, ...] = (), origin: dict[str, str] | None = None) -> dict[str, Any]:
+    """The file merged over the files it ``extends``; ``origin`` records which file set each key."""
     if path.resolve() in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise InputError(path, "extends", f"cycle in 'extends': {chain}")
     raw = _read_toml(path)
     parent = raw.pop("extends", None)
     if parent is None:
-        return raw
-    if not isinstance(parent, str):
+        base: dict[str, Any] = {}
+    elif not isinstance(parent, str):
         raise InputError(path, "extends", "must be a file name (string)")
-    parent_path = path.parent / parent
-    if not parent_path.exists():
-        raise InputError(path, "extends", f"parent scenario not found: {parent}")
-    base = _layered(parent_path, (*seen, path.resolve()))
-    base.pop("name", None)
-    base.pop("description", None)
-    return _merge(base, raw)
+    else:
+        parent_path = path.parent / parent
+        if not parent_path.exists():
+            raise InputError(path, "extends", f"parent scenario not found: {parent}")
+        base = _layered(parent_path, (*seen, path.resolve()), origin)
+        base.pop("name", None)
+        base.pop("description", None)
+    if origin is not None:
+        origin.update({leaf: str(path) for leaf in _leaves(raw)})
+    return _merge(base, raw) if base else raw
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
@@ -221,13 +235,19 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(m.model_fields)
 
 
-def _explain_all(exc: ValidationError, path: Path | str) -> list[InputError]:
-    return [_explain_one(err, path) for err in exc.errors()]
+def _explain_all(exc: ValidationError, path: Path | str, origin: dict[str, str] | None = None) -> list[InputError]:
+    return [_explain_one(err, path, origin or {}) for err in exc.errors()]
 
 
-def _explain_one(err: Any, path: Path | str) -> InputError:
+def _explain_one(err: Any, path: Path | str, origin: dict[str, str]) -> InputError:
     loc = tuple(err["loc"])
     key = ".".join(str(x) for x in loc) or "(top level)"
+    # the file (or --set option) that set the key, or the nearest enclosing table
+    for n in range(len(loc), 0, -1):
+        where = origin.get(".".join(str(x) for x in loc[:n]))
+        if where:
+            path = where
+            break
     msg = err["msg"]
     if err["type"] == "extra_forbidden":
         known = _known_keys(Scenario, loc)
@@ -271,9 +291,11 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
         from .constants import SCENARIO_DIR
 
         path = SCENARIO_DIR / f"{path}.toml"
-    raw = _layered(path)
+    origin: dict[str, str] = {}
+    raw = _layered(path, origin=origin)
     for item in overrides:
         keys, value = parse_override(item)
+        origin.update({k: f"--set {item}" for k in [".".join(keys)] + [k for k in origin if k.startswith(".".join(keys) + ".")]})
         node = raw
         for k in keys[:-1]:
             node = node.setdefault(k, {})
@@ -286,7 +308,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     try:
         return Scenario(**raw)
     except ValidationError as exc:
-        errors = _explain_all(exc, path)
+        errors = _explain_all(exc, path, origin)
         if _all:
             raise _Many(errors) from None
         raise errors[0] from None

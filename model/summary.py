@@ -43,9 +43,10 @@ def summary_text(ds: xr.Dataset) -> str:
         line = f"{pol:<24}{t:>7.1%}"
         for y in years:
             c = cells[y]
-            line += f"{c['probability']:>9.3f} ±{c['standard_error']:.3f}"
+            se = c["standard_error"]
+            line += f"{c['probability']:>9.3f} ±" + ("<.001" if 0 < se < 0.0005 else f"{se:.3f}")
         lines.append(line)
-    lines.append("(± 0.000: no Monte Carlo spread: a known year, or a probability of 0 or 1)")
+    lines.append("(±0.000: no Monte Carlo spread, a known year or a probability of 0 or 1; ±<.001: a s.e. below 0.0005)")
     lines += ["", "Median ratio", head.replace("target", "      "), "-" * len(head)]
     seen: set[str] = set()
     for (pol, _t), cells in by.items():

@@ -42,6 +42,7 @@ EXPECTED_FIELD = {
     "bad-horizon.toml": "horizon",
     "bad-negative-volatility.toml": "economy.volatility_scale",
     "bad-table-expected.toml": "economy",
+    "bad-empty-thresholds.toml": "thresholds",
 }
 
 
@@ -61,6 +62,18 @@ def test_bad_scenario_exit_2_names_file_and_key(tmp_path, name):
     assert name in err and EXPECTED_FIELD[name] in err
     assert "Traceback" not in res.stdout + res.stderr
     assert not out.exists()
+
+
+def test_error_names_the_file_or_option_that_set_the_key(tmp_path):
+    """A bad value inherited through ``extends`` is blamed on the file that set it; one from
+    ``--set`` on that option."""
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{BAD_DIR / "bad-negative-draws.toml"}"\nname = "child"\n')
+    res = runner.invoke(app, ["run", str(child), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "bad-negative-draws.toml: draws" in res.stderr, res.stderr
+    res = runner.invoke(app, ["run", "scenarios/baseline.toml", "--set", "draws=-5", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and res.stderr.startswith("error: --set draws=-5: draws"), res.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_validate_reports_every_error_at_once(tmp_path):
