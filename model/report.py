@@ -468,7 +468,7 @@ def _fig_prob_batch(figs: _Figures, ds: xr.Dataset, scs: list[str], m: str, t: f
 
 
 PLAN_ROWS = (
-    ("plan_cumulative_initial", "FY2023-27 initial\nbudgets", "plan_expenditure_total"),
+    ("plan_cumulative_initial", "FY2023-27 initial\nbudgets", "plan_budget_total"),
     ("plan_cumulative_expenditure", "FY2023-27 spending incl.\ncounted supplementaries", "plan_level_total"),
     ("plan_cumulative_contracts", "FY2023-27 new contracts,\ncontract basis", "plan_contract_total"),
     ("plan_real_value_fy2022_yen", "FY2023-27 spending\nin FY2022 yen (deflated)", "plan_level_total"),
@@ -510,7 +510,7 @@ def _fig_plan(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str | No
     for _v, _l, ref in rows:
         if ref in first and not _isnan(_scalar(first, ref)):
             refs[ref] = _scalar(first, ref)
-    styles = {"plan_expenditure_total": ("#d62728", "plan budget total"),
+    styles = {"plan_budget_total": ("#d62728", "plan budget total"),
               "plan_level_total": ("#9467bd", "plan level (incl. separate measures)"),
               "plan_contract_total": ("#2ca02c", "plan total, contract basis")}
     for ref, val in refs.items():
@@ -816,10 +816,10 @@ PLAN_LABELS = {
     "plan_value_at_plan_exchange_rate": "FY2023-FY2027 spending at the plan's yen/dollar rate",
     "obligations_after_fy2027": "Contracts signed by FY2027, payable after FY2027",
 }
-PLAN_REF = {"plan_cumulative_initial": "plan_expenditure_total", "plan_cumulative_expenditure": "plan_level_total",
+PLAN_REF = {"plan_cumulative_initial": "plan_budget_total", "plan_cumulative_expenditure": "plan_level_total",
             "plan_cumulative_contracts": "plan_contract_total",
             "plan_real_value_fy2022_yen": "plan_level_total", "plan_value_at_plan_exchange_rate": "plan_level_total"}
-SHORTFALL = (("probability_of_plan_budget_shortfall", "plan_expenditure_total", "FY2023-FY2027 initial budgets fall short of the plan's budget total of"),
+SHORTFALL = (("probability_of_plan_budget_shortfall", "plan_budget_total", "FY2023-FY2027 initial budgets fall short of the plan's budget total of"),
              ("probability_of_plan_expenditure_shortfall", "plan_level_total", "FY2023-FY2027 spending incl. counted supplementaries falls short of the plan's level of"),
              ("probability_of_plan_contract_shortfall", "plan_contract_total", "FY2023-FY2027 new contracts fall short of the plan's"))
 

@@ -96,7 +96,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         "obligations_after_fy2027": _var((Q,), Qd["obligations_after_plan"], "Quantiles of contract obligations signed by FY2027 and payable after FY2027 (trillion yen)", YEN),
         "plan_real_value_fy2022_yen": _var((Q,), Qd["real_value_fy2022"], "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator (trillion yen)", YEN),
         "plan_value_at_plan_exchange_rate": _var((Q,), Qd["value_at_plan_fx"], "Quantiles of FY2023-FY2027 expenditure re-valued at the plan's yen/dollar assumption for its FX-sensitive share (trillion yen)", YEN),
-        "plan_expenditure_total": _var((), inp.plan_expenditure_total, "The plan's budget total, expenditure basis, 40.5 trillion yen (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
+        "plan_budget_total": _var((), inp.plan_expenditure_total, "The plan's budget total, expenditure basis, 40.5 trillion yen (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
         "plan_level_total": _var((), inp.plan_level, "The plan's defense buildup level, 43 trillion yen: the 40.5 budget total plus 1.6 facilities and 0.9 surplus measures (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
         "plan_contract_total": _var((), inp.plan_contract_total, "The plan's new-contract total, contract basis (Defense Buildup Program, 2022-12-16) (trillion yen)", YEN),
     }

@@ -188,7 +188,7 @@ def test_numbers_match_netcdf(run_nc, run_report):
         assert page.cell(var="probability_of_plan_contract_shortfall") == fmt_prob_se(
             p, float(ds["probability_of_plan_contract_shortfall_standard_error"]))
         text = run_report["html"].read_text(encoding="utf-8")
-        assert f"{fmt_yen(float(ds['plan_expenditure_total']))} trillion yen" in text
+        assert f"{fmt_yen(float(ds['plan_budget_total']))} trillion yen" in text
 
         for key in ("seed_entropy", "draws", "model_version", "git_commit", "data_vintage", "as_of"):
             assert page.cell(attr=key) == ds.attrs[key]
