@@ -82,7 +82,7 @@ def run(
     csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")] = False,
     summary_only: Annotated[bool | None, typer.Option("--summary-only/--exact", help="Stream chunks of draws into the summaries (bounded memory; quantiles within one histogram bin), or keep every draw for exact quantiles; default: stream above 250,000 draws")] = None,
-    chunk: Annotated[int | None, typer.Option(help="Draws per chunk (results do not depend on it; default one chunk per core up to 200,000, or 20,000 with --summary-only)")] = None,
+    chunk: Annotated[int | None, typer.Option(help="Draws per chunk (results do not depend on it; default one chunk per core up to 200,000, or 12,288 with --summary-only, where chunks are whole blocks of 4,096 draws)")] = None,
     workers: Annotated[int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
 ) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import categories as cats
 from .calendar import Paths, run_engine
-from .constants import DATA_DIR
+from .constants import DATA_DIR, RNG_BLOCK
 from .data import load_data
 from .errors import InputError
 from .inputs import ModelInputs, build_inputs
@@ -21,7 +21,7 @@ from .shocks import Shocks, draw_shocks
 
 DEFAULT_CHUNK = 200_000  # exact mode keeps every draw anyway; one chunk avoids a concatenation
 AUTO_STREAM_ABOVE = 250_000  # draws; above this, runs stream into summaries unless asked for exact quantiles
-STREAM_CHUNK = 20_000  # summary-only mode: the chunk (x threads) bounds the memory
+STREAM_CHUNK = 3 * RNG_BLOCK  # summary-only mode: 12,288 draws; the chunk (x threads) bounds the memory (10^6 draws: about 1 GB peak against 1.44 GB with 20,000; same speed)
 
 
 def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | None = None) -> ModelInputs:
@@ -176,6 +176,8 @@ def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
 
     q = np.array(DEFAULT_QUANTILES)
     pmap = pmap or _thread_map
+    if summary_only:  # whole blocks of random numbers, so that sums are added in the same order (combine1)
+        chunk = -(-chunk // RNG_BLOCK) * RNG_BLOCK
     spans = [(a, min(a + chunk, draws)) for a in range(0, draws, chunk)]
     if not summary_only and pmap is _thread_map:
         # chunks on threads write straight into the run's arrays: no concatenation
@@ -192,8 +194,7 @@ def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
     group = 4
     s1 = None
     for g in range(0, len(spans), group):
-        part = combine1(pmap(ChunkTask(inp, seed, "pass1"), spans[g:g + group]))
-        s1 = part if s1 is None else combine1([s1, part])
+        s1 = combine1(([s1] if s1 else []) + pmap(ChunkTask(inp, seed, "pass1"), spans[g:g + group]))
     lo, hi = s1["min"], s1["max"]
     hist = None
     for g in range(0, len(spans), group):

@@ -142,19 +142,38 @@ def _gap_quantiles(inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, 
 # ----------------------------------------------------------------------------
 
 def pass1(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict:
-    """Per-chunk: event counts, sums for means, and each column's min and max."""
+    """Per-chunk: event counts, sums for means (one per block of RNG_BLOCK draws from the
+    chunk's start), and each column's min and max."""
+    from .constants import RNG_BLOCK
+
     ind = indicators(inp, d)
-    return {"n": d["gdp"].shape[-1],
+    n = d["gdp"].shape[-1]
+    return {"n": n,
             "count": {k: np.count_nonzero(v, axis=-1) for k, v in ind.items()},
-            "sum": {k: d[k].sum(axis=-1) for k in MEANS},
+            "blocks": {k: [d[k][..., a:a + RNG_BLOCK].sum(axis=-1) for a in range(0, n, RNG_BLOCK)] for k in MEANS},
             "min": {k: np.min(v, axis=-1) for k, v in d.items() if k != "topup"},
             "max": {k: np.max(v, axis=-1) for k, v in d.items() if k != "topup"}}
 
 
 def combine1(parts: list[dict]) -> dict:
+    """Fold pass-1 results in draw order; the first part may be an earlier fold.
+
+    Counts, minima and maxima are exact in any order. The sums are added one block of draws
+    at a time, in order, so that with chunks made of whole blocks (summary-only mode) the
+    means come out bit for bit the same whatever the chunk size.
+    """
     out = {"n": sum(p["n"] for p in parts)}
-    for key, op in (("count", np.add), ("sum", np.add), ("min", np.fmin), ("max", np.fmax)):
+    for key, op in (("count", np.add), ("min", np.fmin), ("max", np.fmax)):
         out[key] = {k: op.reduce([p[key][k] for p in parts]) for k in parts[0][key]}
+    out["sum"] = {}
+    for k in (parts[0].get("sum") or parts[0]["blocks"]):
+        total = None
+        for i, p in enumerate(parts):
+            if "sum" in p and i > 0:
+                raise ValueError("combine1: only the first part may be an earlier fold")
+            for x in ([p["sum"][k]] if "sum" in p else p["blocks"][k]):
+                total = x.copy() if total is None else total + x
+        out["sum"][k] = total
     return out
 
 

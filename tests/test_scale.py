@@ -29,6 +29,14 @@ def test_summary_only_gives_the_same_probabilities(baseline):
             np.testing.assert_allclose(stream[v].values, full[v].values, rtol=1e-12, atol=1e-15, err_msg=v)
 
 
+def test_summary_only_identical_whatever_the_chunk(baseline):
+    """Streamed results (means included) are bit for bit the same for any chunk size: chunks
+    are rounded up to whole blocks of random numbers and sums are added block by block in order."""
+    runs = [simulate(baseline, draws=13000, seed=8, summary_only=True, chunk=c) for c in (1000, 4096, 7919, 13000)]
+    for other in runs[1:]:
+        xr.testing.assert_identical(runs[0].drop_attrs(), other.drop_attrs())
+
+
 def test_streamed_quantiles_within_one_bin(baseline):
     """Each streamed quantile lies within one bin width, (max - min) / BINS of its column, of the exact one."""
     from model.constants import DEFAULT_QUANTILES
