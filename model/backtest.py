@@ -24,7 +24,17 @@ from .data import DataStore
 
 LEVELS = (0.5, 0.8, 0.9)
 PIT_BINS = 10
-METHODS = ("model", "random_walk_drift", "government_outlook")
+METHODS = ("model", "random_walk_drift", "government_outlook", "model_cao_path")
+CAO_VINTAGES = "cao_vintage_lower_nominal_growth"  # past Cabinet Office medium-term projections (lower case)
+
+
+def cao_edition(d: DataStore, origin: int) -> tuple[dt.date, dict[int, float]] | None:
+    """The Cabinet Office projection a forecaster at ``origin`` would use: the latest edition
+    published by the end of August of the next calendar year (after the origin year's first
+    outturn estimate) that projects the year after the origin; None if there is none."""
+    cutoff = dt.date(origin + 1, 8, 31)
+    usable = [(day, v) for day, v in d.editions(CAO_VINTAGES).items() if day <= cutoff and origin + 1 in v]
+    return usable[-1] if usable else None
 SERIES = ("nominal_gdp_level", "nominal_gdp_growth", "mod_budget_level")
 
 
@@ -43,7 +53,7 @@ def _normal_draws(rng: np.random.Generator, mean: float, sd: float, size: tuple[
 
 
 def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int,
-                     window_start: int = 1995) -> tuple[np.ndarray, np.ndarray]:
+                     window_start: int = 1995, path: dict[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Model forecast of nominal GDP (levels and growth, (n, horizon)) from data up to ``origin``.
 
     The economy block of the engine (economy.py kernels) with parameters fitted on
@@ -53,6 +63,12 @@ def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int,
     sigma / (1 - phi) / sqrt(n)) (the s.e. of the mean of an AR(1) process). As in the
     engine, recessions enter centred, delta (R - p), so that they do not lower the long-run
     mean a second time (the window means already include the recession years).
+
+    ``path``: a Cabinet Office projection of nominal growth by fiscal year (a vintage published
+    around the origin). As in the engine, the rates then revert to a path instead of the window
+    means: real growth to its window mean ``mu_g`` and deflator growth to
+    ``(1 + path_y) / (1 + mu_g) - 1``, so that the expected nominal growth is the path.
+    Horizons beyond the path are NaN.
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin,)))
     yrs, g, gl, p, pl, rec = economy_sample(d, (window_start, origin))
@@ -73,9 +89,16 @@ def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int,
     prob = rng.beta(k + 0.5, m - k + 0.5, n)
     gdp = d.series("nominal_gdp") or d.series("nominal_gdp_2015base")
     level = np.full(n, gdp[origin])
+    if path is not None:  # the deflator path implied by the nominal path and real growth's mean
+        mu_p_path = {y: (1.0 + v) / (1.0 + mu_g) - 1.0 for y, v in path.items()}
+        mu_p = mu_p_path.get(origin, p[-1])  # no path value for the origin: deviation 0, as in the engine
     dev_g, dev_p = g[-1] - mu_g, p[-1] - mu_p
-    levels, growth = np.empty((n, horizon)), np.empty((n, horizon))
+    levels, growth = np.full((n, horizon), np.nan), np.full((n, horizon), np.nan)
     for h in range(horizon):
+        if path is not None:
+            if origin + h + 1 not in mu_p_path:
+                break
+            mu_p = mu_p_path[origin + h + 1]
         n1, n2 = rng.standard_normal(n), rng.standard_normal(n)
         w = rng.chisquare(c["t_df"], n)
         e_g, e_p = economy.student_t_pair(n1, n2, w, fit.corr, c["t_df"], SHOCK_BOUND)
@@ -146,6 +169,14 @@ def run_backtest(d: DataStore, origins: range | None = None, horizon: int = 5, d
             res[k][si, mi, oi, h] = sc[k]
 
     for oi, o in enumerate(origins):
+        edition = cao_edition(d, o)
+        if edition is not None:  # the engine's structure: rates revert to the Cabinet Office path of the time
+            c_levels, c_growth = economy_forecast(d, o, horizon, draws, seed, path=edition[1])
+            for h in range(horizon):
+                y = o + h + 1
+                if y in gdp and np.isfinite(c_levels[0, h]):
+                    put(0, 3, oi, h, _score(c_levels[:, h], gdp[y]))
+                    put(1, 3, oi, h, _score(c_growth[:, h], gdp[y] / gdp[y - 1] - 1.0))
         levels, growth = economy_forecast(d, o, horizon, draws, seed)
         rw = random_walk_forecast(gdp, o, horizon, draws, seed, window_start=1994)
         rw_growth = np.concatenate([rw[:, :1] / gdp[o], rw[:, 1:] / rw[:, :-1]], axis=1) - 1.0

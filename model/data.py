@@ -110,6 +110,13 @@ class DataStore:
             out[r.year] = convert(r)
         return dict(sorted(out.items()))
 
+    def editions(self, name: str, period: str = "FY") -> dict[dt.date, dict[int, float]]:
+        """Every visible vintage of a series: publication date -> values by year (model units)."""
+        out: dict[dt.date, dict[int, float]] = {}
+        for r in self._find(name, period):
+            out.setdefault(r.published, {})[r.year] = convert(r)
+        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
     def value(self, name: str, year: int, period: str = "FY") -> float:
         s = self.series(name, period)
         if year not in s:

@@ -52,3 +52,24 @@ def test_small_backtest_runs_and_scores_are_sane():
 def test_backtest_cli_rejects_bad_origin(tmp_path):
     res = CliRunner().invoke(app, ["backtest", "--first-origin", "1990", "--out", str(tmp_path)])
     assert res.exit_code == 2 and "first_origin" in res.stderr
+
+
+def test_cao_edition_is_the_latest_published_by_the_end_of_next_august():
+    """A forecaster at origin o uses the latest Cabinet Office projection published by 31 August
+    of o + 1 that covers o + 1: never a later one (no look-ahead)."""
+    from model.backtest import CAO_VINTAGES, cao_edition
+    from model.data import DataStore, Row
+
+    def row(year, value, published):
+        return Row(CAO_VINTAGES, "FY", year, value, "percent", "test", "https://example.org", published, "", "t.csv", 1)
+
+    rows = [row(2013, 1.0, dt.date(2012, 7, 31)), row(2014, 1.5, dt.date(2012, 7, 31)),
+            row(2013, 2.0, dt.date(2013, 1, 25)), row(2014, 2.5, dt.date(2013, 1, 25)),
+            row(2014, 3.0, dt.date(2013, 8, 2)), row(2015, 3.5, dt.date(2013, 8, 2)),
+            row(2014, 9.0, dt.date(2014, 9, 1))]
+    d = DataStore(tuple(rows), dt.date(2026, 1, 1))
+    day, path = cao_edition(d, 2012)
+    assert day == dt.date(2013, 1, 25) and path == {2013: 0.02, 2014: 0.025}
+    day, path = cao_edition(d, 2013)  # the August 2013 edition; not the one of September 2014
+    assert day == dt.date(2013, 8, 2) and path == {2014: 0.03, 2015: 0.035}
+    assert cao_edition(d, 2011) is None  # no edition published by August 2012 covers FY2012
