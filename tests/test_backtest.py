@@ -73,3 +73,21 @@ def test_cao_edition_is_the_latest_published_by_the_end_of_next_august():
     day, path = cao_edition(d, 2013)  # the August 2013 edition; not the one of September 2014
     assert day == dt.date(2013, 8, 2) and path == {2014: 0.03, 2015: 0.035}
     assert cao_edition(d, 2011) is None  # no edition published by August 2012 covers FY2012
+
+
+def test_forecast_around_a_path_has_the_path_as_expected_growth():
+    """With a Cabinet Office path the rates revert to it: mean nominal growth is the path (3% a
+    year here, against about -0.3% for the FY1995-FY2010 window mean) from two years ahead,
+    once the origin's deviation has decayed; years beyond the path are not forecast."""
+    from model.backtest import economy_forecast
+
+    d = load_data(dt.date(2026, 11, 25))
+    path = {2011: 0.03, 2012: 0.03, 2013: 0.03, 2014: 0.03}
+    _, growth = economy_forecast(d, 2010, 5, 4000, 3, path=path)
+    mean = growth.mean(axis=0)
+    se = growth.std(axis=0) / math.sqrt(len(growth))
+    for h in (2, 3):  # two and three years ahead (index 1, 2)
+        assert abs(mean[h] - 0.03) < 0.002 + 4 * se[h], (h, mean[h])
+    assert np.isnan(growth[:, 4]).all()  # FY2015 is beyond the path
+    _, plain = economy_forecast(d, 2010, 5, 4000, 3)
+    assert plain[:, 2].mean() < 0.01
