@@ -12,7 +12,7 @@ from . import categories as cats
 from .calendar import Paths
 from .constants import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
 from .inputs import ModelInputs, PolicyEntry
-from .policies import Denominator, share_values, uncertain_columns, year_mask
+from .policies import Denominator, counted_many, share_values, uncertain_columns, year_mask
 from .policies import counted as count
 from .shocks import Shocks
 
@@ -53,15 +53,25 @@ def accounts(inp: ModelInputs, paths: Paths, sh: Shocks, counted: np.ndarray | N
     n = paths.gdp.shape[-1]
     counted = np.empty((len(inp.entries), inp.n_year, n)) if counted is None else counted
     ratio = np.empty_like(counted) if ratio is None else ratio
-    denom, done = [], {}
-    for k, e in enumerate(inp.entries):
+    # entries with the same counting rules (e.g. the same shares over another denominator) share one sum
+    rules: dict[tuple, int] = {}
+    first: list[PolicyEntry] = []
+    for e in inp.entries:
         key = (e.supplementary, tuple(sorted((name, s.low, s.high, s.from_year) for name, s in e.shares.items())))
-        if key in done:  # the same counting rules as an earlier entry (e.g. another denominator)
-            counted[k] = counted[done[key]]
-            d = entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
-        else:
-            counted[k], d = entry_accounts(inp, paths, sh, e)
-            done[key] = k
+        if key not in rules:
+            rules[key] = len(first)
+            first.append(e)
+    distinct = len(first) == len(inp.entries)
+    sums = counted_many(paths.spending, [share_values(e.shares, e.supplementary, sh.u_shares, n) for e in first],
+                        [year_mask(e.shares, inp.years) for e in first],
+                        [uncertain_columns(e.shares, e.supplementary) for e in first],
+                        out=counted if distinct else None)
+    denom = []
+    for k, e in enumerate(inp.entries):
+        if not distinct:
+            counted[k] = sums[rules[(e.supplementary, tuple(sorted((name, s.low, s.high, s.from_year)
+                                                                   for name, s in e.shares.items())))]]
+        d = entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
         denom.append(d)
         np.divide(counted[k], d, out=ratio[k])
     return Accounts(counted, tuple(denom), ratio)
@@ -85,14 +95,17 @@ def target_probabilities(ratio: np.ndarray, thresholds: np.ndarray, ratio_sorted
     thr = np.asarray(thresholds) - TOLERANCE
     n = ratio.shape[-1]
     srt = sorted_draws(ratio) if ratio_sorted is None else ratio_sorted
-    valid = np.count_nonzero(~np.isnan(srt), axis=-1)  # NaN sort last
+    valid = _count_below(srt, np.nan)  # NaN sort last: the non-NaN values come first
     n_above = np.stack([valid - _count_below(srt, t) for t in thr], axis=-1)  # (e, y, t)
     running = np.maximum.accumulate(ratio, axis=1)  # NaN propagates to later years
-    n_by = np.stack([np.count_nonzero(running >= t, axis=-1) for t in thr], axis=-1)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:  # numpy releases the GIL in these passes
+        n_by = np.stack(list(pool.map(lambda t: np.count_nonzero(running >= t, axis=-1), thr)), axis=-1)
     n_first = np.diff(n_by, axis=1, prepend=0)
     # a probability over draws with a missing value is itself missing, never counted as reached
     missing = (valid < n)[..., None]
-    missing_by = np.isnan(running).any(axis=-1)[..., None]
+    missing_by = np.logical_or.accumulate(valid < n, axis=1)[..., None]  # a NaN in this or an earlier year
     out = {}
     for name, c, miss in (("p_above", n_above, missing), ("p_by", n_by, missing_by), ("p_first", n_first, missing_by)):
         p = np.where(miss, np.nan, c / n)
@@ -106,7 +119,8 @@ TOLERANCE = 1e-12
 
 
 def _count_below(srt: np.ndarray, t: float) -> np.ndarray:
-    """Number of draws below ``t`` in each column of draw-sorted data (NaN counts as not below)."""
+    """Number of draws below ``t`` in each column of draw-sorted data (NaN counts as not below;
+    with ``t`` NaN, the number of draws that are not NaN, since NaN sorts last)."""
     flat = srt.reshape(-1, srt.shape[-1])
     return np.array([np.searchsorted(row, t, side="left") for row in flat]).reshape(srt.shape[:-1])
 
@@ -118,15 +132,19 @@ def sorted_draws(x: np.ndarray, in_place: bool = False) -> np.ndarray:
         y = x.reshape(-1, x.shape[-1])
     else:
         y = np.array(x, dtype=float, order="C").reshape(-1, x.shape[-1])
-    # numpy's sort releases the GIL: sort halves of the columns on two threads
+    # columns that are the same in every draw (known years) are already sorted: a look at a
+    # few draws rules most columns out of that at once, a full comparison settles the rest
+    rows = [r for r in range(len(y)) if not (np.all(y[r, :8] == y[r, 0]) and np.all(y[r] == y[r, 0]))]
+    # numpy's sort releases the GIL: sort the other columns on two threads
+
+    def _sort(part: list[int]) -> None:
+        for r in part:
+            y[r].sort()  # NaN sort last
+
     from concurrent.futures import ThreadPoolExecutor
 
-    def _sort(rows: slice) -> None:
-        y[rows].sort(axis=-1)  # NaN sort last
-
-    half = (len(y) + 1) // 2
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(_sort, (slice(0, half), slice(half, len(y)))))
+        list(pool.map(_sort, (rows[0::2], rows[1::2])))
     return y.reshape(x.shape)
 
 

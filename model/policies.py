@@ -167,12 +167,38 @@ def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray, varies: n
     if len(share) and (np.ptp(share[:, ~varies], axis=0) > 0).any():
         raise ValueError("counted(): shares that differ between draws need ``varies`` (uncertain_columns)")
     fixed = np.where(varies, 0.0, share[0] if len(share) else 0.0)
-    out = np.einsum("ycn,cy->yn", spending, fixed[:, None] * mask)
+    out = np.einsum("ycn,cy->yn", spending, fixed[:, None] * mask)  # sums over c in category order
     tmp = np.empty_like(out)
     for c in np.flatnonzero(varies):
         np.multiply(spending[:, c, :], share[:, c], out=tmp)
         tmp *= mask[c][:, None]
         out += tmp
+    return out
+
+
+def counted_many(spending: np.ndarray, shares: list[np.ndarray], masks: list[np.ndarray], varies: list[np.ndarray],
+                 out: np.ndarray | None = None) -> np.ndarray:
+    """``counted`` for several sets of counting rules at once, (n_rules, n_year, n).
+
+    The fixed shares contract year by year for all the rules together (each year's spending
+    is read once, while it is in the CPU cache); the sums over categories run in category
+    order, so the result is bit for bit that of ``counted`` rule by rule.
+    """
+    n_year, n_cat, n = spending.shape
+    out = np.empty((len(shares), n_year, n)) if out is None else out
+    w = np.empty((len(shares), n_cat, n_year))
+    for e, (share, mask, var) in enumerate(zip(shares, masks, varies, strict=True)):
+        if len(share) and (np.ptp(share[:, ~var], axis=0) > 0).any():
+            raise ValueError("counted_many(): shares that differ between draws need ``varies`` (uncertain_columns)")
+        w[e] = np.where(var, 0.0, share[0] if len(share) else 0.0)[:, None] * mask
+    for y in range(n_year):
+        np.einsum("cn,ec->en", spending[y], w[:, :, y], out=out[:, y, :])
+    tmp = np.empty((n_year, n))
+    for e, (share, mask, var) in enumerate(zip(shares, masks, varies, strict=True)):
+        for c in np.flatnonzero(var):
+            np.multiply(spending[:, c, :], share[:, c], out=tmp)
+            tmp *= mask[c][:, None]
+            out[e] += tmp
     return out
 
 

@@ -124,6 +124,21 @@ def test_expected_growth_is_the_path_with_recessions_on_or_off(recessions):
         assert abs(share.mean() - p.mean()) < 4.5 * share.std() / np.sqrt(n)
 
 
+def test_accounts_of_all_policies_equal_each_policy_alone(baseline):
+    """accounts() sums every policy's counting rules together, year by year; the result is bit for
+    bit that of each policy alone (entry_accounts, used by the sensitivity analysis)."""
+    from model.metrics import entry_accounts
+
+    inp = prepare(baseline)
+    sh = shocks_for(inp, 4, 0, 700)
+    paths = run_engine(inp, sh)
+    acc = accounts(inp, paths, sh)
+    for k, e in enumerate(inp.entries):
+        c, d = entry_accounts(inp, paths, sh, e)
+        assert np.array_equal(acc.counted[k], c, equal_nan=True), e.label
+        assert np.array_equal(acc.ratio[k], c / d, equal_nan=True), e.label
+
+
 def test_simulate_twice_identical(baseline):
     a = simulate(baseline, draws=500, seed=3)
     b = simulate(baseline, draws=500, seed=3)
