@@ -125,9 +125,10 @@ def _count_below(srt: np.ndarray, t: float) -> np.ndarray:
     return np.array([np.searchsorted(row, t, side="left") for row in flat]).reshape(srt.shape[:-1])
 
 
-def sorted_draws(x: np.ndarray, in_place: bool = False) -> np.ndarray:
+def sorted_draws(x: np.ndarray, in_place: bool = False, threads: int = 2) -> np.ndarray:
     """``x`` sorted along the draw axis (the last); NaN sort last. A copy, or ``x`` itself
-    sorted in place if ``in_place`` (and it is a C-contiguous float64 array)."""
+    sorted in place if ``in_place`` (and it is a C-contiguous float64 array); on ``threads``
+    threads (numpy's sort releases the GIL)."""
     if in_place and x.dtype == np.float64 and x.flags.c_contiguous and x.flags.writeable:
         y = x.reshape(-1, x.shape[-1])
     else:
@@ -135,20 +136,23 @@ def sorted_draws(x: np.ndarray, in_place: bool = False) -> np.ndarray:
     # columns that are the same in every draw (known years) are already sorted: a look at a
     # few draws rules most columns out of that at once, a full comparison settles the rest
     rows = [r for r in range(len(y)) if not (np.all(y[r, :8] == y[r, 0]) and np.all(y[r] == y[r, 0]))]
-    # numpy's sort releases the GIL: sort the other columns on two threads
 
     def _sort(part: list[int]) -> None:
         for r in part:
             y[r].sort()  # NaN sort last
 
-    from concurrent.futures import ThreadPoolExecutor
+    if threads <= 1:
+        _sort(rows)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(_sort, (rows[0::2], rows[1::2])))
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(_sort, [rows[i::threads] for i in range(threads)]))
     return y.reshape(x.shape)
 
 
-def quantiles(x: np.ndarray, q: np.ndarray, presorted: bool = False, in_place: bool = False) -> np.ndarray:
+def quantiles(x: np.ndarray, q: np.ndarray, presorted: bool = False, in_place: bool = False,
+              threads: int = 2) -> np.ndarray:
     """Quantiles over the draw axis (the last), numpy's default 'linear' definition; the quantile axis comes first.
 
     One sort per column (faster than ``np.quantile``'s repeated partitions for
@@ -156,7 +160,7 @@ def quantiles(x: np.ndarray, q: np.ndarray, presorted: bool = False, in_place: b
     NaN; columns with some NaN use ``np.nanquantile``. ``in_place``: sort ``x`` itself
     rather than a copy, when the caller no longer needs the draws in their order.
     """
-    y = x if presorted else sorted_draws(x, in_place)
+    y = x if presorted else sorted_draws(x, in_place, threads)
     n = y.shape[-1]
     pos = np.asarray(q) * (n - 1)
     lo = np.floor(pos).astype(int)

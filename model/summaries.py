@@ -101,7 +101,13 @@ def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws:
     draws = {k: d[k].copy() for k in kept}
     quant = {"gap": _gap_quantiles(inp, d, thr, q)}  # before any sorting: it pairs counted and denominator draws
     skip = ("gap", "topup", "ratio", "denominator")
-    quant.update({k: quantiles(v, q, in_place=True) for k, v in d.items() if k not in skip})
+    # one array per thread (two threads), largest first, so that the copies and interpolations
+    # between the sorts run in parallel too
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = sorted((k for k in d if k not in skip), key=lambda k: -d[k].size)
+    with ThreadPoolExecutor(2) as pool:
+        quant.update(zip(keys, pool.map(lambda k: quantiles(d[k], q, in_place=True, threads=1), keys), strict=True))
     quant["ratio"] = quantiles(ratio_sorted, q, presorted=True)
     quant["denominator"] = _denominator_quantiles(inp, quant, q)
     return Stats(quant, prob, means, n, "exact (sorted draws)", draws)
