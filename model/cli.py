@@ -363,14 +363,38 @@ def scenarios_validate(files: Annotated[list[Path], typer.Argument(help="Scenari
         raise typer.Exit(2)
 
 
+def _keep_freed_memory() -> None:
+    """Ask glibc's malloc to keep freed memory for reuse instead of handing it back to the kernel.
+
+    A run allocates and frees arrays of tens of megabytes chunk after chunk; by default glibc
+    serves each from fresh pages (mmap) and unmaps it on free, so every chunk pays the page
+    faults again. ``M_MMAP_THRESHOLD`` of 1 GiB and a large ``M_TRIM_THRESHOLD`` make such
+    arrays come from, and go back to, the heap. Measured here, a streamed 10^6-draw run: 37 s
+    with 3 s of system time, against 47-50 s with 21-26 s; 10^5 draws: 2.76 s against 2.91 s
+    (means of 4). Other C libraries: nothing happens. ``JDEF_NO_MALLOPT=1`` turns it off.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: arrays up to 1 GiB from the heap
+        libc.mallopt(-1, 2**31 - 1)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> None:
     # numpy asks the kernel for transparent huge pages for every large array; on this kind of
     # virtual machine the page compaction that triggers cost about 1 s of system time in a
     # 10^5-draw run (measured side by side: 3.24 s against 3.66 s wall, 6 runs each). The
-    # command line turns that off unless the user has set the variable; numpy is imported later.
+    # command line turns that off unless the user has set NUMPY_MADVISE_HUGEPAGE; numpy is
+    # imported later. Both settings are for the command line only: the Python API leaves the
+    # process as it is.
     import os
 
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    if not os.environ.get("JDEF_NO_MALLOPT"):
+        _keep_freed_memory()
     try:
         app()
     except KeyboardInterrupt:
