@@ -235,6 +235,8 @@ def run_backtest(d: DataStore, origins: range | None = None, horizon: int = 5, d
             v = v[np.isfinite(v)]
             if len(v):
                 hist[si, mi] = np.histogram(np.clip(v, 0, 1 - 1e-12), edges)[0] / len(v)
+            else:  # no PIT values (a point forecast, or no cases)
+                hist[si, mi] = np.nan
     ds["pit_histogram"] = (("series", "forecaster", "pit_bin"), hist, {"long_name": "Share of PIT values in each of 10 equal bins (all horizons)", "units": "1"})
     ds = ds.assign_coords(pit_bin=("pit_bin", (edges[:-1] + edges[1:]) / 2, {"long_name": "PIT bin centre", "units": "1"}))
     for v in ("origin", "horizon"):
@@ -279,7 +281,7 @@ def backtest_text(ds: xr.Dataset) -> str:
         n = int(ds.n_outlook_cases.sel(series=s, horizon=1))
         if n:
             v = {m: float(ds.crps_mean_outlook_cases.sel(series=s, forecaster=m, horizon=1)) for m in ds.forecaster.values}
-            lines.append(f"{s:<20}n={n:<3}" + "  ".join(f"{m} {x:.4f}" for m, x in v.items()))
+            lines.append(f"{s:<20}n={n:<3}" + "  ".join(f"{m} {x:.4f}" for m, x in v.items() if np.isfinite(x)))
     lines += ["", "Pooled over horizons (each case weighted equally): coverage of the 50% / 80% / 90% intervals"]
     for s in ds.series.values:
         for m in ds.forecaster.values:
