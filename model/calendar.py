@@ -67,15 +67,6 @@ class Paths:
 ENGINE_BLOCK = 16_384
 
 
-def _known(row: np.ndarray, n: int, first_projected: int) -> np.ndarray:
-    """(n_year,) -> (n_year, n): the known years (before axis index ``first_projected``) copied
-    to every draw; later rows are left unset because the events write every cell of them (the
-    scalar reference starts from NaN there, so a cell left unwritten would fail its test)."""
-    a = np.empty((len(row), n))
-    a[:first_projected] = row[:first_projected, None]
-    return a
-
-
 # per-draw outputs (Paths fields) -> engine state names
 PATH_STATE = {"gdp": "gdp", "gdp_reported": "gdp_rep", "gdp_outlook": "outlook", "real_growth": "real",
               "deflator_growth": "defl", "deflator_index": "dindex", "fx": "fx", "recession": "rec",
@@ -171,9 +162,9 @@ def _runs(idx: list[int]) -> list[tuple[int, int]]:
 class _Year:
     """Vectorised state of a block of draws and the six events of a fiscal year."""
 
-    def __init__(self, inp: ModelInputs, sh: Shocks, state: dict[str, np.ndarray], related_plan: list | None = None):
+    def __init__(self, inp: ModelInputs, sh: Shocks, state: dict[str, np.ndarray], related_plan: list):
         self.inp, self.sh, self.p = inp, sh, inp.params
-        self.related_plan = related_plan or _related_plan(inp)
+        self.related_plan = related_plan  # _related_plan(inp), worked out once per run
         self._pv: dict[tuple[str, float], object] = {}
         self._revision: np.ndarray | None = None
         self._log_fx: np.ndarray | None = None  # log yen/dollar before the scenario's shift, last projected year

@@ -70,21 +70,31 @@ def _as_of(value: str | None) -> list[str]:
     return [f"as_of={value}"]
 
 
+# options that several commands share, word for word
+OutDir = Annotated[Path, typer.Option(help="Output folder")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")]
+SetKeys = Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")]
+KeepDraws = Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")]
+Seed = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")]
+Workers = Annotated[int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")]
+Scheduler = Annotated[str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")]
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (or a name in scenarios/)")],
     draws: Annotated[int | None, typer.Option(help="Monte Carlo draws (default: the scenario's)")] = None,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
-    keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
+    seed: Seed = None,
+    out: OutDir = Path("outputs"),
+    as_of: AsOf = None,
+    set_: SetKeys = None,
+    keep_draws: KeepDraws = False,
     csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")] = False,
     summary_only: Annotated[bool | None, typer.Option("--summary-only/--exact", help="Stream chunks of draws into the summaries (bounded memory; quantiles within one histogram bin), or keep every draw for exact quantiles; default: stream above 250,000 draws")] = None,
     chunk: Annotated[int | None, typer.Option(help="Draws per chunk (results do not depend on it; default one chunk per core up to 200,000, or 12,288 with --summary-only, where chunks are whole blocks of 4,096 draws)")] = None,
-    workers: Annotated[int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     with _errors():
@@ -117,13 +127,13 @@ def batch(
     files: Annotated[list[Path], typer.Argument(help="Scenario TOML files")],
     draws: Annotated[int | None, typer.Option(help="Monte Carlo draws for every scenario (default: the first scenario's)")] = None,
     seed: Annotated[int | None, typer.Option(help="Root seed shared by all scenarios (default: the first scenario's)")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")] = None,
+    out: OutDir = Path("outputs"),
+    as_of: AsOf = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key in every scenario, KEY=VALUE (TOML value)")] = None,
-    keep_draws: Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")] = False,
+    keep_draws: KeepDraws = False,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/batch.html and its figures")] = False,
-    workers: Annotated[int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Run scenarios on common random numbers: OUT/NAME.nc each, OUT/batch.nc combined, and a comparison table.
 
@@ -177,11 +187,11 @@ def sensitivity(
     metric: Annotated[str, typer.Option(help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE")] = "p_reach_by:2035:0.02:current-gdp",
     samples: Annotated[int, typer.Option(help="Base samples (Sobol N, Morris trajectories)")] = 256,
     draws: Annotated[int, typer.Option(help="Monte Carlo draws per evaluation (the same draws every time)")] = 1000,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")] = None,
+    seed: Seed = None,
     workers: Annotated[int | None, typer.Option(help="Run evaluations on a local dask cluster of N workers")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
+    scheduler: Scheduler = None,
+    out: OutDir = Path("outputs"),
+    set_: SetKeys = None,
     groups: Annotated[bool, typer.Option("--groups", help="Sobol: indices per group of inputs (economy, budget policy, accounting, ...)")] = False,
 ) -> None:
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
@@ -233,8 +243,8 @@ def solve(
     probability: Annotated[float, typer.Option(help="Probability asked for")] = 0.8,
     lever: Annotated[str, typer.Option(help="post2027_growth | supplementary_topup | category_share:NAME")] = "post2027_growth",
     draws: Annotated[int, typer.Option(help="Monte Carlo draws (the same draws for every trial value)")] = 2000,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")] = None,
+    seed: Seed = None,
+    set_: SetKeys = None,
 ) -> None:
     """What it takes: the smallest lever value that gives the asked probability of reaching the target."""
     with _errors():
@@ -288,7 +298,7 @@ def backtest(
     draws: Annotated[int, typer.Option(help="Draws per forecast")] = 2000,
     seed: Annotated[int, typer.Option(help="Root seed")] = 1,
     first_origin: Annotated[int, typer.Option(help="First forecast origin (fiscal year)")] = 2000,
-    out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs"),
+    out: OutDir = Path("outputs"),
 ) -> None:
     """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""
     with _errors():

@@ -101,13 +101,8 @@ class DataStore:
     def series(self, name: str, period: str = "FY") -> dict[int, float]:
         """Values by year, converted to trillion yen (money), fractions (percent) or as is."""
         out: dict[int, float] = {}
-        latest: dict[int, dt.date] = {}
-        for r in self._find(name, period):
-            # where two vintages of the same figure are visible, the later one wins
-            if r.year in latest and r.published < latest[r.year]:
-                continue
-            latest[r.year] = r.published
-            out[r.year] = convert(r)
+        for values in self.editions(name, period).values():  # oldest first: a later vintage wins
+            out.update(values)
         return dict(sorted(out.items()))
 
     def editions(self, name: str, period: str = "FY") -> dict[dt.date, dict[int, float]]:

@@ -54,14 +54,11 @@ def accounts(inp: ModelInputs, paths: Paths, sh: Shocks, counted: np.ndarray | N
     counted = np.empty((len(inp.entries), inp.n_year, n)) if counted is None else counted
     ratio = np.empty_like(counted) if ratio is None else ratio
     # entries with the same counting rules (e.g. the same shares over another denominator) share one sum
-    rules: dict[tuple, int] = {}
-    first: list[PolicyEntry] = []
-    for e in inp.entries:
-        key = (e.supplementary, tuple(sorted((name, s.low, s.high, s.from_year) for name, s in e.shares.items())))
-        if key not in rules:
-            rules[key] = len(first)
-            first.append(e)
-    distinct = len(first) == len(inp.entries)
+    keys = [(e.supplementary, tuple(sorted((name, s.low, s.high, s.from_year) for name, s in e.shares.items())))
+            for e in inp.entries]
+    rules = list(dict.fromkeys(keys))
+    first = [inp.entries[keys.index(r)] for r in rules]
+    distinct = len(rules) == len(keys)
     sums = counted_many(paths.spending, [share_values(e.shares, e.supplementary, sh.u_shares, n) for e in first],
                         [year_mask(e.shares, inp.years) for e in first],
                         [uncertain_columns(e.shares, e.supplementary) for e in first],
@@ -69,11 +66,9 @@ def accounts(inp: ModelInputs, paths: Paths, sh: Shocks, counted: np.ndarray | N
     denom = []
     for k, e in enumerate(inp.entries):
         if not distinct:
-            counted[k] = sums[rules[(e.supplementary, tuple(sorted((name, s.low, s.high, s.from_year)
-                                                                   for name, s in e.shares.items())))]]
-        d = entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
-        denom.append(d)
-        np.divide(counted[k], d, out=ratio[k])
+            counted[k] = sums[rules.index(keys[k])]
+        denom.append(entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook))
+        np.divide(counted[k], denom[k], out=ratio[k])
     return Accounts(counted, tuple(denom), ratio)
 
 

@@ -156,33 +156,22 @@ def uncertain_keys(shares: dict[str, Share]) -> list[str]:
 
 
 def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray, varies: np.ndarray | None = None) -> np.ndarray:
-    """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and mask (c, y).
-
-    Shares that are the same in every draw contract in one product over the categories
-    (summed in category order); the uncertain ones, ``varies`` (from ``uncertain_columns``:
-    from the policy, not the draws, so that a draw's arithmetic does not depend on the other
-    draws of its chunk), are added column by column.
-    """
+    """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and mask (c, y):
+    one set of counting rules through ``counted_many``. ``varies`` (from ``uncertain_columns``) marks
+    the shares drawn per draw; without it every share must be the same in every draw."""
     varies = np.zeros(share.shape[1], dtype=bool) if varies is None else varies
-    if len(share) and (np.ptp(share[:, ~varies], axis=0) > 0).any():
-        raise ValueError("counted(): shares that differ between draws need ``varies`` (uncertain_columns)")
-    fixed = np.where(varies, 0.0, share[0] if len(share) else 0.0)
-    out = np.einsum("ycn,cy->yn", spending, fixed[:, None] * mask)  # sums over c in category order
-    tmp = np.empty_like(out)
-    for c in np.flatnonzero(varies):
-        np.multiply(spending[:, c, :], share[:, c], out=tmp)
-        tmp *= mask[c][:, None]
-        out += tmp
-    return out
+    return counted_many(spending, [share], [mask], [varies])[0]
 
 
 def counted_many(spending: np.ndarray, shares: list[np.ndarray], masks: list[np.ndarray], varies: list[np.ndarray],
                  out: np.ndarray | None = None) -> np.ndarray:
-    """``counted`` for several sets of counting rules at once, (n_rules, n_year, n).
+    """Counted spending for several sets of counting rules at once, (n_rules, n_year, n).
 
-    The fixed shares contract year by year for all the rules together (each year's spending
-    is read once, while it is in the CPU cache); the sums over categories run in category
-    order, so the result is bit for bit that of ``counted`` rule by rule.
+    Shares that are the same in every draw contract year by year for all the rules together
+    (each year's spending is read once, while it is in the CPU cache), summed in category
+    order; the uncertain ones, ``varies`` (from ``uncertain_columns``: from the policy, not the
+    draws, so that a draw's arithmetic does not depend on the other draws of its chunk), are
+    added column by column.
     """
     n_year, n_cat, n = spending.shape
     out = np.empty((len(shares), n_year, n)) if out is None else out

@@ -295,7 +295,8 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     raw = _layered(path, origin=origin)
     for item in overrides:
         keys, value = parse_override(item)
-        origin.update({k: f"--set {item}" for k in [".".join(keys)] + [k for k in origin if k.startswith(".".join(keys) + ".")]})
+        name = ".".join(keys)
+        origin.update({k: f"--set {item}" for k in (name, *(k for k in origin if k.startswith(name + ".")))})
         node = raw
         for k in keys[:-1]:
             node = node.setdefault(k, {})
