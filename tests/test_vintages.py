@@ -88,3 +88,28 @@ def test_mle_recovers_known_parameters():
         assert abs(fit.coef[k] - true[tk]) < 4 * fit.se[k], (k, fit.coef[k], true[tk], fit.se[k])
     assert abs(fit.corr - true["rho"]) < 4 / np.sqrt(n)
     assert abs(fit.recession_prob - true["p"]) < 4 * fit.recession_prob_se
+
+
+def _profile_targets(as_of: dt.date):
+    """The payment-profile fit's obligations by year (tn yen, MoD-total basis) and its source string."""
+    from model.calibrate import fit_contracts
+    from model.data import load_data
+
+    d = load_data(as_of)
+    prof, src = fit_contracts(d)["payment_profile"]
+    return d, np.array(prof[1:]) / (1.0 - prof[0]), src
+
+
+def test_payment_profile_fit_uses_published_obligations_and_the_nearest_ratio():
+    d, b, src = _profile_targets(dt.date(2026, 11, 25))
+    tot, pc = d.series("new_future_obligations_mod_total"), d.series("new_future_obligations_plan_covered")
+    # FY2019 is published only on the plan-covered basis: scaled by FY2020's ratio, the nearest year with both
+    r = tot[2020] / pc[2020]
+    assert f"FY2019 MoD-total obligations = plan-covered x {r:.4f} (FY2020 ratio)" in src
+    # FY2020 and FY2021 enter at their published MoD-total figures: the stock target recomputed from them
+    n = {s: tot[s] for s in range(2020, 2024)}
+    stock24 = sum(n[s] * (1 - b[: 2024 - s].sum()) for s in range(2020, 2024))
+    assert f"existing obligations after FY2024: {stock24:.3f} vs" in src
+    n = {s: tot[s] for s in range(2021, 2026)}
+    outlays26 = sum(b[k - 1] * n[2026 - k] for k in range(1, 6))
+    assert f"obligatory outlays FY2026: {outlays26:.3f} vs 4.686 tn" in src
