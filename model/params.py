@@ -118,6 +118,11 @@ class Params:
         return replace(self, **{section: replace(getattr(self, section), **kw)})
 
 
+def numeric_parameters() -> set[str]:
+    """The names "section.name" of the file's single-number parameters (what a sensitivity lever may vary)."""
+    return {f"{sec}.{f.name}" for sec, cls in _SECTIONS.items() for f in fields(cls) if f.type == "float"}
+
+
 _SECTIONS = {
     "economy": EconomyParams,
     "outlook": OutlookParams,

@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 import tomllib
 from enum import Enum
 from pathlib import Path
@@ -91,6 +92,25 @@ class Lever(_Strict):
     def _range(self) -> Lever:
         if not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        kind, _, name = self.key.partition(":") if ":" in self.key else ("scenario", "", self.key)
+        if kind == "param":
+            from .params import BOUNDS, numeric_parameters
+
+            if name not in numeric_parameters():
+                raise ValueError(f"key {self.key!r}: no such parameter; expected param:SECTION.NAME with a number in "
+                                 "calibration/params.toml (e.g. param:supplementary.prob)")
+            lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
+            if self.low < lo or self.high > hi:
+                raise ValueError(f"key {self.key!r}: the range [{self.low}, {self.high}] leaves the parameter's valid range [{lo}, {hi}]")
+        elif kind == "share":
+            from .categories import INDEX
+
+            if name not in INDEX:
+                raise ValueError(f"key {self.key!r}: no such category; expected one of {', '.join(INDEX)}")
+            if self.low < 0.0 or self.high > 1.0:
+                raise ValueError(f"key {self.key!r}: a share lever varies the quantile of the share range, within [0, 1]")
+        elif kind != "scenario":
+            raise ValueError(f"key {self.key!r}: expected a scenario key, param:SECTION.NAME or share:CATEGORY")
         return self
 
 
@@ -147,7 +167,19 @@ class Scenario(_Strict):
             raise ValueError(f"post2027.target_year ({self.post2027.target_year}) is after the horizon ({self.horizon})")
         if self.supplementary.from_year > self.horizon:
             raise ValueError(f"supplementary.from_year ({self.supplementary.from_year}) is after the horizon ({self.horizon})")
+        for name, lv in self.sensitivity.levers.items():
+            if ":" not in lv.key and not isinstance(self.value_at(lv.key), int | float):
+                raise ValueError(f"sensitivity.levers.{name}.key: {lv.key!r} is not a numeric scenario key")
         return self
+
+    def value_at(self, key: str) -> Any:
+        """The value at a dotted scenario key (e.g. ``economy.real_growth_shift``), None if there is none."""
+        node: Any = self
+        for part in key.split("."):
+            if not isinstance(node, BaseModel) or part not in type(node).model_fields:
+                return None
+            node = getattr(node, part)
+        return None if isinstance(node, bool) else node
 
     def resolved(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"source_file"})

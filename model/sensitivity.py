@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from . import categories as cats
 from .calendar import run_engine
@@ -130,25 +131,28 @@ def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
                     seen.add(cat)
                     out.append(Factor(f"share:{cat}", "share", cat, 0.0, 1.0, 0.5, "quantile of the policy's share range",
                                       "accounting", "eligible share drawn uniformly between the policy's low and high (policy files)"))
-    for name, lv in sens.levers.items():
+    uncertain = {cat for e in inp.entries for cat, s in e.shares.items() if s.low != s.high}
+    for name, lv in sens.levers.items():  # keys and ranges were checked when the scenario was read
         kind = "param" if lv.key.startswith("param:") else "share" if lv.key.startswith("share:") else "scenario"
         key = lv.key.split(":", 1)[1] if kind != "scenario" else lv.key
-        nominal = _scenario_value(scenario, key) if kind == "scenario" else (inp.params.value(key) if kind == "param" else 0.5)
+        field = f"sensitivity.levers.{name}.key"
+        if kind == "scenario":
+            nominal = float(scenario.value_at(key))
+            for v in (lv.low, lv.high):
+                try:
+                    _with(scenario, {key: v})
+                except ValidationError as e:
+                    raise InputError(scenario.source_file, field, f"{key} = {v} is not a valid scenario value: "
+                                     f"{e.errors()[0]['msg']}") from None
+        elif kind == "share" and key not in uncertain:
+            raise InputError(scenario.source_file, field, f"no policy of the scenario gives '{key}' an uncertain share, "
+                             f"so the lever would change nothing (uncertain: {', '.join(sorted(uncertain)) or 'none'})")
+        else:
+            nominal = inp.params.value(key) if kind == "param" else 0.5
         out.append(Factor(name, kind, key, lv.low, lv.high, nominal, lv.units, lv.group, lv.source))
     if not out:
         raise InputError(scenario.source_file, "sensitivity", "no factors: declare [sensitivity.levers] or enable parameters/shares")
     return out
-
-
-def _scenario_value(sc: Scenario, key: str) -> float:
-    node: Any = sc
-    for part in key.split("."):
-        if not hasattr(node, part):
-            raise InputError(sc.source_file, f"sensitivity lever key '{key}'", "no such scenario key")
-        node = getattr(node, part)
-    if not isinstance(node, int | float) or isinstance(node, bool):
-        raise InputError(sc.source_file, f"sensitivity lever key '{key}'", "not a number")
-    return float(node if node is not None else 0.0)
 
 
 # ----------------------------------------------------------------------------

@@ -102,6 +102,26 @@ def test_bad_metric_exits_2(tmp_path, metric, field):
     assert "Traceback" not in res.stderr
 
 
+@pytest.mark.parametrize("lever,message,refused_by_run", [
+    ('key = "param:supplementary.prob"\nlow = 0.5\nhigh = 1.5', "valid range [0.0, 1.0]", True),
+    ('key = "param:supplementary.nope"\nlow = 0.5\nhigh = 1.0', "no such parameter", True),
+    ('key = "share:nonexistent"\nlow = 0.1\nhigh = 0.9', "no such category", True),
+    ('key = "share:mod_core"\nlow = 0.1\nhigh = 0.9', "uncertain share", False),
+    ('key = "economy.nope"\nlow = 0.1\nhigh = 0.9', "not a numeric scenario key", True),
+    ('key = "horizon"\nlow = 1000\nhigh = 2040', "greater than or equal to 2028", False),
+])
+def test_bad_lever_exits_2_naming_the_lever(tmp_path, lever, message, refused_by_run):
+    f = tmp_path / "lv.toml"
+    f.write_text(f'extends = "{SCENARIO_DIR / "baseline.toml"}"\nname = "lv"\n[sensitivity.levers.bad]\n{lever}\nsource = "test"\n')
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["sensitivity", str(f), "--method", "oat", "--draws", "100", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "lv.toml" in res.stderr and "sensitivity.levers.bad" in res.stderr and message in res.stderr
+    assert "Traceback" not in res.stderr and not out.exists()
+    run = CliRunner().invoke(app, ["run", str(f), "--draws", "100", "--out", str(out)])
+    assert (run.exit_code == 2) == refused_by_run, run.output  # a run reads the table's keys, not the policies
+
+
 def test_metric_parser_accepts_buckets():
     inp = prepare(scenario())
     m = parse_metric("p_reach_by:2035:0.035:nato-style:core", inp)
