@@ -270,17 +270,7 @@ def fit_contracts(d: DataStore) -> dict[str, tuple[Any, str]]:
     c_tot, n_tot = d.series("new_contracts_initial_mod_total"), d.series("new_future_obligations_mod_total")
     yrs = [y for y in sorted(c_tot) if y in n_tot]
     p0 = float(np.mean([1.0 - n_tot[y] / c_tot[y] for y in yrs]))
-    # a year published only on the plan-covered basis enters on the MoD-total basis scaled by the
-    # MoD-total / plan-covered ratio of the nearest year published on both (the later one on a tie)
-    n_pc = d.series("new_future_obligations_plan_covered")
-    both = [y for y in n_pc if y in n_tot]
-    n = dict(n_tot)
-    scaled = {}
-    for y in sorted(set(n_pc) - set(n_tot)):
-        if both:
-            ref = min(both, key=lambda b: (abs(b - y), -b))
-            scaled[y] = (ref, n_tot[ref] / n_pc[ref])
-            n[y] = n_pc[y] * scaled[y][1]
+    n = n_tot  # every target's obligations are published on the MoD-total basis (FY2020-FY2025)
     outlays, existing = d.series("obligatory_outlays"), d.series("existing_future_obligations")
     candidates = {
         "obligatory outlays FY2026": (outlays.get(2026), range(2021, 2026), lambda b: sum(b[k - 1] * n[2026 - k] for k in range(1, 6))),
@@ -310,8 +300,7 @@ def fit_contracts(d: DataStore) -> dict[str, tuple[Any, str]]:
         "payment_profile": (profile,
                             f"p0 = mean first-year share 1 - new obligations / new contracts (MoD total, FY{yrs[0]}-FY{yrs[-1]}); "
                             f"p1..p5 = (1 - p0) x discrete gamma weights k^(a-1) exp(-k/theta), a={a}, theta={th}, "
-                            f"grid least squares on relative errors; fit: {fit}"
-                            + "".join(f"; FY{y} MoD-total obligations = plan-covered x {r:.4f} (FY{ref} ratio)" for y, (ref, r) in scaled.items())),
+                            f"grid least squares on relative errors; fit: {fit}"),
     }
 
 

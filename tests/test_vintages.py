@@ -90,26 +90,29 @@ def test_mle_recovers_known_parameters():
     assert abs(fit.recession_prob - true["p"]) < 4 * fit.recession_prob_se
 
 
-def _profile_targets(as_of: dt.date):
-    """The payment-profile fit's obligations by year (tn yen, MoD-total basis) and its source string."""
+
+def test_payment_profile_fit_recovers_a_known_profile(tmp_path):
+    """Targets written from a gamma profile on the grid (a = 1.5, theta = 2.0) and the shipped obligations:
+    the grid search must find that profile again, with (nearly) zero error on every target."""
     from model.calibrate import fit_contracts
     from model.data import load_data
 
-    d = load_data(as_of)
-    prof, src = fit_contracts(d)["payment_profile"]
-    return d, np.array(prof[1:]) / (1.0 - prof[0]), src
-
-
-def test_payment_profile_fit_uses_published_obligations_and_the_nearest_ratio():
-    d, b, src = _profile_targets(dt.date(2026, 11, 25))
-    tot, pc = d.series("new_future_obligations_mod_total"), d.series("new_future_obligations_plan_covered")
-    # FY2019 is published only on the plan-covered basis: scaled by FY2020's ratio, the nearest year with both
-    r = tot[2020] / pc[2020]
-    assert f"FY2019 MoD-total obligations = plan-covered x {r:.4f} (FY2020 ratio)" in src
-    # FY2020 and FY2021 enter at their published MoD-total figures: the stock target recomputed from them
-    n = {s: tot[s] for s in range(2020, 2024)}
-    stock24 = sum(n[s] * (1 - b[: 2024 - s].sum()) for s in range(2020, 2024))
-    assert f"existing obligations after FY2024: {stock24:.3f} vs" in src
-    n = {s: tot[s] for s in range(2021, 2026)}
-    outlays26 = sum(b[k - 1] * n[2026 - k] for k in range(1, 6))
-    assert f"obligatory outlays FY2026: {outlays26:.3f} vs 4.686 tn" in src
+    as_of = dt.date(2026, 11, 25)
+    n = load_data(as_of).series("new_future_obligations_mod_total")  # trillion yen
+    k = np.arange(1, 6)
+    w = k ** 0.5 * np.exp(-k / 2.0)
+    b = w / w.sum()
+    targets = {("obligatory_outlays", 2026): sum(b[j - 1] * n[2026 - j] for j in range(1, 6)),
+               ("existing_future_obligations", 2026): sum(n[s] * (1 - b[: 2026 - s].sum()) for s in range(2022, 2026)),
+               ("existing_future_obligations", 2024): sum(n[s] * (1 - b[: 2024 - s].sum()) for s in range(2020, 2024))}
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    rows = list(csv.reader((data / "contracts.csv").open(encoding="utf-8")))
+    for r in rows[1:]:
+        if (r[0], int(r[2])) in targets:
+            r[3] = repr(float(targets[(r[0], int(r[2]))]) * 1e4)  # oku yen
+    with (data / "contracts.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    prof, src = fit_contracts(load_data(as_of, data))["payment_profile"]
+    assert "a=1.5, theta=2.0," in src
+    np.testing.assert_allclose(np.array(prof[1:]) / (1 - prof[0]), b, rtol=1e-12)
