@@ -20,6 +20,7 @@ from .constants import SCENARIO
 from .io import write_netcdf
 from .metrics import TOLERANCE
 from .scenario import Scenario
+from .summary import fmt_se
 
 COMPARE_YEARS = (2027, 2030, 2035)
 COMPARE_THRESHOLDS = (0.02, 0.035)
@@ -160,6 +161,6 @@ def comparison_text(rows: list[dict[str, object]]) -> str:
                 elif np.isnan(r["difference"]):
                     line += f"{r['probability']:>11.3f}{'':>16}"
                 else:
-                    line += f"{r['probability']:>11.3f} {r['difference']:>+7.3f} ±{r['difference_se']:.3f}"
+                    line += f"{r['probability']:>11.3f} {r['difference']:>+7.3f} ±{fmt_se(r['difference_se'])}"
             lines.append(line)
     return "\n".join(lines) + "\n"

@@ -273,7 +273,8 @@ def report(
         from .report import write_report
 
         paths = write_report(result, out or result.parent)
-        typer.echo(f"wrote {paths['html']} and {len(paths) - 1} figures in {paths['html'].parent / (result.stem + '_figures')}")
+        n_fig = len(paths) - 1
+        typer.echo(f"wrote {paths['html']} and {n_fig} figure{'s' if n_fig != 1 else ''} in {paths['html'].parent / (result.stem + '_figures')}")
 
 
 @app.command()

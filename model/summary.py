@@ -30,6 +30,11 @@ def summary_rows(ds: xr.Dataset) -> list[dict[str, object]]:
     return rows
 
 
+def fmt_se(se: float) -> str:
+    """A Monte Carlo standard error to three places; '<.001' where a non-zero one rounds to zero."""
+    return "<.001" if 0 < se < 0.0005 else f"{se:.3f}"
+
+
 def summary_text(ds: xr.Dataset) -> str:
     rows = summary_rows(ds)
     years = sorted({r["fiscal_year"] for r in rows})
@@ -43,8 +48,7 @@ def summary_text(ds: xr.Dataset) -> str:
         line = f"{pol:<24}{t:>7.1%}"
         for y in years:
             c = cells[y]
-            se = c["standard_error"]
-            line += f"{c['probability']:>9.3f} ±" + ("<.001" if 0 < se < 0.0005 else f"{se:.3f}")
+            line += f"{c['probability']:>9.3f} ±{fmt_se(c['standard_error'])}"
         lines.append(line)
     lines.append("(±0.000: no Monte Carlo spread, a known year or a probability of 0 or 1; ±<.001: a s.e. below 0.0005)")
     lines += ["", "Median ratio", head.replace("target", "      "), "-" * len(head)]
