@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from . import economy
-from .calibrate import SHOCK_BOUND, economy_sample, fit_economy_mle
+from .calibrate import SHOCK_BOUND, EconomyFit, economy_sample, fit_economy_mle
 from .data import DataStore
 
 LEVELS = (0.5, 0.8, 0.9)
@@ -52,8 +52,14 @@ def _normal_draws(rng: np.random.Generator, mean: float, sd: float, size: tuple[
     return mean + sd * rng.standard_normal(size)
 
 
-def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int,
-                     window_start: int = 1995, path: dict[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def window_fit(d: DataStore, origin: int, window_start: int = 1995) -> tuple[np.ndarray, np.ndarray, np.ndarray, EconomyFit]:
+    """Real growth, deflator growth and recession years of FY``window_start``-``origin``, and their MLE fit."""
+    _, g, gl, p, pl, rec = economy_sample(d, (window_start, origin))
+    return g, p, rec, fit_economy_mle(g, gl, p, pl, rec)
+
+
+def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int, window_start: int = 1995,
+                     path: dict[int, float] | None = None, window: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Model forecast of nominal GDP (levels and growth, (n, horizon)) from data up to ``origin``.
 
     The economy block of the engine (economy.py kernels) with parameters fitted on
@@ -68,11 +74,10 @@ def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int,
     around the origin). As in the engine, the rates then revert to a path instead of the window
     means: real growth to its window mean ``mu_g`` and deflator growth to
     ``(1 + path_y) / (1 + mu_g) - 1``, so that the expected nominal growth is the path.
-    Horizons beyond the path are NaN.
+    Horizons beyond the path are NaN. ``window``: the ``window_fit`` of this origin, if already made.
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin,)))
-    yrs, g, gl, p, pl, rec = economy_sample(d, (window_start, origin))
-    fit = fit_economy_mle(g, gl, p, pl, rec)
+    g, p, rec, fit = window or window_fit(d, origin, window_start)
     c, se, m = fit.coef, fit.se, len(g)
 
     def draw(name: str, lo: float, hi: float) -> np.ndarray:
@@ -87,7 +92,7 @@ def economy_forecast(d: DataStore, origin: int, horizon: int, n: int, seed: int,
     mu_p = _normal_draws(rng, p.mean(), se_mu_p, (n,))
     k = rec.sum()
     prob = rng.beta(k + 0.5, m - k + 0.5, n)
-    gdp = d.series("nominal_gdp") or d.series("nominal_gdp_2015base")
+    gdp = d.nominal_gdp()
     level = np.full(n, gdp[origin])
     if path is not None:  # the deflator path implied by the nominal path and real growth's mean
         mu_p_path = {y: (1.0 + v) / (1.0 + mu_g) - 1.0 for y, v in path.items()}
@@ -154,7 +159,7 @@ def _score(samples: np.ndarray, y: float) -> dict[str, float]:
 
 
 def run_backtest(d: DataStore, origins: range | None = None, horizon: int = 5, draws: int = 2000, seed: int = 1) -> xr.Dataset:
-    gdp = d.series("nominal_gdp") or d.series("nominal_gdp_2015base")
+    gdp = d.nominal_gdp()
     last = max(gdp)
     origins = origins or range(2000, last)
     outlook = d.series("gov_outlook_nominal_growth")
@@ -169,15 +174,15 @@ def run_backtest(d: DataStore, origins: range | None = None, horizon: int = 5, d
             res[k][si, mi, oi, h] = sc[k]
 
     for oi, o in enumerate(origins):
-        edition = cao_edition(d, o)
+        edition, window = cao_edition(d, o), window_fit(d, o)
         if edition is not None:  # the engine's structure: rates revert to the Cabinet Office path of the time
-            c_levels, c_growth = economy_forecast(d, o, horizon, draws, seed, path=edition[1])
+            c_levels, c_growth = economy_forecast(d, o, horizon, draws, seed, path=edition[1], window=window)
             for h in range(horizon):
                 y = o + h + 1
                 if y in gdp and np.isfinite(c_levels[0, h]):
                     put(0, 3, oi, h, _score(c_levels[:, h], gdp[y]))
                     put(1, 3, oi, h, _score(c_growth[:, h], gdp[y] / gdp[y - 1] - 1.0))
-        levels, growth = economy_forecast(d, o, horizon, draws, seed)
+        levels, growth = economy_forecast(d, o, horizon, draws, seed, window=window)
         rw = random_walk_forecast(gdp, o, horizon, draws, seed, window_start=1994)
         rw_growth = np.concatenate([rw[:, :1] / gdp[o], rw[:, 1:] / rw[:, :-1]], axis=1) - 1.0
         for h in range(horizon):

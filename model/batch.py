@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .constants import SCENARIO
+from .constants import GOAL_THRESHOLDS, SCENARIO
+from .inputs import ModelInputs
 from .io import write_netcdf
-from .metrics import TOLERANCE
+from .metrics import TOLERANCE, probability
 from .scenario import Scenario
 from .summary import fmt_se
 
 COMPARE_YEARS = (2027, 2030, 2035)
-COMPARE_THRESHOLDS = (0.02, 0.035)
 PAIRED = "ratio_draws_at_comparison_years"
 
 
@@ -46,11 +46,13 @@ def _is_current(path: Path, sc: Scenario, draws: int, seed: int) -> bool:
         return False  # unreadable: recompute
 
 
-def run_one(sc: Scenario, draws: int, seed: int, out: Path, keep_draws: bool = False, pmap=None) -> Path:
+def run_one(sc: Scenario, draws: int, seed: int, out: Path, keep_draws: bool = False, pmap=None,
+            inp: ModelInputs | None = None) -> Path:
+    """Run one scenario (``inp``: its prepared inputs, if already made) and write ``OUT/NAME.nc``."""
     from .results import build_dataset
     from .runner import prepare, summarize
 
-    inp = prepare(sc)
+    inp = inp or prepare(sc)
     ds = build_dataset(inp, summarize(inp, draws, seed, keep_draws=True, pmap=pmap), draws=draws, seed=seed)
     years = [y for y in COMPARE_YEARS if y in ds.fiscal_year.values]
     paired = ds["ratio_draws"].sel(fiscal_year=years).rename(fiscal_year="comparison_year")
@@ -64,15 +66,17 @@ def run_one(sc: Scenario, draws: int, seed: int, out: Path, keep_draws: bool = F
 
 def run_batch(scenarios: list[Scenario], draws: int, seed: int, out: Path, keep_draws: bool = False,
               on_done: Callable[[Outcome], None] | None = None, workers: int | None = None,
-              scheduler: str | None = None) -> list[Outcome]:
-    """Run the scenarios in order; chunks of draws go to the dask cluster when one is asked for."""
+              scheduler: str | None = None, inputs: list[ModelInputs] | None = None) -> list[Outcome]:
+    """Run the scenarios in order (``inputs``: their prepared inputs, if already made); chunks of
+    draws go to the dask cluster when one is asked for."""
     from .parallel import executor
 
     with executor(workers, scheduler) as pmap:
-        return _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap if (workers or scheduler) else None)
+        return _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap if (workers or scheduler) else None,
+                          inputs or [None] * len(scenarios))
 
 
-def _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap) -> list[Outcome]:
+def _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap, inputs) -> list[Outcome]:
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         from .errors import InputError
@@ -80,11 +84,11 @@ def _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap) -> list[O
         dup = next(n for n in names if names.count(n) > 1)
         raise InputError("batch", "name", f"two scenarios are named '{dup}'; names must be distinct (they name the output files)")
     outcomes = []
-    for sc in scenarios:
+    for sc, inp in zip(scenarios, inputs, strict=True):
         path = out / f"{sc.name}.nc"
         skipped = _is_current(path, sc, draws, seed)
         if not skipped:
-            run_one(sc, draws, seed, out, keep_draws, pmap)
+            run_one(sc, draws, seed, out, keep_draws, pmap, inp)
         o = Outcome(sc, path, skipped)
         outcomes.append(o)
         if on_done:
@@ -124,10 +128,9 @@ def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
     for o, r in zip(outcomes, data, strict=True):
         for pol in r.policy.values:
             for y in r.comparison_year.values:
-                for t in COMPARE_THRESHOLDS:
+                for t in GOAL_THRESHOLDS:
                     ind = (r.sel(policy=pol, comparison_year=y).values >= t - TOLERANCE).astype(float)
-                    p = ind.mean()
-                    se = np.sqrt(p * (1 - p) / len(ind))
+                    p, se = probability(ind)
                     row = {"scenario": o.scenario.name, "policy": str(pol), "fiscal_year": int(y), "threshold": t,
                            "probability": float(p), "standard_error": float(se), "difference": np.nan, "difference_se": np.nan}
                     if pol in base.policy.values and y in base.comparison_year.values:
@@ -149,7 +152,7 @@ def comparison_text(rows: list[dict[str, object]]) -> str:
     keys = list(dict.fromkeys((r["scenario"], r["policy"]) for r in rows))
     lines = [f"P(counted / GDP >= target) in the fiscal year, and the paired difference against '{first}' "
              "(common random numbers; +/- Monte Carlo s.e.)"]
-    for t in COMPARE_THRESHOLDS:
+    for t in GOAL_THRESHOLDS:
         head = f"{'scenario':<28}{'policy':<23}" + "".join(f"{'FY' + str(y) + ' P   diff ± s.e.':>27}" for y in years)
         lines += ["", f"target {t:.1%}", head, "-" * len(head)]
         for sc, pol in keys:

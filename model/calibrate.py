@@ -19,6 +19,7 @@ import numpy as np
 from scipy import stats
 
 from .data import DataStore, load_data
+from .errors import InputError
 
 SHOCK_BOUND = 8.0  # s.d.; see the parameter's source string
 RECESSION_THRESHOLD = -0.02  # a recession year: real growth below -2% (FY2008, FY2009, FY2020)
@@ -50,8 +51,6 @@ class EconomyFit:
     corr: float
     recession_prob: float
     recession_prob_se: float
-    n: int
-    years: tuple[int, ...]
     max_abs_z: float = 0.0
 
 
@@ -115,7 +114,7 @@ def fit_economy_mle(g: np.ndarray, g_lag: np.ndarray, p: np.ndarray, p_lag: np.n
     prob = float(rec.mean())
     zmax = float(max(np.max(np.abs(r1)) / math.exp(th[k]), np.max(np.abs(r2)) / math.exp(th[2 * k + 1])))
     return EconomyFit({a: float(v) for a, v in coef.items()}, {a: float(v) for a, v in se.items()},
-                      float(np.corrcoef(r1, r2)[0, 1]), prob, math.sqrt(prob * (1 - prob) / n), n, (), zmax)
+                      float(np.corrcoef(r1, r2)[0, 1]), prob, math.sqrt(prob * (1 - prob) / n), zmax)
 
 
 def _t_tail(df: float, bound: float) -> float:
@@ -138,8 +137,6 @@ MIN_ECONOMY_YEARS = 10
 def fit_economy(d: DataStore, window: tuple[int, int]) -> dict[str, tuple]:
     yrs, gy, gl, py, pl, rec = economy_sample(d, window)
     if len(yrs) < MIN_ECONOMY_YEARS:
-        from .errors import InputError
-
         raise InputError("--as-of", "as_of", f"only {len(yrs)} fiscal years of real growth and deflator growth were published by "
                          f"{d.as_of}; at least {MIN_ECONOMY_YEARS} are needed (the earliest GDP vintage in calibration/data "
                          "was published on 2024-12-31)")
@@ -169,14 +166,11 @@ def fit_economy(d: DataStore, window: tuple[int, int]) -> dict[str, tuple]:
 
 
 def fit_outlook(d: DataStore) -> dict[str, tuple[float, str]]:
-    gdp = d.series("nominal_gdp") or d.series("nominal_gdp_2015base")  # the latest vintage visible
+    gdp = d.nominal_gdp()  # the latest vintage visible
     out = d.series("gov_outlook_nominal_growth")
-    err = [out[y] - (gdp[y] / gdp[y - 1] - 1.0) for y in sorted(out) if y in gdp and y - 1 in gdp]
     yrs = [y for y in sorted(out) if y in gdp and y - 1 in gdp]
-    e = np.array(err)
+    e = np.array([out[y] - (gdp[y] / gdp[y - 1] - 1.0) for y in yrs])
     if len(e) < 2:
-        from .errors import InputError
-
         raise InputError("calibration/data/outlooks.csv", "gov_outlook_nominal_growth",
                          f"fewer than two outlooks with outturns published by {d.as_of}")
     src = f"government outlook of nominal growth minus outturn (2020-base nominal GDP), FY{', FY'.join(map(str, yrs))} (n={len(e)})"
@@ -205,6 +199,7 @@ def fit_budget(d: DataStore) -> dict[str, tuple[float, str]]:
     excl, req = d.series("mod_initial_excl"), d.series("mod_budget_request")
     yrs = [y for y in (2024, 2025, 2026) if y in excl and y in req]  # requests on the same (plan-covered) basis
     dev = np.array([math.log(excl[y] / req[y]) for y in yrs])
+    impl_sd = float(math.sqrt(np.mean(dev ** 2)))
     c_init, c_supp = d.series("new_contracts_initial"), d.series("new_contracts_supplementary")
     cs = np.array([math.log1p(c_supp[y] / c_init[y]) for y in sorted(c_supp) if y in c_init])
     last = max(y for y in c_init if y in excl)
@@ -224,14 +219,14 @@ def fit_budget(d: DataStore) -> dict[str, tuple[float, str]]:
         if base and y >= 2022:
             rates.append(unused[y] / base)
     return {
-        "implementation_sd": (float(math.sqrt(np.mean(dev ** 2))),
+        "implementation_sd": (impl_sd,
                               f"root mean square of log(initial budget / request), plan-covered basis, FY{', FY'.join(map(str, yrs))}"),
         "recession_cut": (0.0, "no cut observed: the FY2021 initial budget after the FY2020 recession rose (51,235 vs 50,688 oku); scenario lever"),
-        "contract_ratio": (excl and c_init[last] / excl[last],
+        "contract_ratio": (c_init[last] / excl[last],
                            f"new contracts / plan-covered initial budget in FY{last}, the latest year (front-loading of FY2023-24 contracts has passed)"),
         "contract_fy2027_sd": (float(math.sqrt(np.mean(cs ** 2))),
                                "root mean square of log(1 + supplementary contracts / initial contracts), FY2023-FY2025: how far contracts have moved from their initial figure")
-        if len(cs) else (float(math.sqrt(np.mean(dev ** 2))), f"no supplementary-contract figures published by {d.as_of}: the budget implementation s.d. stands in"),
+        if len(cs) else (impl_sd, f"no supplementary-contract figures published by {d.as_of}: the budget implementation s.d. stands in"),
         "related_growth_sd": (float(math.sqrt(np.sum(np.square(resid)) / max(n_cat_used - 1, 1))),
                               "pooled within-category s.d. of log annual growth of related categories with at least two growth observations"),
         "unspent_share": (float(np.mean(rates)), "mean of unused appropriations / MoD budget (initial + supplementary, or the reported budget available), FY2022-FY2024"),
@@ -272,17 +267,19 @@ def fit_contracts(d: DataStore) -> dict[str, tuple[Any, str]]:
     p0 = float(np.mean([1.0 - n_tot[y] / c_tot[y] for y in yrs]))
     n = n_tot  # every target's obligations are published on the MoD-total basis (FY2020-FY2025)
     outlays, existing = d.series("obligatory_outlays"), d.series("existing_future_obligations")
+
+    def still_owed(t: int) -> tuple[float | None, range, Any]:
+        """The published stock of obligations signed before FY``t`` and payable after it, and the model's."""
+        signed = range(t - 4, t)  # older contracts are paid off within five years
+        return existing.get(t), signed, lambda b: sum(n[s] * (1 - sum(b[: t - s])) for s in signed)
+
     candidates = {
         "obligatory outlays FY2026": (outlays.get(2026), range(2021, 2026), lambda b: sum(b[k - 1] * n[2026 - k] for k in range(1, 6))),
-        "existing obligations after FY2026": (existing.get(2026), range(2022, 2026),
-                                              lambda b: sum(n[s] * (1 - sum(b[: 2026 - s])) for s in range(2022, 2026))),
-        "existing obligations after FY2024": (existing.get(2024), range(2020, 2024),
-                                              lambda b: sum(n[s] * (1 - sum(b[: 2024 - s])) for s in range(2020, 2024))),
+        "existing obligations after FY2026": still_owed(2026),
+        "existing obligations after FY2024": still_owed(2024),
     }
     targets = {k: (v, f) for k, (v, yrs_needed, f) in candidates.items() if v is not None and all(y in n for y in yrs_needed)}
     if not targets:
-        from .errors import InputError
-
         raise InputError("calibration/data/contracts.csv", "obligations", f"no obligation figures published by {d.as_of} to fit the payment profile")
     best = (math.inf, None, None)
     k = np.arange(1, 6)
@@ -314,12 +311,12 @@ def _esc(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024), data_dir: Path | None = None) -> tuple[str, dict[str, Any]]:
-    """Fit all parameters on the data published by ``as_of``; return the TOML text and the fitted tables."""
-    d = load_data(as_of, data_dir) if data_dir else load_data(as_of)
+def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024), data_dir: Path | None = None,
+              data: DataStore | None = None) -> tuple[str, dict[str, Any]]:
+    """Fit all parameters on the data published by ``as_of`` (``data``, if already loaded from ``data_dir``);
+    return the TOML text and the fitted tables."""
+    d = data if data is not None else load_data(as_of, data_dir) if data_dir else load_data(as_of)
     if not d.rows:
-        from .errors import InputError
-
         raise InputError("--as-of", "as_of", f"no data published by {as_of}")
     tables = {
         "economy": fit_economy(d, window),
@@ -333,8 +330,6 @@ def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024), data_dir: 
         for name, entry in entries.items():
             vals = entry[0] if isinstance(entry[0], list) else [entry[0]]
             if not all(math.isfinite(float(v)) for v in vals):
-                from .errors import InputError
-
                 raise InputError("--as-of", f"{section}.{name}",
                                  f"cannot be fitted on the data published by {as_of} ({entry[1]})")
     lines = ["# Generated by `jdef calibrate`; do not edit by hand. Methods: METHODOLOGY.md, section 5.",

@@ -153,8 +153,7 @@ def batch(
         # validate everything (policies, data) before the first run writes anything
         from .runner import prepare
 
-        for sc in scenarios:
-            prepare(sc)
+        inputs = [prepare(sc) for sc in scenarios]
         n = draws or scenarios[0].draws
         s = scenarios[0].seed if seed is None else seed
         with Progress(disable=not sys.stderr.isatty(), transient=True, console=None) as progress:
@@ -164,7 +163,8 @@ def batch(
                 progress.advance(task)
                 typer.echo(f"{'skipped (up to date)' if o.skipped else 'wrote'} {o.path}", err=True)
 
-            outcomes = run_batch(scenarios, n, s, out, keep_draws, on_done=done, workers=workers, scheduler=scheduler)
+            outcomes = run_batch(scenarios, n, s, out, keep_draws, on_done=done, workers=workers, scheduler=scheduler,
+                                 inputs=inputs)
         _, path = combine(outcomes, out)
         typer.echo(comparison_text(comparison_rows(outcomes)))
         typer.echo(f"wrote {path}")
@@ -312,7 +312,7 @@ def backtest(
             raise InputError("--draws", "draws", f"must be at least 10 (got {draws})")
         date = _date(as_of) if as_of else dt.date.today()
         d = load_data(date)
-        gdp = d.series("nominal_gdp") or d.series("nominal_gdp_2015base")
+        gdp = d.nominal_gdp()
         if not gdp or first_origin >= max(gdp) or first_origin < min(gdp) + 6:
             raise InputError("--first-origin", "first_origin", f"must lie in FY{min(gdp, default=0) + 6}-FY{max(gdp, default=0) - 1} for data as of {date}")
         ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
@@ -354,14 +354,14 @@ def scenarios_show(
 def scenarios_validate(files: Annotated[list[Path], typer.Argument(help="Scenario files")]) -> None:
     """Validate scenario files (and the policies they name); exit 2 if any is invalid."""
     from .runner import prepare
-    from .scenario import check_scenario, load_scenario
+    from .scenario import check_scenario
 
     bad = 0
     for f in files:
-        problems = check_scenario(f)
-        if not problems:
+        sc, problems = check_scenario(f)
+        if sc is not None:
             try:
-                prepare(load_scenario(f))  # policies, target policies and data
+                prepare(sc)  # policies, target policies and data
             except InputError as exc:
                 problems = [exc]
         for exc in problems:

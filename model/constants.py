@@ -16,7 +16,6 @@ SCENARIO = "scenario"
 # Units
 TRILLION_YEN = "1e12"  # a pure scale: UDUNITS has no currency; the currency is in the attributes
 FRACTION = "1"
-YEN_PER_USD = "JPY/USD"
 
 # Conversion of the data pack's units into the model's unit (trillion yen)
 UNIT_TO_TRILLION = {"trillion_yen": 1.0, "oku_yen": 1e-4}
@@ -24,6 +23,9 @@ UNIT_TO_TRILLION = {"trillion_yen": 1.0, "oku_yen": 1e-4}
 # The Defense Buildup Program (FY2023-FY2027)
 PLAN_FIRST_YEAR = 2023
 PLAN_LAST_YEAR = 2027
+
+# The goals every summary reports: 2% of GDP (the plan's FY2027 goal) and 3.5% (NATO's core level)
+GOAL_THRESHOLDS = (0.02, 0.035)
 
 # Output axis starts with the plan's first year
 OUTPUT_FIRST_YEAR = PLAN_FIRST_YEAR
@@ -38,6 +40,5 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION_DIR = REPO_ROOT / "calibration"
 DATA_DIR = CALIBRATION_DIR / "data"
 PARAMS_FILE = CALIBRATION_DIR / "params.toml"
-CATEGORIES_FILE = CALIBRATION_DIR / "categories.toml"
 SCENARIO_DIR = REPO_ROOT / "scenarios"
 POLICY_DIR = SCENARIO_DIR / "policies"

@@ -37,11 +37,18 @@ class Row:
     line: int
 
 
-def read_table(path: Path) -> list[Row]:
-    """Read and validate one data file."""
+def _read_bytes(path: Path) -> bytes:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read data file ({exc.__class__.__name__}: {exc})") from None
+
+
+def read_table(path: Path, raw: bytes | None = None) -> list[Row]:
+    """Read and validate one data file (``raw``: its bytes, if already read)."""
+    try:
+        text = (_read_bytes(path) if raw is None else raw).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(path, "", f"cannot read data file ({exc.__class__.__name__}: {exc})") from None
     reader = csv.DictReader(text.splitlines())
     header = tuple(reader.fieldnames or ())
@@ -112,6 +119,10 @@ class DataStore:
             out.setdefault(r.published, {})[r.year] = convert(r)
         return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
+    def nominal_gdp(self) -> dict[int, float]:
+        """Nominal GDP by fiscal year from the latest base visible: the 2020 base, else the 2015 base."""
+        return self.series("nominal_gdp") or self.series("nominal_gdp_2015base")
+
     def value(self, name: str, year: int, period: str = "FY") -> float:
         s = self.series(name, period)
         if year not in s:
@@ -143,7 +154,8 @@ def load_data(as_of: dt.date, data_dir: Path = DATA_DIR) -> DataStore:
     rows: list[Row] = []
     hashes: dict[str, str] = {}
     for f in files:
-        rows.extend(read_table(f))
-        hashes[f.name] = hashlib.sha256(f.read_bytes()).hexdigest()
+        raw = _read_bytes(f)
+        rows.extend(read_table(f, raw))
+        hashes[f.name] = hashlib.sha256(raw).hexdigest()
     visible = tuple(r for r in rows if r.published <= as_of)
     return DataStore(visible, as_of, hashes)

@@ -132,8 +132,7 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     s = data.series
 
     # --- economy ---------------------------------------------------------
-    # the latest GDP vintage visible at as_of: the 2020 base, else the 2015 base
-    gdp_s = s("nominal_gdp") or s("nominal_gdp_2015base")
+    gdp_s = data.nominal_gdp()  # the latest GDP vintage visible at as_of
     # the economy is known up to the last year with a level, real growth and deflator growth all published
     first_econ = min(_last_year(gdp_s, "nominal_gdp", scenario.as_of),
                      _last_year(s("real_gdp_growth"), "real_gdp_growth", scenario.as_of),

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .constants import GOAL_THRESHOLDS
 from .errors import InputError
 
 REPORT_YEARS = (2025, 2027, 2030, 2035)
-TARGETS = (0.02, 0.035)
 SENSITIVITY_VARS = ("sobol_S1", "sobol_ST", "morris_mu_star", "oat_low", "oat_high")
 REQUIRED = ("probability_of_spending_ratio_above_threshold", "spending_ratio", "counted_spending", "nominal_gdp")
 
@@ -178,7 +178,7 @@ def _report_years(ds: xr.Dataset) -> list[int]:
 
 
 def _targets(ds: xr.Dataset) -> list[float]:
-    return [c for t in TARGETS if (c := _coord(ds, "threshold", t)) is not None]
+    return [c for t in GOAL_THRESHOLDS if (c := _coord(ds, "threshold", t)) is not None]
 
 
 def _denominator_words(part: xr.Dataset, policy: str) -> str:
@@ -417,8 +417,7 @@ def _fig_prob_run(figs: _Figures, ds: xr.Dataset, targets: list[float]) -> str |
             for k, pol in enumerate(pols):
                 p, se = _prob_series(ds, m, pol, t)
                 series.append(p)
-                ax.fill_between(years, np.clip(p - 2 * se, 0, 1), np.clip(p + 2 * se, 0, 1), color=colors[pol], alpha=0.2, linewidth=0)
-                ax.plot(years, p, color=colors[pol], label=pol, **_line_style(k))
+                _prob_line(ax, years, p, se, colors[pol], pol, k)
             _prob_axes(ax, years)
             _note_if_flat(ax, series, "policy")
             ax.set_title(f"P(ratio ≥ {fmt_threshold(t)}), {PROB_MEASURES[m]}", fontsize=10)
@@ -429,6 +428,12 @@ def _fig_prob_run(figs: _Figures, ds: xr.Dataset, targets: list[float]) -> str |
                title="policy (shaded: ± 2 Monte Carlo standard errors)", title_fontsize=9)
     fig.suptitle("Probability that counted spending / GDP denominator reaches the target", fontsize=12)
     return figs.save(fig, "probability_of_targets")
+
+
+def _prob_line(ax, years, p: np.ndarray, se: np.ndarray, color: str, label: str, k: int) -> None:
+    """A probability by year with its band of +/- 2 Monte Carlo standard errors (clipped to [0, 1])."""
+    ax.fill_between(years, np.clip(p - 2 * se, 0, 1), np.clip(p + 2 * se, 0, 1), color=color, alpha=0.2, linewidth=0)
+    ax.plot(years, p, color=color, label=label, **_line_style(k))
 
 
 def _fig_prob_batch(figs: _Figures, ds: xr.Dataset, scs: list[str], m: str, t: float) -> str | None:
@@ -449,8 +454,7 @@ def _fig_prob_batch(figs: _Figures, ds: xr.Dataset, scs: list[str], m: str, t: f
                 continue
             series.append(p)
             drawn.add(sc)
-            ax.fill_between(years, np.clip(p - 2 * se, 0, 1), np.clip(p + 2 * se, 0, 1), color=colors[sc], alpha=0.2, linewidth=0)
-            ax.plot(years, p, color=colors[sc], label=sc, **_line_style(k))
+            _prob_line(ax, years, p, se, colors[sc], sc, k)
         _prob_axes(ax, years)
         _note_if_flat(ax, series, "scenario")
         ax.set_title(pol, fontsize=9.5)
@@ -620,22 +624,15 @@ def _fig_sensitivity(figs: _Figures, part: xr.Dataset, suffix: str) -> tuple[str
             lo, w = _sens_slice(part["oat_low"])
             where.update(w)
             hi, _ = _sens_slice(part["oat_high"])
-            base = None
-            if "oat_base" in part:
-                b, _ = _sens_slice(part["oat_base"]) if "parameter" in part["oat_base"].dims else (part["oat_base"], {})
-                base = float(np.nanmean(b.values))
             lv, hv = lo.values.astype(float), hi.values.astype(float)
             width = np.nan_to_num(np.abs(hv - lv), nan=-1)
             order = np.argsort(width)
             y = np.arange(len(params))
-            ref = base if base is not None else None
-            left = lv[order] if ref is None else np.full(len(order), ref)
+            left = lv[order]  # each bar runs from the outcome at the low value to the outcome at the high value
             ax.barh(y, (lv[order] - left), left=left, color="#1f77b4", height=0.6, label="parameter at its low value")
             ax.barh(y, (hv[order] - left), left=left, color="#ff7f0e", height=0.6, alpha=0.85, label="parameter at its high value")
-            if ref is not None:
-                ax.axvline(ref, color="black", linewidth=1)
             ax.set_yticks(y, [params[i] for i in order], fontsize=8.5)
-            ax.set_xlabel("outcome" + _unit_suffix(part["oat_low"].attrs) + (" (line: at the base values)" if ref is not None else ""))
+            ax.set_xlabel("outcome" + _unit_suffix(part["oat_low"].attrs))
             ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
             ax.set_title("One at a time (tornado)" + _where_text(w), fontsize=10)
         ax.grid(True, axis="x", alpha=0.3)
@@ -816,9 +813,7 @@ PLAN_LABELS = {
     "plan_value_at_plan_exchange_rate": "FY2023-FY2027 spending at the plan's yen/dollar rate",
     "obligations_after_fy2027": "Contracts signed by FY2027, payable after FY2027",
 }
-PLAN_REF = {"plan_cumulative_initial": "plan_budget_total", "plan_cumulative_expenditure": "plan_level_total",
-            "plan_cumulative_contracts": "plan_contract_total",
-            "plan_real_value_fy2022_yen": "plan_level_total", "plan_value_at_plan_exchange_rate": "plan_level_total"}
+PLAN_REF = {name: ref for name, _, ref in PLAN_ROWS}
 SHORTFALL = (("probability_of_plan_budget_shortfall", "plan_budget_total", "FY2023-FY2027 initial budgets fall short of the plan's budget total of"),
              ("probability_of_plan_expenditure_shortfall", "plan_level_total", "FY2023-FY2027 spending incl. counted supplementaries falls short of the plan's level of"),
              ("probability_of_plan_contract_shortfall", "plan_contract_total", "FY2023-FY2027 new contracts fall short of the plan's"))
@@ -1051,10 +1046,15 @@ def render_sensitivity_html(ds: xr.Dataset, figs: _Figures, result_path: Path) -
                   (("factors", "Inputs varied"), ("sensitivity", SECTIONS["sensitivity"]), ("provenance", SECTIONS["provenance"])))
     meta = (f"method {_e(ds.attrs.get('method', '?'))}, draws {_e(ds.attrs.get('draws', '?'))}, seed {_e(ds.attrs.get('seed_entropy', '?'))}, "
             f"data as of {_e(ds.attrs.get('as_of', '?'))}, jdef {_e(ds.attrs.get('model_version', '?'))}")
+    return _page(title, _e(ds.attrs.get("summary", "")), meta, nav, body)
+
+
+def _page(title: str, intro: str, meta: str, nav: str, body: list[str]) -> str:
+    """The HTML document: header (title, summary, run facts, contents) and the sections."""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
-            f"<header><h1>{_e(title)}</h1><p>{_e(ds.attrs.get('summary', ''))}</p><p class=\"note\">{meta}</p>"
+            f"<header><h1>{_e(title)}</h1><p>{intro}</p><p class=\"note\">{meta}</p>"
             f"<nav><ol>{nav}</ol></nav></header>" + "\n".join(body) + "</main></body></html>\n")
 
 
@@ -1074,11 +1074,7 @@ def render_html(ds: xr.Dataset, figs: _Figures, result_path: Path) -> str:
     ]
     meta = (f"draws {_e(ds.attrs.get('draws', '?'))}, seed {_e(ds.attrs.get('seed_entropy', '?'))}, "
             f"data as of {_e(ds.attrs.get('as_of', '?'))}, jdef {_e(ds.attrs.get('model_version', '?'))}")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
-            f"<header><h1>{_e(title)}</h1><p>{intro}</p><p class=\"note\">{meta}</p>"
-            f"<nav><ol>{nav}</ol></nav></header>" + "\n".join(body) + "</main></body></html>\n")
+    return _page(title, intro, meta, nav, body)
 
 
 def write_report(result_path: Path, out_dir: Path) -> dict[str, Path]:

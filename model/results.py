@@ -23,7 +23,7 @@ from .constants import (
     TRILLION_YEN,
     YEAR,
 )
-from .inputs import ModelInputs
+from .inputs import ModelInputs, PolicyEntry
 from .summaries import Stats
 
 YEN = {"units": TRILLION_YEN, "currency": "JPY (units 1e12: trillion yen)"}
@@ -115,7 +115,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
     if keep_draws:
         coords[DRAW] = (DRAW, np.arange(draws, dtype=np.int32), {"long_name": "Monte Carlo draw index", "units": "1"})
     ds = xr.Dataset(v, coords=coords)
-    ds["policy_description"] = _var((P,), np.array([_describe(inp, e.label) for e in inp.entries], dtype=object), "Inclusion policy: denominator and supplementary counting", {})
+    ds["policy_description"] = _var((P,), np.array([_describe(e) for e in inp.entries], dtype=object), "Inclusion policy: denominator and supplementary counting", {})
     ds["policy_target"] = _var((P,), np.array([e.target if e.target else np.nan for e in inp.entries]),
                                "The ratio the policy file says this entry is measured against (NaN: the 2% and 3.5% thresholds)")
     ds["category_long_name"] = _var((C,), np.array([c.long_name for c in cats.CATEGORIES], dtype=object), "Category description", {})
@@ -162,7 +162,6 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
     return ds
 
 
-def _describe(inp: ModelInputs, label: str) -> str:
-    e = next(x for x in inp.entries if x.label == label)
+def _describe(e: PolicyEntry) -> str:
     supp = "supplementary included" if e.supplementary else "initial budgets only"
     return f"{e.policy}: denominator {e.denominator.value}, {supp}"

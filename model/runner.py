@@ -10,7 +10,7 @@ import numpy as np
 from . import categories as cats
 from .calendar import Paths, run_engine
 from .constants import DATA_DIR, RNG_BLOCK
-from .data import load_data
+from .data import DataStore, load_data
 from .errors import InputError
 from .inputs import ModelInputs, build_inputs
 from .metrics import accounts, entry_denominator
@@ -27,13 +27,11 @@ STREAM_CHUNK = 3 * RNG_BLOCK  # summary-only mode: 12,288 draws; the chunk (x th
 def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | None = None) -> ModelInputs:
     """Load data (as of the scenario's date), parameters and policies; resolve the inputs."""
     data = load_data(scenario.as_of, data_dir or DATA_DIR)
-    params = params or params_as_of(scenario.as_of, data_dir)
-    names = set(scenario.policies) | {scenario.supplementary.target_policy.split(":")[0],
-                                      scenario.post2027.target_policy.split(":")[0]}
+    params = params or params_as_of(scenario.as_of, data_dir, data)
     policies: dict[str, Policy] = {}
     from .constants import POLICY_DIR
 
-    for name in names:
+    for name in policy_names(scenario):
         try:
             policies[name] = load_policy(name)
         except InputError as exc:
@@ -45,30 +43,42 @@ def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | N
     return build_inputs(scenario, data, params, policies)
 
 
-def params_as_of(as_of, data_dir: Path | None = None) -> Params:
+def params_as_of(as_of, data_dir: Path | None = None, data: DataStore | None = None) -> Params:
     """``calibration/params.toml`` when it was fitted on data as of ``as_of`` or earlier;
-    otherwise the parameters refitted in memory on the data published by ``as_of`` (no look-ahead)."""
+    otherwise the parameters refitted in memory on the data published by ``as_of`` (no look-ahead).
+    ``data``: those data, if already loaded."""
     import datetime as dt
 
-    params = load_params()
-    fitted = params.meta.get("as_of")
-    if data_dir is None and fitted and dt.date.fromisoformat(fitted) <= as_of:
-        return params
+    if data_dir is None:
+        params = load_params()
+        fitted = params.meta.get("as_of")
+        if fitted and dt.date.fromisoformat(fitted) <= as_of:
+            return params
     from .calibrate import calibrate  # scipy: only when a refit is needed
 
-    text, _ = calibrate(as_of, data_dir=data_dir)
+    text, _ = calibrate(as_of, data_dir=data_dir, data=data)
     return load_params(text=text)
 
 
+def _file(policy: str) -> str:
+    """The policy file a policy reference names: 'nato-style:core' -> 'nato-style'."""
+    return policy.split(":")[0]
+
+
+def policy_names(s: Scenario) -> set[str]:
+    """The policy files a scenario refers to: its policies and the two target policies."""
+    return set(s.policies) | {_file(s.supplementary.target_policy), _file(s.post2027.target_policy)}
+
+
 def _needed(s: Scenario, name: str) -> bool:
-    return (s.supplementary.target_seeking and name == s.supplementary.target_policy.split(":")[0]) or (
-        s.post2027.rule.value == "ramp_to_ratio" and name == s.post2027.target_policy.split(":")[0])
+    return (s.supplementary.target_seeking and name == _file(s.supplementary.target_policy)) or (
+        s.post2027.rule.value == "ramp_to_ratio" and name == _file(s.post2027.target_policy))
 
 
 def _field(s: Scenario, name: str) -> str:
     if name in s.policies:
         return "policies"
-    return "supplementary.target_policy" if name == s.supplementary.target_policy.split(":")[0] else "post2027.target_policy"
+    return "supplementary.target_policy" if name == _file(s.supplementary.target_policy) else "post2027.target_policy"
 
 
 def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:

@@ -88,11 +88,21 @@ class Lever(_Strict):
     group: str = "other"
     source: str = Field(description="where the range comes from, or the reasoning")
 
+    @property
+    def kind(self) -> str:
+        """'param', 'share' or 'scenario'."""
+        return self.key.partition(":")[0] if ":" in self.key else "scenario"
+
+    @property
+    def target(self) -> str:
+        """The key without its ``param:`` or ``share:`` prefix."""
+        return self.key.partition(":")[2] if ":" in self.key else self.key
+
     @model_validator(mode="after")
     def _range(self) -> Lever:
         if not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        kind, _, name = self.key.partition(":") if ":" in self.key else ("scenario", "", self.key)
+        kind, name = self.kind, self.target
         if kind == "param":
             from .params import BOUNDS, numeric_parameters
 
@@ -168,7 +178,8 @@ class Scenario(_Strict):
         if self.supplementary.from_year > self.horizon:
             raise ValueError(f"supplementary.from_year ({self.supplementary.from_year}) is after the horizon ({self.horizon})")
         for name, lv in self.sensitivity.levers.items():
-            if ":" not in lv.key and not isinstance(self.value_at(lv.key), int | float):
+            v = self.value_at(lv.key) if lv.kind == "scenario" else 0.0
+            if isinstance(v, bool) or not isinstance(v, int | float):
                 raise ValueError(f"sensitivity.levers.{name}.key: {lv.key!r} is not a numeric scenario key")
         return self
 
@@ -179,7 +190,7 @@ class Scenario(_Strict):
             if not isinstance(node, BaseModel) or part not in type(node).model_fields:
                 return None
             node = getattr(node, part)
-        return None if isinstance(node, bool) else node
+        return node
 
     def resolved(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"source_file"})
@@ -295,14 +306,14 @@ def _explain_one(err: Any, path: Path | str, origin: dict[str, str]) -> InputErr
     return InputError(path, key, msg)
 
 
-def check_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> list[InputError]:
-    """Every problem in a scenario file at once (empty when valid)."""
+def check_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> tuple[Scenario | None, list[InputError]]:
+    """The scenario and no problems, or None and every problem in the file at once."""
     try:
-        return [] if load_scenario(path, overrides, _all=True) else []
+        return load_scenario(path, overrides, _all=True), []
     except _Many as many:
-        return many.errors
+        return None, many.errors
     except InputError as exc:
-        return [exc]
+        return None, [exc]
 
 
 class _Many(Exception):

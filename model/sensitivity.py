@@ -28,10 +28,10 @@ from .constants import PLAN_LAST_YEAR
 from .data import DataStore, load_data
 from .errors import InputError
 from .inputs import ModelInputs, PolicyEntry, build_inputs
-from .metrics import TOLERANCE, entry_accounts, plan_accounts, quantiles
-from .params import Params
-from .policies import Policy, Share, load_policy
-from .runner import params_as_of, shocks_for
+from .metrics import TOLERANCE, entry_accounts, plan_accounts, probability, quantiles
+from .params import BOUNDS, Params
+from .policies import Policy, Share, load_policy, uncertain_keys
+from .runner import params_as_of, policy_names, shocks_for
 from .scenario import Scenario
 
 
@@ -113,8 +113,6 @@ PARAM_GROUPS = {"economy": "economy", "outlook": "economy", "fx": "economy", "bu
 
 
 def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
-    from .params import BOUNDS
-
     out: list[Factor] = []
     sens = scenario.sensitivity
     if sens.include_parameters:
@@ -123,32 +121,22 @@ def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
             lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
             out.append(Factor(name, "param", name, max(v - 2 * se, lo), min(v + 2 * se, hi), v, "1",
                               PARAM_GROUPS[name.split(".")[0]], "calibration/params.toml: estimate +/- 2 s.e."))
+    uncertain = list(dict.fromkeys(cat for e in inp.entries for cat in uncertain_keys(e.shares)))
     if sens.include_shares:
-        seen: set[str] = set()
-        for e in inp.entries:
-            for cat, s in e.shares.items():
-                if s.low != s.high and cat not in seen:
-                    seen.add(cat)
-                    out.append(Factor(f"share:{cat}", "share", cat, 0.0, 1.0, 0.5, "quantile of the policy's share range",
-                                      "accounting", "eligible share drawn uniformly between the policy's low and high (policy files)"))
-    uncertain = {cat for e in inp.entries for cat, s in e.shares.items() if s.low != s.high}
-    for name, lv in sens.levers.items():  # keys and ranges were checked when the scenario was read
-        kind = "param" if lv.key.startswith("param:") else "share" if lv.key.startswith("share:") else "scenario"
-        key = lv.key.split(":", 1)[1] if kind != "scenario" else lv.key
-        field = f"sensitivity.levers.{name}.key"
-        if kind == "scenario":
-            nominal = float(scenario.value_at(key))
-            for v in (lv.low, lv.high):
-                try:
-                    _with(scenario, {key: v})
-                except ValidationError as e:
-                    raise InputError(scenario.source_file, field, f"{key} = {v} is not a valid scenario value: "
-                                     f"{e.errors()[0]['msg']}") from None
-        elif kind == "share" and key not in uncertain:
+        out += [Factor(f"share:{cat}", "share", cat, 0.0, 1.0, 0.5, "quantile of the policy's share range", "accounting",
+                       "eligible share drawn uniformly between the policy's low and high (policy files)") for cat in uncertain]
+    for name, lv in sens.levers.items():  # key formats and parameter ranges were checked when the scenario was read
+        kind, key, field = lv.kind, lv.target, f"sensitivity.levers.{name}.key"
+        if kind == "share" and key not in uncertain:
             raise InputError(scenario.source_file, field, f"no policy of the scenario gives '{key}' an uncertain share, "
                              f"so the lever would change nothing (uncertain: {', '.join(sorted(uncertain)) or 'none'})")
-        else:
-            nominal = inp.params.value(key) if kind == "param" else 0.5
+        for v in (lv.low, lv.high) if kind == "scenario" else ():
+            try:
+                _with(scenario, {key: v})
+            except ValidationError as e:
+                raise InputError(scenario.source_file, field, f"{key} = {v} is not a valid scenario value: "
+                                 f"{e.errors()[0]['msg']}") from None
+        nominal = float(scenario.value_at(key)) if kind == "scenario" else inp.params.value(key) if kind == "param" else 0.5
         out.append(Factor(name, kind, key, lv.low, lv.high, nominal, lv.units, lv.group, lv.source))
     if not out:
         raise InputError(scenario.source_file, "sensitivity", "no factors: declare [sensitivity.levers] or enable parameters/shares")
@@ -166,7 +154,7 @@ class Evaluator:
                  params: Params | None = None):
         self.scenario = scenario
         self.data: DataStore = load_data(scenario.as_of)
-        self.params: Params = params or params_as_of(scenario.as_of)
+        self.params: Params = params or params_as_of(scenario.as_of, data=self.data)
         self.policies = _policies(scenario)
         self.base = build_inputs(scenario, self.data, self.params, self.policies)
         self.metric = parse_metric(metric_text, self.base)
@@ -227,21 +215,19 @@ class Evaluator:
     def __call__(self, x: dict[str, float]) -> float:
         return self.reduce(self.per_draw(x))
 
-    def mc_error(self, x: dict[str, float], batches: int = 20) -> float:
-        """Monte Carlo standard error of the metric at x, by batch means over the draws."""
-        v = self.per_draw(x)
+    def mc_error(self, v: np.ndarray, batches: int = 20) -> float:
+        """Monte Carlo standard error of the metric from its per-draw values ``v``: binomial for a
+        probability, else by batch means over the draws."""
         if self.metric.kind in ("p_reach", "p_reach_by"):
-            p = v.mean()
-            return float(math.sqrt(p * (1 - p) / len(v)))
+            return float(probability(v)[1])
         parts = np.array_split(v, batches)
         vals = np.array([self.reduce(p) for p in parts])
         return float(vals.std(ddof=1) / math.sqrt(batches))
 
 
 def _policies(sc: Scenario) -> dict[str, Policy]:
-    names = set(sc.policies) | {sc.supplementary.target_policy.split(":")[0], sc.post2027.target_policy.split(":")[0]}
     out = {}
-    for name in names:
+    for name in policy_names(sc):
         try:
             out[name] = load_policy(name)
         except InputError:
@@ -262,12 +248,17 @@ def _with(sc: Scenario, over: dict[str, Any]) -> Scenario:
 
 
 def _fix_shares(e: PolicyEntry, u: dict[str, float]) -> PolicyEntry:
+    """The entry with each uncertain share in ``u`` pinned at quantile ``u[cat]`` of its range."""
+    pins = {cat: s.low + (s.high - s.low) * q for cat, q in u.items() if (s := e.shares.get(cat)) is not None and s.low != s.high}
+    return _pin_shares(e, pins)
+
+
+def _pin_shares(e: PolicyEntry, values: dict[str, float]) -> PolicyEntry:
+    """The entry with the shares of ``values``' categories fixed at those values (from the same year as before)."""
     shares = dict(e.shares)
-    for cat, q in u.items():
-        s = shares.get(cat)
-        if s is not None and s.low != s.high:
-            v = s.low + (s.high - s.low) * q
-            shares[cat] = Share(low=v, high=v, from_year=s.from_year)
+    for cat, v in values.items():
+        old = shares.get(cat)
+        shares[cat] = Share(low=v, high=v, from_year=old.from_year if old else None)
     return dataclasses.replace(e, shares=shares)
 
 
@@ -371,7 +362,7 @@ def solve(scenario: Scenario, target: float, year: int, policy: str, probability
     if factor.kind == "policy_share":
         def prob_at(v: float) -> float:
             inp = ev.base
-            fixed = tuple(_set_share(e, factor.key, v) if e.label == policy else e for e in inp.entries)
+            fixed = tuple(_pin_shares(e, {factor.key: v}) if e.label == policy else e for e in inp.entries)
             return ev.reduce(ev.per_draw({}, dataclasses.replace(inp, entries=fixed)))
     else:
         def prob_at(v: float) -> float:
@@ -385,21 +376,15 @@ def solve(scenario: Scenario, target: float, year: int, policy: str, probability
         raise InputError("--lever", lever, f"even at {b:g} the probability is only {pb:.3f} < {probability}")
     while b - a > tol * max(1.0, abs(b)):
         mid = 0.5 * (a + b)
-        if prob_at(mid) >= probability:
-            b = mid
+        pm = prob_at(mid)
+        if pm >= probability:
+            b, pb = mid, pm
         else:
             a = mid
     h = max((factor.high - factor.low) * 1e-3, 1e-6)
     dens = (prob_at(b + h) - prob_at(max(b - h, factor.low))) / (b + h - max(b - h, factor.low))
     se = math.sqrt(probability * (1 - probability) / draws) / dens if dens > 0 else float("inf")
-    return {"value": b, "probability": prob_at(b), "standard_error": se, "bracket_low": a, "bracket_high": b, "at_lower_bound": 0.0}
-
-
-def _set_share(e: PolicyEntry, cat: str, v: float) -> PolicyEntry:
-    shares = dict(e.shares)
-    old = shares.get(cat)
-    shares[cat] = Share(low=v, high=v, from_year=old.from_year if old else None)
-    return dataclasses.replace(e, shares=shares)
+    return {"value": b, "probability": pb, "standard_error": se, "bracket_low": a, "bracket_high": b, "at_lower_bound": 0.0}
 
 
 # ----------------------------------------------------------------------------
@@ -423,8 +408,8 @@ def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], 
         factors = [Factor(g, "group", ", ".join(f.name for f in ev.factors if f.group == g), np.nan, np.nan, np.nan,
                           "-", g, "group of: " + ", ".join(f.name for f in ev.factors if f.group == g)) for g in groups]
     nom = _nominal(ev.factors)
-    mc = ev.mc_error(nom)
-    nominal_value = ev(nom)
+    at_nominal = ev.per_draw(nom)
+    mc, nominal_value = ev.mc_error(at_nominal), ev.reduce(at_nominal)
     one = lambda a: np.asarray(a, dtype=float)[:, None]  # noqa: E731  (parameter, metric)
     v: dict[str, Any] = {}
     idx = {"units": "1", "coverage_content_type": "modelResult"}

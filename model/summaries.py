@@ -20,6 +20,7 @@ from .calendar import Paths
 from .inputs import ModelInputs
 from .metrics import (
     Accounts,
+    entry_denominator,
     plan_accounts,
     probability,
     quantiles,
@@ -76,7 +77,6 @@ class Stats:
     quantile: dict[str, np.ndarray]
     prob: dict[str, tuple[np.ndarray, np.ndarray]]
     mean: dict[str, np.ndarray]
-    n: int
     method: str
     draws: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -89,7 +89,6 @@ def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws:
     ones kept with ``keep_draws``.
     """
     thr = np.asarray(inp.scenario.thresholds)
-    n = d["gdp"].shape[-1]
     ratio_sorted = sorted_draws(d["ratio"])
     tp = target_probabilities(d["ratio"], thr, ratio_sorted)
     ind = plan_indicators(inp, d)
@@ -110,17 +109,14 @@ def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws:
         quant.update(zip(keys, pool.map(lambda k: quantiles(d[k], q, in_place=True, threads=1), keys), strict=True))
     quant["ratio"] = quantiles(ratio_sorted, q, presorted=True)
     quant["denominator"] = _denominator_quantiles(inp, quant, q)
-    return Stats(quant, prob, means, n, "exact (sorted draws)", draws)
+    return Stats(quant, prob, means, "exact (sorted draws)", draws)
 
 
 def _denominator_quantiles(inp: ModelInputs, quant: dict[str, np.ndarray], q: np.ndarray) -> np.ndarray:
     """Quantiles of each policy's denominator: those of reported or outlook GDP, or the fixed figure."""
-    from .policies import Denominator
-
     out = np.empty((len(q), len(inp.entries), inp.n_year))
     for k, e in enumerate(inp.entries):
-        out[:, k] = {Denominator.fy2022_fixed: inp.gdp_fy2022_goal, Denominator.current_gdp: quant["gdp_reported"],
-                     Denominator.outlook_gdp: quant["gdp_outlook"]}[e.denominator]
+        out[:, k] = entry_denominator(inp, e, quant["gdp_reported"], quant["gdp_outlook"])
     return out
 
 
@@ -214,7 +210,7 @@ def streamed(inp: ModelInputs, s1: dict, hist: dict[str, np.ndarray], q: np.ndar
     for k, h in hist.items():
         lo, hi = s1["min"][k].reshape(-1), s1["max"][k].reshape(-1)
         quant[k] = _hist_quantiles(h, lo, hi, q).reshape(len(q), *s1["min"][k].shape)
-    return Stats(quant, prob, means, n, f"histogram ({BINS} bins per column; each quantile within (max - min)/{BINS} of exact)")
+    return Stats(quant, prob, means, f"histogram ({BINS} bins per column; each quantile within (max - min)/{BINS} of exact)")
 
 
 def _hist_quantiles(h: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .constants import GOAL_THRESHOLDS
+
 SUMMARY_YEARS = (2025, 2027, 2030, 2035)
-SUMMARY_THRESHOLDS = (0.02, 0.035)
 
 
 def summary_rows(ds: xr.Dataset) -> list[dict[str, object]]:
@@ -18,7 +19,7 @@ def summary_rows(ds: xr.Dataset) -> list[dict[str, object]]:
     named = {float(t) for t in targets if not np.isnan(t)}
     scen = [float(t) for t in ds.threshold.values]
     # the 2% and 3.5% goals, and any scenario threshold no policy claims as its own target
-    default = [t for t in scen if any(np.isclose(t, SUMMARY_THRESHOLDS)) or not any(np.isclose(t, list(named) or [-1]))]
+    default = [t for t in scen if any(np.isclose(t, GOAL_THRESHOLDS)) or not any(np.isclose(t, list(named) or [-1]))]
     for pol, own in zip(ds.policy.values, targets, strict=True):
         thr = [float(own)] if not np.isnan(own) and np.isclose(scen, own).any() else default
         for t in thr:
