@@ -21,11 +21,8 @@ def noisy(level: np.ndarray, sd: float, z: np.ndarray, out: np.ndarray | None = 
     return out
 
 
-def hold_real(prev: np.ndarray, expected_deflator: float) -> np.ndarray:
-    return prev * (1.0 + expected_deflator)
-
-
-def grow_nominal(prev: np.ndarray, rate: float) -> np.ndarray:
+def grow(prev: np.ndarray, rate: float) -> np.ndarray:
+    """``prev (1 + rate)``: nominal growth at a fixed rate, or the expected deflator (holding real terms)."""
     return prev * (1.0 + rate)
 
 
@@ -36,7 +33,10 @@ def ramp_required(prev_ratio: np.ndarray, target: float, years_left: int, denomi
     return np.maximum(step_ratio * denominator - other_counted, 0.0) / core_share
 
 
-def new_plan_level(base: np.ndarray, k: int, total: float, years: int = 5) -> np.ndarray:
+NEW_PLAN_YEARS = 5  # rule new_plan: a five-year plan, FY2028-FY2032
+
+
+def new_plan_level(base: np.ndarray, k: int, total: float, years: int = NEW_PLAN_YEARS) -> np.ndarray:
     """Linear path from ``base`` whose ``years`` annual budgets add up to ``total``."""
     step = (total - years * base) / (years * (years + 1) / 2.0)
     return base + k * step
@@ -44,7 +44,7 @@ def new_plan_level(base: np.ndarray, k: int, total: float, years: int = 5) -> np
 
 def supplementary(occurs: np.ndarray, log_mean: float, log_sd: float, z: np.ndarray, initial_total: np.ndarray) -> np.ndarray:
     """Supplementary budget: occurs with a fitted frequency, log-normal ratio to the initial budget
-    (``occurs * exp(log_mean + log_sd z) * initial_total``; ``initial_total`` is overwritten)."""
+    (``occurs * exp(log_mean + log_sd z) * initial_total``, a new array)."""
     x = np.multiply(z, log_sd)
     x += log_mean
     np.exp(x, out=x)
@@ -67,8 +67,6 @@ def related_step(prev: np.ndarray, factor: np.ndarray | float, sd: float, z: np.
     ``out = prev * factor * exp(sd * z)``, ``factor`` = 1 + expected nominal growth (one
     value per draw, broadcast over the rows of a block of categories), computed in place.
     """
-    np.multiply(z, sd, out=out)
-    np.exp(out, out=out)
-    out *= factor
+    noisy(factor, sd, z, out=out)
     out *= prev
     return out

@@ -25,7 +25,7 @@ import simpy
 
 from . import budget, contracts, economy
 from . import categories as cats
-from .constants import PLAN_LAST_YEAR
+from .constants import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
 from .inputs import ModelInputs, PolicyEntry
 from .policies import Denominator, share_values, year_mask
 from .scenario import PostRule
@@ -105,6 +105,12 @@ def _allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = Non
     st["executed"] = new("executed", (y, n))  # written every year by ``settlement``
     for name in ("rec", "due", "topup"):  # zero unless an event says otherwise
         st[name] = new(name, (y, n), fill=0.0)
+    prof = inp.params.contracts.payment_profile
+    for s_year, c in inp.contracts_before.items():  # payments due on contracts signed before the axis
+        for k in range(1, len(prof)):
+            j = s_year + k - int(inp.years[0])
+            if 0 <= j < y:
+                st["due"][j] += prof[k] * c
     # spending: known years copied in; projected cells are written by the events
     spend = new("spend", (y, len(cats.NAMES), n))
     known = ~np.isnan(inp.spending).all(axis=0)
@@ -168,21 +174,13 @@ class _Year:
         self._pv: dict[tuple[str, float], object] = {}
         self._revision: np.ndarray | None = None
         self._log_fx: np.ndarray | None = None  # log yen/dollar before the scenario's shift, last projected year
-        n, y = sh.n, inp.n_year
-        self.n = n
+        n = self.n = sh.n
         for k, v in state.items():  # views of the run's arrays: the events write through them
             setattr(self, k, v)
-        self.due_known = np.zeros(y, dtype=bool)
         self.real_dev = np.full(n, inp.real_dev0)
         self.defl_dev = np.full(n, inp.deflator_dev0)
         self._occurs = np.empty(n)  # scratch: whether a supplementary budget occurs (0/1)
         self._centred = np.empty(n)  # scratch: the recession indicator minus its probability
-        prof = self.p.contracts.payment_profile
-        for s_year, c in inp.contracts_before.items():  # contracts signed before the axis
-            for k in range(1, len(prof)):
-                j = s_year + k - int(inp.years[0])
-                if 0 <= j < y:
-                    self.due[j] += prof[k] * c
         self.shares: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for e in (inp.target_entry, inp.ramp_entry):  # the policies that decisions look at
             if e is not None and e.label not in self.shares:
@@ -251,15 +249,15 @@ class _Year:
         else:
             rule = sc.post2027
             if rule.rule == PostRule.hold_real:
-                level = budget.hold_real(prev_b, exp_defl) * (1.0 + rule.real_growth)
+                level = budget.grow(prev_b, exp_defl) * (1.0 + rule.real_growth)
             elif rule.rule == PostRule.grow_nominal:
-                level = budget.grow_nominal(prev_b, rule.growth)
+                level = budget.grow(prev_b, rule.growth)
             elif rule.rule == PostRule.new_plan:
                 k = t - PLAN_LAST_YEAR
-                if k <= 5:
+                if k <= budget.NEW_PLAN_YEARS:
                     level = budget.new_plan_level(self.spend[inp.idx(PLAN_LAST_YEAR), CORE], k, rule.plan_total)
                 else:
-                    level = budget.hold_real(prev_b, exp_defl)
+                    level = budget.grow(prev_b, exp_defl)
             else:  # ramp_to_ratio
                 e = inp.ramp_entry
                 assert e is not None
@@ -276,12 +274,11 @@ class _Year:
         b = budget.noisy(level, impl_sd, self.sh.z_budget[j], out=self.spend[j, CORE])
         # new contracts: the plan's remaining contract total to FY2027, then a fixed ratio to the budget
         if t <= PLAN_LAST_YEAR:
-            signed = np.nansum(self.contracts[inp.idx(2023):j], axis=0)
+            signed = np.nansum(self.contracts[inp.idx(PLAN_FIRST_YEAR):j], axis=0)
             remaining = np.maximum(inp.plan_contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
             budget.noisy(remaining, p.budget.contract_fy2027_sd, self.sh.z_contract[j], out=self.contracts[j])
         else:
             np.multiply(b, p.budget.contract_ratio, out=self.contracts[j])
-        self.due_known[j] = True
 
     def economy(self, t: int, j: int) -> None:
         inp, p, sc = self.inp, self.p, self.inp.scenario
@@ -365,14 +362,12 @@ def run_engine(inp: ModelInputs, sh: Shocks, block: int = ENGINE_BLOCK, into: di
     n = sh.n
     state = _allocate(inp, n, into)
     trace: list[tuple[float, int, str]] = []
-    due_known = np.zeros(inp.n_year, dtype=bool)
     related = _related_plan(inp)
     for start in range(0, n, block):
         stop = min(start + block, n)
         st = _Year(inp, sh.block(start, stop), {k: v[..., start:stop] for k, v in state.items()}, related)
         _calendar(inp, st, trace if start == 0 else None)
-        due_known = st.due_known
-    state["due"][~due_known] = np.nan  # payments due are unknown before the contracts are
+    state["due"][inp.years < inp.first_initial] = np.nan  # payments due are unknown before the contracts are
     return Paths(**{f: state[k] for f, k in PATH_STATE.items()}, trace=trace)
 
 

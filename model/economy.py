@@ -34,17 +34,16 @@ def student_t_pair(n1: np.ndarray, n2: np.ndarray, w: np.ndarray, rho: float, df
     return e1, e2
 
 
-def mean_reverting(mu: float, dev_prev: np.ndarray, ar, sd, shock: np.ndarray, recession: np.ndarray | None,
+def mean_reverting(mu: float, dev_prev: np.ndarray, ar, sd, shock: np.ndarray, recession: np.ndarray,
                    depth: float, out: np.ndarray | None = None) -> np.ndarray:
     """One year of a rate that reverts towards the scenario path ``mu``:
-    ``mu + ar dev_prev + sd shock + depth R``. ``shock`` is overwritten; ``recession``
-    (the centred indicator R - p, or None for none) and ``out`` may be given to work in place."""
+    ``mu + ar dev_prev + sd shock + depth R``, with ``recession`` the centred indicator R - p.
+    ``shock`` is overwritten; ``out`` may be given to work in place."""
     out = np.multiply(dev_prev, ar, out=out)
     out += mu
     shock *= sd
     out += shock
-    if recession is not None:
-        out += depth * recession
+    out += depth * recession
     return out
 
 

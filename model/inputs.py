@@ -133,13 +133,14 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
 
     # --- economy ---------------------------------------------------------
     gdp_s = data.nominal_gdp()  # the latest GDP vintage visible at as_of
+    real_s, defl_s = s("real_gdp_growth"), s("gdp_deflator_growth")
     # the economy is known up to the last year with a level, real growth and deflator growth all published
     first_econ = min(_last_year(gdp_s, "nominal_gdp", scenario.as_of),
-                     _last_year(s("real_gdp_growth"), "real_gdp_growth", scenario.as_of),
-                     _last_year(s("gdp_deflator_growth"), "gdp_deflator_growth", scenario.as_of)) + 1
+                     _last_year(real_s, "real_gdp_growth", scenario.as_of),
+                     _last_year(defl_s, "gdp_deflator_growth", scenario.as_of)) + 1
     gdp = _on_axis({y: v for y, v in gdp_s.items() if y < first_econ}, years)
-    real = _on_axis(s("real_gdp_growth"), years)
-    defl = _on_axis(s("gdp_deflator_growth"), years)
+    real = _on_axis(real_s, years)
+    defl = _on_axis(defl_s, years)
     real[years >= first_econ] = np.nan
     defl[years >= first_econ] = np.nan
     gdp_prev = gdp_s.get(OUTPUT_FIRST_YEAR - 1, np.nan)
@@ -155,12 +156,11 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
         dindex[j] = level
 
     case = scenario.economy.path.value
-    editions = [e for e in PATH_EDITIONS if data.series(f"{e}_{case}_real_growth")]
+    editions = [(e, r) for e in PATH_EDITIONS if (r := s(f"{e}_{case}_real_growth"))]
     if not editions:
         raise InputError("calibration/data/outlooks.csv", f"economy.path = {case}",
                          f"no Cabinet Office projection of this case published by {scenario.as_of}")
-    path = f"{editions[0]}_{case}"
-    mu_r_s = s(f"{path}_real_growth")
+    path, mu_r_s = f"{editions[0][0]}_{case}", editions[0][1]
     mu_d_s = s(f"{path}_deflator_growth")
     last_path = max(mu_r_s)
     mu_real = np.array([mu_r_s.get(int(min(y, last_path)), np.nan) for y in years]) + scenario.economy.real_growth_shift
@@ -169,8 +169,8 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     if np.isnan(mu_real[proj]).any() or np.isnan(mu_defl[proj]).any():
         raise InputError("calibration/data/outlooks.csv", path, "the path does not cover the projection years")
     j0 = int(first_econ - years[0]) - 1
-    real_prev = real[j0] if j0 >= 0 else s("real_gdp_growth").get(first_econ - 1, np.nan)
-    defl_prev = defl[j0] if j0 >= 0 else s("gdp_deflator_growth").get(first_econ - 1, np.nan)
+    real_prev = real[j0] if j0 >= 0 else real_s.get(first_econ - 1, np.nan)
+    defl_prev = defl[j0] if j0 >= 0 else defl_s.get(first_econ - 1, np.nan)
     mu_r_prev = mu_r_s.get(first_econ - 1)
     mu_d_prev = mu_d_s.get(first_econ - 1)
     real_dev0 = 0.0 if mu_r_prev is None or np.isnan(real_prev) else real_prev - (mu_r_prev + scenario.economy.real_growth_shift)
@@ -217,14 +217,11 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     put("mod_supplementary", {y: supp_plan[y] for y in supp_plan}, first_supp - 1)
     put("saco_realignment_supplementary",
         {y: supp_total[y] - supp_plan[y] for y in supp_plan if y in supp_total}, first_supp - 1)
-    for name, series in (("research_development", "research_development"),
-                         ("public_infrastructure", "public_infrastructure"),
-                         ("cybersecurity", "cybersecurity"),
-                         ("international_cooperation", "international_cooperation"),
-                         ("coast_guard", "coast_guard")):
-        put(name, s(series), first_initial - 1)
-    # PKO and other: the published "JCG, PKO etc." aggregate less the Coast Guard (and SACO where included)
     jcg = s("coast_guard")
+    for name in ("research_development", "public_infrastructure", "cybersecurity", "international_cooperation"):
+        put(name, s(name), first_initial - 1)
+    put("coast_guard", jcg, first_initial - 1)
+    # PKO and other: the published "JCG, PKO etc." aggregate less the Coast Guard (and SACO where included)
     pko: dict[int, float] = {}
     for y, v in s("jcg_pko_etc").items():
         if y in jcg:
@@ -234,9 +231,9 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
             pko[y] = v - jcg[y] - (incl[y] - excl[y])
     put("pko_other", pko, first_initial - 1)
     rel_supp: dict[int, float] = {}
-    for y in set(s("related_supplementary_jcg_pko")) | set(s("coast_guard_supplementary")) | set(s("related_supplementary_cyber")):
-        jp = s("related_supplementary_jcg_pko").get(y, s("coast_guard_supplementary").get(y, 0.0))
-        rel_supp[y] = jp + s("related_supplementary_cyber").get(y, 0.0)
+    jcg_pko, jcg_supp, cyber = s("related_supplementary_jcg_pko"), s("coast_guard_supplementary"), s("related_supplementary_cyber")
+    for y in set(jcg_pko) | set(jcg_supp) | set(cyber):
+        rel_supp[y] = jcg_pko.get(y, jcg_supp.get(y, 0.0)) + cyber.get(y, 0.0)
     put("related_supplementary", rel_supp, first_supp - 1)
     for name, series in PROPOSED_SERIES.items():
         vals = s(series)
@@ -246,8 +243,7 @@ def build_inputs(scenario: Scenario, data: DataStore, params: Params, policies: 
     contracts = _on_axis({y: v for y, v in contracts_all.items() if y < first_initial}, years)
     contracts_before = {y: v for y, v in contracts_all.items() if y < years[0]}
 
-    group_targets = {g: data.series(series)[PLAN_LAST_YEAR] for g, series in GROUP_TARGET_SERIES.items()
-                     if PLAN_LAST_YEAR in data.series(series)}
+    group_targets = {g: v for g, series in GROUP_TARGET_SERIES.items() if (v := s(series).get(PLAN_LAST_YEAR)) is not None}
     plan_fy2027 = scenario.plan.fy2027_budget or data.value("plan_fy2027_budget", PLAN_LAST_YEAR)
     plan_contract_total = data.value("plan_contract_total", PLAN_LAST_YEAR, "FY2023-2027")
     plan_expenditure_total = data.value("plan_expenditure_total", PLAN_LAST_YEAR, "FY2023-2027")

@@ -11,7 +11,7 @@ random numbers), whatever their horizon.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -52,18 +52,16 @@ class Shocks:
     def n(self) -> int:
         return self.z_revision.shape[-1]
 
-    def draw(self, i: int) -> Shocks:
-        """The shocks of one draw (for the scalar reference)."""
-        return self.block(i, i + 1)
-
     def block(self, start: int, stop: int) -> Shocks:
-        """The shocks of draws [start, stop) (views, no copy)."""
+        """The shocks of draws [start, stop) (views, no copy): every array's last axis is the draw."""
         sl = slice(start, stop)
-        return Shocks(self.years, self.n_real[..., sl], self.n_deflator[..., sl], self.chi2[..., sl],
-                      self.u_recession[..., sl], self.z_outlook[..., sl], self.z_fx[..., sl], self.z_budget[..., sl],
-                      self.z_contract[..., sl], self.u_supp[..., sl], self.z_supp[..., sl], self.z_related[..., sl],
-                      self.z_revision[sl], {k: v[sl] for k, v in self.u_shares.items()},
-                      {k: v[sl] for k, v in self.z_param.items()})
+
+        def part(v):
+            if isinstance(v, dict):
+                return {k: a[..., sl] for k, a in v.items()}
+            return v if v is self.years else v[..., sl]
+
+        return Shocks(**{f.name: part(getattr(self, f.name)) for f in fields(self)})
 
 
 def _gen(seed: int, block: int, stream: int, year: int) -> np.random.Generator:
