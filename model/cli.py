@@ -63,6 +63,17 @@ def _date(value: str, option: str = "--as-of") -> dt.date:
         raise InputError(option, option.lstrip("-").replace("-", "_"), f"not a date YYYY-MM-DD: {value!r}") from None
 
 
+def _at_least(option: str, value: int | None, least: int) -> None:
+    """Refuse a count option below ``least`` (None: not given)."""
+    if value is not None and value < least:
+        raise InputError(option, option.lstrip("-"), f"must be at least {least} (got {value})")
+
+
+def _seed(seed: int | None) -> None:
+    if seed is not None and seed < 0:
+        raise InputError("--seed", "seed", f"must be >= 0 (got {seed})")
+
+
 def _as_of(value: str | None) -> list[str]:
     if value is None:
         return []
@@ -104,10 +115,8 @@ def run(
         from .scenario import load_scenario
         from .summary import summary_csv, summary_text
 
-        if draws is not None and draws < 1:
-            raise InputError("--draws", "draws", f"must be at least 1 (got {draws})")
-        if seed is not None and seed < 0:
-            raise InputError("--seed", "seed", f"must be >= 0 (got {seed})")
+        _at_least("--draws", draws, 1)
+        _seed(seed)
         sc = load_scenario(scenario, [*_as_of(as_of), *(set_ or [])])
         ds = simulate(sc, draws=draws, seed=seed, keep_draws=keep_draws, summary_only=summary_only, chunk=chunk,
                       workers=workers, scheduler=scheduler)
@@ -146,8 +155,7 @@ def batch(
         from .batch import combine, comparison_rows, comparison_text, run_batch
         from .scenario import load_scenario
 
-        if draws is not None and draws < 1:
-            raise InputError("--draws", "draws", f"must be at least 1 (got {draws})")
+        _at_least("--draws", draws, 1)
         overrides = [*_as_of(as_of), *(set_ or [])]
         scenarios = [load_scenario(f, overrides) for f in files]
         # validate everything (policies, data) before the first run writes anything
@@ -210,10 +218,8 @@ def sensitivity(
             sensitivity_plot,
         )
 
-        if samples < 2:
-            raise InputError("--samples", "samples", f"must be at least 2 (got {samples})")
-        if draws < 10:
-            raise InputError("--draws", "draws", f"must be at least 10 (got {draws})")
+        _at_least("--samples", samples, 2)
+        _at_least("--draws", draws, 10)
         if groups and method != Method.sobol:
             raise InputError("--groups", "groups", "group indices are computed for --method sobol only")
         sc = load_scenario(scenario, set_ or [])
@@ -308,8 +314,7 @@ def backtest(
         from .data import load_data
         from .io import write_netcdf
 
-        if draws < 10:
-            raise InputError("--draws", "draws", f"must be at least 10 (got {draws})")
+        _at_least("--draws", draws, 10)
         date = _date(as_of) if as_of else dt.date.today()
         d = load_data(date)
         gdp = d.nominal_gdp()
