@@ -156,6 +156,7 @@ def batch(
         from .scenario import load_scenario
 
         _at_least("--draws", draws, 1)
+        _seed(seed)
         overrides = [*_as_of(as_of), *(set_ or [])]
         scenarios = [load_scenario(f, overrides) for f in files]
         # validate everything (policies, data) before the first run writes anything
@@ -220,6 +221,7 @@ def sensitivity(
 
         _at_least("--samples", samples, 2)
         _at_least("--draws", draws, 10)
+        _seed(seed)
         if groups and method != Method.sobol:
             raise InputError("--groups", "groups", "group indices are computed for --method sobol only")
         sc = load_scenario(scenario, set_ or [])
@@ -258,6 +260,8 @@ def solve(
         from .scenario import load_scenario
         from .sensitivity import solve as solve_
 
+        _at_least("--draws", draws, 10)
+        _seed(seed)
         sc = load_scenario(scenario, set_ or [])
         r = solve_(sc, target, year, policy, probability, lever, draws, sc.seed if seed is None else seed)
         unit = {"post2027_growth": "per year (nominal growth of the MoD budget after FY2027)",
@@ -315,6 +319,7 @@ def backtest(
         from .io import write_netcdf
 
         _at_least("--draws", draws, 10)
+        _seed(seed)
         date = _date(as_of) if as_of else dt.date.today()
         d = load_data(date)
         gdp = d.nominal_gdp()

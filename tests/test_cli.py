@@ -47,6 +47,24 @@ def test_negative_draws_option(tmp_path):
     assert res.exit_code == 2 and "draws" in res.stderr
 
 
+BASE = str(SCENARIO_DIR / "baseline.toml")
+SOLVE = ["solve", BASE, "--target", "0.02", "--year", "2030", "--policy", "current-gdp", "--probability", "0.8"]
+
+
+@pytest.mark.parametrize("args,option", [
+    (["batch", BASE, "--seed", "-1"], "--seed"),
+    (["sensitivity", BASE, "--method", "oat", "--seed", "-1"], "--seed"),
+    ([*SOLVE, "--seed", "-1"], "--seed"),
+    ([*SOLVE, "--draws", "0"], "--draws"),
+    (["backtest", "--seed", "-1"], "--seed"),
+])
+def test_negative_seed_or_too_few_draws_named_in_every_command(tmp_path, args, option):
+    res = runner.invoke(app, [*args, *(["--out", str(tmp_path / "out")] if args[0] != "solve" else [])])
+    assert res.exit_code == 2, res.output
+    assert option in res.stderr and "Traceback" not in res.stderr and "Error" not in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_run_writes_file_and_summary(tmp_path):
     res = runner.invoke(app, ["run", str(SCENARIO_DIR / "baseline.toml"), "--draws", "300", "--seed", "7",
                               "--out", str(tmp_path), "--csv"])
