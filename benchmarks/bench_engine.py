@@ -34,11 +34,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from model.calendar import Paths, run_engine  # noqa: E402
-from model.reference import run_reference  # noqa: E402
-from model.runner import prepare, shocks_for  # noqa: E402
-from model.scenario import load_scenario  # noqa: E402
-from model.shocks import Shocks  # noqa: E402
+from jdef.calendar import Paths, run_engine  # noqa: E402
+from jdef.reference import run_reference  # noqa: E402
+from jdef.runner import prepare, shocks_for  # noqa: E402
+from jdef.scenario import load_scenario  # noqa: E402
+from jdef.shocks import Shocks  # noqa: E402
 
 SCENARIO = "scenarios/baseline.toml"
 SEED = 1
@@ -150,7 +150,7 @@ def table(title: str, header: tuple[str, ...], rows: list[tuple], left: bool = F
 
 def jdef_command() -> list[str]:
     exe = Path(sys.executable).parent / "jdef"
-    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from model.cli import main; main()"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from jdef.cli import main; main()"]
 
 
 # --- machine -------------------------------------------------------------------------------

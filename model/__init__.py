@@ -2,14 +2,19 @@
 
 Public API (heavy libraries are imported lazily so that ``jdef --help`` is fast)::
 
-    from model import load_scenario, simulate
+    from jdef import load_scenario, simulate
     scenario = load_scenario("scenarios/baseline.toml")
     ds = simulate(scenario, draws=10_000, seed=7)   # an xarray.Dataset
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("jdef")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 __all__ = ["load_scenario", "simulate", "__version__"]
 
 

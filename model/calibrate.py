@@ -315,7 +315,7 @@ def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024), data_dir: 
               data: DataStore | None = None) -> tuple[str, dict[str, Any]]:
     """Fit all parameters on the data published by ``as_of`` (``data``, if already loaded from ``data_dir``);
     return the TOML text and the fitted tables."""
-    d = data if data is not None else load_data(as_of, data_dir) if data_dir else load_data(as_of)
+    d = data if data is not None else load_data(as_of, data_dir)
     if not d.rows:
         raise InputError("--as-of", "as_of", f"no data published by {as_of}")
     tables = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from importlib.resources import files
 from pathlib import Path
 
 # Dimension names
@@ -36,9 +38,30 @@ RNG_BLOCK = 4096
 
 DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CALIBRATION_DIR = REPO_ROOT / "calibration"
-DATA_DIR = CALIBRATION_DIR / "data"
+def _shipped_root() -> Path:
+    """Where the shipped ``scenarios/`` and ``calibration/`` are.
+
+    In an installed wheel they are package data inside the ``jdef`` package; in jdef's own
+    checkout (an editable install, or the source tree) they sit beside the package folder
+    ``model/``, as the project layout asks.
+    """
+    package = Path(str(files("jdef")))
+    return package if (package / "scenarios").is_dir() else package.parent
+
+
+PACKAGE_DIR = Path(str(files("jdef")))
+SHIPPED_ROOT = _shipped_root()
+CALIBRATION_DIR = SHIPPED_ROOT / "calibration"
 PARAMS_FILE = CALIBRATION_DIR / "params.toml"
-SCENARIO_DIR = REPO_ROOT / "scenarios"
+SCENARIO_DIR = SHIPPED_ROOT / "scenarios"
 POLICY_DIR = SCENARIO_DIR / "policies"
+
+# The data folder: the shipped one, or a user's own (JDEF_DATA_DIR; --data-dir on the CLI)
+DATA_DIR_ENV = "JDEF_DATA_DIR"
+SHIPPED_DATA_DIR = CALIBRATION_DIR / "data"
+
+
+def default_data_dir() -> Path:
+    """``$JDEF_DATA_DIR`` when set (a user's own data folder), else the shipped data."""
+    env = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(env).expanduser() if env else SHIPPED_DATA_DIR

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .constants import DATA_DIR, UNIT_TO_TRILLION
+from .constants import UNIT_TO_TRILLION, default_data_dir
 from .errors import InputError
 
 COLUMNS = ("series", "period", "year", "value", "unit", "publisher", "source_url", "published", "note")
@@ -126,7 +126,7 @@ class DataStore:
     def value(self, name: str, year: int, period: str = "FY") -> float:
         s = self.series(name, period)
         if year not in s:
-            raise InputError(DATA_DIR, f"series '{name}' {period}{year}",
+            raise InputError(default_data_dir(), f"series '{name}' {period}{year}",
                              f"no figure published by {self.as_of.isoformat()}")
         return s[year]
 
@@ -146,8 +146,10 @@ def convert(r: Row) -> float:
     return r.value
 
 
-def load_data(as_of: dt.date, data_dir: Path = DATA_DIR) -> DataStore:
-    """Load every ``*.csv`` in ``data_dir`` and keep the rows published by ``as_of``."""
+def load_data(as_of: dt.date, data_dir: Path | None = None) -> DataStore:
+    """Load every ``*.csv`` in ``data_dir`` (default: :func:`~jdef.constants.default_data_dir`)
+    and keep the rows published by ``as_of``."""
+    data_dir = default_data_dir() if data_dir is None else data_dir
     files = sorted(data_dir.glob("*.csv"))
     if not files:
         raise InputError(data_dir, "", "no data files (*.csv) found")

@@ -18,7 +18,7 @@ from .constants import (
     FRACTION,
     POLICY,
     QUANTILE,
-    REPO_ROOT,
+    PACKAGE_DIR,
     THRESHOLD,
     TRILLION_YEN,
     YEAR,
@@ -31,8 +31,13 @@ PROB = {"units": FRACTION}
 
 
 def _git_commit() -> str:
+    """The commit of jdef's own checkout when the code runs from one (an editable install or
+    the source tree); "" for an installed package, wherever it sits."""
+    root = PACKAGE_DIR.parent
+    if PACKAGE_DIR.name != "model" or not (root / ".git").exists() or not (root / "pyproject.toml").is_file():
+        return ""
     try:
-        out = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

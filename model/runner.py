@@ -9,7 +9,7 @@ import numpy as np
 
 from . import categories as cats
 from .calendar import Paths, run_engine
-from .constants import DATA_DIR, RNG_BLOCK
+from .constants import RNG_BLOCK, SHIPPED_DATA_DIR, default_data_dir
 from .data import DataStore, load_data
 from .errors import InputError
 from .inputs import ModelInputs, build_inputs
@@ -26,7 +26,8 @@ STREAM_CHUNK = 3 * RNG_BLOCK  # summary-only mode: 12,288 draws; the chunk (x th
 
 def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | None = None) -> ModelInputs:
     """Load data (as of the scenario's date), parameters and policies; resolve the inputs."""
-    data = load_data(scenario.as_of, data_dir or DATA_DIR)
+    data_dir = data_dir or default_data_dir()
+    data = load_data(scenario.as_of, data_dir)
     params = params or params_as_of(scenario.as_of, data_dir, data)
     policies: dict[str, Policy] = {}
     from .constants import POLICY_DIR
@@ -49,7 +50,8 @@ def params_as_of(as_of, data_dir: Path | None = None, data: DataStore | None = N
     ``data``: those data, if already loaded."""
     import datetime as dt
 
-    if data_dir is None:
+    data_dir = data_dir or default_data_dir()
+    if data_dir.resolve() == SHIPPED_DATA_DIR.resolve():  # a user's own data: always refit
         params = load_params()
         fitted = params.meta.get("as_of")
         if fitted and dt.date.fromisoformat(fitted) <= as_of:

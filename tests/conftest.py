@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from model import load_scenario
-from model.constants import SCENARIO_DIR
+from jdef import load_scenario
+from jdef.constants import SCENARIO_DIR
 
 BASELINE = SCENARIO_DIR / "baseline.toml"
 

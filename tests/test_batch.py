@@ -12,10 +12,10 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from model.batch import comparison_rows, run_batch
-from model.cli import app
-from model.constants import SCENARIO_DIR
-from model.scenario import load_scenario
+from jdef.batch import comparison_rows, run_batch
+from jdef.cli import app
+from jdef.constants import SCENARIO_DIR
+from jdef.scenario import load_scenario
 
 runner = CliRunner()
 BAD_DIR = Path(__file__).parent / "data" / "scenarios"
@@ -116,7 +116,7 @@ def _data(path):
 
 def test_interrupted_batch_resumes_to_identical_results(tmp_path):
     files = [str(SCENARIO_DIR / f) for f in ("baseline.toml", "growth-transition.toml", "weak-yen.toml", "new-plan.toml")]
-    jdef = [sys.executable, "-m", "model.cli", "batch", *files, "--draws", "30000", "--seed", "3"]
+    jdef = [sys.executable, "-m", "jdef.cli", "batch", *files, "--draws", "30000", "--seed", "3"]
     full, part = tmp_path / "full", tmp_path / "part"
     subprocess.run([*jdef, "--out", str(full)], check=True, capture_output=True)
     proc = subprocess.Popen([*jdef, "--out", str(part)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -6,8 +6,8 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from model.cli import app
-from model.constants import SCENARIO_DIR
+from jdef.cli import app
+from jdef.constants import SCENARIO_DIR
 
 runner = CliRunner()
 BAD = {

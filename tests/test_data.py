@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from model.data import COLUMNS, load_data, read_table
-from model.errors import InputError
+from jdef.data import COLUMNS, load_data, read_table
+from jdef.errors import InputError
 
 HEAD = ",".join(COLUMNS) + "\n"
 GOOD = "x,FY,2024,1.5,trillion_yen,Pub,https://example.org,2024-05-01,\n"

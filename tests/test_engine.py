@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from conftest import scenario
 
-from model import categories as cats
-from model.calendar import Paths, run_engine
-from model.metrics import accounts
-from model.params import load_params
-from model.policies import load_policy
-from model.runner import prepare, run_draws, shocks_for, simulate
+from jdef import categories as cats
+from jdef.calendar import Paths, run_engine
+from jdef.metrics import accounts
+from jdef.params import load_params
+from jdef.policies import load_policy
+from jdef.runner import prepare, run_draws, shocks_for, simulate
 
 
 def _ratio(inp, paths, sh, label):
@@ -127,7 +127,7 @@ def test_expected_growth_is_the_path_with_recessions_on_or_off(recessions):
 def test_accounts_of_all_policies_equal_each_policy_alone(baseline):
     """accounts() sums every policy's counting rules together, year by year; the result is bit for
     bit that of each policy alone (entry_accounts, used by the sensitivity analysis)."""
-    from model.metrics import entry_accounts
+    from jdef.metrics import entry_accounts
 
     inp = prepare(baseline)
     sh = shocks_for(inp, 4, 0, 700)
@@ -178,7 +178,7 @@ def test_policies_ship():
 
 
 def test_missing_values_are_not_counted_as_reaching_a_target():
-    from model.metrics import target_probabilities
+    from jdef.metrics import target_probabilities
 
     ratio = np.full((1, 3, 4), 0.03)
     ratio[0, 1, 0] = np.nan

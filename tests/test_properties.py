@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from model import categories as cats
-from model.metrics import target_probabilities
-from model.policies import Share, counted, share_values, year_mask
+from jdef import categories as cats
+from jdef.metrics import target_probabilities
+from jdef.policies import Share, counted, share_values, year_mask
 
 C = len(cats.NAMES)
 

@@ -3,11 +3,11 @@
 import pytest
 from conftest import rel_err, scenario
 
-from model.calendar import EVENTS, Paths, run_engine
-from model.constants import SCENARIO_DIR
-from model.reference import run_reference
-from model.runner import prepare, shocks_for
-from model.scenario import load_scenario
+from jdef.calendar import EVENTS, Paths, run_engine
+from jdef.constants import SCENARIO_DIR
+from jdef.reference import run_reference
+from jdef.runner import prepare, shocks_for
+from jdef.scenario import load_scenario
 
 CASES = {
     "baseline": (),

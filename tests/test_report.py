@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from model import load_scenario, simulate
-from model.batch import combine, run_batch
-from model.constants import SCENARIO_DIR
-from model.errors import InputError
-from model.io import write_netcdf
-from model.report import SECTIONS, fmt_prob_se, fmt_ratio, fmt_yen, in_words, write_report
+from jdef import load_scenario, simulate
+from jdef.batch import combine, run_batch
+from jdef.constants import SCENARIO_DIR
+from jdef.errors import InputError
+from jdef.io import write_netcdf
+from jdef.report import SECTIONS, fmt_prob_se, fmt_ratio, fmt_yen, in_words, write_report
 
 POLICIES = 'policies=["mod-core", "current", "current-gdp"]'
 SMALL = [POLICIES, "horizon=2036"]
@@ -264,7 +264,7 @@ def test_not_a_result_is_input_error(tmp_path):
 
 
 def test_import_does_not_load_matplotlib():
-    code = "import sys, model.report; assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'"
+    code = "import sys, jdef.report; assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from model.io import write_netcdf
-from model.runner import simulate
+from jdef.io import write_netcdf
+from jdef.runner import simulate
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import numpy as np
 import xarray as xr
 
-from model.runner import simulate
+from jdef.runner import simulate
 
 DATA_VARS_EXACT = None
 
@@ -39,9 +39,9 @@ def test_summary_only_identical_whatever_the_chunk(baseline):
 
 def test_streamed_quantiles_within_one_bin(baseline):
     """Each streamed quantile lies within one bin width, (max - min) / BINS of its column, of the exact one."""
-    from model.constants import DEFAULT_QUANTILES
-    from model.runner import ChunkTask, prepare
-    from model.summaries import BINS, combine1, combine2, exact, streamed
+    from jdef.constants import DEFAULT_QUANTILES
+    from jdef.runner import ChunkTask, prepare
+    from jdef.summaries import BINS, combine1, combine2, exact, streamed
 
     inp = prepare(baseline)
     q = np.array(DEFAULT_QUANTILES)

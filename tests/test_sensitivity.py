@@ -8,12 +8,12 @@ import pytest
 from conftest import scenario
 from typer.testing import CliRunner
 
-from model.calendar import run_engine
-from model.cli import app
-from model.constants import SCENARIO_DIR
-from model.params import load_params
-from model.runner import prepare, shocks_for
-from model.sensitivity import Factor, parse_metric, run_morris, run_oat, run_sobol, solve
+from jdef.calendar import run_engine
+from jdef.cli import app
+from jdef.constants import SCENARIO_DIR
+from jdef.params import load_params
+from jdef.runner import prepare, shocks_for
+from jdef.sensitivity import Factor, parse_metric, run_morris, run_oat, run_sobol, solve
 
 
 class Toy:
@@ -75,7 +75,7 @@ def test_solve_matches_closed_form_at_zero_volatility():
     paths = run_engine(inp, shocks_for(inp, 1, 0, 4))
     j = inp.idx(2030)
     e = inp.entries[0]
-    counted_all = sum(e.shares[c].low * paths.spending[j, k, 0] for k, c in enumerate(__import__("model").categories.NAMES) if c in e.shares)
+    counted_all = sum(e.shares[c].low * paths.spending[j, k, 0] for k, c in enumerate(__import__("jdef").categories.NAMES) if c in e.shares)
     core = paths.spending[j, 0, 0]
     others = counted_all - core
     x = ((0.02 * paths.gdp_reported[j, 0] - others) / core) ** (1 / 3) - 1  # core = 8.9 at growth 0

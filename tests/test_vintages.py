@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from conftest import scenario
 
-from model.calibrate import calibrate, fit_economy_mle
-from model.constants import DATA_DIR, PARAMS_FILE
-from model.runner import simulate
+from jdef.calibrate import calibrate, fit_economy_mle
+from jdef.constants import PARAMS_FILE
+from jdef.constants import SHIPPED_DATA_DIR as DATA_DIR
+from jdef.runner import simulate
 
 
 def _perturb_after(src, dst, as_of: dt.date) -> int:
@@ -94,8 +95,8 @@ def test_mle_recovers_known_parameters():
 def test_payment_profile_fit_recovers_a_known_profile(tmp_path):
     """Targets written from a gamma profile on the grid (a = 1.5, theta = 2.0) and the shipped obligations:
     the grid search must find that profile again, with (nearly) zero error on every target."""
-    from model.calibrate import fit_contracts
-    from model.data import load_data
+    from jdef.calibrate import fit_contracts
+    from jdef.data import load_data
 
     as_of = dt.date(2026, 11, 25)
     n = load_data(as_of).series("new_future_obligations_mod_total")  # trillion yen
