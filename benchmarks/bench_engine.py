@@ -104,7 +104,9 @@ def variate_counts(sh: Shocks) -> dict[str, int]:
         elif f.name.startswith("u_"):
             counts["uniform"] += size
         else:
-            raise SystemExit(f"bench: unknown kind of random variate for Shocks.{f.name}; update variate_counts()")
+            raise SystemExit(
+                f"bench: unknown kind of random variate for Shocks.{f.name}; update variate_counts()"
+            )
     return counts
 
 
@@ -145,12 +147,19 @@ def table(title: str, header: tuple[str, ...], rows: list[tuple], left: bool = F
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print(line)
     for r in rows:
-        print("  ".join(c.ljust(w) if i == 0 or left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 or left else c.rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
 
 
 def jdef_command() -> list[str]:
     exe = Path(sys.executable).parent / "jdef"
-    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from jdef.cli import main; main()"]
+    return (
+        [str(exe)] if exe.exists() else [sys.executable, "-c", "from jdef.cli import main; main()"]
+    )
 
 
 # --- machine -------------------------------------------------------------------------------
@@ -189,8 +198,13 @@ def machine_info() -> None:
         from threadpoolctl import threadpool_info
 
         for i, pool in enumerate(threadpool_info()):
-            rows.append((f"threadpool {i}", f"{pool.get('internal_api')} {pool.get('version')} "
-                                            f"threads={pool.get('num_threads')} ({pool.get('threading_layer', '-')})"))
+            rows.append(
+                (
+                    f"threadpool {i}",
+                    f"{pool.get('internal_api')} {pool.get('version')} "
+                    f"threads={pool.get('num_threads')} ({pool.get('threading_layer', '-')})",
+                )
+            )
     except ImportError:
         rows.append(("threadpoolctl", "not installed: thread-pool info skipped"))
     table("Machine", ("item", "value"), rows, left=True)
@@ -207,15 +221,40 @@ def bench_reference(inp, sh: Shocks) -> dict:
     diff = max_rel_diff(eng_paths, ref_paths, REFERENCE_DRAWS)
     ref_pd, eng_pd = t_ref / REFERENCE_DRAWS, t_eng / sh.n
     speedup = ref_pd / eng_pd
-    table("1. Vectorised engine vs scalar reference (baseline, same shocks; shocks drawn beforehand, not timed)",
-          ("implementation", "draws", "time (best of 3)", "per draw", "draws/s"),
-          [("run_reference (scalar)", f"{REFERENCE_DRAWS:,}", fmt_s(t_ref), fmt_s(ref_pd), f"{1 / ref_pd:,.0f}"),
-           ("run_engine (vectorised)", f"{REFERENCE_DRAWS:,}", fmt_s(t_eng_small), fmt_s(t_eng_small / REFERENCE_DRAWS),
-            f"{REFERENCE_DRAWS / t_eng_small:,.0f}"),
-           ("run_engine (vectorised)", f"{sh.n:,}", fmt_s(t_eng), fmt_s(eng_pd), f"{1 / eng_pd:,.0f}")])
-    print(f"engine is {speedup:,.0f} x faster per draw at 10^5 draws "
-          f"(target >= {TARGET_SPEEDUP:.0f} x: {met(speedup >= TARGET_SPEEDUP)})")
-    print(f"check: engine vs reference on the first {REFERENCE_DRAWS} draws, max relative difference {diff:.2e}")
+    table(
+        "1. Vectorised engine vs scalar reference (baseline, same shocks; shocks drawn beforehand, not timed)",
+        ("implementation", "draws", "time (best of 3)", "per draw", "draws/s"),
+        [
+            (
+                "run_reference (scalar)",
+                f"{REFERENCE_DRAWS:,}",
+                fmt_s(t_ref),
+                fmt_s(ref_pd),
+                f"{1 / ref_pd:,.0f}",
+            ),
+            (
+                "run_engine (vectorised)",
+                f"{REFERENCE_DRAWS:,}",
+                fmt_s(t_eng_small),
+                fmt_s(t_eng_small / REFERENCE_DRAWS),
+                f"{REFERENCE_DRAWS / t_eng_small:,.0f}",
+            ),
+            (
+                "run_engine (vectorised)",
+                f"{sh.n:,}",
+                fmt_s(t_eng),
+                fmt_s(eng_pd),
+                f"{1 / eng_pd:,.0f}",
+            ),
+        ],
+    )
+    print(
+        f"engine is {speedup:,.0f} x faster per draw at 10^5 draws "
+        f"(target >= {TARGET_SPEEDUP:.0f} x: {met(speedup >= TARGET_SPEEDUP)})"
+    )
+    print(
+        f"check: engine vs reference on the first {REFERENCE_DRAWS} draws, max relative difference {diff:.2e}"
+    )
     return {"speedup": speedup, "t_engine": t_eng}
 
 
@@ -237,17 +276,34 @@ def bench_floor(inp, sh: Shocks, t_shocks: float, t_engine: float) -> dict:
         ("floor: random (uniform)", f"{counts['uniform']:,}", fmt_s(t_unif), ""),
         (f"floor: chisquare(df={df:.3f})", f"{counts['chisquare']:,}", fmt_s(t_chi2), ""),
         ("floor: total", f"{total:,}", fmt_s(floor), "1.00 x"),
-        ("shocks_for (our RNG, per block/stream/year seeding)", f"{total:,}", fmt_s(t_shocks), f"{t_shocks / floor:.2f} x"),
+        (
+            "shocks_for (our RNG, per block/stream/year seeding)",
+            f"{total:,}",
+            fmt_s(t_shocks),
+            f"{t_shocks / floor:.2f} x",
+        ),
         ("run_engine", "", fmt_s(t_engine), f"{t_engine / floor:.2f} x"),
-        ("shocks_for + run_engine", "", fmt_s(t_shocks + t_engine), f"{(t_shocks + t_engine) / floor:.2f} x"),
+        (
+            "shocks_for + run_engine",
+            "",
+            fmt_s(t_shocks + t_engine),
+            f"{(t_shocks + t_engine) / floor:.2f} x",
+        ),
     ]
-    table(f"2. Engine vs the random-number floor ({sh.n:,} draws, {len(sh.years)} years; best of 3)",
-          ("step", "variates", "time", "/ floor"), rows)
+    table(
+        f"2. Engine vs the random-number floor ({sh.n:,} draws, {len(sh.years)} years; best of 3)",
+        ("step", "variates", "time", "/ floor"),
+        rows,
+    )
     ratio = t_engine / floor
-    print(f"run_engine / floor = {ratio:.2f} (target <= {TARGET_FLOOR_RATIO:.0f} x: {met(ratio <= TARGET_FLOOR_RATIO)}); "
-          f"(shocks_for + run_engine) / floor = {(t_shocks + t_engine) / floor:.2f}")
-    print(f"variates per draw: {total / sh.n:,.0f} "
-          f"({total * 8 / 2**20:,.0f} MiB of float64 for {sh.n:,} draws)")
+    print(
+        f"run_engine / floor = {ratio:.2f} (target <= {TARGET_FLOOR_RATIO:.0f} x: {met(ratio <= TARGET_FLOOR_RATIO)}); "
+        f"(shocks_for + run_engine) / floor = {(t_shocks + t_engine) / floor:.2f}"
+    )
+    print(
+        f"variates per draw: {total / sh.n:,.0f} "
+        f"({total * 8 / 2**20:,.0f} MiB of float64 for {sh.n:,} draws)"
+    )
     return {"floor_ratio": ratio}
 
 
@@ -256,14 +312,20 @@ def bench_floor(inp, sh: Shocks, t_shocks: float, t_engine: float) -> dict:
 
 def run_child(args: list[str], timeout: float, mem_cap: int | None) -> dict:
     """Run ``jdef ARGS`` as a child; wall time, and the child's own peak RSS from ``wait4``."""
+
     def limit():  # in the child: a cap on address space, so that running out of memory is a clean error
         if mem_cap:
             resource.setrlimit(resource.RLIMIT_AS, (mem_cap, mem_cap))
 
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([*jdef_command(), *args], cwd=REPO, stdout=subprocess.DEVNULL, stderr=err,
-                                preexec_fn=limit)
+        proc = subprocess.Popen(
+            [*jdef_command(), *args],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            preexec_fn=limit,
+        )
         status, usage, timed_out = None, None, False
         while status is None:
             pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
@@ -279,8 +341,13 @@ def run_child(args: list[str], timeout: float, mem_cap: int | None) -> dict:
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
         err.seek(0)
         lines = err.read().decode(errors="replace").strip().splitlines()
-    return {"wall": wall, "rss_mib": usage.ru_maxrss / 1024, "rc": proc.returncode, "timed_out": timed_out,
-            "error": lines[-1] if lines else ""}
+    return {
+        "wall": wall,
+        "rss_mib": usage.ru_maxrss / 1024,
+        "rc": proc.returncode,
+        "timed_out": timed_out,
+        "error": lines[-1] if lines else "",
+    }
 
 
 def cli_case(label: str, draws: int, extra: list[str], timeout: float, mem_cap: int | None) -> dict:
@@ -288,8 +355,11 @@ def cli_case(label: str, draws: int, extra: list[str], timeout: float, mem_cap: 
     best = None
     for i in range(REPEATS):
         with tempfile.TemporaryDirectory() as out:
-            r = run_child(["run", SCENARIO, "--draws", str(draws), "--seed", str(SEED), "--out", out, *extra],
-                          timeout, mem_cap)
+            r = run_child(
+                ["run", SCENARIO, "--draws", str(draws), "--seed", str(SEED), "--out", out, *extra],
+                timeout,
+                mem_cap,
+            )
         if best is None or (r["rc"] == 0 and r["wall"] < best["wall"]):
             best = {**r, "rss_mib": max(r["rss_mib"], best["rss_mib"]) if best else r["rss_mib"]}
         else:
@@ -305,8 +375,10 @@ def bench_cli(quick: bool, timeout: float, mem_cap: int | None) -> dict:
     cases = [("baseline", 10_000, []), ("baseline", 100_000, [])]
     if not quick:
         cases.append(("baseline", 1_000_000, []))
-    cases += [("horizon=2030", 100_000, ["--set", "horizon=2030"]),
-              ('policies=["current"]', 100_000, ["--set", 'policies=["current"]'])]
+    cases += [
+        ("horizon=2030", 100_000, ["--set", "horizon=2030"]),
+        ('policies=["current"]', 100_000, ["--set", 'policies=["current"]']),
+    ]
     results = []
     for label, draws, extra in cases:
         print(f"  running jdef run {SCENARIO} --draws {draws:,} {' '.join(extra)} ...", flush=True)
@@ -317,20 +389,37 @@ def bench_cli(quick: bool, timeout: float, mem_cap: int | None) -> dict:
             status = f"KILLED after {timeout:.0f} s"
         elif r["rc"] != 0:
             status = f"FAILED, exit {r['rc']}"
-            notes.append(f"{r['label']} at {r['draws']:,} draws failed after {r['wall']:.1f} s "
-                         f"(peak RSS {r['rss_mib']:,.0f} MiB): {r['error']}"
-                         + (f" [address space capped at {mem_cap / 2**30:.1f} GiB; --mem-cap-gib 0 lifts the cap]"
-                            if mem_cap and "MemoryError" in r["error"] else ""))
+            notes.append(
+                f"{r['label']} at {r['draws']:,} draws failed after {r['wall']:.1f} s "
+                f"(peak RSS {r['rss_mib']:,.0f} MiB): {r['error']}"
+                + (
+                    f" [address space capped at {mem_cap / 2**30:.1f} GiB; --mem-cap-gib 0 lifts the cap]"
+                    if mem_cap and "MemoryError" in r["error"]
+                    else ""
+                )
+            )
         elif r["wall"] > SLOW_RUN_S:
             status = f"ok, but over {SLOW_RUN_S:.0f} s"
         else:
             status = "ok"
-        rows.append((r["label"], f"{r['draws']:,}", f"{r['wall']:.2f} s", f"{r['rss_mib']:,.0f} MiB",
-                     f"{r['wall'] / r['draws'] * 1e6:.1f} us", r["runs"], status))
+        rows.append(
+            (
+                r["label"],
+                f"{r['draws']:,}",
+                f"{r['wall']:.2f} s",
+                f"{r['rss_mib']:,.0f} MiB",
+                f"{r['wall'] / r['draws'] * 1e6:.1f} us",
+                r["runs"],
+                status,
+            )
+        )
     cap = f"address-space cap {mem_cap / 2**30:.1f} GiB per child" if mem_cap else "no memory cap"
-    table(f"3. `jdef run` as a subprocess (--seed {SEED}, --out a temporary folder; wall time best of up to 3; "
-          f"peak RSS of the child; {cap})",
-          ("case", "draws", "wall", "peak RSS", "wall/draw", "runs", "status"), rows)
+    table(
+        f"3. `jdef run` as a subprocess (--seed {SEED}, --out a temporary folder; wall time best of up to 3; "
+        f"peak RSS of the child; {cap})",
+        ("case", "draws", "wall", "peak RSS", "wall/draw", "runs", "status"),
+        rows,
+    )
     for n in notes:
         print(n)
     if quick:
@@ -339,15 +428,21 @@ def bench_cli(quick: bool, timeout: float, mem_cap: int | None) -> dict:
     b5 = base[100_000]
     for r in results:
         if r["label"] != "baseline" and r["rc"] == 0 and b5["rc"] == 0:
-            print(f"{r['label']}: {r['wall'] / b5['wall']:.2f} x the wall time and "
-                  f"{r['rss_mib'] / b5['rss_mib']:.2f} x the peak memory of the default baseline at 10^5 draws")
+            print(
+                f"{r['label']}: {r['wall'] / b5['wall']:.2f} x the wall time and "
+                f"{r['rss_mib'] / b5['rss_mib']:.2f} x the peak memory of the default baseline at 10^5 draws"
+            )
     if 10_000 in base and base[10_000]["rc"] == 0 and b5["rc"] == 0:
-        print(f"10^4 -> 10^5 draws: wall x {b5['wall'] / base[10_000]['wall']:.2f}, "
-              f"peak memory x {b5['rss_mib'] / base[10_000]['rss_mib']:.2f}")
+        print(
+            f"10^4 -> 10^5 draws: wall x {b5['wall'] / base[10_000]['wall']:.2f}, "
+            f"peak memory x {b5['rss_mib'] / base[10_000]['rss_mib']:.2f}"
+        )
     if 1_000_000 in base and base[1_000_000]["rc"] == 0 and b5["rc"] == 0:
         r6 = base[1_000_000]
-        print(f"10^5 -> 10^6 draws: wall x {r6['wall'] / b5['wall']:.2f}, "
-              f"peak memory x {r6['rss_mib'] / b5['rss_mib']:.2f}")
+        print(
+            f"10^5 -> 10^6 draws: wall x {r6['wall'] / b5['wall']:.2f}, "
+            f"peak memory x {r6['rss_mib'] / b5['rss_mib']:.2f}"
+        )
     return {"run_1e5": b5["wall"] if b5["rc"] == 0 else float("inf")}
 
 
@@ -357,14 +452,22 @@ def bench_cli(quick: bool, timeout: float, mem_cap: int | None) -> dict:
 def bench_startup() -> dict:
     def timed(cmd):
         def go():
-            subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            subprocess.run(
+                cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+            )
+
         return best_of(go, HELP_REPEATS)[0]
 
     t_pass = timed([sys.executable, "-c", "pass"])
     t_help = timed([*jdef_command(), "--help"])
-    table("4. Start-up (subprocess, best of 5)", ("command", "wall", "over python"),
-          [("python -c pass", fmt_s(t_pass), ""),
-           ("jdef --help", fmt_s(t_help), f"+{fmt_s(t_help - t_pass)}")])
+    table(
+        "4. Start-up (subprocess, best of 5)",
+        ("command", "wall", "over python"),
+        [
+            ("python -c pass", fmt_s(t_pass), ""),
+            ("jdef --help", fmt_s(t_help), f"+{fmt_s(t_help - t_pass)}"),
+        ],
+    )
     return {"help": t_help}
 
 
@@ -374,9 +477,15 @@ def bench_startup() -> dict:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="skip the 10^6-draw command-line run")
-    ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a `jdef run` child is killed")
-    ap.add_argument("--mem-cap-gib", type=float, default=None,
-                    help="address-space cap per `jdef run` child (default: half the physical memory; 0: none)")
+    ap.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds before a `jdef run` child is killed"
+    )
+    ap.add_argument(
+        "--mem-cap-gib",
+        type=float,
+        default=None,
+        help="address-space cap per `jdef run` child (default: half the physical memory; 0: none)",
+    )
     args = ap.parse_args(argv)
     phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     mem_cap = int(phys / 2) if args.mem_cap_gib is None else int(args.mem_cap_gib * 2**30)
@@ -393,16 +502,39 @@ def main(argv: list[str] | None = None) -> None:
     r3 = bench_cli(args.quick, args.timeout, mem_cap)
     r4 = bench_startup()
 
-    table("Targets", ("target", "measured", "goal", "status"), [
-        ("engine vs reference, per draw at 10^5", f"{r1['speedup']:,.0f} x", f">= {TARGET_SPEEDUP:.0f} x",
-         met(r1["speedup"] >= TARGET_SPEEDUP)),
-        ("run_engine / random-number floor", f"{r2['floor_ratio']:.2f} x", f"<= {TARGET_FLOOR_RATIO:.0f} x",
-         met(r2["floor_ratio"] <= TARGET_FLOOR_RATIO)),
-        ("`jdef run` baseline, 10^5 draws (wall)", f"{r3['run_1e5']:.2f} s", f"< {TARGET_RUN_1E5_S:.0f} s",
-         met(r3["run_1e5"] < TARGET_RUN_1E5_S)),
-        ("`jdef --help` (wall)", fmt_s(r4["help"]), f"< {TARGET_HELP_S} s", met(r4["help"] < TARGET_HELP_S)),
-    ])
-    print(f"\nload average at the end (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    table(
+        "Targets",
+        ("target", "measured", "goal", "status"),
+        [
+            (
+                "engine vs reference, per draw at 10^5",
+                f"{r1['speedup']:,.0f} x",
+                f">= {TARGET_SPEEDUP:.0f} x",
+                met(r1["speedup"] >= TARGET_SPEEDUP),
+            ),
+            (
+                "run_engine / random-number floor",
+                f"{r2['floor_ratio']:.2f} x",
+                f"<= {TARGET_FLOOR_RATIO:.0f} x",
+                met(r2["floor_ratio"] <= TARGET_FLOOR_RATIO),
+            ),
+            (
+                "`jdef run` baseline, 10^5 draws (wall)",
+                f"{r3['run_1e5']:.2f} s",
+                f"< {TARGET_RUN_1E5_S:.0f} s",
+                met(r3["run_1e5"] < TARGET_RUN_1E5_S),
+            ),
+            (
+                "`jdef --help` (wall)",
+                fmt_s(r4["help"]),
+                f"< {TARGET_HELP_S} s",
+                met(r4["help"] < TARGET_HELP_S),
+            ),
+        ],
+    )
+    print(
+        f"\nload average at the end (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
 
 
 if __name__ == "__main__":

@@ -40,40 +40,77 @@ def _is_current(path: Path, sc: Scenario, draws: int, seed: int) -> bool:
     try:
         with xr.open_dataset(path) as ds:
             a = ds.attrs
-            return (a.get("scenario_sha256") == sc.digest() and a.get("seed_entropy") == str(seed)
-                    and a.get("draws") == str(draws) and PAIRED in ds)
+            return (
+                a.get("scenario_sha256") == sc.digest()
+                and a.get("seed_entropy") == str(seed)
+                and a.get("draws") == str(draws)
+                and PAIRED in ds
+            )
     except (OSError, ValueError):
         return False  # unreadable: recompute
 
 
-def run_one(sc: Scenario, draws: int, seed: int, out: Path, keep_draws: bool = False, pmap=None,
-            inp: ModelInputs | None = None) -> Path:
+def run_one(
+    sc: Scenario,
+    draws: int,
+    seed: int,
+    out: Path,
+    keep_draws: bool = False,
+    pmap=None,
+    inp: ModelInputs | None = None,
+) -> Path:
     """Run one scenario (``inp``: its prepared inputs, if already made) and write ``OUT/NAME.nc``."""
     from .results import build_dataset
     from .runner import prepare, summarize
 
     inp = inp or prepare(sc)
-    ds = build_dataset(inp, summarize(inp, draws, seed, keep_draws=True, pmap=pmap), draws=draws, seed=seed)
+    ds = build_dataset(
+        inp, summarize(inp, draws, seed, keep_draws=True, pmap=pmap), draws=draws, seed=seed
+    )
     years = [y for y in COMPARE_YEARS if y in ds.fiscal_year.values]
     paired = ds["ratio_draws"].sel(fiscal_year=years).rename(fiscal_year="comparison_year")
-    paired.attrs = {"long_name": "Counted spending / GDP denominator at the comparison years, every draw (for paired differences)", "units": "1"}
+    paired.attrs = {
+        "long_name": "Counted spending / GDP denominator at the comparison years, every draw (for paired differences)",
+        "units": "1",
+    }
     ds[PAIRED] = paired
-    ds["comparison_year"].attrs = {"long_name": "Fiscal years compared across scenarios", "units": "1"}
+    ds["comparison_year"].attrs = {
+        "long_name": "Fiscal years compared across scenarios",
+        "units": "1",
+    }
     if not keep_draws:
-        ds = ds.drop_vars([v for v in ("ratio_draws", "counted_spending_draws", "nominal_gdp_draws") if v in ds])
+        ds = ds.drop_vars(
+            [v for v in ("ratio_draws", "counted_spending_draws", "nominal_gdp_draws") if v in ds]
+        )
     return write_netcdf(ds, out / f"{sc.name}.nc")
 
 
-def run_batch(scenarios: list[Scenario], draws: int, seed: int, out: Path, keep_draws: bool = False,
-              on_done: Callable[[Outcome], None] | None = None, workers: int | None = None,
-              scheduler: str | None = None, inputs: list[ModelInputs] | None = None) -> list[Outcome]:
+def run_batch(
+    scenarios: list[Scenario],
+    draws: int,
+    seed: int,
+    out: Path,
+    keep_draws: bool = False,
+    on_done: Callable[[Outcome], None] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    inputs: list[ModelInputs] | None = None,
+) -> list[Outcome]:
     """Run the scenarios in order (``inputs``: their prepared inputs, if already made); chunks of
     draws go to the dask cluster when one is asked for."""
     from .parallel import executor
 
     with executor(workers, scheduler) as pmap:
-        return _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap if (workers or scheduler) else None,
-                          inputs or [None] * len(scenarios))
+        return _run_batch(
+            scenarios,
+            draws,
+            seed,
+            out,
+            keep_draws,
+            on_done,
+            pmap if (workers or scheduler) else None,
+            inputs or [None] * len(scenarios),
+        )
 
 
 def _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap, inputs) -> list[Outcome]:
@@ -82,7 +119,11 @@ def _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap, inputs) -
         from .errors import InputError
 
         dup = next(n for n in names if names.count(n) > 1)
-        raise InputError("batch", "name", f"two scenarios are named '{dup}'; names must be distinct (they name the output files)")
+        raise InputError(
+            "batch",
+            "name",
+            f"two scenarios are named '{dup}'; names must be distinct (they name the output files)",
+        )
     outcomes = []
     for sc, inp in zip(scenarios, inputs, strict=True):
         path = out / f"{sc.name}.nc"
@@ -107,13 +148,17 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
         if "draw" in part.dims:
             part = part.drop_dims("draw")
         parts.append(part.expand_dims({SCENARIO: [o.scenario.name]}))
-    combined = xr.concat(parts, dim=SCENARIO, join="outer", combine_attrs="drop_conflicts", data_vars="all")
+    combined = xr.concat(
+        parts, dim=SCENARIO, join="outer", combine_attrs="drop_conflicts", data_vars="all"
+    )
     combined[SCENARIO].attrs = {"long_name": "Scenario name"}
-    combined.attrs.update({
-        "title": "jdef: Japan defense spending outlook, scenario batch",
-        "summary": f"Scenarios {', '.join(o.scenario.name for o in outcomes)} on common random numbers.",
-        "scenarios": ", ".join(o.scenario.name for o in outcomes),
-    })
+    combined.attrs.update(
+        {
+            "title": "jdef: Japan defense spending outlook, scenario batch",
+            "summary": f"Scenarios {', '.join(o.scenario.name for o in outcomes)} on common random numbers.",
+            "scenarios": ", ".join(o.scenario.name for o in outcomes),
+        }
+    )
     return combined, write_netcdf(combined, out / "batch.nc")
 
 
@@ -129,15 +174,29 @@ def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
         for pol in r.policy.values:
             for y in r.comparison_year.values:
                 for t in GOAL_THRESHOLDS:
-                    ind = (r.sel(policy=pol, comparison_year=y).values >= t - TOLERANCE).astype(float)
+                    ind = (r.sel(policy=pol, comparison_year=y).values >= t - TOLERANCE).astype(
+                        float
+                    )
                     p, se = probability(ind)
-                    row = {"scenario": o.scenario.name, "policy": str(pol), "fiscal_year": int(y), "threshold": t,
-                           "probability": float(p), "standard_error": float(se), "difference": np.nan, "difference_se": np.nan}
+                    row = {
+                        "scenario": o.scenario.name,
+                        "policy": str(pol),
+                        "fiscal_year": int(y),
+                        "threshold": t,
+                        "probability": float(p),
+                        "standard_error": float(se),
+                        "difference": np.nan,
+                        "difference_se": np.nan,
+                    }
                     if pol in base.policy.values and y in base.comparison_year.values:
-                        b = (base.sel(policy=pol, comparison_year=y).values >= t - TOLERANCE).astype(float)
+                        b = (
+                            base.sel(policy=pol, comparison_year=y).values >= t - TOLERANCE
+                        ).astype(float)
                         d = ind - b
                         row["difference"] = float(d.mean())
-                        row["difference_se"] = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+                        row["difference_se"] = (
+                            float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+                        )
                     rows.append(row)
     return rows
 
@@ -150,10 +209,14 @@ def comparison_text(rows: list[dict[str, object]]) -> str:
     years = sorted({r["fiscal_year"] for r in rows})
     cell = {(r["scenario"], r["policy"], r["fiscal_year"], r["threshold"]): r for r in rows}
     keys = list(dict.fromkeys((r["scenario"], r["policy"]) for r in rows))
-    lines = [f"P(counted / GDP >= target) in the fiscal year, and the paired difference against '{first}' "
-             "(common random numbers; +/- Monte Carlo s.e.)"]
+    lines = [
+        f"P(counted / GDP >= target) in the fiscal year, and the paired difference against '{first}' "
+        "(common random numbers; +/- Monte Carlo s.e.)"
+    ]
     for t in GOAL_THRESHOLDS:
-        head = f"{'scenario':<28}{'policy':<23}" + "".join(f"{'FY' + str(y) + ' P   diff ± s.e.':>27}" for y in years)
+        head = f"{'scenario':<28}{'policy':<23}" + "".join(
+            f"{'FY' + str(y) + ' P   diff ± s.e.':>27}" for y in years
+        )
         lines += ["", f"target {t:.1%}", head, "-" * len(head)]
         for sc, pol in keys:
             line = f"{sc:<28}{pol:<23}"

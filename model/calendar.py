@@ -38,7 +38,9 @@ MOD_SUPP = cats.INDEX["mod_supplementary"]
 SACO_SUPP = cats.INDEX["saco_realignment_supplementary"]
 REL_SUPP = cats.INDEX["related_supplementary"]
 INITIAL = [i for i, c in enumerate(cats.CATEGORIES) if c.kind == "initial"]
-PROJECTED_INITIAL = [c.name for c in cats.CATEGORIES if c.kind == "initial" and c.name != "mod_core"]
+PROJECTED_INITIAL = [
+    c.name for c in cats.CATEGORIES if c.kind == "initial" and c.name != "mod_core"
+]
 
 
 @dataclass
@@ -68,13 +70,26 @@ ENGINE_BLOCK = 16_384
 
 
 # per-draw outputs (Paths fields) -> engine state names
-PATH_STATE = {"gdp": "gdp", "gdp_reported": "gdp_rep", "gdp_outlook": "outlook", "real_growth": "real",
-              "deflator_growth": "defl", "deflator_index": "dindex", "fx": "fx", "recession": "rec",
-              "spending": "spend", "contracts": "contracts", "payments_due": "due", "topup": "topup",
-              "executed": "executed"}
+PATH_STATE = {
+    "gdp": "gdp",
+    "gdp_reported": "gdp_rep",
+    "gdp_outlook": "outlook",
+    "real_growth": "real",
+    "deflator_growth": "defl",
+    "deflator_index": "dindex",
+    "fx": "fx",
+    "recession": "rec",
+    "spending": "spend",
+    "contracts": "contracts",
+    "payments_due": "due",
+    "topup": "topup",
+    "executed": "executed",
+}
 
 
-def _allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+def _allocate(
+    inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
     """The state over all ``n`` draws, known years filled in; blocks of draws work on views of it.
 
     ``into`` maps Paths field names to arrays (or views) of the right shape to use instead of
@@ -83,8 +98,13 @@ def _allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = Non
     y = inp.n_year
     into = {PATH_STATE[k]: v for k, v in (into or {}).items() if k in PATH_STATE}
 
-    def new(name: str, shape: tuple[int, ...], known: np.ndarray | None = None, first: int = 0,
-            fill: float | None = None) -> np.ndarray:
+    def new(
+        name: str,
+        shape: tuple[int, ...],
+        known: np.ndarray | None = None,
+        first: int = 0,
+        fill: float | None = None,
+    ) -> np.ndarray:
         a = into[name] if name in into else (np.zeros(shape) if fill == 0.0 else np.empty(shape))
         if fill is not None and (name in into or fill != 0.0):
             a.fill(fill)
@@ -95,10 +115,19 @@ def _allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = Non
             a[:first] = known[:first, None]
         return a
 
-    econ, fx, initial = (max(inp.idx(f), 0) for f in (inp.first_econ, inp.first_fx, inp.first_initial))
-    st = {name: new(name, (y, n), getattr(inp, src), econ) for name, src in
-          (("gdp", "gdp"), ("gdp_rep", "gdp"), ("real", "real_growth"), ("defl", "deflator_growth"),
-           ("dindex", "deflator_index"))}
+    econ, fx, initial = (
+        max(inp.idx(f), 0) for f in (inp.first_econ, inp.first_fx, inp.first_initial)
+    )
+    st = {
+        name: new(name, (y, n), getattr(inp, src), econ)
+        for name, src in (
+            ("gdp", "gdp"),
+            ("gdp_rep", "gdp"),
+            ("real", "real_growth"),
+            ("defl", "deflator_growth"),
+            ("dindex", "deflator_index"),
+        )
+    }
     st["fx"] = new("fx", (y, n), inp.fx, fx)
     st["contracts"] = new("contracts", (y, n), inp.contracts, initial)
     st["outlook"] = new("outlook", (y, n))  # written every year by ``request``
@@ -106,7 +135,10 @@ def _allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = Non
     for name in ("rec", "due", "topup"):  # zero unless an event says otherwise
         st[name] = new(name, (y, n), fill=0.0)
     prof = inp.params.contracts.payment_profile
-    for s_year, c in inp.contracts_before.items():  # payments due on contracts signed before the axis
+    for (
+        s_year,
+        c,
+    ) in inp.contracts_before.items():  # payments due on contracts signed before the axis
         for k in range(1, len(prof)):
             j = s_year + k - int(inp.years[0])
             if 0 <= j < y:
@@ -120,7 +152,9 @@ def _allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = Non
     return st
 
 
-def _related_plan(inp: ModelInputs) -> list[tuple[list[tuple[int, str, list[int]]], list[tuple[int, int]]]]:
+def _related_plan(
+    inp: ModelInputs,
+) -> list[tuple[list[tuple[int, str, list[int]]], list[tuple[int, int]]]]:
     """Per axis year: the projected related categories that move towards their group's FY2027
     target (category, group, the group's members) and the runs of those that grow with expected
     nominal GDP. The same for every block of draws, so worked out once per run."""
@@ -133,7 +167,11 @@ def _related_plan(inp: ModelInputs) -> list[tuple[list[tuple[int, str, list[int]
                 continue
             group = cats.BY_NAME[name].group
             if group in inp.group_targets_2027 and t <= PLAN_LAST_YEAR:
-                members = [cats.INDEX[m.name] for m in cats.CATEGORIES if m.group == group and m.kind == "initial"]
+                members = [
+                    cats.INDEX[m.name]
+                    for m in cats.CATEGORIES
+                    if m.group == group and m.kind == "initial"
+                ]
                 toward.append((c, group, members))
             else:
                 grow.append(c)
@@ -168,12 +206,16 @@ def _runs(idx: list[int]) -> list[tuple[int, int]]:
 class _Year:
     """Vectorised state of a block of draws and the six events of a fiscal year."""
 
-    def __init__(self, inp: ModelInputs, sh: Shocks, state: dict[str, np.ndarray], related_plan: list):
+    def __init__(
+        self, inp: ModelInputs, sh: Shocks, state: dict[str, np.ndarray], related_plan: list
+    ):
         self.inp, self.sh, self.p = inp, sh, inp.params
         self.related_plan = related_plan  # _related_plan(inp), worked out once per run
         self._pv: dict[tuple[str, float], object] = {}
         self._revision: np.ndarray | None = None
-        self._log_fx: np.ndarray | None = None  # log yen/dollar before the scenario's shift, last projected year
+        self._log_fx: np.ndarray | None = (
+            None  # log yen/dollar before the scenario's shift, last projected year
+        )
         n = self.n = sh.n
         for k, v in state.items():  # views of the run's arrays: the events write through them
             setattr(self, k, v)
@@ -184,8 +226,10 @@ class _Year:
         self.shares: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for e in (inp.target_entry, inp.ramp_entry):  # the policies that decisions look at
             if e is not None and e.label not in self.shares:
-                self.shares[e.label] = (share_values(e.shares, e.supplementary, sh.u_shares, n),
-                                        year_mask(e.shares, inp.years))
+                self.shares[e.label] = (
+                    share_values(e.shares, e.supplementary, sh.u_shares, n),
+                    year_mask(e.shares, inp.years),
+                )
 
     # --- helpers -------------------------------------------------------------
     def pv(self, name: str, scale: float = 1.0):
@@ -201,7 +245,9 @@ class _Year:
 
     def counted(self, e: PolicyEntry, j: int, initial_only: bool = False) -> np.ndarray:
         share, mask = self.shares[e.label]
-        return _weighted_sum(self.spend[j], share, mask[:, j], INITIAL if initial_only else range(len(cats.NAMES)))
+        return _weighted_sum(
+            self.spend[j], share, mask[:, j], INITIAL if initial_only else range(len(cats.NAMES))
+        )
 
     def denominator(self, e: PolicyEntry, j: int, budget_time: bool) -> np.ndarray:
         if e.denominator == Denominator.fy2022_fixed:
@@ -216,8 +262,13 @@ class _Year:
         known = inp.outlook_growth_known[j]
         out = self.outlook[j]
         if np.isnan(known):
-            g = economy.outlook_growth(inp.mu_real[j], inp.mu_deflator[j], self.pv("outlook.bias"),
-                                       p.outlook.sd * inp.scenario.economy.volatility_scale, self.sh.z_outlook[j])
+            g = economy.outlook_growth(
+                inp.mu_real[j],
+                inp.mu_deflator[j],
+                self.pv("outlook.bias"),
+                p.outlook.sd * inp.scenario.economy.volatility_scale,
+                self.sh.z_outlook[j],
+            )
             g += 1.0
             np.multiply(self.prev(self.gdp, j, inp.gdp_prev), g, out=out)
         else:
@@ -227,7 +278,9 @@ class _Year:
         inp, p, sc = self.inp, self.p, self.inp.scenario
         if t < inp.first_initial:
             return
-        exp_factor = self.outlook[j] / self.prev(self.gdp, j, inp.gdp_prev)  # 1 + expected nominal growth
+        exp_factor = self.outlook[j] / self.prev(
+            self.gdp, j, inp.gdp_prev
+        )  # 1 + expected nominal growth
         sd_rel = p.budget.related_growth_sd
         # related ministries' categories and SACO (decided with the budget)
         toward, grow = self.related_plan[j]
@@ -238,7 +291,13 @@ class _Year:
             level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
             budget.noisy(level, sd_rel, self.sh.z_related[j, c], out=self.spend[j, c])
         for a, b in grow:  # in place, a run of adjacent categories at a time (views, no copies)
-            budget.related_step(self.spend[j - 1, a:b], exp_factor, sd_rel, self.sh.z_related[j, a:b], out=self.spend[j, a:b])
+            budget.related_step(
+                self.spend[j - 1, a:b],
+                exp_factor,
+                sd_rel,
+                self.sh.z_related[j, a:b],
+                out=self.spend[j, a:b],
+            )
         # the MoD plan-covered budget
         prev_b = self.spend[j - 1, CORE]
         exp_defl = inp.mu_deflator[j]
@@ -255,28 +314,40 @@ class _Year:
             elif rule.rule == PostRule.new_plan:
                 k = t - PLAN_LAST_YEAR
                 if k <= budget.NEW_PLAN_YEARS:
-                    level = budget.new_plan_level(self.spend[inp.idx(PLAN_LAST_YEAR), CORE], k, rule.plan_total)
+                    level = budget.new_plan_level(
+                        self.spend[inp.idx(PLAN_LAST_YEAR), CORE], k, rule.plan_total
+                    )
                 else:
                     level = budget.grow(prev_b, exp_defl)
             else:  # ramp_to_ratio
                 e = inp.ramp_entry
                 assert e is not None
                 share, mask = self.shares[e.label]
-                prev_ratio = self.counted(e, j - 1, initial_only=True) / self.denominator(e, j - 1, budget_time=False)
+                prev_ratio = self.counted(e, j - 1, initial_only=True) / self.denominator(
+                    e, j - 1, budget_time=False
+                )
                 cols = [c for c in INITIAL if c != CORE]  # mod_core is being decided
                 other_counted = _weighted_sum(self.spend[j], share, mask[:, j], cols)
                 core_share = share[:, CORE] * mask[CORE, j]
-                level = budget.ramp_required(prev_ratio, rule.target_ratio, rule.target_year - t + 1,
-                                             self.denominator(e, j, budget_time=True), other_counted, core_share)
+                level = budget.ramp_required(
+                    prev_ratio,
+                    rule.target_ratio,
+                    rule.target_year - t + 1,
+                    self.denominator(e, j, budget_time=True),
+                    other_counted,
+                    core_share,
+                )
             if p.budget.recession_cut:  # (x 1 when there is no cut)
                 level = level * (1.0 - p.budget.recession_cut * self.rec[j - 1])
             impl_sd *= rule.implementation_scale
         b = budget.noisy(level, impl_sd, self.sh.z_budget[j], out=self.spend[j, CORE])
         # new contracts: the plan's remaining contract total to FY2027, then a fixed ratio to the budget
         if t <= PLAN_LAST_YEAR:
-            signed = np.nansum(self.contracts[inp.idx(PLAN_FIRST_YEAR):j], axis=0)
+            signed = np.nansum(self.contracts[inp.idx(PLAN_FIRST_YEAR) : j], axis=0)
             remaining = np.maximum(inp.plan_contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
-            budget.noisy(remaining, p.budget.contract_fy2027_sd, self.sh.z_contract[j], out=self.contracts[j])
+            budget.noisy(
+                remaining, p.budget.contract_fy2027_sd, self.sh.z_contract[j], out=self.contracts[j]
+            )
         else:
             np.multiply(b, p.budget.contract_ratio, out=self.contracts[j])
 
@@ -287,33 +358,65 @@ class _Year:
             if self._log_fx is None:  # the last known year's rate
                 self._log_fx = np.log(self.prev(self.fx, j, np.nan))
             # the AR(1) runs on the rate before the scenario's shift; the shift applies to the level
-            self._log_fx = economy.log_ar1(self._log_fx, np.log(inp.fx_anchor), p.fx.ar, p.fx.sd * vs, self.sh.z_fx[j])
+            self._log_fx = economy.log_ar1(
+                self._log_fx, np.log(inp.fx_anchor), p.fx.ar, p.fx.sd * vs, self.sh.z_fx[j]
+            )
             np.exp(self._log_fx, out=self.fx[j])
             if sc.economy.fx_shift:
                 self.fx[j] *= 1.0 + sc.economy.fx_shift
         if t < inp.first_econ:
             return
         e = p.economy
-        e_g, e_pi = economy.student_t_pair(self.sh.n_real[j], self.sh.n_deflator[j], self.sh.chi2[j],
-                                           e.shock_corr, e.t_df, e.shock_bound)
+        e_g, e_pi = economy.student_t_pair(
+            self.sh.n_real[j],
+            self.sh.n_deflator[j],
+            self.sh.chi2[j],
+            e.shock_corr,
+            e.t_df,
+            e.shock_bound,
+        )
         rec = self.rec[j]
         if t in sc.economy.forced_recessions:
             rec.fill(1.0)
         elif sc.economy.recessions:
-            np.less(self.sh.u_recession[j], self.pv("economy.recession_prob"), out=rec, casting="unsafe")
+            np.less(
+                self.sh.u_recession[j], self.pv("economy.recession_prob"), out=rec, casting="unsafe"
+            )
         else:
             rec.fill(0.0)
         # recessions enter as a centred shock, R - p: the path is the expected growth, recessions included
-        centred = np.subtract(rec, self.pv("economy.recession_prob") if sc.economy.recessions else 0.0, out=self._centred)
+        centred = np.subtract(
+            rec,
+            self.pv("economy.recession_prob") if sc.economy.recessions else 0.0,
+            out=self._centred,
+        )
         g, pi = self.real[j], self.defl[j]
-        economy.mean_reverting(inp.mu_real[j], self.real_dev, self.pv("economy.real_ar"), self.pv("economy.real_sd", vs),
-                               e_g, centred, e.recession_real, out=g)
-        economy.mean_reverting(inp.mu_deflator[j], self.defl_dev, self.pv("economy.deflator_ar"),
-                               self.pv("economy.deflator_sd", vs), e_pi, centred, e.recession_deflator, out=pi)
+        economy.mean_reverting(
+            inp.mu_real[j],
+            self.real_dev,
+            self.pv("economy.real_ar"),
+            self.pv("economy.real_sd", vs),
+            e_g,
+            centred,
+            e.recession_real,
+            out=g,
+        )
+        economy.mean_reverting(
+            inp.mu_deflator[j],
+            self.defl_dev,
+            self.pv("economy.deflator_ar"),
+            self.pv("economy.deflator_sd", vs),
+            e_pi,
+            centred,
+            e.recession_deflator,
+            out=pi,
+        )
         np.subtract(g, inp.mu_real[j], out=self.real_dev)
         np.subtract(pi, inp.mu_deflator[j], out=self.defl_dev)
         economy.nominal_level(self.prev(self.gdp, j, inp.gdp_prev), g, pi, out=self.gdp[j])
-        np.multiply(self.prev(self.dindex, j, inp.deflator_index_prev), 1.0 + pi, out=self.dindex[j])
+        np.multiply(
+            self.prev(self.dindex, j, inp.deflator_index_prev), 1.0 + pi, out=self.dindex[j]
+        )
         if self._revision is None:  # one benchmark-revision factor per draw, the same every year
             self._revision = np.exp(e.revision_sd * vs * self.sh.z_revision)
         np.multiply(self.gdp[j], self._revision, out=self.gdp_rep[j])
@@ -327,8 +430,13 @@ class _Year:
         np.less(self.sh.u_supp[j], self.pv("supplementary.prob"), out=occurs, casting="unsafe")
         if not sc.supplementary.enabled:
             occurs.fill(0.0)
-        total = budget.supplementary(occurs, self.pv("supplementary.log_ratio_mean"), sp.log_ratio_sd, self.sh.z_supp[j],
-                                     self.spend[j, CORE] + self.spend[j, SACO])
+        total = budget.supplementary(
+            occurs,
+            self.pv("supplementary.log_ratio_mean"),
+            sp.log_ratio_sd,
+            self.sh.z_supp[j],
+            self.spend[j, CORE] + self.spend[j, SACO],
+        )
         share = self.pv("supplementary.realignment_share")
         np.multiply(1.0 - share, total, out=self.spend[j, MOD_SUPP])
         np.multiply(share, total, out=self.spend[j, SACO_SUPP])
@@ -338,8 +446,13 @@ class _Year:
         e = inp.target_entry
         if e is not None and t >= sc.supplementary.from_year:
             share, mask = self.shares[e.label]
-            top = budget.topup(sc.supplementary.target, self.denominator(e, j, budget_time=False),
-                               self.counted(e, j), share[:, MOD_SUPP] * mask[MOD_SUPP, j], sc.supplementary.max_topup)
+            top = budget.topup(
+                sc.supplementary.target,
+                self.denominator(e, j, budget_time=False),
+                self.counted(e, j),
+                share[:, MOD_SUPP] * mask[MOD_SUPP, j],
+                sc.supplementary.max_topup,
+            )
             self.topup[j] = top
             self.spend[j, MOD_SUPP] += top
 
@@ -354,7 +467,12 @@ class _Year:
         contracts.schedule(self.due, j, self.contracts[j], self.p.contracts.payment_profile)
 
 
-def run_engine(inp: ModelInputs, sh: Shocks, block: int = ENGINE_BLOCK, into: dict[str, np.ndarray] | None = None) -> Paths:
+def run_engine(
+    inp: ModelInputs,
+    sh: Shocks,
+    block: int = ENGINE_BLOCK,
+    into: dict[str, np.ndarray] | None = None,
+) -> Paths:
     """Run the vectorised engine over all draws in ``sh``, ``block`` draws at a time.
 
     ``into``: arrays (by Paths field name) to write the paths into instead of new ones.
@@ -365,16 +483,27 @@ def run_engine(inp: ModelInputs, sh: Shocks, block: int = ENGINE_BLOCK, into: di
     related = _related_plan(inp)
     for start in range(0, n, block):
         stop = min(start + block, n)
-        st = _Year(inp, sh.block(start, stop), {k: v[..., start:stop] for k, v in state.items()}, related)
+        st = _Year(
+            inp, sh.block(start, stop), {k: v[..., start:stop] for k, v in state.items()}, related
+        )
         _calendar(inp, st, trace if start == 0 else None)
-    state["due"][inp.years < inp.first_initial] = np.nan  # payments due are unknown before the contracts are
+    state["due"][inp.years < inp.first_initial] = (
+        np.nan
+    )  # payments due are unknown before the contracts are
     return Paths(**{f: state[k] for f, k in PATH_STATE.items()}, trace=trace)
 
 
 def _calendar(inp: ModelInputs, st: _Year, trace: list | None) -> None:
     """One pass of the simpy fiscal calendar over a block of draws."""
     env = simpy.Environment(initial_time=float(inp.years[0]))
-    handlers = (st.request, st.initial_budget, st.economy, st.supplementary, st.settlement, st.contracts_event)
+    handlers = (
+        st.request,
+        st.initial_budget,
+        st.economy,
+        st.supplementary,
+        st.settlement,
+        st.contracts_event,
+    )
 
     def fiscal_years(env: simpy.Environment):
         for j, t in enumerate(inp.years):

@@ -59,7 +59,10 @@ def _t_loglik(resid: np.ndarray, sigma: float, nu: float) -> float:
     return float(np.sum(stats.t.logpdf(resid / scale, nu) - math.log(scale)))
 
 
-NU_BOUNDS = (3.0, 100.0)  # t degrees of freedom: finite variance with room to spare, up to near-normal
+NU_BOUNDS = (
+    3.0,
+    100.0,
+)  # t degrees of freedom: finite variance with room to spare, up to near-normal
 
 
 def _nu(x: float) -> float:
@@ -67,7 +70,9 @@ def _nu(x: float) -> float:
     return lo + (hi - lo) / (1.0 + math.exp(-x))
 
 
-def fit_economy_mle(g: np.ndarray, g_lag: np.ndarray, p: np.ndarray, p_lag: np.ndarray, rec: np.ndarray) -> EconomyFit:
+def fit_economy_mle(
+    g: np.ndarray, g_lag: np.ndarray, p: np.ndarray, p_lag: np.ndarray, rec: np.ndarray
+) -> EconomyFit:
     """Joint maximum likelihood for both series with a shared t degrees of freedom.
 
     nu is bounded to NU_BOUNDS by a logistic transform; without a recession in the
@@ -83,13 +88,20 @@ def fit_economy_mle(g: np.ndarray, g_lag: np.ndarray, p: np.ndarray, p_lag: np.n
     bg, rg = _ols(g, xg)
     bp, rp = _ols(p, xp)
     dof = max(len(g) - k, 1)
-    theta0 = np.concatenate([bg, [math.log(math.sqrt(rg @ rg / dof) + 1e-6)], bp,
-                             [math.log(math.sqrt(rp @ rp / dof) + 1e-6)], [0.0]])
+    theta0 = np.concatenate(
+        [
+            bg,
+            [math.log(math.sqrt(rg @ rg / dof) + 1e-6)],
+            bp,
+            [math.log(math.sqrt(rp @ rp / dof) + 1e-6)],
+            [0.0],
+        ]
+    )
 
     def nll(th: np.ndarray) -> float:
         nu = _nu(th[-1])
         r1 = g - xg @ th[0:k]
-        r2 = p - xp @ th[k + 1:2 * k + 1]
+        r2 = p - xp @ th[k + 1 : 2 * k + 1]
         return -(_t_loglik(r1, math.exp(th[k]), nu) + _t_loglik(r2, math.exp(th[2 * k + 1]), nu))
 
     from scipy.optimize import minimize
@@ -99,22 +111,45 @@ def fit_economy_mle(g: np.ndarray, g_lag: np.ndarray, p: np.ndarray, p_lag: np.n
     cov = np.linalg.pinv(_hessian(nll, th))
     se_th = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     nu = _nu(th[-1])
-    r1, r2 = g - xg @ th[0:k], p - xp @ th[k + 1:2 * k + 1]
+    r1, r2 = g - xg @ th[0:k], p - xp @ th[k + 1 : 2 * k + 1]
     o = k + 1  # offset of the deflator block
     lo, hi = NU_BOUNDS
     dnu = (nu - lo) * (hi - nu) / (hi - lo)  # d nu / d theta
-    coef = {"real_c": th[0], "real_ar": th[1], "recession_real": th[2] if has_rec else 0.0, "real_sd": math.exp(th[k]),
-            "deflator_c": th[o], "deflator_ar": th[o + 1], "recession_deflator": th[o + 2] if has_rec else 0.0,
-            "deflator_sd": math.exp(th[2 * k + 1]), "t_df": nu}
-    se = {"real_c": se_th[0], "real_ar": se_th[1], "recession_real": se_th[2] if has_rec else 0.0,
-          "real_sd": math.exp(th[k]) * se_th[k], "deflator_c": se_th[o], "deflator_ar": se_th[o + 1],
-          "recession_deflator": se_th[o + 2] if has_rec else 0.0,
-          "deflator_sd": math.exp(th[2 * k + 1]) * se_th[2 * k + 1], "t_df": dnu * se_th[-1]}
+    coef = {
+        "real_c": th[0],
+        "real_ar": th[1],
+        "recession_real": th[2] if has_rec else 0.0,
+        "real_sd": math.exp(th[k]),
+        "deflator_c": th[o],
+        "deflator_ar": th[o + 1],
+        "recession_deflator": th[o + 2] if has_rec else 0.0,
+        "deflator_sd": math.exp(th[2 * k + 1]),
+        "t_df": nu,
+    }
+    se = {
+        "real_c": se_th[0],
+        "real_ar": se_th[1],
+        "recession_real": se_th[2] if has_rec else 0.0,
+        "real_sd": math.exp(th[k]) * se_th[k],
+        "deflator_c": se_th[o],
+        "deflator_ar": se_th[o + 1],
+        "recession_deflator": se_th[o + 2] if has_rec else 0.0,
+        "deflator_sd": math.exp(th[2 * k + 1]) * se_th[2 * k + 1],
+        "t_df": dnu * se_th[-1],
+    }
     n = len(g)
     prob = float(rec.mean())
-    zmax = float(max(np.max(np.abs(r1)) / math.exp(th[k]), np.max(np.abs(r2)) / math.exp(th[2 * k + 1])))
-    return EconomyFit({a: float(v) for a, v in coef.items()}, {a: float(v) for a, v in se.items()},
-                      float(np.corrcoef(r1, r2)[0, 1]), prob, math.sqrt(prob * (1 - prob) / n), zmax)
+    zmax = float(
+        max(np.max(np.abs(r1)) / math.exp(th[k]), np.max(np.abs(r2)) / math.exp(th[2 * k + 1]))
+    )
+    return EconomyFit(
+        {a: float(v) for a, v in coef.items()},
+        {a: float(v) for a, v in se.items()},
+        float(np.corrcoef(r1, r2)[0, 1]),
+        prob,
+        math.sqrt(prob * (1 - prob) / n),
+        zmax,
+    )
 
 
 def _t_tail(df: float, bound: float) -> float:
@@ -125,7 +160,11 @@ def _t_tail(df: float, bound: float) -> float:
 def economy_sample(d: DataStore, window: tuple[int, int]):
     g = d.series("real_gdp_growth")
     p = d.series("gdp_deflator_growth")
-    yrs = [y for y in range(window[0], window[1] + 1) if y in g and y - 1 in g and y in p and y - 1 in p]
+    yrs = [
+        y
+        for y in range(window[0], window[1] + 1)
+        if y in g and y - 1 in g and y in p and y - 1 in p
+    ]
     arr = lambda s, lag: np.array([s[y - lag] for y in yrs])  # noqa: E731
     gy = arr(g, 0)
     return yrs, gy, arr(g, 1), arr(p, 0), arr(p, 1), (gy < RECESSION_THRESHOLD).astype(float)
@@ -137,31 +176,62 @@ MIN_ECONOMY_YEARS = 10
 def fit_economy(d: DataStore, window: tuple[int, int]) -> dict[str, tuple]:
     yrs, gy, gl, py, pl, rec = economy_sample(d, window)
     if len(yrs) < MIN_ECONOMY_YEARS:
-        raise InputError("--as-of", "as_of", f"only {len(yrs)} fiscal years of real growth and deflator growth were published by "
-                         f"{d.as_of}; at least {MIN_ECONOMY_YEARS} are needed (the earliest GDP vintage in calibration/data "
-                         "was published on 2024-12-31)")
+        raise InputError(
+            "--as-of",
+            "as_of",
+            f"only {len(yrs)} fiscal years of real growth and deflator growth were published by "
+            f"{d.as_of}; at least {MIN_ECONOMY_YEARS} are needed (the earliest GDP vintage in calibration/data "
+            "was published on 2024-12-31)",
+        )
     fit = fit_economy_mle(gy, gl, py, pl, rec)
     c, se = fit.coef, fit.se
     span = f"FY{yrs[0]}-FY{yrs[-1]} (n={len(yrs)})"
-    src = (f"joint MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, e ~ unit-variance Student-t (shared nu in [3, 100]), "
-           f"real growth and deflator, {span}; R_t = 1 when real growth < -2%; s.e. from the inverse Hessian")
+    src = (
+        f"joint MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, e ~ unit-variance Student-t (shared nu in [3, 100]), "
+        f"real growth and deflator, {span}; R_t = 1 when real growth < -2%; s.e. from the inverse Hessian"
+    )
     rev = d.series("benchmark_revision_ratio")
     recent = [math.log(v) for y, v in rev.items() if y >= max(rev) - 9] if rev else [0.0]
     return {
         "real_ar": (c["real_ar"], f"AR coefficient of real growth; {src}", se["real_ar"]),
         "real_sd": (c["real_sd"], f"shock s.d. of real growth; {src}", se["real_sd"]),
-        "deflator_ar": (c["deflator_ar"], f"AR coefficient of deflator growth; {src}", se["deflator_ar"]),
-        "deflator_sd": (c["deflator_sd"], f"shock s.d. of deflator growth; {src}", se["deflator_sd"]),
+        "deflator_ar": (
+            c["deflator_ar"],
+            f"AR coefficient of deflator growth; {src}",
+            se["deflator_ar"],
+        ),
+        "deflator_sd": (
+            c["deflator_sd"],
+            f"shock s.d. of deflator growth; {src}",
+            se["deflator_sd"],
+        ),
         "shock_corr": (fit.corr, f"correlation of the two MLE residual series; {span}"),
         "t_df": (c["t_df"], f"Student-t degrees of freedom (shared); {src}", se["t_df"]),
-        "shock_bound": (SHOCK_BOUND, f"standardised shocks are truncated at +/- this many s.d.: {fit.max_abs_z:.2f} is the largest "
-                                     f"standardised MLE residual in {span}; under the fitted t the bound is passed in about "
-                                     f"{_t_tail(c['t_df'], SHOCK_BOUND):.1e} of shock draws, and without it the heavy tail can drive nominal GDP below zero"),
-        "recession_prob": (fit.recession_prob, f"MLE share of recession years (real growth < -2%) in {span}; s.e. sqrt(p(1-p)/n)", fit.recession_prob_se),
-        "recession_real": (c["recession_real"], f"recession coefficient (delta) in real growth; {src}", se["recession_real"]),
-        "recession_deflator": (c["recession_deflator"], f"recession coefficient (delta) in deflator growth; {src}", se["recession_deflator"]),
-        "revision_sd": (float(math.sqrt(np.mean(np.square(recent)))),
-                        "root mean square of log(2020-base / 2015-base nominal GDP) over the last 10 fiscal years of benchmark_revision_ratio: the size of a benchmark level revision"),
+        "shock_bound": (
+            SHOCK_BOUND,
+            f"standardised shocks are truncated at +/- this many s.d.: {fit.max_abs_z:.2f} is the largest "
+            f"standardised MLE residual in {span}; under the fitted t the bound is passed in about "
+            f"{_t_tail(c['t_df'], SHOCK_BOUND):.1e} of shock draws, and without it the heavy tail can drive nominal GDP below zero",
+        ),
+        "recession_prob": (
+            fit.recession_prob,
+            f"MLE share of recession years (real growth < -2%) in {span}; s.e. sqrt(p(1-p)/n)",
+            fit.recession_prob_se,
+        ),
+        "recession_real": (
+            c["recession_real"],
+            f"recession coefficient (delta) in real growth; {src}",
+            se["recession_real"],
+        ),
+        "recession_deflator": (
+            c["recession_deflator"],
+            f"recession coefficient (delta) in deflator growth; {src}",
+            se["recession_deflator"],
+        ),
+        "revision_sd": (
+            float(math.sqrt(np.mean(np.square(recent)))),
+            "root mean square of log(2020-base / 2015-base nominal GDP) over the last 10 fiscal years of benchmark_revision_ratio: the size of a benchmark level revision",
+        ),
     }
 
 
@@ -171,11 +241,20 @@ def fit_outlook(d: DataStore) -> dict[str, tuple[float, str]]:
     yrs = [y for y in sorted(out) if y in gdp and y - 1 in gdp]
     e = np.array([out[y] - (gdp[y] / gdp[y - 1] - 1.0) for y in yrs])
     if len(e) < 2:
-        raise InputError("calibration/data/outlooks.csv", "gov_outlook_nominal_growth",
-                         f"fewer than two outlooks with outturns published by {d.as_of}")
+        raise InputError(
+            "calibration/data/outlooks.csv",
+            "gov_outlook_nominal_growth",
+            f"fewer than two outlooks with outturns published by {d.as_of}",
+        )
     src = f"government outlook of nominal growth minus outturn (2020-base nominal GDP), FY{', FY'.join(map(str, yrs))} (n={len(e)})"
-    return {"bias": (float(e.mean()), f"mean error; {src}; s.e. s.d./sqrt(n)", float(e.std(ddof=1) / math.sqrt(len(e)))),
-            "sd": (float(e.std(ddof=1)), f"s.d. of the error; {src}")}
+    return {
+        "bias": (
+            float(e.mean()),
+            f"mean error; {src}; s.e. s.d./sqrt(n)",
+            float(e.std(ddof=1) / math.sqrt(len(e))),
+        ),
+        "sd": (float(e.std(ddof=1)), f"s.d. of the error; {src}"),
+    }
 
 
 def fit_fx(d: DataStore) -> dict[str, tuple[float, str]]:
@@ -189,47 +268,85 @@ def fit_fx(d: DataStore) -> dict[str, tuple[float, str]]:
     src = f"OLS of log yen/dollar (calendar-year averages) on its lag, CY{yrs[0]}-CY{yrs[-1]} (n={len(yrs)})"
     budget_fy2024 = d.value("mod_budget_request", 2024)
     share = d.value("fx_sensitive_items_fy2024_request", 2024) / budget_fy2024
-    return {"ar": (float(b[1]), f"AR coefficient; {src}"),
-            "sd": (sd, f"residual s.d.; {src}"),
-            "anchor": (anchor, f"long-run mean exp(a / (1 - b)); {src}"),
-            "sensitive_share": (share, "FX-sensitive items in the FY2024 request (15,433 oku) / the FY2024 request (77,385 oku)")}
+    return {
+        "ar": (float(b[1]), f"AR coefficient; {src}"),
+        "sd": (sd, f"residual s.d.; {src}"),
+        "anchor": (anchor, f"long-run mean exp(a / (1 - b)); {src}"),
+        "sensitive_share": (
+            share,
+            "FX-sensitive items in the FY2024 request (15,433 oku) / the FY2024 request (77,385 oku)",
+        ),
+    }
 
 
 def fit_budget(d: DataStore) -> dict[str, tuple[float, str]]:
     excl, req = d.series("mod_initial_excl"), d.series("mod_budget_request")
-    yrs = [y for y in (2024, 2025, 2026) if y in excl and y in req]  # requests on the same (plan-covered) basis
+    yrs = [
+        y for y in (2024, 2025, 2026) if y in excl and y in req
+    ]  # requests on the same (plan-covered) basis
     dev = np.array([math.log(excl[y] / req[y]) for y in yrs])
-    impl_sd = float(math.sqrt(np.mean(dev ** 2)))
+    impl_sd = float(math.sqrt(np.mean(dev**2)))
     c_init, c_supp = d.series("new_contracts_initial"), d.series("new_contracts_supplementary")
     cs = np.array([math.log1p(c_supp[y] / c_init[y]) for y in sorted(c_supp) if y in c_init])
     last = max(y for y in c_init if y in excl)
     # related categories: pooled within-category s.d. of log growth
     resid: list[float] = []
-    for name in ("coast_guard", "international_cooperation", "research_development", "public_infrastructure"):
+    for name in (
+        "coast_guard",
+        "international_cooperation",
+        "research_development",
+        "public_infrastructure",
+    ):
         v = d.series(name)
-        lg = [math.log(v[y] / v[y - 1]) for y in sorted(v) if y - 1 in v and v[y - 1] > 0 and v[y] > 0]
+        lg = [
+            math.log(v[y] / v[y - 1]) for y in sorted(v) if y - 1 in v and v[y - 1] > 0 and v[y] > 0
+        ]
         if len(lg) >= 2:
             resid += list(np.array(lg) - np.mean(lg))
     n_cat_used = len(resid)
-    incl, supp, unused = d.series("mod_initial_incl"), d.series("mod_supplementary_total"), d.series("unused_appropriations")
+    incl, supp, unused = (
+        d.series("mod_initial_incl"),
+        d.series("mod_supplementary_total"),
+        d.series("unused_appropriations"),
+    )
     avail = d.series("budget_available_for_settlement")
     rates = []
     for y in sorted(unused):
-        base = avail.get(y) or (incl.get(y, 0) + supp.get(y, 0) if y in incl and y in supp else None)
+        base = avail.get(y) or (
+            incl.get(y, 0) + supp.get(y, 0) if y in incl and y in supp else None
+        )
         if base and y >= 2022:
             rates.append(unused[y] / base)
     return {
-        "implementation_sd": (impl_sd,
-                              f"root mean square of log(initial budget / request), plan-covered basis, FY{', FY'.join(map(str, yrs))}"),
-        "recession_cut": (0.0, "no cut observed: the FY2021 initial budget after the FY2020 recession rose (51,235 vs 50,688 oku); scenario lever"),
-        "contract_ratio": (c_init[last] / excl[last],
-                           f"new contracts / plan-covered initial budget in FY{last}, the latest year (front-loading of FY2023-24 contracts has passed)"),
-        "contract_fy2027_sd": (float(math.sqrt(np.mean(cs ** 2))),
-                               "root mean square of log(1 + supplementary contracts / initial contracts), FY2023-FY2025: how far contracts have moved from their initial figure")
-        if len(cs) else (impl_sd, f"no supplementary-contract figures published by {d.as_of}: the budget implementation s.d. stands in"),
-        "related_growth_sd": (float(math.sqrt(np.sum(np.square(resid)) / max(n_cat_used - 1, 1))),
-                              "pooled within-category s.d. of log annual growth of related categories with at least two growth observations"),
-        "unspent_share": (float(np.mean(rates)), "mean of unused appropriations / MoD budget (initial + supplementary, or the reported budget available), FY2022-FY2024"),
+        "implementation_sd": (
+            impl_sd,
+            f"root mean square of log(initial budget / request), plan-covered basis, FY{', FY'.join(map(str, yrs))}",
+        ),
+        "recession_cut": (
+            0.0,
+            "no cut observed: the FY2021 initial budget after the FY2020 recession rose (51,235 vs 50,688 oku); scenario lever",
+        ),
+        "contract_ratio": (
+            c_init[last] / excl[last],
+            f"new contracts / plan-covered initial budget in FY{last}, the latest year (front-loading of FY2023-24 contracts has passed)",
+        ),
+        "contract_fy2027_sd": (
+            float(math.sqrt(np.mean(cs**2))),
+            "root mean square of log(1 + supplementary contracts / initial contracts), FY2023-FY2025: how far contracts have moved from their initial figure",
+        )
+        if len(cs)
+        else (
+            impl_sd,
+            f"no supplementary-contract figures published by {d.as_of}: the budget implementation s.d. stands in",
+        ),
+        "related_growth_sd": (
+            float(math.sqrt(np.sum(np.square(resid)) / max(n_cat_used - 1, 1))),
+            "pooled within-category s.d. of log annual growth of related categories with at least two growth observations",
+        ),
+        "unspent_share": (
+            float(np.mean(rates)),
+            "mean of unused appropriations / MoD budget (initial + supplementary, or the reported budget available), FY2022-FY2024",
+        ),
     }
 
 
@@ -244,25 +361,44 @@ def fit_supplementary(d: DataStore) -> dict[str, tuple[float, str]]:
     rel_years = d.series("related_supplementary_jcg_pko")
     if rel_years:
         rel_y = max(rel_years)
-        rel = d.value("related_supplementary_jcg_pko", rel_y) + d.series("related_supplementary_cyber").get(rel_y, 0.0)
-        related = (rel / d.value("mod_supplementary_total", rel_y),
-                   f"non-MoD related supplementary (JCG/PKO + cyber) / MoD supplementary, FY{rel_y} (the only year published)")
+        rel = d.value("related_supplementary_jcg_pko", rel_y) + d.series(
+            "related_supplementary_cyber"
+        ).get(rel_y, 0.0)
+        related = (
+            rel / d.value("mod_supplementary_total", rel_y),
+            f"non-MoD related supplementary (JCG/PKO + cyber) / MoD supplementary, FY{rel_y} (the only year published)",
+        )
     else:
         related = (0.0, f"no non-MoD related supplementary figure published by {d.as_of}")
     span = f"FY{yrs[0]}-FY{yrs[-1]}, years with a published total (n={len(yrs)})"
     return {
-        "prob": (float(len(pos) / len(r)), f"share of years with a MoD supplementary budget, {span}"),
-        "log_ratio_mean": (float(lr.mean()), f"mean of log(supplementary / initial incl. SACO), {span}; s.e. s.d./sqrt(n)",
-                           float(lr.std(ddof=1) / math.sqrt(len(lr)))),
-        "log_ratio_sd": (float(lr.std(ddof=1)), f"s.d. of log(supplementary / initial incl. SACO), {span}"),
-        "realignment_share": (float(np.mean(shares)), f"mean realignment share of the MoD supplementary, FY{', FY'.join(map(str, sorted(re)))}; s.e. s.d./sqrt(n)",
-                              float(np.std(shares, ddof=1) / math.sqrt(len(shares)))),
+        "prob": (
+            float(len(pos) / len(r)),
+            f"share of years with a MoD supplementary budget, {span}",
+        ),
+        "log_ratio_mean": (
+            float(lr.mean()),
+            f"mean of log(supplementary / initial incl. SACO), {span}; s.e. s.d./sqrt(n)",
+            float(lr.std(ddof=1) / math.sqrt(len(lr))),
+        ),
+        "log_ratio_sd": (
+            float(lr.std(ddof=1)),
+            f"s.d. of log(supplementary / initial incl. SACO), {span}",
+        ),
+        "realignment_share": (
+            float(np.mean(shares)),
+            f"mean realignment share of the MoD supplementary, FY{', FY'.join(map(str, sorted(re)))}; s.e. s.d./sqrt(n)",
+            float(np.std(shares, ddof=1) / math.sqrt(len(shares))),
+        ),
         "related_ratio": related,
     }
 
 
 def fit_contracts(d: DataStore) -> dict[str, tuple[Any, str]]:
-    c_tot, n_tot = d.series("new_contracts_initial_mod_total"), d.series("new_future_obligations_mod_total")
+    c_tot, n_tot = (
+        d.series("new_contracts_initial_mod_total"),
+        d.series("new_future_obligations_mod_total"),
+    )
     yrs = [y for y in sorted(c_tot) if y in n_tot]
     p0 = float(np.mean([1.0 - n_tot[y] / c_tot[y] for y in yrs]))
     n = n_tot  # every target's obligations are published on the MoD-total basis (FY2020-FY2025)
@@ -274,13 +410,25 @@ def fit_contracts(d: DataStore) -> dict[str, tuple[Any, str]]:
         return existing.get(t), signed, lambda b: sum(n[s] * (1 - sum(b[: t - s])) for s in signed)
 
     candidates = {
-        "obligatory outlays FY2026": (outlays.get(2026), range(2021, 2026), lambda b: sum(b[k - 1] * n[2026 - k] for k in range(1, 6))),
+        "obligatory outlays FY2026": (
+            outlays.get(2026),
+            range(2021, 2026),
+            lambda b: sum(b[k - 1] * n[2026 - k] for k in range(1, 6)),
+        ),
         "existing obligations after FY2026": still_owed(2026),
         "existing obligations after FY2024": still_owed(2024),
     }
-    targets = {k: (v, f) for k, (v, yrs_needed, f) in candidates.items() if v is not None and all(y in n for y in yrs_needed)}
+    targets = {
+        k: (v, f)
+        for k, (v, yrs_needed, f) in candidates.items()
+        if v is not None and all(y in n for y in yrs_needed)
+    }
     if not targets:
-        raise InputError("calibration/data/contracts.csv", "obligations", f"no obligation figures published by {d.as_of} to fit the payment profile")
+        raise InputError(
+            "calibration/data/contracts.csv",
+            "obligations",
+            f"no obligation figures published by {d.as_of} to fit the payment profile",
+        )
     best = (math.inf, None, None)
     k = np.arange(1, 6)
     for a in np.round(np.arange(0.2, 8.0001, 0.05), 4):
@@ -294,10 +442,12 @@ def fit_contracts(d: DataStore) -> dict[str, tuple[Any, str]]:
     profile = [p0] + [float(x) * (1.0 - p0) for x in b]
     fit = "; ".join(f"{name}: {f(b):.3f} vs {v:.3f} tn" for name, (v, f) in targets.items())
     return {
-        "payment_profile": (profile,
-                            f"p0 = mean first-year share 1 - new obligations / new contracts (MoD total, FY{yrs[0]}-FY{yrs[-1]}); "
-                            f"p1..p5 = (1 - p0) x discrete gamma weights k^(a-1) exp(-k/theta), a={a}, theta={th}, "
-                            f"grid least squares on relative errors; fit: {fit}"),
+        "payment_profile": (
+            profile,
+            f"p0 = mean first-year share 1 - new obligations / new contracts (MoD total, FY{yrs[0]}-FY{yrs[-1]}); "
+            f"p1..p5 = (1 - p0) x discrete gamma weights k^(a-1) exp(-k/theta), a={a}, theta={th}, "
+            f"grid least squares on relative errors; fit: {fit}",
+        ),
     }
 
 
@@ -311,8 +461,12 @@ def _esc(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024), data_dir: Path | None = None,
-              data: DataStore | None = None) -> tuple[str, dict[str, Any]]:
+def calibrate(
+    as_of: dt.date,
+    window: tuple[int, int] = (1995, 2024),
+    data_dir: Path | None = None,
+    data: DataStore | None = None,
+) -> tuple[str, dict[str, Any]]:
     """Fit all parameters on the data published by ``as_of`` (``data``, if already loaded from ``data_dir``);
     return the TOML text and the fitted tables."""
     d = data if data is not None else load_data(as_of, data_dir)
@@ -330,11 +484,19 @@ def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024), data_dir: 
         for name, entry in entries.items():
             vals = entry[0] if isinstance(entry[0], list) else [entry[0]]
             if not all(math.isfinite(float(v)) for v in vals):
-                raise InputError("--as-of", f"{section}.{name}",
-                                 f"cannot be fitted on the data published by {as_of} ({entry[1]})")
-    lines = ["# Generated by `jdef calibrate`; do not edit by hand. Methods: METHODOLOGY.md, section 5.",
-             "[meta]", f'as_of = "{d.vintage()}"  # every row published by this date (the data vintage)', f'fit_window = "FY{window[0]}-FY{window[1]}"',
-             f'data_vintage = "{d.vintage()}"', 'optimiser = "scipy.optimize.minimize BFGS (gtol 1e-8, maxiter 2000) from the OLS start for the economy; closed-form moments elsewhere; fixed grid for the payment profile"']
+                raise InputError(
+                    "--as-of",
+                    f"{section}.{name}",
+                    f"cannot be fitted on the data published by {as_of} ({entry[1]})",
+                )
+    lines = [
+        "# Generated by `jdef calibrate`; do not edit by hand. Methods: METHODOLOGY.md, section 5.",
+        "[meta]",
+        f'as_of = "{d.vintage()}"  # every row published by this date (the data vintage)',
+        f'fit_window = "FY{window[0]}-FY{window[1]}"',
+        f'data_vintage = "{d.vintage()}"',
+        'optimiser = "scipy.optimize.minimize BFGS (gtol 1e-8, maxiter 2000) from the OLS start for the economy; closed-form moments elsewhere; fixed grid for the payment profile"',
+    ]
     lines.append("[meta.data_sha256]")
     lines += [f'"{k}" = "{v}"' for k, v in sorted(d.hashes.items())]
     for section, entries in tables.items():
@@ -344,10 +506,13 @@ def calibrate(as_of: dt.date, window: tuple[int, int] = (1995, 2024), data_dir: 
             value, source = entry[0], entry[1]
             se = f", se = {_fmt(entry[2])}" if len(entry) > 2 else ""
             lines.append(f'{name} = {{ value = {_fmt(value)}{se}, source = "{_esc(source)}" }}')
-    lines += ["", "# Parameters drawn per Monte Carlo draw from N(value, se), clipped to their valid range:",
-              "# parameter uncertainty where the fit rests on few observations (METHODOLOGY.md, section 5).",
-              "[uncertainty]",
-              'drawn = ["outlook.bias", "supplementary.log_ratio_mean", "supplementary.realignment_share", "economy.recession_prob", "economy.real_ar", "economy.real_sd", "economy.deflator_ar", "economy.deflator_sd"]']
+    lines += [
+        "",
+        "# Parameters drawn per Monte Carlo draw from N(value, se), clipped to their valid range:",
+        "# parameter uncertainty where the fit rests on few observations (METHODOLOGY.md, section 5).",
+        "[uncertainty]",
+        'drawn = ["outlook.bias", "supplementary.log_ratio_mean", "supplementary.realignment_share", "economy.recession_prob", "economy.real_ar", "economy.real_sd", "economy.deflator_ar", "economy.deflator_sd"]',
+    ]
     return "\n".join(lines) + "\n", tables
 
 

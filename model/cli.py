@@ -18,9 +18,12 @@ import typer
 
 from .errors import InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="jdef: will Japan reach 2% or 3.5% of GDP on defense, and under which accounting?\n\n"
-                       "Exit codes: 0 success, 2 invalid input (usage, scenario, policy or data), 1 failure while running.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="jdef: will Japan reach 2% or 3.5% of GDP on defense, and under which accounting?\n\n"
+    "Exit codes: 0 success, 2 invalid input (usage, scenario, policy or data), 1 failure while running.",
+)
 scenarios_app = typer.Typer(no_args_is_help=True, help="List, show and validate scenario files.")
 app.add_typer(scenarios_app, name="scenarios")
 
@@ -60,7 +63,9 @@ def _date(value: str, option: str = "--as-of") -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError(option, option.lstrip("-").replace("-", "_"), f"not a date YYYY-MM-DD: {value!r}") from None
+        raise InputError(
+            option, option.lstrip("-").replace("-", "_"), f"not a date YYYY-MM-DD: {value!r}"
+        ) from None
 
 
 def _at_least(option: str, value: int | None, least: int) -> None:
@@ -83,27 +88,50 @@ def _as_of(value: str | None) -> list[str]:
 
 # options that several commands share, word for word
 OutDir = Annotated[Path, typer.Option(help="Output folder")]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")]
-SetKeys = Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")]
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")
+]
+SetKeys = Annotated[
+    list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")
+]
 KeepDraws = Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")]
 Seed = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")]
-Workers = Annotated[int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")]
-Scheduler = Annotated[str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")]
+Workers = Annotated[
+    int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")
+]
+Scheduler = Annotated[
+    str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")
+]
 
 
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (or a name in scenarios/)")],
-    draws: Annotated[int | None, typer.Option(help="Monte Carlo draws (default: the scenario's)")] = None,
+    draws: Annotated[
+        int | None, typer.Option(help="Monte Carlo draws (default: the scenario's)")
+    ] = None,
     seed: Seed = None,
     out: OutDir = Path("outputs"),
     as_of: AsOf = None,
     set_: SetKeys = None,
     keep_draws: KeepDraws = False,
     csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
-    report: Annotated[bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")] = False,
-    summary_only: Annotated[bool | None, typer.Option("--summary-only/--exact", help="Stream chunks of draws into the summaries (bounded memory; quantiles within one histogram bin), or keep every draw for exact quantiles; default: stream above 250,000 draws")] = None,
-    chunk: Annotated[int | None, typer.Option(help="Draws per chunk (results do not depend on it; default one chunk per core up to 200,000, or 12,288 with --summary-only, where chunks are whole blocks of 4,096 draws)")] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")
+    ] = False,
+    summary_only: Annotated[
+        bool | None,
+        typer.Option(
+            "--summary-only/--exact",
+            help="Stream chunks of draws into the summaries (bounded memory; quantiles within one histogram bin), or keep every draw for exact quantiles; default: stream above 250,000 draws",
+        ),
+    ] = None,
+    chunk: Annotated[
+        int | None,
+        typer.Option(
+            help="Draws per chunk (results do not depend on it; default one chunk per core up to 200,000, or 12,288 with --summary-only, where chunks are whole blocks of 4,096 draws)"
+        ),
+    ] = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
 ) -> None:
@@ -118,11 +146,21 @@ def run(
         _at_least("--draws", draws, 1)
         _seed(seed)
         sc = load_scenario(scenario, [*_as_of(as_of), *(set_ or [])])
-        ds = simulate(sc, draws=draws, seed=seed, keep_draws=keep_draws, summary_only=summary_only, chunk=chunk,
-                      workers=workers, scheduler=scheduler)
+        ds = simulate(
+            sc,
+            draws=draws,
+            seed=seed,
+            keep_draws=keep_draws,
+            summary_only=summary_only,
+            chunk=chunk,
+            workers=workers,
+            scheduler=scheduler,
+        )
         path = write_netcdf(ds, out / f"{sc.name}.nc")
         if csv:
-            typer.echo(f"wrote {write_csv(summary_csv(ds), out / f'{sc.name}_summary.csv')}", err=True)
+            typer.echo(
+                f"wrote {write_csv(summary_csv(ds), out / f'{sc.name}_summary.csv')}", err=True
+            )
         typer.echo(summary_text(ds))
         typer.echo(f"wrote {path}")
         if report:
@@ -134,13 +172,24 @@ def run(
 @app.command()
 def batch(
     files: Annotated[list[Path], typer.Argument(help="Scenario TOML files")],
-    draws: Annotated[int | None, typer.Option(help="Monte Carlo draws for every scenario (default: the first scenario's)")] = None,
-    seed: Annotated[int | None, typer.Option(help="Root seed shared by all scenarios (default: the first scenario's)")] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(help="Monte Carlo draws for every scenario (default: the first scenario's)"),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Root seed shared by all scenarios (default: the first scenario's)"),
+    ] = None,
     out: OutDir = Path("outputs"),
     as_of: AsOf = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key in every scenario, KEY=VALUE (TOML value)")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a key in every scenario, KEY=VALUE (TOML value)"),
+    ] = None,
     keep_draws: KeepDraws = False,
-    report: Annotated[bool, typer.Option("--report", help="Also write OUT/batch.html and its figures")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write OUT/batch.html and its figures")
+    ] = False,
     workers: Workers = None,
     scheduler: Scheduler = None,
 ) -> None:
@@ -172,8 +221,17 @@ def batch(
                 progress.advance(task)
                 typer.echo(f"{'skipped (up to date)' if o.skipped else 'wrote'} {o.path}", err=True)
 
-            outcomes = run_batch(scenarios, n, s, out, keep_draws, on_done=done, workers=workers, scheduler=scheduler,
-                                 inputs=inputs)
+            outcomes = run_batch(
+                scenarios,
+                n,
+                s,
+                out,
+                keep_draws,
+                on_done=done,
+                workers=workers,
+                scheduler=scheduler,
+                inputs=inputs,
+            )
         _, path = combine(outcomes, out)
         typer.echo(comparison_text(comparison_rows(outcomes)))
         typer.echo(f"wrote {path}")
@@ -191,17 +249,37 @@ class Method(str, Enum):
 
 @app.command()
 def sensitivity(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file; its \\[sensitivity.levers] and the calibrated uncertainties are the factors")],
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            help="Scenario TOML file; its \\[sensitivity.levers] and the calibrated uncertainties are the factors"
+        ),
+    ],
     method: Annotated[Method, typer.Option(help="oat (tornado), morris or sobol")] = Method.sobol,
-    metric: Annotated[str, typer.Option(help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE")] = "p_reach_by:2035:0.02:current-gdp",
+    metric: Annotated[
+        str,
+        typer.Option(
+            help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE"
+        ),
+    ] = "p_reach_by:2035:0.02:current-gdp",
     samples: Annotated[int, typer.Option(help="Base samples (Sobol N, Morris trajectories)")] = 256,
-    draws: Annotated[int, typer.Option(help="Monte Carlo draws per evaluation (the same draws every time)")] = 1000,
+    draws: Annotated[
+        int, typer.Option(help="Monte Carlo draws per evaluation (the same draws every time)")
+    ] = 1000,
     seed: Seed = None,
-    workers: Annotated[int | None, typer.Option(help="Run evaluations on a local dask cluster of N workers")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Run evaluations on a local dask cluster of N workers")
+    ] = None,
     scheduler: Scheduler = None,
     out: OutDir = Path("outputs"),
     set_: SetKeys = None,
-    groups: Annotated[bool, typer.Option("--groups", help="Sobol: indices per group of inputs (economy, budget policy, accounting, ...)")] = False,
+    groups: Annotated[
+        bool,
+        typer.Option(
+            "--groups",
+            help="Sobol: indices per group of inputs (economy, budget policy, accounting, ...)",
+        ),
+    ] = False,
 ) -> None:
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
     with _errors():
@@ -223,7 +301,9 @@ def sensitivity(
         _at_least("--draws", draws, 10)
         _seed(seed)
         if groups and method != Method.sobol:
-            raise InputError("--groups", "groups", "group indices are computed for --method sobol only")
+            raise InputError(
+                "--groups", "groups", "group indices are computed for --method sobol only"
+            )
         sc = load_scenario(scenario, set_ or [])
         s = sc.seed if seed is None else seed
         ev = Evaluator(sc, metric, draws, s)
@@ -234,7 +314,9 @@ def sensitivity(
                 res = run_morris(ev, samples, s, pmap)
             else:
                 res = run_sobol(ev, samples, s, pmap, grouped=groups)
-        ds = sensitivity_dataset(ev, method.value, res, samples, s, grouped=groups and method == Method.sobol)
+        ds = sensitivity_dataset(
+            ev, method.value, res, samples, s, grouped=groups and method == Method.sobol
+        )
         path = write_netcdf(ds, out / f"{sc.name}_sensitivity_{method.value}.nc")
         png = out / f"{sc.name}_sensitivity_{method.value}.png"
         sensitivity_plot(ds, png)
@@ -249,8 +331,12 @@ def solve(
     year: Annotated[int, typer.Option(help="Fiscal year")] = 2030,
     policy: Annotated[str, typer.Option(help="Inclusion policy (or NAME:BUCKET)")] = "current-gdp",
     probability: Annotated[float, typer.Option(help="Probability asked for")] = 0.8,
-    lever: Annotated[str, typer.Option(help="post2027_growth | supplementary_topup | category_share:NAME")] = "post2027_growth",
-    draws: Annotated[int, typer.Option(help="Monte Carlo draws (the same draws for every trial value)")] = 2000,
+    lever: Annotated[
+        str, typer.Option(help="post2027_growth | supplementary_topup | category_share:NAME")
+    ] = "post2027_growth",
+    draws: Annotated[
+        int, typer.Option(help="Monte Carlo draws (the same draws for every trial value)")
+    ] = 2000,
     seed: Seed = None,
     set_: SetKeys = None,
 ) -> None:
@@ -263,19 +349,29 @@ def solve(
         _at_least("--draws", draws, 10)
         _seed(seed)
         sc = load_scenario(scenario, set_ or [])
-        r = solve_(sc, target, year, policy, probability, lever, draws, sc.seed if seed is None else seed)
-        unit = {"post2027_growth": "per year (nominal growth of the MoD budget after FY2027)",
-                "supplementary_topup": "trillion yen a year (fixed supplementary top-up)"}.get(lever, "share of the category counted")
-        typer.echo(f"{lever} = {r['value']:.6g} {unit}\n"
-                   f"  gives P(ratio >= {target:g} in FY{year} under {policy}) = {r['probability']:.3f} (asked {probability:g})\n"
-                   f"  Monte Carlo s.e. of the answer: {r['standard_error']:.3g} ({draws} draws)"
-                   + ("\n  (already met at the lever's lower bound)" if r["at_lower_bound"] else ""))
+        r = solve_(
+            sc, target, year, policy, probability, lever, draws, sc.seed if seed is None else seed
+        )
+        unit = {
+            "post2027_growth": "per year (nominal growth of the MoD budget after FY2027)",
+            "supplementary_topup": "trillion yen a year (fixed supplementary top-up)",
+        }.get(lever, "share of the category counted")
+        typer.echo(
+            f"{lever} = {r['value']:.6g} {unit}\n"
+            f"  gives P(ratio >= {target:g} in FY{year} under {policy}) = {r['probability']:.3f} (asked {probability:g})\n"
+            f"  Monte Carlo s.e. of the answer: {r['standard_error']:.3g} ({draws} draws)"
+            + ("\n  (already met at the lever's lower bound)" if r["at_lower_bound"] else "")
+        )
 
 
 @app.command()
 def report(
-    result: Annotated[Path, typer.Argument(help="Result file (.nc) from jdef run, batch or sensitivity")],
-    out: Annotated[Path | None, typer.Option(help="Output folder (default: the result's folder)")] = None,
+    result: Annotated[
+        Path, typer.Argument(help="Result file (.nc) from jdef run, batch or sensitivity")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: the result's folder)")
+    ] = None,
 ) -> None:
     """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
     with _errors():
@@ -284,13 +380,19 @@ def report(
 
         paths = write_report(result, out or result.parent)
         n_fig = len(paths) - 1
-        typer.echo(f"wrote {paths['html']} and {n_fig} figure{'s' if n_fig != 1 else ''} in {paths['html'].parent / (result.stem + '_figures')}")
+        typer.echo(
+            f"wrote {paths['html']} and {n_fig} figure{'s' if n_fig != 1 else ''} in {paths['html'].parent / (result.stem + '_figures')}"
+        )
 
 
 @app.command()
 def calibrate(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Fit on data published by this date")] = None,
-    out: Annotated[Path | None, typer.Option(help="Parameter file to write (default calibration/params.toml)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Fit on data published by this date")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Parameter file to write (default calibration/params.toml)")
+    ] = None,
 ) -> None:
     """Fit the parameters from calibration/data and write params.toml."""
     with _errors():
@@ -305,7 +407,9 @@ def calibrate(
 
 @app.command()
 def backtest(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published by this date")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Use only data published by this date")
+    ] = None,
     draws: Annotated[int, typer.Option(help="Draws per forecast")] = 2000,
     seed: Annotated[int, typer.Option(help="Root seed")] = 1,
     first_origin: Annotated[int, typer.Option(help="First forecast origin (fiscal year)")] = 2000,
@@ -324,7 +428,11 @@ def backtest(
         d = load_data(date)
         gdp = d.nominal_gdp()
         if not gdp or first_origin >= max(gdp) or first_origin < min(gdp) + 6:
-            raise InputError("--first-origin", "first_origin", f"must lie in FY{min(gdp, default=0) + 6}-FY{max(gdp, default=0) - 1} for data as of {date}")
+            raise InputError(
+                "--first-origin",
+                "first_origin",
+                f"must lie in FY{min(gdp, default=0) + 6}-FY{max(gdp, default=0) - 1} for data as of {date}",
+            )
         ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
         path = write_netcdf(ds, out / "backtest.nc")
         typer.echo(backtest_text(ds))

@@ -38,6 +38,7 @@ RNG_BLOCK = 4096
 
 DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
+
 def _shipped_root() -> Path:
     """Where the shipped ``scenarios/`` and ``calibration/`` are.
 

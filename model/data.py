@@ -18,7 +18,17 @@ from pathlib import Path
 from .constants import UNIT_TO_TRILLION, default_data_dir
 from .errors import InputError
 
-COLUMNS = ("series", "period", "year", "value", "unit", "publisher", "source_url", "published", "note")
+COLUMNS = (
+    "series",
+    "period",
+    "year",
+    "value",
+    "unit",
+    "publisher",
+    "source_url",
+    "published",
+    "note",
+)
 UNITS = {"trillion_yen", "oku_yen", "percent", "jpy_per_usd", "ratio", "years"}
 
 
@@ -41,7 +51,9 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InputError(path, "", f"cannot read data file ({exc.__class__.__name__}: {exc})") from None
+        raise InputError(
+            path, "", f"cannot read data file ({exc.__class__.__name__}: {exc})"
+        ) from None
 
 
 def read_table(path: Path, raw: bytes | None = None) -> list[Row]:
@@ -49,48 +61,99 @@ def read_table(path: Path, raw: bytes | None = None) -> list[Row]:
     try:
         text = (_read_bytes(path) if raw is None else raw).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(path, "", f"cannot read data file ({exc.__class__.__name__}: {exc})") from None
+        raise InputError(
+            path, "", f"cannot read data file ({exc.__class__.__name__}: {exc})"
+        ) from None
     reader = csv.DictReader(text.splitlines())
     header = tuple(reader.fieldnames or ())
     if header != COLUMNS:
-        raise InputError(path, "header", f"expected columns {','.join(COLUMNS)}; found {','.join(header)}")
+        raise InputError(
+            path, "header", f"expected columns {','.join(COLUMNS)}; found {','.join(header)}"
+        )
     rows: list[Row] = []
     seen: dict[tuple, int] = {}
     for line, raw in enumerate(reader, start=2):
         where = f"line {line}"
         if None in raw or any(v is None for v in raw.values()):
             raise InputError(path, where, "wrong number of fields")
-        for col in ("series", "period", "year", "value", "unit", "publisher", "source_url", "published"):
+        for col in (
+            "series",
+            "period",
+            "year",
+            "value",
+            "unit",
+            "publisher",
+            "source_url",
+            "published",
+        ):
             if not raw[col].strip():
-                raise InputError(path, f"{where}, column '{col}'", "is empty: every figure needs its value and source")
+                raise InputError(
+                    path,
+                    f"{where}, column '{col}'",
+                    "is empty: every figure needs its value and source",
+                )
         if not raw["source_url"].startswith("http"):
-            raise InputError(path, f"{where}, column 'source_url'", f"not a URL: {raw['source_url']!r}")
+            raise InputError(
+                path, f"{where}, column 'source_url'", f"not a URL: {raw['source_url']!r}"
+            )
         try:
             value = float(raw["value"])
         except ValueError:
-            raise InputError(path, f"{where}, column 'value'", f"not a number: {raw['value']!r}") from None
+            raise InputError(
+                path, f"{where}, column 'value'", f"not a number: {raw['value']!r}"
+            ) from None
         if not math.isfinite(value):
-            raise InputError(path, f"{where}, column 'value'", f"not a finite number: {raw['value']!r}")
+            raise InputError(
+                path, f"{where}, column 'value'", f"not a finite number: {raw['value']!r}"
+            )
         try:
             year = int(raw["year"])
         except ValueError:
-            raise InputError(path, f"{where}, column 'year'", f"not an integer: {raw['year']!r}") from None
+            raise InputError(
+                path, f"{where}, column 'year'", f"not an integer: {raw['year']!r}"
+            ) from None
         try:
             published = dt.date.fromisoformat(raw["published"].strip())
         except ValueError:
-            raise InputError(path, f"{where}, column 'published'", f"not an ISO date YYYY-MM-DD: {raw['published']!r}") from None
+            raise InputError(
+                path,
+                f"{where}, column 'published'",
+                f"not an ISO date YYYY-MM-DD: {raw['published']!r}",
+            ) from None
         unit = raw["unit"].strip()
         if unit not in UNITS:
-            raise InputError(path, f"{where}, column 'unit'", f"unknown unit {unit!r}; allowed: {', '.join(sorted(UNITS))}")
+            raise InputError(
+                path,
+                f"{where}, column 'unit'",
+                f"unknown unit {unit!r}; allowed: {', '.join(sorted(UNITS))}",
+            )
         if unit in UNIT_TO_TRILLION and value < 0:
-            raise InputError(path, f"{where}, column 'value'", f"a money amount cannot be negative: {value}")
+            raise InputError(
+                path, f"{where}, column 'value'", f"a money amount cannot be negative: {value}"
+            )
         key = (raw["series"].strip(), raw["period"].strip(), year, published)
         if key in seen:
-            raise InputError(path, where, f"duplicates line {seen[key]} (same series, period, year and publication date)")
+            raise InputError(
+                path,
+                where,
+                f"duplicates line {seen[key]} (same series, period, year and publication date)",
+            )
         seen[key] = line
-        rows.append(Row(raw["series"].strip(), raw["period"].strip(), year, value, unit,
-                        raw["publisher"].strip(), raw["source_url"].strip(), published,
-                        raw["note"].strip(), path.name, line))
+        rows.append(
+            Row(
+                raw["series"].strip(),
+                raw["period"].strip(),
+                year,
+                value,
+                unit,
+                raw["publisher"].strip(),
+                raw["source_url"].strip(),
+                published,
+                raw["note"].strip(),
+                path.name,
+                line,
+            )
+        )
     return rows
 
 
@@ -126,11 +189,16 @@ class DataStore:
     def value(self, name: str, year: int, period: str = "FY") -> float:
         s = self.series(name, period)
         if year not in s:
-            raise InputError(default_data_dir(), f"series '{name}' {period}{year}",
-                             f"no figure published by {self.as_of.isoformat()}")
+            raise InputError(
+                default_data_dir(),
+                f"series '{name}' {period}{year}",
+                f"no figure published by {self.as_of.isoformat()}",
+            )
         return s[year]
 
-    def get(self, name: str, year: int, period: str = "FY", default: float | None = None) -> float | None:
+    def get(
+        self, name: str, year: int, period: str = "FY", default: float | None = None
+    ) -> float | None:
         return self.series(name, period).get(year, default)
 
     def vintage(self) -> str:

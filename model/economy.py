@@ -18,8 +18,9 @@ import math
 import numpy as np
 
 
-def student_t_pair(n1: np.ndarray, n2: np.ndarray, w: np.ndarray, rho: float, df: float,
-                   bound: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+def student_t_pair(
+    n1: np.ndarray, n2: np.ndarray, w: np.ndarray, rho: float, df: float, bound: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
     """Two unit-variance Student-t shocks with correlation ``rho`` (shared mixing variable),
     truncated at +/- ``bound`` standard deviations."""
     s = np.divide(df - 2.0, w)
@@ -34,8 +35,16 @@ def student_t_pair(n1: np.ndarray, n2: np.ndarray, w: np.ndarray, rho: float, df
     return e1, e2
 
 
-def mean_reverting(mu: float, dev_prev: np.ndarray, ar, sd, shock: np.ndarray, recession: np.ndarray,
-                   depth: float, out: np.ndarray | None = None) -> np.ndarray:
+def mean_reverting(
+    mu: float,
+    dev_prev: np.ndarray,
+    ar,
+    sd,
+    shock: np.ndarray,
+    recession: np.ndarray,
+    depth: float,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """One year of a rate that reverts towards the scenario path ``mu``:
     ``mu + ar dev_prev + sd shock + depth R``, with ``recession`` the centred indicator R - p.
     ``shock`` is overwritten; ``out`` may be given to work in place."""
@@ -47,7 +56,9 @@ def mean_reverting(mu: float, dev_prev: np.ndarray, ar, sd, shock: np.ndarray, r
     return out
 
 
-def nominal_level(prev: np.ndarray, real: np.ndarray, deflator: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def nominal_level(
+    prev: np.ndarray, real: np.ndarray, deflator: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """``prev (1 + real)(1 + deflator)``."""
     out = np.add(real, 1.0, out=out)
     out *= prev
@@ -55,7 +66,9 @@ def nominal_level(prev: np.ndarray, real: np.ndarray, deflator: np.ndarray, out:
     return out
 
 
-def outlook_growth(mu_real: float, mu_deflator: float, bias: float, sd: float, z: np.ndarray) -> np.ndarray:
+def outlook_growth(
+    mu_real: float, mu_deflator: float, bias: float, sd: float, z: np.ndarray
+) -> np.ndarray:
     """Government outlook of nominal growth: the path plus a biased forecast error."""
     g = np.multiply(z, sd)
     g += bias
@@ -63,6 +76,8 @@ def outlook_growth(mu_real: float, mu_deflator: float, bias: float, sd: float, z
     return g
 
 
-def log_ar1(prev_log: np.ndarray, anchor_log: float, ar: float, sd: float, z: np.ndarray) -> np.ndarray:
+def log_ar1(
+    prev_log: np.ndarray, anchor_log: float, ar: float, sd: float, z: np.ndarray
+) -> np.ndarray:
     """Log yen/dollar rate reverting towards its anchor."""
     return anchor_log + ar * (prev_log - anchor_log) + sd * z

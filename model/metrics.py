@@ -31,7 +31,9 @@ class Accounts:
         return np.stack(self.denominator)
 
 
-def entry_denominator(inp: ModelInputs, e: PolicyEntry, gdp_reported: np.ndarray, gdp_outlook: np.ndarray) -> np.ndarray:
+def entry_denominator(
+    inp: ModelInputs, e: PolicyEntry, gdp_reported: np.ndarray, gdp_outlook: np.ndarray
+) -> np.ndarray:
     """A policy entry's denominator, (n_year, n): reported or outlook GDP, or a read-only
     broadcast view of the fixed FY2022 figure."""
     if e.denominator == Denominator.fy2022_fixed:
@@ -39,30 +41,49 @@ def entry_denominator(inp: ModelInputs, e: PolicyEntry, gdp_reported: np.ndarray
     return gdp_reported if e.denominator == Denominator.current_gdp else gdp_outlook
 
 
-def entry_accounts(inp: ModelInputs, paths: Paths, sh: Shocks, e: PolicyEntry) -> tuple[np.ndarray, np.ndarray]:
+def entry_accounts(
+    inp: ModelInputs, paths: Paths, sh: Shocks, e: PolicyEntry
+) -> tuple[np.ndarray, np.ndarray]:
     """One policy entry's counted spending and denominator, each (n_year, n)."""
     n = paths.gdp.shape[-1]
-    c = count(paths.spending, share_values(e.shares, e.supplementary, sh.u_shares, n), year_mask(e.shares, inp.years),
-              uncertain_columns(e.shares, e.supplementary))
+    c = count(
+        paths.spending,
+        share_values(e.shares, e.supplementary, sh.u_shares, n),
+        year_mask(e.shares, inp.years),
+        uncertain_columns(e.shares, e.supplementary),
+    )
     return c, entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
 
 
-def accounts(inp: ModelInputs, paths: Paths, sh: Shocks, counted: np.ndarray | None = None,
-             ratio: np.ndarray | None = None) -> Accounts:
+def accounts(
+    inp: ModelInputs,
+    paths: Paths,
+    sh: Shocks,
+    counted: np.ndarray | None = None,
+    ratio: np.ndarray | None = None,
+) -> Accounts:
     """Counted spending and ratios of every policy entry (written into ``counted`` and ``ratio`` if given)."""
     n = paths.gdp.shape[-1]
     counted = np.empty((len(inp.entries), inp.n_year, n)) if counted is None else counted
     ratio = np.empty_like(counted) if ratio is None else ratio
     # entries with the same counting rules (e.g. the same shares over another denominator) share one sum
-    keys = [(e.supplementary, tuple(sorted((name, s.low, s.high, s.from_year) for name, s in e.shares.items())))
-            for e in inp.entries]
+    keys = [
+        (
+            e.supplementary,
+            tuple(sorted((name, s.low, s.high, s.from_year) for name, s in e.shares.items())),
+        )
+        for e in inp.entries
+    ]
     rules = list(dict.fromkeys(keys))
     first = [inp.entries[keys.index(r)] for r in rules]
     distinct = len(rules) == len(keys)
-    sums = counted_many(paths.spending, [share_values(e.shares, e.supplementary, sh.u_shares, n) for e in first],
-                        [year_mask(e.shares, inp.years) for e in first],
-                        [uncertain_columns(e.shares, e.supplementary) for e in first],
-                        out=counted if distinct else None)
+    sums = counted_many(
+        paths.spending,
+        [share_values(e.shares, e.supplementary, sh.u_shares, n) for e in first],
+        [year_mask(e.shares, inp.years) for e in first],
+        [uncertain_columns(e.shares, e.supplementary) for e in first],
+        out=counted if distinct else None,
+    )
     denom = []
     for k, e in enumerate(inp.entries):
         if not distinct:
@@ -75,11 +96,17 @@ def accounts(inp: ModelInputs, paths: Paths, sh: Shocks, counted: np.ndarray | N
 def probability(indicator: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Monte Carlo estimate of a probability and its standard error sqrt(p(1-p)/n)."""
     n = indicator.shape[axis]
-    p = np.count_nonzero(indicator, axis=axis) / n if indicator.dtype == bool else indicator.mean(axis=axis)
+    p = (
+        np.count_nonzero(indicator, axis=axis) / n
+        if indicator.dtype == bool
+        else indicator.mean(axis=axis)
+    )
     return p, np.sqrt(p * (1.0 - p) / n)
 
 
-def target_probabilities(ratio: np.ndarray, thresholds: np.ndarray, ratio_sorted: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def target_probabilities(
+    ratio: np.ndarray, thresholds: np.ndarray, ratio_sorted: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """P(ratio >= threshold) per year, P(reached by the year), and the first year's distribution.
 
     ``ratio`` is (n_entry, n_year, n); results are (n_entry, n_year, n_threshold).
@@ -96,13 +123,21 @@ def target_probabilities(ratio: np.ndarray, thresholds: np.ndarray, ratio_sorted
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(2) as pool:  # numpy releases the GIL in these passes
-        n_by = np.stack(list(pool.map(lambda t: np.count_nonzero(running >= t, axis=-1), thr)), axis=-1)
+        n_by = np.stack(
+            list(pool.map(lambda t: np.count_nonzero(running >= t, axis=-1), thr)), axis=-1
+        )
     n_first = np.diff(n_by, axis=1, prepend=0)
     # a probability over draws with a missing value is itself missing, never counted as reached
     missing = (valid < n)[..., None]
-    missing_by = np.logical_or.accumulate(valid < n, axis=1)[..., None]  # a NaN in this or an earlier year
+    missing_by = np.logical_or.accumulate(valid < n, axis=1)[
+        ..., None
+    ]  # a NaN in this or an earlier year
     out = {}
-    for name, c, miss in (("p_above", n_above, missing), ("p_by", n_by, missing_by), ("p_first", n_first, missing_by)):
+    for name, c, miss in (
+        ("p_above", n_above, missing),
+        ("p_by", n_by, missing_by),
+        ("p_first", n_first, missing_by),
+    ):
         p = np.where(miss, np.nan, c / n)
         out[name], out[name + "_se"] = p, np.sqrt(p * (1.0 - p) / n)
     return out
@@ -130,7 +165,9 @@ def sorted_draws(x: np.ndarray, in_place: bool = False, threads: int = 2) -> np.
         y = np.array(x, dtype=float, order="C").reshape(-1, x.shape[-1])
     # columns that are the same in every draw (known years) are already sorted: a look at a
     # few draws rules most columns out of that at once, a full comparison settles the rest
-    rows = [r for r in range(len(y)) if not (np.all(y[r, :8] == y[r, 0]) and np.all(y[r] == y[r, 0]))]
+    rows = [
+        r for r in range(len(y)) if not (np.all(y[r, :8] == y[r, 0]) and np.all(y[r] == y[r, 0]))
+    ]
 
     def _sort(part: list[int]) -> None:
         for r in part:
@@ -146,8 +183,9 @@ def sorted_draws(x: np.ndarray, in_place: bool = False, threads: int = 2) -> np.
     return y.reshape(x.shape)
 
 
-def quantiles(x: np.ndarray, q: np.ndarray, presorted: bool = False, in_place: bool = False,
-              threads: int = 2) -> np.ndarray:
+def quantiles(
+    x: np.ndarray, q: np.ndarray, presorted: bool = False, in_place: bool = False, threads: int = 2
+) -> np.ndarray:
     """Quantiles over the draw axis (the last), numpy's default 'linear' definition; the quantile axis comes first.
 
     One sort per column (faster than ``np.quantile``'s repeated partitions for
@@ -180,12 +218,16 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
     j0, j1 = inp.idx(PLAN_FIRST_YEAR), inp.idx(PLAN_LAST_YEAR) + 1
     core = paths.spending[j0:j1, cats.INDEX["mod_core"]]
     supp = paths.spending[j0:j1, cats.INDEX["mod_supplementary"]]
-    expenditure = core + supp  # expenditure basis, as in the MOF chart (initial + plan-counted supplementary)
+    expenditure = (
+        core + supp
+    )  # expenditure basis, as in the MOF chart (initial + plan-counted supplementary)
     contracts = paths.contracts[j0:j1]
     prof = inp.params.contracts.payment_profile
     outstanding = np.zeros(paths.gdp.shape[-1])
-    signed = {**{s: np.asarray(c) for s, c in inp.contracts_before.items()},
-              **{int(y): paths.contracts[inp.idx(int(y))] for y in inp.years if y <= PLAN_LAST_YEAR}}
+    signed = {
+        **{s: np.asarray(c) for s, c in inp.contracts_before.items()},
+        **{int(y): paths.contracts[inp.idx(int(y))] for y in inp.years if y <= PLAN_LAST_YEAR},
+    }
     for s, c in signed.items():
         paid = sum(prof[: min(PLAN_LAST_YEAR - s, len(prof) - 1) + 1])
         outstanding = outstanding + c * (1.0 - paid)

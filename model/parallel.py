@@ -28,7 +28,9 @@ def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
 
 
 @contextmanager
-def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[Callable[..., list]]:
+def executor(
+    workers: int | None = None, scheduler: str | None = None
+) -> Iterator[Callable[..., list]]:
     if not workers and not scheduler:
         yield lambda fn, items: list(map(fn, items))
         return
@@ -42,8 +44,14 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         if scheduler:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         else:
-            cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+            cluster = LocalCluster(
+                n_workers=int(workers),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
             client = Client(cluster, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         if cluster is not None:

@@ -120,7 +120,12 @@ class Params:
 
 def numeric_parameters() -> set[str]:
     """The names "section.name" of the file's single-number parameters (what a sensitivity lever may vary)."""
-    return {f"{sec}.{f.name}" for sec, cls in _SECTIONS.items() for f in fields(cls) if f.type == "float"}
+    return {
+        f"{sec}.{f.name}"
+        for sec, cls in _SECTIONS.items()
+        for f in fields(cls)
+        if f.type == "float"
+    }
 
 
 _SECTIONS = {
@@ -152,7 +157,11 @@ def load_params(path: Path = PARAMS_FILE, text: str | None = None) -> Params:
         for f in fields(cls):
             entry = table.get(f.name)
             if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
-                raise InputError(path, f"{section}.{f.name}", "missing, or not a table {value = ..., source = ...}")
+                raise InputError(
+                    path,
+                    f"{section}.{f.name}",
+                    "missing, or not a table {value = ..., source = ...}",
+                )
             v = entry["value"]
             kw[f.name] = tuple(float(x) for x in v) if isinstance(v, list) else float(v)
             if "se" in entry:
@@ -160,11 +169,21 @@ def load_params(path: Path = PARAMS_FILE, text: str | None = None) -> Params:
         built[section] = cls(**kw)
     prof = built["contracts"].payment_profile
     if abs(sum(prof) - 1.0) > 1e-9 or min(prof) < 0:
-        raise InputError(path, "contracts.payment_profile", f"shares must be >= 0 and sum to 1 (sum {sum(prof)})")
+        raise InputError(
+            path, "contracts.payment_profile", f"shares must be >= 0 and sum to 1 (sum {sum(prof)})"
+        )
     drawn = tuple(raw.get("uncertainty", {}).get("drawn", ()))
     for name in drawn:
         if name not in ses:
-            raise InputError(path, f"uncertainty.drawn: {name}", "no such parameter with a standard error (se)")
+            raise InputError(
+                path, f"uncertainty.drawn: {name}", "no such parameter with a standard error (se)"
+            )
     import hashlib
 
-    return Params(meta=raw.get("meta", {}), se=ses, drawn=drawn, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), **built)
+    return Params(
+        meta=raw.get("meta", {}),
+        se=ses,
+        drawn=drawn,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        **built,
+    )

@@ -57,7 +57,9 @@ def _check_shares(shares: dict[str, Share]) -> dict[str, Share]:
 class Bucket(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     description: str = ""
-    target: float | None = Field(None, gt=0, lt=1, description="the ratio this bucket is measured against, e.g. 0.015")
+    target: float | None = Field(
+        None, gt=0, lt=1, description="the ratio this bucket is measured against, e.g. 0.015"
+    )
     shares: dict[str, Share]
 
     _norm = field_validator("shares", mode="before")(lambda v: {k: _share(x) for k, x in v.items()})
@@ -70,7 +72,12 @@ class Policy(BaseModel):
     description: str = ""
     denominator: Denominator
     supplementary: bool
-    target: float | None = Field(None, gt=0, lt=1, description="the ratio the policy total is measured against, if not 2% and 3.5%")
+    target: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="the ratio the policy total is measured against, if not 2% and 3.5%",
+    )
     shares: dict[str, Share] = {}
     buckets: dict[str, Bucket] = {}
 
@@ -124,7 +131,10 @@ def load_policy(name_or_path: str | Path, search_dir: Path = POLICY_DIR) -> Poli
 # Accounting kernels (pure numpy)
 # ----------------------------------------------------------------------------
 
-def share_values(shares: dict[str, Share], supplementary: bool, u_shares: dict[str, np.ndarray], n: int) -> np.ndarray:
+
+def share_values(
+    shares: dict[str, Share], supplementary: bool, u_shares: dict[str, np.ndarray], n: int
+) -> np.ndarray:
     """Share of each category counted, shape (n, n_category).
 
     Uncertain shares are ``low + (high - low) * u`` with ``u = u_shares[category]``: one uniform
@@ -155,7 +165,9 @@ def uncertain_keys(shares: dict[str, Share]) -> list[str]:
     return [k for k, s in shares.items() if s.low != s.high]
 
 
-def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray, varies: np.ndarray | None = None) -> np.ndarray:
+def counted(
+    spending: np.ndarray, share: np.ndarray, mask: np.ndarray, varies: np.ndarray | None = None
+) -> np.ndarray:
     """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and mask (c, y):
     one set of counting rules through ``counted_many``. ``varies`` (from ``uncertain_columns``) marks
     the shares drawn per draw; without it every share must be the same in every draw."""
@@ -163,8 +175,13 @@ def counted(spending: np.ndarray, share: np.ndarray, mask: np.ndarray, varies: n
     return counted_many(spending, [share], [mask], [varies])[0]
 
 
-def counted_many(spending: np.ndarray, shares: list[np.ndarray], masks: list[np.ndarray], varies: list[np.ndarray],
-                 out: np.ndarray | None = None) -> np.ndarray:
+def counted_many(
+    spending: np.ndarray,
+    shares: list[np.ndarray],
+    masks: list[np.ndarray],
+    varies: list[np.ndarray],
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Counted spending for several sets of counting rules at once, (n_rules, n_year, n).
 
     Shares that are the same in every draw contract year by year for all the rules together
@@ -178,7 +195,9 @@ def counted_many(spending: np.ndarray, shares: list[np.ndarray], masks: list[np.
     w = np.empty((len(shares), n_cat, n_year))
     for e, (share, mask, var) in enumerate(zip(shares, masks, varies, strict=True)):
         if len(share) and (np.ptp(share[:, ~var], axis=0) > 0).any():
-            raise ValueError("counted_many(): shares that differ between draws need ``varies`` (uncertain_columns)")
+            raise ValueError(
+                "counted_many(): shares that differ between draws need ``varies`` (uncertain_columns)"
+            )
         w[e] = np.where(var, 0.0, share[0] if len(share) else 0.0)[:, None] * mask
     for y in range(n_year):
         np.einsum("cn,ec->en", spending[y], w[:, :, y], out=out[:, y, :])

@@ -78,7 +78,11 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             shares[e.label] = _shares(e, sh, i, years)
 
     def counted(e: PolicyEntry, j: int, initial_only: bool = False) -> float:
-        return sum(shares[e.label][n][j] * spend[n][j] for n in NAMES if not (initial_only and KIND[n] != "initial"))
+        return sum(
+            shares[e.label][n][j] * spend[n][j]
+            for n in NAMES
+            if not (initial_only and KIND[n] != "initial")
+        )
 
     def denom(e: PolicyEntry, j: int, budget_time: bool) -> float:
         if e.denominator == Denominator.fy2022_fixed:
@@ -92,7 +96,12 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         # 1. request and outlook
         known = float(inp.outlook_growth_known[j])
         if math.isnan(known):
-            g_out = (1 + inp.mu_real[j]) * (1 + inp.mu_deflator[j]) - 1 + pv("outlook.bias") + p.outlook.sd * vs * float(sh.z_outlook[j, i])
+            g_out = (
+                (1 + inp.mu_real[j]) * (1 + inp.mu_deflator[j])
+                - 1
+                + pv("outlook.bias")
+                + p.outlook.sd * vs * float(sh.z_outlook[j, i])
+            )
         else:
             g_out = known
         outlook[j] = gprev * (1 + g_out)
@@ -100,15 +109,25 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         if t >= inp.first_initial:
             exp_g = outlook[j] / gprev - 1
             for name in NAMES:
-                if KIND[name] != "initial" or name == "mod_core" or not math.isnan(float(inp.spending[cats.INDEX[name]][j])):
+                if (
+                    KIND[name] != "initial"
+                    or name == "mod_core"
+                    or not math.isnan(float(inp.spending[cats.INDEX[name]][j]))
+                ):
                     continue
                 prev = spend[name][j - 1]
                 z = float(sh.z_related[j, cats.INDEX[name], i])
                 grp = GROUP[name]
                 if grp in inp.group_targets_2027 and t <= PLAN_LAST_YEAR:
-                    tot = sum(spend[m][j - 1] for m in NAMES if GROUP[m] == grp and KIND[m] == "initial")
+                    tot = sum(
+                        spend[m][j - 1] for m in NAMES if GROUP[m] == grp and KIND[m] == "initial"
+                    )
                     target = inp.group_targets_2027[grp] * prev / tot
-                    spend[name][j] = prev * (target / prev) ** (1 / (PLAN_LAST_YEAR - t + 1)) * math.exp(p.budget.related_growth_sd * z)
+                    spend[name][j] = (
+                        prev
+                        * (target / prev) ** (1 / (PLAN_LAST_YEAR - t + 1))
+                        * math.exp(p.budget.related_growth_sd * z)
+                    )
                 else:
                     spend[name][j] = prev * (1 + exp_g) * math.exp(p.budget.related_growth_sd * z)
             prev_b = spend["mod_core"][j - 1]
@@ -135,15 +154,23 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                     prev_ratio = counted(e, j - 1, True) / denom(e, j - 1, False)
                     left = max(r.target_year - t + 1, 1)
                     step = prev_ratio + (r.target_ratio - prev_ratio) / left
-                    other = sum(shares[e.label][n][j] * spend[n][j] for n in NAMES if KIND[n] == "initial" and n != "mod_core")
-                    level = max(step * denom(e, j, True) - other, 0.0) / shares[e.label]["mod_core"][j]
+                    other = sum(
+                        shares[e.label][n][j] * spend[n][j]
+                        for n in NAMES
+                        if KIND[n] == "initial" and n != "mod_core"
+                    )
+                    level = (
+                        max(step * denom(e, j, True) - other, 0.0) / shares[e.label]["mod_core"][j]
+                    )
                 level *= 1 - p.budget.recession_cut * rec[j - 1]
                 sd *= r.implementation_scale
             b = level * math.exp(sd * float(sh.z_budget[j, i]))
             if t <= PLAN_LAST_YEAR:
-                signed = sum(c for c in con[years.index(2023):j] if not math.isnan(c))
+                signed = sum(c for c in con[years.index(2023) : j] if not math.isnan(c))
                 remaining = max(inp.plan_contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
-                c_new = remaining * math.exp(p.budget.contract_fy2027_sd * float(sh.z_contract[j, i]))
+                c_new = remaining * math.exp(
+                    p.budget.contract_fy2027_sd * float(sh.z_contract[j, i])
+                )
             else:
                 c_new = p.budget.contract_ratio * b
             spend["mod_core"][j] = b
@@ -160,14 +187,37 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             s = math.sqrt((ec.t_df - 2) / float(sh.chi2[j, i]))
             n1, n2 = float(sh.n_real[j, i]), float(sh.n_deflator[j, i])
             e_g = min(max(n1 * s, -ec.shock_bound), ec.shock_bound)
-            e_pi = min(max((ec.shock_corr * n1 + math.sqrt(1 - ec.shock_corr ** 2) * n2) * s, -ec.shock_bound), ec.shock_bound)
-            r_t = 1.0 if (sc.economy.recessions and float(sh.u_recession[j, i]) < pv("economy.recession_prob")) else 0.0
+            e_pi = min(
+                max(
+                    (ec.shock_corr * n1 + math.sqrt(1 - ec.shock_corr**2) * n2) * s, -ec.shock_bound
+                ),
+                ec.shock_bound,
+            )
+            r_t = (
+                1.0
+                if (
+                    sc.economy.recessions
+                    and float(sh.u_recession[j, i]) < pv("economy.recession_prob")
+                )
+                else 0.0
+            )
             if t in sc.economy.forced_recessions:
                 r_t = 1.0
-            r_c = r_t - (pv("economy.recession_prob") if sc.economy.recessions else 0.0)  # centred: E[R - p] = 0
-            g = inp.mu_real[j] + pv("economy.real_ar") * real_dev + pv("economy.real_sd") * vs * e_g + ec.recession_real * r_c
-            pi = (inp.mu_deflator[j] + pv("economy.deflator_ar") * defl_dev + pv("economy.deflator_sd") * vs * e_pi
-                  + ec.recession_deflator * r_c)
+            r_c = r_t - (
+                pv("economy.recession_prob") if sc.economy.recessions else 0.0
+            )  # centred: E[R - p] = 0
+            g = (
+                inp.mu_real[j]
+                + pv("economy.real_ar") * real_dev
+                + pv("economy.real_sd") * vs * e_g
+                + ec.recession_real * r_c
+            )
+            pi = (
+                inp.mu_deflator[j]
+                + pv("economy.deflator_ar") * defl_dev
+                + pv("economy.deflator_sd") * vs * e_pi
+                + ec.recession_deflator * r_c
+            )
             real_dev, defl_dev = g - inp.mu_real[j], pi - inp.mu_deflator[j]
             real[j], defl[j], rec[j] = g, pi, r_t
             gdp[j] = gprev * (1 + g) * (1 + pi)
@@ -176,9 +226,18 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         # 4. supplementary
         if t >= inp.first_supp:
             sp = p.supplementary
-            occurs = 1.0 if (float(sh.u_supp[j, i]) < pv("supplementary.prob") and sc.supplementary.enabled) else 0.0
-            total = occurs * math.exp(pv("supplementary.log_ratio_mean") + sp.log_ratio_sd * float(sh.z_supp[j, i])) * (
-                spend["mod_core"][j] + spend["saco_realignment"][j])
+            occurs = (
+                1.0
+                if (float(sh.u_supp[j, i]) < pv("supplementary.prob") and sc.supplementary.enabled)
+                else 0.0
+            )
+            total = (
+                occurs
+                * math.exp(
+                    pv("supplementary.log_ratio_mean") + sp.log_ratio_sd * float(sh.z_supp[j, i])
+                )
+                * (spend["mod_core"][j] + spend["saco_realignment"][j])
+            )
             share = pv("supplementary.realignment_share")
             spend["mod_supplementary"][j] = (1 - share) * total
             spend["saco_realignment_supplementary"][j] = share * total
@@ -193,17 +252,35 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                 topup[j] = top
                 spend["mod_supplementary"][j] += top
         # 5. settlement
-        mod = sum(spend[n][j] for n in ("mod_core", "saco_realignment", "mod_supplementary", "saco_realignment_supplementary"))
+        mod = sum(
+            spend[n][j]
+            for n in (
+                "mod_core",
+                "saco_realignment",
+                "mod_supplementary",
+                "saco_realignment_supplementary",
+            )
+        )
         executed[j] = mod * (1 - p.budget.unspent_share)
         # 6. contracts
         for k in range(1, len(prof)):
             if j + k < ny:
                 due[j + k] += prof[k] * con[j]
-    return dict(gdp=gdp, gdp_reported=rep, gdp_outlook=outlook, real_growth=real, deflator_growth=defl,
-                deflator_index=dindex, fx=fx, recession=rec,
-                spending=[spend[n] for n in NAMES], contracts=con,
-                payments_due=[d if k else nan for d, k in zip(due, due_known, strict=True)],
-                topup=topup, executed=executed)
+    return dict(
+        gdp=gdp,
+        gdp_reported=rep,
+        gdp_outlook=outlook,
+        real_growth=real,
+        deflator_growth=defl,
+        deflator_index=dindex,
+        fx=fx,
+        recession=rec,
+        spending=[spend[n] for n in NAMES],
+        contracts=con,
+        payments_due=[d if k else nan for d, k in zip(due, due_known, strict=True)],
+        topup=topup,
+        executed=executed,
+    )
 
 
 def run_reference(inp: ModelInputs, sh: Shocks) -> Paths:

@@ -29,7 +29,12 @@ from .errors import InputError
 
 REPORT_YEARS = (2025, 2027, 2030, 2035)
 SENSITIVITY_VARS = ("sobol_S1", "sobol_ST", "morris_mu_star", "oat_low", "oat_high")
-REQUIRED = ("probability_of_spending_ratio_above_threshold", "spending_ratio", "counted_spending", "nominal_gdp")
+REQUIRED = (
+    "probability_of_spending_ratio_above_threshold",
+    "spending_ratio",
+    "counted_spending",
+    "nominal_gdp",
+)
 
 # Section ids and headings, in the order they appear.
 SECTIONS = {
@@ -46,11 +51,15 @@ DPI = 110
 BAND_COLOR = "#1f77b4"
 HISTORY_COLOR = "#222222"
 TARGET_COLORS = {0.02: "#d62728", 0.035: "#9467bd"}
-DENOMINATOR_WORDS = {"fy2022_fixed": "over FY2022 GDP", "current_gdp": "over current-year GDP",
-                     "outlook_gdp": "over the GDP outlook"}
+DENOMINATOR_WORDS = {
+    "fy2022_fixed": "over FY2022 GDP",
+    "current_gdp": "over current-year GDP",
+    "outlook_gdp": "over the GDP outlook",
+}
 
 
 # ----------------------------------------------------------------------------- formatting
+
 
 def fy(year: object) -> str:
     """A fiscal year as 'FY2027'."""
@@ -134,6 +143,7 @@ def _e(x: object) -> str:
 
 # ----------------------------------------------------------------------------- data access
 
+
 def _scenarios(ds: xr.Dataset) -> list[str | None]:
     if "scenario" in ds.dims:
         return [str(s) for s in ds["scenario"].values]
@@ -195,6 +205,7 @@ def _scalar(part: xr.Dataset, name: str) -> float:
 
 # ----------------------------------------------------------------------------- writing
 
+
 def _atomic_write(path: Path, data: bytes) -> Path:
     from .io import write_bytes
 
@@ -222,11 +233,14 @@ class _Figures:
 
     def img(self, name: str, alt: str, caption: str) -> str:
         b64 = base64.b64encode(self.png[name]).decode("ascii")
-        return (f'<figure id="fig-{_e(name)}"><img src="data:image/png;base64,{b64}" alt="{_e(alt)}">'
-                f"<figcaption>{caption}</figcaption></figure>")
+        return (
+            f'<figure id="fig-{_e(name)}"><img src="data:image/png;base64,{b64}" alt="{_e(alt)}">'
+            f"<figcaption>{caption}</figcaption></figure>"
+        )
 
 
 # ----------------------------------------------------------------------------- plotting helpers
+
 
 def _figure(width: float, height: float):
     from matplotlib.figure import Figure
@@ -277,7 +291,14 @@ def _fan(ax, da: xr.DataArray, scale: float = 1.0, color: str = BAND_COLOR) -> b
     hi = v[0.95] if v[0.95] is not None else v[0.5]
     known = np.isfinite(v[0.5]) & np.isclose(lo, hi, rtol=1e-9, atol=1e-12)
     if known.any():
-        ax.plot(years[known], v[0.5][known], color=HISTORY_COLOR, linewidth=2.2, marker="o", markersize=3.5)
+        ax.plot(
+            years[known],
+            v[0.5][known],
+            color=HISTORY_COLOR,
+            linewidth=2.2,
+            marker="o",
+            markersize=3.5,
+        )
     ax.grid(True, alpha=0.3)
     _year_axis(ax, years)
     return True
@@ -287,22 +308,41 @@ def _fan_legend_handles():
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    return [Line2D([], [], color=BAND_COLOR, linewidth=1.8, label="median"),
-            Patch(color=BAND_COLOR, alpha=0.45, label="50% band (25th-75th percentile)"),
-            Patch(color=BAND_COLOR, alpha=0.2, label="90% band (5th-95th percentile)"),
-            Line2D([], [], color=HISTORY_COLOR, linewidth=2.2, marker="o", markersize=3.5, label="known (published) years")]
+    return [
+        Line2D([], [], color=BAND_COLOR, linewidth=1.8, label="median"),
+        Patch(color=BAND_COLOR, alpha=0.45, label="50% band (25th-75th percentile)"),
+        Patch(color=BAND_COLOR, alpha=0.2, label="90% band (5th-95th percentile)"),
+        Line2D(
+            [],
+            [],
+            color=HISTORY_COLOR,
+            linewidth=2.2,
+            marker="o",
+            markersize=3.5,
+            label="known (published) years",
+        ),
+    ]
 
 
 def _legend_place(fig, spare, handles, ncol_bottom: int = 4, **kw) -> None:
     if spare:
         spare[0].legend(handles=handles, loc="center", frameon=False, fontsize=9, **kw)
     else:
-        fig.legend(handles=handles, loc="outside lower center", ncol=ncol_bottom, frameon=False, fontsize=9, **kw)
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncol=ncol_bottom,
+            frameon=False,
+            fontsize=9,
+            **kw,
+        )
 
 
 def _target_lines(ax, targets: list[float], scale: float = 100.0) -> None:
     for t in targets:
-        ax.axhline(t * scale, color=TARGET_COLORS.get(round(t, 4), "grey"), linestyle="--", linewidth=1)
+        ax.axhline(
+            t * scale, color=TARGET_COLORS.get(round(t, 4), "grey"), linestyle="--", linewidth=1
+        )
 
 
 LINE_STYLES = (("-", 2.6), ("--", 1.9), (":", 2.2), ("-.", 1.8))
@@ -319,13 +359,40 @@ def _note_if_flat(ax, values: list[np.ndarray], what: str) -> None:
     vals = [v[np.isfinite(v)] for v in values]
     top = max((float(v.max()) for v in vals if v.size), default=float("nan"))
     if _isnan(top):
-        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="#666", fontsize=9)
+        ax.text(
+            0.5,
+            0.5,
+            "no data",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="#666",
+            fontsize=9,
+        )
     elif top < 0.0005:
-        ax.text(0.5, 0.55, f"zero or almost zero for every {what}\nin every year", transform=ax.transAxes,
-                ha="center", va="center", color="#555", fontsize=9, bbox={"facecolor": "white", "edgecolor": "#ccc", "alpha": 0.9})
+        ax.text(
+            0.5,
+            0.55,
+            f"zero or almost zero for every {what}\nin every year",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="#555",
+            fontsize=9,
+            bbox={"facecolor": "white", "edgecolor": "#ccc", "alpha": 0.9},
+        )
     elif top < 0.05:
-        ax.text(0.5, 0.55, f"below 0.05 for every {what}\nin every year (max {fmt_prob(top)})", transform=ax.transAxes,
-                ha="center", va="center", color="#555", fontsize=9, bbox={"facecolor": "white", "edgecolor": "#ccc", "alpha": 0.9})
+        ax.text(
+            0.5,
+            0.55,
+            f"below 0.05 for every {what}\nin every year (max {fmt_prob(top)})",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="#555",
+            fontsize=9,
+            bbox={"facecolor": "white", "edgecolor": "#ccc", "alpha": 0.9},
+        )
 
 
 def _policy_colors(policies: list[str]) -> dict[str, str]:
@@ -336,6 +403,7 @@ def _policy_colors(policies: list[str]) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- figures
+
 
 def _fig_gdp(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str | None:
     n = len(scs)
@@ -348,13 +416,24 @@ def _fig_gdp(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str | Non
         if sc is not None:
             ax.set_title(sc, fontsize=10)
     axes[0].set_ylabel("nominal GDP (trillion yen)")
-    fig.legend(handles=_fan_legend_handles(), loc="outside lower center", ncol=4, frameon=False, fontsize=9)
+    fig.legend(
+        handles=_fan_legend_handles(), loc="outside lower center", ncol=4, frameon=False, fontsize=9
+    )
     fig.suptitle("Nominal GDP, 2020 base", fontsize=12)
     return figs.save(fig, "fan_nominal_gdp") if drawn else None
 
 
-def _fig_policy_fans(figs: _Figures, part: xr.Dataset, var: str, name: str, title: str, ylabel: str,
-                     scale: float, targets: list[float], ylim: tuple[float, float] | None = None) -> str | None:
+def _fig_policy_fans(
+    figs: _Figures,
+    part: xr.Dataset,
+    var: str,
+    name: str,
+    title: str,
+    ylabel: str,
+    scale: float,
+    targets: list[float],
+    ylim: tuple[float, float] | None = None,
+) -> str | None:
     pols = _policies(part, var)
     if not pols:
         return None
@@ -375,8 +454,16 @@ def _fig_policy_fans(figs: _Figures, part: xr.Dataset, var: str, name: str, titl
     if targets:
         from matplotlib.lines import Line2D
 
-        handles += [Line2D([], [], color=TARGET_COLORS.get(round(t, 4), "grey"), linestyle="--", label=f"target {fmt_threshold(t)}")
-                    for t in targets]
+        handles += [
+            Line2D(
+                [],
+                [],
+                color=TARGET_COLORS.get(round(t, 4), "grey"),
+                linestyle="--",
+                label=f"target {fmt_threshold(t)}",
+            )
+            for t in targets
+        ]
     _legend_place(fig, spare, handles, ncol_bottom=3)
     fig.suptitle(title, fontsize=12)
     return figs.save(fig, name)
@@ -424,15 +511,32 @@ def _fig_prob_run(figs: _Figures, ds: xr.Dataset, targets: list[float]) -> str |
             if j == 0:
                 ax.set_ylabel("probability")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(7, len(pols)), frameon=False, fontsize=9,
-               title="policy (shaded: ± 2 Monte Carlo standard errors)", title_fontsize=9)
-    fig.suptitle("Probability that counted spending / GDP denominator reaches the target", fontsize=12)
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=min(7, len(pols)),
+        frameon=False,
+        fontsize=9,
+        title="policy (shaded: ± 2 Monte Carlo standard errors)",
+        title_fontsize=9,
+    )
+    fig.suptitle(
+        "Probability that counted spending / GDP denominator reaches the target", fontsize=12
+    )
     return figs.save(fig, "probability_of_targets")
 
 
 def _prob_line(ax, years, p: np.ndarray, se: np.ndarray, color: str, label: str, k: int) -> None:
     """A probability by year with its band of +/- 2 Monte Carlo standard errors (clipped to [0, 1])."""
-    ax.fill_between(years, np.clip(p - 2 * se, 0, 1), np.clip(p + 2 * se, 0, 1), color=color, alpha=0.2, linewidth=0)
+    ax.fill_between(
+        years,
+        np.clip(p - 2 * se, 0, 1),
+        np.clip(p + 2 * se, 0, 1),
+        color=color,
+        alpha=0.2,
+        linewidth=0,
+    )
     ax.plot(years, p, color=color, label=label, **_line_style(k))
 
 
@@ -463,9 +567,24 @@ def _fig_prob_batch(figs: _Figures, ds: xr.Dataset, scs: list[str], m: str, t: f
             ax.set_ylabel("probability", fontsize=9)
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color=colors[sc], label=sc if sc in drawn else f"{sc} (no data here)", **_line_style(k))
-               for k, sc in enumerate(scs)]
-    _legend_place(fig, spare, handles, ncol_bottom=min(5, len(scs)), title="scenario (shaded: ± 2 s.e.)", title_fontsize=9)
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=colors[sc],
+            label=sc if sc in drawn else f"{sc} (no data here)",
+            **_line_style(k),
+        )
+        for k, sc in enumerate(scs)
+    ]
+    _legend_place(
+        fig,
+        spare,
+        handles,
+        ncol_bottom=min(5, len(scs)),
+        title="scenario (shaded: ± 2 s.e.)",
+        title_fontsize=9,
+    )
     fig.suptitle(f"P(ratio ≥ {fmt_threshold(t)}), {PROB_MEASURES[m]}", fontsize=12)
     kind = "in_year" if m.endswith("above_threshold") else "reached_by_year"
     return figs.save(fig, f"probability_{kind}_{fmt_threshold(t).rstrip('%').replace('.', 'p')}pct")
@@ -473,23 +592,51 @@ def _fig_prob_batch(figs: _Figures, ds: xr.Dataset, scs: list[str], m: str, t: f
 
 PLAN_ROWS = (
     ("plan_cumulative_initial", "FY2023-27 initial\nbudgets", "plan_budget_total"),
-    ("plan_cumulative_expenditure", "FY2023-27 spending incl.\ncounted supplementaries", "plan_level_total"),
-    ("plan_cumulative_contracts", "FY2023-27 new contracts,\ncontract basis", "plan_contract_total"),
-    ("plan_real_value_fy2022_yen", "FY2023-27 spending\nin FY2022 yen (deflated)", "plan_level_total"),
-    ("plan_value_at_plan_exchange_rate", "FY2023-27 spending at\nthe plan's yen/dollar rate", "plan_level_total"),
+    (
+        "plan_cumulative_expenditure",
+        "FY2023-27 spending incl.\ncounted supplementaries",
+        "plan_level_total",
+    ),
+    (
+        "plan_cumulative_contracts",
+        "FY2023-27 new contracts,\ncontract basis",
+        "plan_contract_total",
+    ),
+    (
+        "plan_real_value_fy2022_yen",
+        "FY2023-27 spending\nin FY2022 yen (deflated)",
+        "plan_level_total",
+    ),
+    (
+        "plan_value_at_plan_exchange_rate",
+        "FY2023-27 spending at\nthe plan's yen/dollar rate",
+        "plan_level_total",
+    ),
 )
 OBLIGATIONS = ("obligations_after_fy2027", "Contracts signed by FY2027,\npayable after FY2027")
 
 
 def _interval(ax, y: float, part: xr.Dataset, var: str, color, label: str | None = None) -> None:
     da = part[var]
-    g = {k: (float(x.values) if (x := _quantile(da, k)) is not None else float("nan")) for k in (0.05, 0.25, 0.5, 0.75, 0.95)}
+    g = {
+        k: (float(x.values) if (x := _quantile(da, k)) is not None else float("nan"))
+        for k in (0.05, 0.25, 0.5, 0.75, 0.95)
+    }
     if _isnan(g[0.5]):
         return
-    ax.plot([g[0.05], g[0.95]], [y, y], color=color, linewidth=1.5, solid_capstyle="butt", label=label)
+    ax.plot(
+        [g[0.05], g[0.95]], [y, y], color=color, linewidth=1.5, solid_capstyle="butt", label=label
+    )
     ax.plot([g[0.25], g[0.75]], [y, y], color=color, linewidth=9, alpha=0.55, solid_capstyle="butt")
     ax.plot([g[0.5]], [y], marker="|", color="black", markersize=14, markeredgewidth=2)
-    ax.annotate(fmt_yen(g[0.5]), (g[0.95], y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8.5)
+    ax.annotate(
+        fmt_yen(g[0.5]),
+        (g[0.95], y),
+        xytext=(6, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=8.5,
+    )
 
 
 def _fig_plan(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str | None:
@@ -503,20 +650,31 @@ def _fig_plan(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str | No
         ax, ax2 = fig.subplots(2, 1, height_ratios=[len(rows) * max(1, 0.6 * len(scs)), 1.3])
     else:
         ax, ax2 = fig.subplots(1, 1), None
-    offs = np.linspace(0.25, -0.25, len(scs)) if len(scs) > 1 else [0.0]  # the first scenario on top, as in the legend
+    offs = (
+        np.linspace(0.25, -0.25, len(scs)) if len(scs) > 1 else [0.0]
+    )  # the first scenario on top, as in the legend
     for i, (var, _label, _ref) in enumerate(rows):
         for k, sc in enumerate(scs):
             c = colors[str(sc)] if sc is not None else BAND_COLOR
-            _interval(ax, -i + offs[k], _part(ds, sc), var, c, label=(sc if (i == 0 and sc is not None) else None))
+            _interval(
+                ax,
+                -i + offs[k],
+                _part(ds, sc),
+                var,
+                c,
+                label=(sc if (i == 0 and sc is not None) else None),
+            )
     ax.set_yticks([-i for i in range(len(rows))], [r[1] for r in rows], fontsize=9)
     first = _part(ds, scs[0])
     refs = {}
     for _v, _l, ref in rows:
         if ref in first and not _isnan(_scalar(first, ref)):
             refs[ref] = _scalar(first, ref)
-    styles = {"plan_budget_total": ("#d62728", "plan budget total"),
-              "plan_level_total": ("#9467bd", "plan level (incl. separate measures)"),
-              "plan_contract_total": ("#2ca02c", "plan total, contract basis")}
+    styles = {
+        "plan_budget_total": ("#d62728", "plan budget total"),
+        "plan_level_total": ("#9467bd", "plan level (incl. separate measures)"),
+        "plan_contract_total": ("#2ca02c", "plan total, contract basis"),
+    }
     for ref, val in refs.items():
         col, lab = styles.get(ref, ("grey", ref))
         ax.axvline(val, color=col, linestyle="--", linewidth=1.2, label=f"{lab}: {fmt_yen(val)}")
@@ -526,7 +684,10 @@ def _fig_plan(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str | No
     lo, hi = ax.get_xlim()
     ax.set_xlim(lo, hi + 0.06 * (hi - lo))  # room for the median labels
     ax.legend(loc="lower left", fontsize=8.5, framealpha=0.9)
-    ax.set_title("Cumulative FY2023-FY2027 against the plan (line: 90% interval, bar: 50%, tick: median)", fontsize=10)
+    ax.set_title(
+        "Cumulative FY2023-FY2027 against the plan (line: 90% interval, bar: 50%, tick: median)",
+        fontsize=10,
+    )
     if ax2 is not None:
         for k, sc in enumerate(scs):
             c = colors[str(sc)] if sc is not None else BAND_COLOR
@@ -553,19 +714,33 @@ def _sens_slice(da: xr.DataArray) -> tuple[xr.DataArray, dict[str, object]]:
         pick = vals[0]
         if want is not None:
             try:
-                hit = [v for v in vals if (np.isclose(float(v), float(want)) if isinstance(want, float) else str(v) == str(want) or v == want)]
+                hit = [
+                    v
+                    for v in vals
+                    if (
+                        np.isclose(float(v), float(want))
+                        if isinstance(want, float)
+                        else str(v) == str(want) or v == want
+                    )
+                ]
             except (TypeError, ValueError):
                 hit = [v for v in vals if str(v) == str(want)]
             if hit:
                 pick = hit[0]
         sel[d] = pick
-    return (da.sel(sel) if sel else da), {k: (v.item() if hasattr(v, "item") else v) for k, v in sel.items()}
+    return (da.sel(sel) if sel else da), {
+        k: (v.item() if hasattr(v, "item") else v) for k, v in sel.items()
+    }
 
 
 def _where_text(where: dict[str, object]) -> str:
     if not where:
         return ""
-    return "\n(" + ", ".join(fy(v) if k == "fiscal_year" else f"{k} {v}" for k, v in where.items()) + ")"
+    return (
+        "\n("
+        + ", ".join(fy(v) if k == "fiscal_year" else f"{k} {v}" for k, v in where.items())
+        + ")"
+    )
 
 
 def _unit_suffix(attrs: dict) -> str:
@@ -579,7 +754,9 @@ def _sens_vars(part: xr.Dataset) -> list[str]:
     return [v for v in SENSITIVITY_VARS if v in part and "parameter" in part[v].dims]
 
 
-def _fig_sensitivity(figs: _Figures, part: xr.Dataset, suffix: str) -> tuple[str | None, dict[str, object]]:
+def _fig_sensitivity(
+    figs: _Figures, part: xr.Dataset, suffix: str
+) -> tuple[str | None, dict[str, object]]:
     present = _sens_vars(part)
     if not present:
         return None, {}
@@ -599,18 +776,30 @@ def _fig_sensitivity(figs: _Figures, part: xr.Dataset, suffix: str) -> tuple[str
     for ax, kind in zip(axes, panels, strict=True):
         if kind == "sobol":
             s1 = _sens_slice(part["sobol_S1"])[0].values if "sobol_S1" in present else None
-            st, w = _sens_slice(part["sobol_ST"]) if "sobol_ST" in present else _sens_slice(part["sobol_S1"])
+            st, w = (
+                _sens_slice(part["sobol_ST"])
+                if "sobol_ST" in present
+                else _sens_slice(part["sobol_S1"])
+            )
             where.update(w)
             key = np.nan_to_num(st.values, nan=-1)
             order = np.argsort(key)
             y = np.arange(len(params))
             if "sobol_ST" in present:
-                ax.barh(y + 0.2, st.values[order], height=0.4, color="#1f77b4", label="total-order $S_T$")
+                ax.barh(
+                    y + 0.2,
+                    st.values[order],
+                    height=0.4,
+                    color="#1f77b4",
+                    label="total-order $S_T$",
+                )
             if s1 is not None:
                 ax.barh(y - 0.2, s1[order], height=0.4, color="#ff7f0e", label="first-order $S_1$")
             ax.set_yticks(y, [params[i] for i in order], fontsize=8.5)
             ax.set_xlabel("Sobol index (share of variance)")
-            ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+            ax.legend(
+                fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False
+            )
             ax.set_title("Sobol indices" + _where_text(w), fontsize=10)
         elif kind == "morris":
             mu, w = _sens_slice(part["morris_mu_star"])
@@ -618,7 +807,10 @@ def _fig_sensitivity(figs: _Figures, part: xr.Dataset, suffix: str) -> tuple[str
             order = np.argsort(np.nan_to_num(mu.values, nan=-1))
             ax.barh(np.arange(len(params)), mu.values[order], color="#2ca02c")
             ax.set_yticks(np.arange(len(params)), [params[i] for i in order], fontsize=8.5)
-            ax.set_xlabel("Morris μ* (mean absolute elementary effect)" + _unit_suffix(part["morris_mu_star"].attrs))
+            ax.set_xlabel(
+                "Morris μ* (mean absolute elementary effect)"
+                + _unit_suffix(part["morris_mu_star"].attrs)
+            )
             ax.set_title("Morris elementary effects" + _where_text(w), fontsize=10)
         else:
             lo, w = _sens_slice(part["oat_low"])
@@ -628,12 +820,31 @@ def _fig_sensitivity(figs: _Figures, part: xr.Dataset, suffix: str) -> tuple[str
             width = np.nan_to_num(np.abs(hv - lv), nan=-1)
             order = np.argsort(width)
             y = np.arange(len(params))
-            left = lv[order]  # each bar runs from the outcome at the low value to the outcome at the high value
-            ax.barh(y, (lv[order] - left), left=left, color="#1f77b4", height=0.6, label="parameter at its low value")
-            ax.barh(y, (hv[order] - left), left=left, color="#ff7f0e", height=0.6, alpha=0.85, label="parameter at its high value")
+            left = lv[
+                order
+            ]  # each bar runs from the outcome at the low value to the outcome at the high value
+            ax.barh(
+                y,
+                (lv[order] - left),
+                left=left,
+                color="#1f77b4",
+                height=0.6,
+                label="parameter at its low value",
+            )
+            ax.barh(
+                y,
+                (hv[order] - left),
+                left=left,
+                color="#ff7f0e",
+                height=0.6,
+                alpha=0.85,
+                label="parameter at its high value",
+            )
             ax.set_yticks(y, [params[i] for i in order], fontsize=8.5)
             ax.set_xlabel("outcome" + _unit_suffix(part["oat_low"].attrs))
-            ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+            ax.legend(
+                fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False
+            )
             ax.set_title("One at a time (tornado)" + _where_text(w), fontsize=10)
         ax.grid(True, axis="x", alpha=0.3)
     return figs.save(fig, f"sensitivity{suffix}"), where
@@ -668,20 +879,30 @@ def _prob_cell(part: xr.Dataset, var: str, pol: str, y: int, t: float, sc: str |
         return '<td class="num">n/a</td>'
     p = float(part[var].sel(policy=pol, fiscal_year=y, threshold=t).values)
     se_name = f"{var}_standard_error"
-    se = float(part[se_name].sel(policy=pol, fiscal_year=y, threshold=t).values) if se_name in part else float("nan")
-    return (f'<td class="num"{_attrs(var=var, scenario=sc, policy=pol, year=y, threshold=f"{t:g}")}>'
-            f'{_e(fmt_prob_se(p, se))}<span class="words">{_e(in_words(p))}</span></td>')
+    se = (
+        float(part[se_name].sel(policy=pol, fiscal_year=y, threshold=t).values)
+        if se_name in part
+        else float("nan")
+    )
+    return (
+        f'<td class="num"{_attrs(var=var, scenario=sc, policy=pol, year=y, threshold=f"{t:g}")}>'
+        f'{_e(fmt_prob_se(p, se))}<span class="words">{_e(in_words(p))}</span></td>'
+    )
 
 
 def _html_summary(ds: xr.Dataset, scs: list[str | None]) -> str:
     years, targets = _report_years(ds), _targets(ds)
-    out = [f'<section id="summary"><h2>{SECTIONS["summary"]}</h2>',
-           '<p class="note">Probability that counted spending divided by the policy\'s GDP denominator is at or above the '
-           "target, computed from the Monte Carlo draws, with its Monte Carlo standard error (±) and in words. "
-           "A policy's denominator is FY2022 GDP (the government's fixed yardstick), current-year GDP or the outlook, "
-           "as its description in the reconciliation section says.</p>"]
+    out = [
+        f'<section id="summary"><h2>{SECTIONS["summary"]}</h2>',
+        '<p class="note">Probability that counted spending divided by the policy\'s GDP denominator is at or above the '
+        "target, computed from the Monte Carlo draws, with its Monte Carlo standard error (±) and in words. "
+        "A policy's denominator is FY2022 GDP (the government's fixed yardstick), current-year GDP or the outlook, "
+        "as its description in the reconciliation section says.</p>",
+    ]
     if not years or not targets:
-        out.append('<p class="note">This result has none of the summary years or targets.</p></section>')
+        out.append(
+            '<p class="note">This result has none of the summary years or targets.</p></section>'
+        )
         return "".join(out)
     for var, what in PROB_MEASURES.items():
         if var not in ds:
@@ -689,11 +910,16 @@ def _html_summary(ds: xr.Dataset, scs: list[str | None]) -> str:
         for t in targets:
             out.append(f"<h3>Reaching {fmt_threshold(t)}: {_e(what)}</h3>")
             head = "".join(f"<th>{fy(y)}</th>" for y in years)
-            out.append(f"<table><thead><tr><th>policy</th>{'<th>scenario</th>' if scs[0] is not None else ''}{head}</tr></thead>")
+            out.append(
+                f"<table><thead><tr><th>policy</th>{'<th>scenario</th>' if scs[0] is not None else ''}{head}</tr></thead>"
+            )
             # a batch: grouped by policy, so that the scenarios for one policy sit together
             pols = list(dict.fromkeys(p for sc in scs for p in _policies(_part(ds, sc))))
-            groups = [[(pol, sc) for sc in scs if pol in _policies(_part(ds, sc))] for pol in pols] if scs[0] is not None \
+            groups = (
+                [[(pol, sc) for sc in scs if pol in _policies(_part(ds, sc))] for pol in pols]
+                if scs[0] is not None
                 else [[(pol, None) for pol in pols]]
+            )
             for group in groups:
                 out.append("<tbody>")
                 for pol, sc in group:
@@ -719,27 +945,37 @@ def _html_own_targets(ds: xr.Dataset, scs: list[str | None], years: list[int]) -
             t = float(part["policy_target"].sel(policy=pol).values)
             if np.isnan(t) or _coord(part, "threshold", t) is None:
                 continue
-            cells = "".join(_prob_cell(part, var, str(pol), y, _coord(part, "threshold", t), sc) for y in years)
+            cells = "".join(
+                _prob_cell(part, var, str(pol), y, _coord(part, "threshold", t), sc) for y in years
+            )
             sc_cell = f"<td>{_e(sc)}</td>" if sc is not None else ""
-            rows.append(f"<tr><td>{_e(pol)}</td>{sc_cell}<td class=\"num\">{fmt_threshold(t)}</td>{cells}</tr>")
+            rows.append(
+                f'<tr><td>{_e(pol)}</td>{sc_cell}<td class="num">{fmt_threshold(t)}</td>{cells}</tr>'
+            )
     if not rows:
         return ""
     head = "".join(f"<th>{fy(y)}</th>" for y in years)
-    return ("<h3>Reaching the policy's own target: in the fiscal year</h3>"
-            '<p class="note">Policies and buckets whose file names the ratio they are measured against '
-            "(NATO-style: 5% in all, 3.5% core, 1.5% resilience).</p>"
-            f"<table><thead><tr><th>policy</th>{'<th>scenario</th>' if scs[0] is not None else ''}<th>target</th>{head}</tr></thead>"
-            "<tbody>" + "".join(rows) + "</tbody></table>")
+    return (
+        "<h3>Reaching the policy's own target: in the fiscal year</h3>"
+        '<p class="note">Policies and buckets whose file names the ratio they are measured against '
+        "(NATO-style: 5% in all, 3.5% core, 1.5% resilience).</p>"
+        f"<table><thead><tr><th>policy</th>{'<th>scenario</th>' if scs[0] is not None else ''}<th>target</th>{head}</tr></thead>"
+        "<tbody>" + "".join(rows) + "</tbody></table>"
+    )
 
 
 def _html_fans(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
-    out = [f'<section id="fan-charts"><h2>{SECTIONS["fan-charts"]}</h2>',
-           '<p class="note">Lines are medians; the darker band holds the middle 50% of draws (25th to 75th percentile), '
-           "the lighter band 90% (5th to 95th). Where the bands collapse to the dark line the figures are known "
-           "(published) rather than projected.</p>"]
+    out = [
+        f'<section id="fan-charts"><h2>{SECTIONS["fan-charts"]}</h2>',
+        '<p class="note">Lines are medians; the darker band holds the middle 50% of draws (25th to 75th percentile), '
+        "the lighter band 90% (5th to 95th). Where the bands collapse to the dark line the figures are known "
+        "(published) rather than projected.</p>",
+    ]
     name = _fig_gdp(figs, ds, scs)
     if name:
-        out.append(figs.img(name, "Fan chart of nominal GDP", "Nominal GDP (trillion yen), 2020 base."))
+        out.append(
+            figs.img(name, "Fan chart of nominal GDP", "Nominal GDP (trillion yen), 2020 base.")
+        )
     targets = _targets(ds)
     lim_c = _common_ylim(ds["counted_spending"], 1.0, []) if len(scs) > 1 else None
     lim_r = _common_ylim(ds["spending_ratio"], 100.0, targets) if len(scs) > 1 else None
@@ -748,21 +984,53 @@ def _html_fans(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
         suffix = f"_{_slug(sc)}" if sc is not None else ""
         if sc is not None:
             out.append(f"<h3>Scenario {_e(sc)}</h3>")
-        n1 = _fig_policy_fans(figs, part, "counted_spending", f"fan_counted_spending{suffix}",
-                              "Counted spending by inclusion policy" + (f" ({sc})" if sc else ""), "counted spending (trillion yen)", 1.0, [], lim_c)
+        n1 = _fig_policy_fans(
+            figs,
+            part,
+            "counted_spending",
+            f"fan_counted_spending{suffix}",
+            "Counted spending by inclusion policy" + (f" ({sc})" if sc else ""),
+            "counted spending (trillion yen)",
+            1.0,
+            [],
+            lim_c,
+        )
         if n1:
-            out.append(figs.img(n1, "Fan charts of counted spending per policy", "Spending counted by each inclusion policy (trillion yen)."))
-        n2 = _fig_policy_fans(figs, part, "spending_ratio", f"fan_spending_ratio{suffix}",
-                              "Counted spending / GDP denominator by inclusion policy" + (f" ({sc})" if sc else ""), "% of GDP (policy's denominator)", 100.0, targets, lim_r)
+            out.append(
+                figs.img(
+                    n1,
+                    "Fan charts of counted spending per policy",
+                    "Spending counted by each inclusion policy (trillion yen).",
+                )
+            )
+        n2 = _fig_policy_fans(
+            figs,
+            part,
+            "spending_ratio",
+            f"fan_spending_ratio{suffix}",
+            "Counted spending / GDP denominator by inclusion policy" + (f" ({sc})" if sc else ""),
+            "% of GDP (policy's denominator)",
+            100.0,
+            targets,
+            lim_r,
+        )
         if n2:
-            out.append(figs.img(n2, "Fan charts of the spending ratio per policy",
-                                "Counted spending as % of the policy's GDP denominator; dashed lines are the targets "
-                                + " and ".join(fmt_threshold(t) for t in targets) + "."))
+            out.append(
+                figs.img(
+                    n2,
+                    "Fan charts of the spending ratio per policy",
+                    "Counted spending as % of the policy's GDP denominator; dashed lines are the targets "
+                    + " and ".join(fmt_threshold(t) for t in targets)
+                    + ".",
+                )
+            )
     out.append("</section>")
     return "".join(out)
 
 
-def _common_ylim(da: xr.DataArray, scale: float, targets: list[float]) -> tuple[float, float] | None:
+def _common_ylim(
+    da: xr.DataArray, scale: float, targets: list[float]
+) -> tuple[float, float] | None:
     """One y range for a quantity over every scenario and policy (the 90% band and the targets), padded."""
     vals = [x.values for q in (0.05, 0.95) if (x := _quantile(da, q)) is not None]
     vals = np.concatenate([np.ravel(v) for v in vals]) * scale if vals else np.array([])
@@ -779,16 +1047,25 @@ def _slug(s: str) -> str:
 
 
 def _html_probabilities(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
-    out = [f'<section id="probabilities"><h2>{SECTIONS["probabilities"]}</h2>',
-           '<p class="note">"In the fiscal year": the ratio is at or above the target that year. "Reached": it has been '
-           "at or above the target in at least one year from FY2023 up to that year. Shaded bands are ± 2 Monte Carlo "
-           "standard errors.</p>"]
+    out = [
+        f'<section id="probabilities"><h2>{SECTIONS["probabilities"]}</h2>',
+        '<p class="note">"In the fiscal year": the ratio is at or above the target that year. "Reached": it has been '
+        "at or above the target in at least one year from FY2023 up to that year. Shaded bands are ± 2 Monte Carlo "
+        "standard errors.</p>",
+    ]
     targets = _targets(ds)
     if scs[0] is None:
         n = _fig_prob_run(figs, ds, targets)
         if n:
-            out.append(figs.img(n, "Probability of reaching the targets by fiscal year, one line per policy",
-                                "Probability of reaching " + " and ".join(fmt_threshold(t) for t in targets) + " by fiscal year, one line per policy."))
+            out.append(
+                figs.img(
+                    n,
+                    "Probability of reaching the targets by fiscal year, one line per policy",
+                    "Probability of reaching "
+                    + " and ".join(fmt_threshold(t) for t in targets)
+                    + " by fiscal year, one line per policy.",
+                )
+            )
     else:
         for m, what in PROB_MEASURES.items():
             if m not in ds:
@@ -797,8 +1074,13 @@ def _html_probabilities(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -
                 n = _fig_prob_batch(figs, ds, [str(s) for s in scs], m, t)
                 if n:
                     out.append(f"<h3>Reaching {fmt_threshold(t)}: {_e(what)}</h3>")
-                    out.append(figs.img(n, f"Probability of reaching {fmt_threshold(t)} ({what}), one panel per policy, one line per scenario",
-                                        f"P(ratio ≥ {fmt_threshold(t)}), {_e(what)}: one panel per policy, one line per scenario."))
+                    out.append(
+                        figs.img(
+                            n,
+                            f"Probability of reaching {fmt_threshold(t)} ({what}), one panel per policy, one line per scenario",
+                            f"P(ratio ≥ {fmt_threshold(t)}), {_e(what)}: one panel per policy, one line per scenario.",
+                        )
+                    )
     if not targets:
         out.append('<p class="note">This result has neither the 2% nor the 3.5% threshold.</p>')
     out.append("</section>")
@@ -814,9 +1096,23 @@ PLAN_LABELS = {
     "obligations_after_fy2027": "Contracts signed by FY2027, payable after FY2027",
 }
 PLAN_REF = {name: ref for name, _, ref in PLAN_ROWS}
-SHORTFALL = (("probability_of_plan_budget_shortfall", "plan_budget_total", "FY2023-FY2027 initial budgets fall short of the plan's budget total of"),
-             ("probability_of_plan_expenditure_shortfall", "plan_level_total", "FY2023-FY2027 spending incl. counted supplementaries falls short of the plan's level of"),
-             ("probability_of_plan_contract_shortfall", "plan_contract_total", "FY2023-FY2027 new contracts fall short of the plan's"))
+SHORTFALL = (
+    (
+        "probability_of_plan_budget_shortfall",
+        "plan_budget_total",
+        "FY2023-FY2027 initial budgets fall short of the plan's budget total of",
+    ),
+    (
+        "probability_of_plan_expenditure_shortfall",
+        "plan_level_total",
+        "FY2023-FY2027 spending incl. counted supplementaries falls short of the plan's level of",
+    ),
+    (
+        "probability_of_plan_contract_shortfall",
+        "plan_contract_total",
+        "FY2023-FY2027 new contracts fall short of the plan's",
+    ),
+)
 
 
 def _html_plan(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
@@ -825,13 +1121,20 @@ def _html_plan(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
     if name is None:
         out.append('<p class="note">This result has no plan-tracking variables.</p></section>')
         return "".join(out)
-    out.append(figs.img(name, "Plan tracking: cumulative FY2023-FY2027 spending and contracts against the plan totals",
-                        "Cumulative FY2023-FY2027 spending and contracts (trillion yen) against the plan's totals; "
-                        "the real value in FY2022 yen and the value at the plan's exchange rate; obligations carried past FY2027."))
+    out.append(
+        figs.img(
+            name,
+            "Plan tracking: cumulative FY2023-FY2027 spending and contracts against the plan totals",
+            "Cumulative FY2023-FY2027 spending and contracts (trillion yen) against the plan's totals; "
+            "the real value in FY2022 yen and the value at the plan's exchange rate; obligations carried past FY2027.",
+        )
+    )
     qs = [0.05, 0.25, 0.5, 0.75, 0.95]
     head = "".join(f"<th>{'median' if q == 0.5 else f'{int(q * 100)}th pct'}</th>" for q in qs)
     sc_head = "<th>scenario</th>" if scs[0] is not None else ""
-    out.append(f"<table><thead><tr>{sc_head}<th>trillion yen</th>{head}<th>plan total</th></tr></thead><tbody>")
+    out.append(
+        f"<table><thead><tr>{sc_head}<th>trillion yen</th>{head}<th>plan total</th></tr></thead><tbody>"
+    )
     for var, label in PLAN_LABELS.items():
         if var not in ds:
             continue
@@ -845,7 +1148,7 @@ def _html_plan(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
             ref = PLAN_REF.get(var)
             refv = fmt_yen(_scalar(part, ref)) if ref and ref in part else ""
             sc_cell = f"<td>{_e(sc)}</td>" if sc is not None else ""
-            out.append(f"<tr>{sc_cell}<td>{_e(label)}</td>{cells}<td class=\"num\">{refv}</td></tr>")
+            out.append(f'<tr>{sc_cell}<td>{_e(label)}</td>{cells}<td class="num">{refv}</td></tr>')
     out.append("</tbody></table><ul>")
     for var, ref, text in SHORTFALL:
         if var not in ds:
@@ -854,20 +1157,26 @@ def _html_plan(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
             part = _part(ds, sc)
             p, se = _scalar(part, var), _scalar(part, f"{var}_standard_error")
             who = f"{_e(sc)}: " if sc is not None else ""
-            out.append(f"<li>{who}Probability that {_e(text)} {fmt_yen(_scalar(part, ref))} trillion yen: "
-                       f'<span{_attrs(var=var, scenario=sc)}>{_e(fmt_prob_se(p, se))}</span> ({_e(in_words(p))}).</li>')
+            out.append(
+                f"<li>{who}Probability that {_e(text)} {fmt_yen(_scalar(part, ref))} trillion yen: "
+                f"<span{_attrs(var=var, scenario=sc)}>{_e(fmt_prob_se(p, se))}</span> ({_e(in_words(p))}).</li>"
+            )
     out.append("</ul></section>")
     return "".join(out)
 
 
 def _html_reconciliation(ds: xr.Dataset, scs: list[str | None]) -> str:
     years = _report_years(ds)
-    out = [f'<section id="reconciliation"><h2>{SECTIONS["reconciliation"]}</h2>',
-           '<p class="note">Spending by category (mean over the draws, trillion yen) and what each inclusion policy counts '
-           "of it (median of counted spending, trillion yen), for selected fiscal years. A policy counts a share of each "
-           "category; the shares are in the policy files.</p>"]
+    out = [
+        f'<section id="reconciliation"><h2>{SECTIONS["reconciliation"]}</h2>',
+        '<p class="note">Spending by category (mean over the draws, trillion yen) and what each inclusion policy counts '
+        "of it (median of counted spending, trillion yen), for selected fiscal years. A policy counts a share of each "
+        "category; the shares are in the policy files.</p>",
+    ]
     if not years:
-        out.append('<p class="note">None of the selected fiscal years is in this result.</p></section>')
+        out.append(
+            '<p class="note">None of the selected fiscal years is in this result.</p></section>'
+        )
         return "".join(out)
     head = "".join(f"<th>{fy(y)}</th>" for y in years)
     for sc in scs:
@@ -877,27 +1186,44 @@ def _html_reconciliation(ds: xr.Dataset, scs: list[str | None]) -> str:
         if "category_spending_mean" in part:
             imputed = part["category_imputed"] if "category_imputed" in part else None
             any_imp = False
-            out.append(f"<table><thead><tr><th>category</th><th>description</th>{head}</tr></thead><tbody>")
+            out.append(
+                f"<table><thead><tr><th>category</th><th>description</th>{head}</tr></thead><tbody>"
+            )
             for c in part["category"].values:
                 c = str(c)
-                desc = str(part["category_long_name"].sel(category=c).values) if "category_long_name" in part else ""
+                desc = (
+                    str(part["category_long_name"].sel(category=c).values)
+                    if "category_long_name" in part
+                    else ""
+                )
                 cells = ""
                 for y in years:
                     v = float(part["category_spending_mean"].sel(category=c, fiscal_year=y).values)
                     flag = ""
-                    if imputed is not None and float(imputed.sel(category=c, fiscal_year=y).values) == 1:
+                    if (
+                        imputed is not None
+                        and float(imputed.sel(category=c, fiscal_year=y).values) == 1
+                    ):
                         flag, any_imp = "<sup>†</sup>", True
                     cells += f'<td class="num"{_attrs(var="category_spending_mean", scenario=sc, category=c, year=y)}>{fmt_yen(v)}{flag}</td>'
                 out.append(f"<tr><td><code>{_e(c)}</code></td><td>{_e(desc)}</td>{cells}</tr>")
             out.append("</tbody></table>")
             if any_imp:
-                out.append('<p class="note">† a known-period figure that was not published and was filled from the nearest year with a figure.</p>')
+                out.append(
+                    '<p class="note">† a known-period figure that was not published and was filled from the nearest year with a figure.</p>'
+                )
         pols = _policies(part)
         med = _quantile(part["counted_spending"], 0.5)
         rmed = _quantile(part["spending_ratio"], 0.5)
-        out.append(f"<table><thead><tr><th>policy</th><th>denominator and supplementary budgets</th>{head}</tr></thead><tbody>")
+        out.append(
+            f"<table><thead><tr><th>policy</th><th>denominator and supplementary budgets</th>{head}</tr></thead><tbody>"
+        )
         for pol in pols:
-            desc = str(part["policy_description"].sel(policy=pol).values) if "policy_description" in part else ""
+            desc = (
+                str(part["policy_description"].sel(policy=pol).values)
+                if "policy_description" in part
+                else ""
+            )
             desc = desc.split(": ", 1)[-1]
             words = _denominator_words(part, pol)
             m = re.match(r"denominator (\S+?), (.*)", desc)
@@ -905,13 +1231,25 @@ def _html_reconciliation(ds: xr.Dataset, scs: list[str | None]) -> str:
                 desc = f"{words[0].upper()}{words[1:]} ({m.group(1)}); {m.group(2)}"
             cells = ""
             for y in years:
-                v = float(med.sel(policy=pol, fiscal_year=y).values) if med is not None else float("nan")
-                r = float(rmed.sel(policy=pol, fiscal_year=y).values) if rmed is not None else float("nan")
-                cells += (f'<td class="num"{_attrs(var="counted_spending", scenario=sc, policy=pol, year=y, quantile="0.5")}>{fmt_yen(v)}'
-                          f'<span class="words"{_attrs(var="spending_ratio", scenario=sc, policy=pol, year=y, quantile="0.5")}>{fmt_ratio(r)}</span></td>')
+                v = (
+                    float(med.sel(policy=pol, fiscal_year=y).values)
+                    if med is not None
+                    else float("nan")
+                )
+                r = (
+                    float(rmed.sel(policy=pol, fiscal_year=y).values)
+                    if rmed is not None
+                    else float("nan")
+                )
+                cells += (
+                    f'<td class="num"{_attrs(var="counted_spending", scenario=sc, policy=pol, year=y, quantile="0.5")}>{fmt_yen(v)}'
+                    f'<span class="words"{_attrs(var="spending_ratio", scenario=sc, policy=pol, year=y, quantile="0.5")}>{fmt_ratio(r)}</span></td>'
+                )
             out.append(f"<tr><td>{_e(pol)}</td><td>{_e(desc)}</td>{cells}</tr>")
         out.append("</tbody></table>")
-        out.append('<p class="note">Each cell: median counted spending (trillion yen) and, below it, the median ratio to the policy\'s GDP denominator.</p>')
+        out.append(
+            '<p class="note">Each cell: median counted spending (trillion yen) and, below it, the median ratio to the policy\'s GDP denominator.</p>'
+        )
     out.append("</section>")
     return "".join(out)
 
@@ -930,33 +1268,55 @@ def _html_sensitivity(figs: _Figures, ds: xr.Dataset, scs: list[str | None]) -> 
         name, where = _fig_sensitivity(figs, part, f"_{_slug(sc)}" if sc is not None else "")
         at = _where_text(where).strip().strip("()")
         if name:
-            out.append(figs.img(name, "Sensitivity of the outcome to the parameters",
-                                "Parameters ranked by their influence" + (f" ({_e(at)})" if at else "") + "."))
+            out.append(
+                figs.img(
+                    name,
+                    "Sensitivity of the outcome to the parameters",
+                    "Parameters ranked by their influence" + (f" ({_e(at)})" if at else "") + ".",
+                )
+            )
         cols = "".join(f"<th>{_e(v)}</th>" for v in present)
         out.append(f"<table><thead><tr><th>parameter</th>{cols}</tr></thead><tbody>")
         sliced = {v: _sens_slice(part[v])[0] for v in present}
         for prm in part["parameter"].values:
-            cells = "".join(f'<td class="num"{_attrs(var=v, scenario=sc, parameter=str(prm))}>{fmt_index(sliced[v].sel(parameter=prm).values)}</td>'
-                            for v in present)
+            cells = "".join(
+                f'<td class="num"{_attrs(var=v, scenario=sc, parameter=str(prm))}>{fmt_index(sliced[v].sel(parameter=prm).values)}</td>'
+                for v in present
+            )
             out.append(f"<tr><td><code>{_e(prm)}</code></td>{cells}</tr>")
         out.append("</tbody></table>")
     if not found:
-        out.append('<p class="note">This result holds no sensitivity analysis (no variables '
-                   + ", ".join(f"<code>{v}</code>" for v in SENSITIVITY_VARS) + ").</p>")
+        out.append(
+            '<p class="note">This result holds no sensitivity analysis (no variables '
+            + ", ".join(f"<code>{v}</code>" for v in SENSITIVITY_VARS)
+            + ").</p>"
+        )
     out.append("</section>")
     return "".join(out)
 
 
 PROVENANCE_ATTRS = (
-    ("title", "Title"), ("scenarios", "Scenarios"), ("draws", "Draws"), ("seed_entropy", "Seed (entropy)"),
-    ("model_version", "Model version"), ("git_commit", "Git commit"), ("data_vintage", "Data vintage"),
-    ("as_of", "Data as of"), ("date_created", "Created"), ("history", "History"), ("scenario_sha256", "Scenario SHA-256"),
-    ("calibration_sha256", "Calibration SHA-256"), ("Conventions", "Conventions"), ("source", "Source"),
+    ("title", "Title"),
+    ("scenarios", "Scenarios"),
+    ("draws", "Draws"),
+    ("seed_entropy", "Seed (entropy)"),
+    ("model_version", "Model version"),
+    ("git_commit", "Git commit"),
+    ("data_vintage", "Data vintage"),
+    ("as_of", "Data as of"),
+    ("date_created", "Created"),
+    ("history", "History"),
+    ("scenario_sha256", "Scenario SHA-256"),
+    ("calibration_sha256", "Calibration SHA-256"),
+    ("Conventions", "Conventions"),
+    ("source", "Source"),
 )
 
 
-SCENARIO_NOTE = ('<p class="note">The scenario file\'s <code>draws</code> and <code>seed</code> are defaults that the command '
-                 "line may override; the draws and seed this result used are listed above.</p>")
+SCENARIO_NOTE = (
+    '<p class="note">The scenario file\'s <code>draws</code> and <code>seed</code> are defaults that the command '
+    "line may override; the draws and seed this result used are listed above.</p>"
+)
 
 
 def _pretty_json(text: str) -> str:
@@ -968,17 +1328,26 @@ def _pretty_json(text: str) -> str:
 
 def _html_provenance(ds: xr.Dataset, scs: list[str | None], result_path: Path) -> str:
     a = ds.attrs
-    out = [f'<section id="provenance"><h2>{SECTIONS["provenance"]}</h2><dl class="prov">',
-           f"<dt>Result file</dt><dd><code>{_e(result_path.name)}</code></dd>"]
+    out = [
+        f'<section id="provenance"><h2>{SECTIONS["provenance"]}</h2><dl class="prov">',
+        f"<dt>Result file</dt><dd><code>{_e(result_path.name)}</code></dd>",
+    ]
     for key, label in PROVENANCE_ATTRS:
         if key in a and str(a[key]) != "":
-            out.append(f'<dt>{_e(label)}</dt><dd{_attrs(attr=key)}>{_e(a[key])}</dd>')
+            out.append(f"<dt>{_e(label)}</dt><dd{_attrs(attr=key)}>{_e(a[key])}</dd>")
     out.append("</dl>")
-    for key, label in (("first_projected_year", "First projected year of each block"), ("data_sha256", "Data files (SHA-256)")):
+    for key, label in (
+        ("first_projected_year", "First projected year of each block"),
+        ("data_sha256", "Data files (SHA-256)"),
+    ):
         if key in a:
             out.append(f"<h3>{_e(label)}</h3><pre>{_e(_pretty_json(a[key]))}</pre>")
     if "scenario" in a:
-        out.append("<h3>Scenario (resolved)</h3>" + SCENARIO_NOTE + f"<pre{_attrs(attr='scenario')}>{_e(_pretty_json(a['scenario']))}</pre>")
+        out.append(
+            "<h3>Scenario (resolved)</h3>"
+            + SCENARIO_NOTE
+            + f"<pre{_attrs(attr='scenario')}>{_e(_pretty_json(a['scenario']))}</pre>"
+        )
     elif scs[0] is not None:
         for sc in scs:
             sib = result_path.parent / f"{sc}.nc"
@@ -987,7 +1356,9 @@ def _html_provenance(ds: xr.Dataset, scs: list[str | None], result_path: Path) -
                 try:
                     with xr.open_dataset(sib) as s:
                         sa = dict(s.attrs)
-                    if sa.get("seed_entropy") != a.get("seed_entropy") or sa.get("draws") != a.get("draws"):
+                    if sa.get("seed_entropy") != a.get("seed_entropy") or sa.get("draws") != a.get(
+                        "draws"
+                    ):
                         note = f" (from {sib.name}, whose seed or draws differ from this batch's: it may be from another run)"
                     else:
                         note = f" (from {sib.name})"
@@ -995,15 +1366,20 @@ def _html_provenance(ds: xr.Dataset, scs: list[str | None], result_path: Path) -
                 except (OSError, ValueError):
                     text = None
             if text:
-                out.append(f"<h3>Scenario {_e(sc)} (resolved){_e(note)}</h3>{SCENARIO_NOTE}<pre{_attrs(attr='scenario', scenario=sc)}>{_e(_pretty_json(text))}</pre>")
+                out.append(
+                    f"<h3>Scenario {_e(sc)} (resolved){_e(note)}</h3>{SCENARIO_NOTE}<pre{_attrs(attr='scenario', scenario=sc)}>{_e(_pretty_json(text))}</pre>"
+                )
             else:
-                out.append(f'<p class="note">Scenario {_e(sc)}: its definition is not in the batch file and '
-                           f"<code>{_e(sib.name)}</code> was not found next to it.</p>")
+                out.append(
+                    f'<p class="note">Scenario {_e(sc)}: its definition is not in the batch file and '
+                    f"<code>{_e(sib.name)}</code> was not found next to it.</p>"
+                )
     out.append("</section>")
     return "".join(out)
 
 
 # ----------------------------------------------------------------------------- entry point
+
 
 def _check(ds: xr.Dataset, path: Path) -> None:
     missing = [v for v in REQUIRED if v not in ds]
@@ -1015,7 +1391,9 @@ def _check(ds: xr.Dataset, path: Path) -> None:
 
 
 def _is_sensitivity_result(ds: xr.Dataset) -> bool:
-    return "parameter" in ds.dims and any(v in ds for v in SENSITIVITY_VARS) and REQUIRED[0] not in ds
+    return (
+        "parameter" in ds.dims and any(v in ds for v in SENSITIVITY_VARS) and REQUIRED[0] not in ds
+    )
 
 
 def _html_factors(ds: xr.Dataset) -> str:
@@ -1023,17 +1401,24 @@ def _html_factors(ds: xr.Dataset) -> str:
     out = ['<section id="factors"><h2>Inputs varied</h2>']
     if "metric_monte_carlo_error" in ds:
         mc = float(ds["metric_monte_carlo_error"].values.ravel()[0])
-        out.append(f'<p>Metric: <code>{_e(str(ds.metric.values[0]))}</code>: {_e(ds.metric.attrs.get("long_name", ""))}. '
-                   f'Its Monte Carlo standard error at the nominal point is <span class="num"{_attrs(var="metric_monte_carlo_error")}>{mc:.4f}</span> '
-                   f'({_e(ds.attrs.get("draws", "?"))} draws, the same draws for every evaluation; {_e(ds.attrs.get("samples", "?"))} base samples, method {_e(ds.attrs.get("method", "?"))}).</p>')
-    out.append("<table><thead><tr><th>input</th><th>group</th><th>low</th><th>nominal</th><th>high</th><th>units</th><th>range from</th></tr></thead><tbody>")
+        out.append(
+            f"<p>Metric: <code>{_e(str(ds.metric.values[0]))}</code>: {_e(ds.metric.attrs.get('long_name', ''))}. "
+            f'Its Monte Carlo standard error at the nominal point is <span class="num"{_attrs(var="metric_monte_carlo_error")}>{mc:.4f}</span> '
+            f"({_e(ds.attrs.get('draws', '?'))} draws, the same draws for every evaluation; {_e(ds.attrs.get('samples', '?'))} base samples, method {_e(ds.attrs.get('method', '?'))}).</p>"
+        )
+    out.append(
+        "<table><thead><tr><th>input</th><th>group</th><th>low</th><th>nominal</th><th>high</th><th>units</th><th>range from</th></tr></thead><tbody>"
+    )
     for i, prm in enumerate(ds["parameter"].values):
+
         def get(v: str, i: int = i) -> object:
             return ds[v].values[i] if v in ds else ""
 
-        out.append(f"<tr><td><code>{_e(prm)}</code></td><td>{_e(get('factor_group'))}</td>"
-                   f'<td class="num">{float(get("factor_low")):.4g}</td><td class="num">{float(get("factor_nominal")):.4g}</td>'
-                   f'<td class="num">{float(get("factor_high")):.4g}</td><td>{_e(get("factor_units"))}</td><td>{_e(get("factor_source"))}</td></tr>')
+        out.append(
+            f"<tr><td><code>{_e(prm)}</code></td><td>{_e(get('factor_group'))}</td>"
+            f'<td class="num">{float(get("factor_low")):.4g}</td><td class="num">{float(get("factor_nominal")):.4g}</td>'
+            f'<td class="num">{float(get("factor_high")):.4g}</td><td>{_e(get("factor_units"))}</td><td>{_e(get("factor_source"))}</td></tr>'
+        )
     out.append("</tbody></table></section>")
     return "".join(out)
 
@@ -1041,21 +1426,35 @@ def _html_factors(ds: xr.Dataset) -> str:
 def render_sensitivity_html(ds: xr.Dataset, figs: _Figures, result_path: Path) -> str:
     scs: list[str | None] = [None]
     title = ds.attrs.get("title") or f"jdef sensitivity report: {result_path.stem}"
-    body = [_html_factors(ds), _html_sensitivity(figs, ds, scs), _html_provenance(ds, scs, result_path)]
-    nav = "".join(f'<li><a href="#{k}">{_e(v)}</a></li>' for k, v in
-                  (("factors", "Inputs varied"), ("sensitivity", SECTIONS["sensitivity"]), ("provenance", SECTIONS["provenance"])))
-    meta = (f"method {_e(ds.attrs.get('method', '?'))}, draws {_e(ds.attrs.get('draws', '?'))}, seed {_e(ds.attrs.get('seed_entropy', '?'))}, "
-            f"data as of {_e(ds.attrs.get('as_of', '?'))}, jdef {_e(ds.attrs.get('model_version', '?'))}")
+    body = [
+        _html_factors(ds),
+        _html_sensitivity(figs, ds, scs),
+        _html_provenance(ds, scs, result_path),
+    ]
+    nav = "".join(
+        f'<li><a href="#{k}">{_e(v)}</a></li>'
+        for k, v in (
+            ("factors", "Inputs varied"),
+            ("sensitivity", SECTIONS["sensitivity"]),
+            ("provenance", SECTIONS["provenance"]),
+        )
+    )
+    meta = (
+        f"method {_e(ds.attrs.get('method', '?'))}, draws {_e(ds.attrs.get('draws', '?'))}, seed {_e(ds.attrs.get('seed_entropy', '?'))}, "
+        f"data as of {_e(ds.attrs.get('as_of', '?'))}, jdef {_e(ds.attrs.get('model_version', '?'))}"
+    )
     return _page(title, _e(ds.attrs.get("summary", "")), meta, nav, body)
 
 
 def _page(title: str, intro: str, meta: str, nav: str, body: list[str]) -> str:
     """The HTML document: header (title, summary, run facts, contents) and the sections."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
-            f"<header><h1>{_e(title)}</h1><p>{intro}</p><p class=\"note\">{meta}</p>"
-            f"<nav><ol>{nav}</ol></nav></header>" + "\n".join(body) + "</main></body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
+        f'<header><h1>{_e(title)}</h1><p>{intro}</p><p class="note">{meta}</p>'
+        f"<nav><ol>{nav}</ol></nav></header>" + "\n".join(body) + "</main></body></html>\n"
+    )
 
 
 def render_html(ds: xr.Dataset, figs: _Figures, result_path: Path) -> str:
@@ -1072,8 +1471,10 @@ def render_html(ds: xr.Dataset, figs: _Figures, result_path: Path) -> str:
         _html_sensitivity(figs, ds, scs),
         _html_provenance(ds, scs, result_path),
     ]
-    meta = (f"draws {_e(ds.attrs.get('draws', '?'))}, seed {_e(ds.attrs.get('seed_entropy', '?'))}, "
-            f"data as of {_e(ds.attrs.get('as_of', '?'))}, jdef {_e(ds.attrs.get('model_version', '?'))}")
+    meta = (
+        f"draws {_e(ds.attrs.get('draws', '?'))}, seed {_e(ds.attrs.get('seed_entropy', '?'))}, "
+        f"data as of {_e(ds.attrs.get('as_of', '?'))}, jdef {_e(ds.attrs.get('model_version', '?'))}"
+    )
     return _page(title, intro, meta, nav, body)
 
 

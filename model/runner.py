@@ -20,11 +20,17 @@ from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
 
 DEFAULT_CHUNK = 200_000  # exact mode keeps every draw anyway; one chunk avoids a concatenation
-AUTO_STREAM_ABOVE = 250_000  # draws; above this, runs stream into summaries unless asked for exact quantiles
-STREAM_CHUNK = 3 * RNG_BLOCK  # summary-only mode: 12,288 draws; the chunk (x threads) bounds the memory (README, Performance)
+AUTO_STREAM_ABOVE = (
+    250_000  # draws; above this, runs stream into summaries unless asked for exact quantiles
+)
+STREAM_CHUNK = (
+    3 * RNG_BLOCK
+)  # summary-only mode: 12,288 draws; the chunk (x threads) bounds the memory (README, Performance)
 
 
-def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | None = None) -> ModelInputs:
+def prepare(
+    scenario: Scenario, params: Params | None = None, data_dir: Path | None = None
+) -> ModelInputs:
     """Load data (as of the scenario's date), parameters and policies; resolve the inputs."""
     data_dir = data_dir or default_data_dir()
     data = load_data(scenario.as_of, data_dir)
@@ -39,8 +45,11 @@ def prepare(scenario: Scenario, params: Params | None = None, data_dir: Path | N
             if name in scenario.policies or _needed(scenario, name):
                 if (POLICY_DIR / f"{name}.toml").exists() or name.endswith(".toml"):
                     raise  # the policy file exists but is invalid: the error names that file and field
-                raise InputError(scenario.source_file or "scenario", _field(scenario, name),
-                                 f"unknown policy '{name}' ({exc.message})") from None
+                raise InputError(
+                    scenario.source_file or "scenario",
+                    _field(scenario, name),
+                    f"unknown policy '{name}' ({exc.message})",
+                ) from None
     return build_inputs(scenario, data, params, policies)
 
 
@@ -74,13 +83,18 @@ def policy_names(s: Scenario) -> set[str]:
 
 def _needed(s: Scenario, name: str) -> bool:
     return (s.supplementary.target_seeking and name == _file(s.supplementary.target_policy)) or (
-        s.post2027.rule.value == "ramp_to_ratio" and name == _file(s.post2027.target_policy))
+        s.post2027.rule.value == "ramp_to_ratio" and name == _file(s.post2027.target_policy)
+    )
 
 
 def _field(s: Scenario, name: str) -> str:
     if name in s.policies:
         return "policies"
-    return "supplementary.target_policy" if name == _file(s.supplementary.target_policy) else "post2027.target_policy"
+    return (
+        "supplementary.target_policy"
+        if name == _file(s.supplementary.target_policy)
+        else "post2027.target_policy"
+    )
 
 
 def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
@@ -88,16 +102,38 @@ def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
     for e in (*inp.entries, inp.target_entry, inp.ramp_entry):
         if e is not None:
             keys += [k for k in uncertain_keys(e.shares) if k not in keys]
-    unknown_outlook = [int(y) for y, g in zip(inp.years, inp.outlook_growth_known, strict=True) if np.isnan(g)]
-    first = {"real": inp.first_econ, "deflator": inp.first_econ, "chi2": inp.first_econ, "recession": inp.first_econ,
-             "fx": inp.first_fx, "outlook": min(unknown_outlook, default=int(inp.years[-1]) + 1),
-             "budget": inp.first_initial, "contract": inp.first_initial, "related": inp.first_initial,
-             "supp_occurs": inp.first_supp, "supp_size": inp.first_supp}
-    return draw_shocks(seed, start, stop, inp.years, len(cats.NAMES), keys, inp.params.economy.t_df,
-                       inp.params.drawn, first)
+    unknown_outlook = [
+        int(y) for y, g in zip(inp.years, inp.outlook_growth_known, strict=True) if np.isnan(g)
+    ]
+    first = {
+        "real": inp.first_econ,
+        "deflator": inp.first_econ,
+        "chi2": inp.first_econ,
+        "recession": inp.first_econ,
+        "fx": inp.first_fx,
+        "outlook": min(unknown_outlook, default=int(inp.years[-1]) + 1),
+        "budget": inp.first_initial,
+        "contract": inp.first_initial,
+        "related": inp.first_initial,
+        "supp_occurs": inp.first_supp,
+        "supp_size": inp.first_supp,
+    }
+    return draw_shocks(
+        seed,
+        start,
+        stop,
+        inp.years,
+        len(cats.NAMES),
+        keys,
+        inp.params.economy.t_df,
+        inp.params.drawn,
+        first,
+    )
 
 
-def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK) -> tuple[Paths, Shocks]:
+def run_draws(
+    inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK
+) -> tuple[Paths, Shocks]:
     """Run all draws in chunks in this process; per-draw results are concatenated in draw order."""
     parts: list[tuple[Paths, Shocks]] = []
     for start in range(0, draws, chunk):
@@ -106,13 +142,25 @@ def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
         parts.append((run_engine(inp, sh), sh))
     if len(parts) == 1:
         return parts[0]
-    paths = Paths(**{f: np.concatenate([getattr(p, f) for p, _ in parts], axis=-1)
-                     for f in Paths.__dataclass_fields__ if f != "trace"}, trace=parts[0][0].trace)
+    paths = Paths(
+        **{
+            f: np.concatenate([getattr(p, f) for p, _ in parts], axis=-1)
+            for f in Paths.__dataclass_fields__
+            if f != "trace"
+        },
+        trace=parts[0][0].trace,
+    )
     sh0 = parts[0][1]
-    sh = Shocks(years=sh0.years, **{f: np.concatenate([getattr(s, f) for _, s in parts], axis=-1)
-                                    for f in Shocks.__dataclass_fields__ if f not in ("years", "u_shares", "z_param")},
-                u_shares={k: np.concatenate([s.u_shares[k] for _, s in parts]) for k in sh0.u_shares},
-                z_param={k: np.concatenate([s.z_param[k] for _, s in parts]) for k in sh0.z_param})
+    sh = Shocks(
+        years=sh0.years,
+        **{
+            f: np.concatenate([getattr(s, f) for _, s in parts], axis=-1)
+            for f in Shocks.__dataclass_fields__
+            if f not in ("years", "u_shares", "z_param")
+        },
+        u_shares={k: np.concatenate([s.u_shares[k] for _, s in parts]) for k in sh0.u_shares},
+        z_param={k: np.concatenate([s.z_param[k] for _, s in parts]) for k in sh0.z_param},
+    )
     return paths, sh
 
 
@@ -131,7 +179,11 @@ class ChunkTask:
         from .summaries import pass1, pass2, per_draw
 
         sh = shocks_for(self.inp, self.seed, *span)
-        into = None if self.out is None else {k: v[..., span[0]:span[1]] for k, v in self.out.items()}
+        into = (
+            None
+            if self.out is None
+            else {k: v[..., span[0] : span[1]] for k, v in self.out.items()}
+        )
         paths = run_engine(self.inp, sh, into=into)
         acc = accounts(self.inp, paths, sh, *((into["counted"], into["ratio"]) if into else ()))
         d = per_draw(self.inp, paths, acc, with_gap=self.mode != "draws")
@@ -176,8 +228,15 @@ def default_chunk(draws: int, summary_only: bool) -> int:
     return max(min(per_core, DEFAULT_CHUNK), 1)
 
 
-def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK, summary_only: bool = False,
-              keep_draws: bool = False, pmap=None):
+def summarize(
+    inp: ModelInputs,
+    draws: int,
+    seed: int,
+    chunk: int = DEFAULT_CHUNK,
+    summary_only: bool = False,
+    keep_draws: bool = False,
+    pmap=None,
+):
     """Run the draws (chunked, optionally on a dask cluster through ``pmap``) and summarise them.
 
     Exact mode gathers every draw and sorts; summary-only mode streams chunks through
@@ -188,36 +247,55 @@ def summarize(inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUN
 
     q = np.array(DEFAULT_QUANTILES)
     pmap = pmap or _thread_map
-    if summary_only:  # whole blocks of random numbers, so that sums are added in the same order (combine1)
+    if (
+        summary_only
+    ):  # whole blocks of random numbers, so that sums are added in the same order (combine1)
         chunk = -(-chunk // RNG_BLOCK) * RNG_BLOCK
     spans = [(a, min(a + chunk, draws)) for a in range(0, draws, chunk)]
     if not summary_only and pmap is _thread_map:
         # chunks on threads write straight into the run's arrays: no concatenation
         d = _draw_arrays(inp, seed, draws)
         pmap(ChunkTask(inp, seed, "draws", out=d), spans)
-        d["denominator"] = tuple(entry_denominator(inp, e, d["gdp_reported"], d["gdp_outlook"]) for e in inp.entries)
+        d["denominator"] = tuple(
+            entry_denominator(inp, e, d["gdp_reported"], d["gdp_outlook"]) for e in inp.entries
+        )
         return exact(inp, d, q, keep_draws)
     if not summary_only:
         parts = pmap(ChunkTask(inp, seed, "draws"), spans)
-        d = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
+        d = (
+            parts[0]
+            if len(parts) == 1
+            else {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
+        )
         del parts
         return exact(inp, d, q, keep_draws)
     # results are folded in as they arrive, a few chunks at a time, so memory stays bounded
     group = 4
     s1 = None
     for g in range(0, len(spans), group):
-        s1 = combine1(([s1] if s1 else []) + pmap(ChunkTask(inp, seed, "pass1"), spans[g:g + group]))
+        s1 = combine1(
+            ([s1] if s1 else []) + pmap(ChunkTask(inp, seed, "pass1"), spans[g : g + group])
+        )
     lo, hi = s1["min"], s1["max"]
     hist = None
     for g in range(0, len(spans), group):
-        part = combine2(pmap(ChunkTask(inp, seed, "pass2", lo, hi), spans[g:g + group]))
+        part = combine2(pmap(ChunkTask(inp, seed, "pass2", lo, hi), spans[g : g + group]))
         hist = part if hist is None else combine2([hist, part])
     return streamed(inp, s1, hist, q)
 
 
-def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
-             chunk: int | None = None, params: Params | None = None, data_dir: Path | None = None,
-             summary_only: bool | None = False, workers: int | None = None, scheduler: str | None = None):
+def simulate(
+    scenario: Scenario,
+    draws: int | None = None,
+    seed: int | None = None,
+    keep_draws: bool = False,
+    chunk: int | None = None,
+    params: Params | None = None,
+    data_dir: Path | None = None,
+    summary_only: bool | None = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+):
     """Run a scenario and return its results as one ``xarray.Dataset``.
 
     Parameters
@@ -252,8 +330,18 @@ def simulate(scenario: Scenario, draws: int | None = None, seed: int | None = No
     if chunk < 1:
         raise InputError("--chunk", "chunk", "must be at least 1")
     if summary_only and keep_draws:
-        raise InputError("--summary-only", "summary_only", "cannot keep per-draw arrays in summary-only mode")
+        raise InputError(
+            "--summary-only", "summary_only", "cannot keep per-draw arrays in summary-only mode"
+        )
     inp = prepare(scenario, params, data_dir)
     with executor(workers, scheduler) as pmap:
-        st = summarize(inp, draws, seed, chunk, summary_only, keep_draws, pmap if (workers or scheduler) else None)
+        st = summarize(
+            inp,
+            draws,
+            seed,
+            chunk,
+            summary_only,
+            keep_draws,
+            pmap if (workers or scheduler) else None,
+        )
     return build_dataset(inp, st, draws=draws, seed=seed)

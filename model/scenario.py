@@ -43,28 +43,56 @@ class _Strict(BaseModel):
 
 class Economy(_Strict):
     path: EconomyPath = EconomyPath.past_projection
-    real_growth_shift: float = Field(0.0, ge=-0.1, le=0.1, description="added to the path's real growth, fraction per year")
-    deflator_shift: float = Field(0.0, ge=-0.1, le=0.1, description="added to the path's deflator growth, fraction per year")
-    volatility_scale: float = Field(1.0, ge=0.0, le=10.0, description="multiplies every economic shock scale")
+    real_growth_shift: float = Field(
+        0.0, ge=-0.1, le=0.1, description="added to the path's real growth, fraction per year"
+    )
+    deflator_shift: float = Field(
+        0.0, ge=-0.1, le=0.1, description="added to the path's deflator growth, fraction per year"
+    )
+    volatility_scale: float = Field(
+        1.0, ge=0.0, le=10.0, description="multiplies every economic shock scale"
+    )
     recessions: bool = True
-    forced_recessions: tuple[int, ...] = Field((), description="fiscal years with a recession in every draw (a recession shock)")
-    fx_anchor: float | None = Field(None, gt=0, description="long-run yen per dollar; default from calibration")
-    fx_shift: float = Field(0.0, ge=-0.9, le=3.0, description="permanent proportional shift of the yen path (0.2 = 20% weaker)")
+    forced_recessions: tuple[int, ...] = Field(
+        (), description="fiscal years with a recession in every draw (a recession shock)"
+    )
+    fx_anchor: float | None = Field(
+        None, gt=0, description="long-run yen per dollar; default from calibration"
+    )
+    fx_shift: float = Field(
+        0.0,
+        ge=-0.9,
+        le=3.0,
+        description="permanent proportional shift of the yen path (0.2 = 20% weaker)",
+    )
 
 
 class Plan(_Strict):
-    fy2027_budget: float | None = Field(None, gt=0, description="FY2027 plan-covered budget, trillion yen; default: the plan's 8.9")
+    fy2027_budget: float | None = Field(
+        None, gt=0, description="FY2027 plan-covered budget, trillion yen; default: the plan's 8.9"
+    )
     implementation_scale: float = Field(1.0, ge=0.0, le=10.0)
 
 
 class PostPlan(_Strict):
     rule: PostRule = PostRule.hold_real
-    growth: float = Field(0.0, ge=-0.2, le=0.5, description="nominal growth for grow_nominal, fraction per year")
-    real_growth: float = Field(0.0, ge=-0.2, le=0.5, description="real growth on top of the expected deflator for hold_real, fraction per year")
+    growth: float = Field(
+        0.0, ge=-0.2, le=0.5, description="nominal growth for grow_nominal, fraction per year"
+    )
+    real_growth: float = Field(
+        0.0,
+        ge=-0.2,
+        le=0.5,
+        description="real growth on top of the expected deflator for hold_real, fraction per year",
+    )
     target_ratio: float = Field(0.02, gt=0, lt=0.2)
     target_year: int = Field(2030, ge=2028, le=2100)
     target_policy: str = "current-gdp"
-    plan_total: float = Field(50.0, gt=0, description="new_plan: total budget FY2028-FY2032, trillion yen (expenditure basis)")
+    plan_total: float = Field(
+        50.0,
+        gt=0,
+        description="new_plan: total budget FY2028-FY2032, trillion yen (expenditure basis)",
+    )
     implementation_scale: float = Field(1.0, ge=0.0, le=10.0)
 
 
@@ -73,15 +101,23 @@ class Supplementary(_Strict):
     target_seeking: bool = False
     target: float = Field(0.02, gt=0, lt=0.2)
     target_policy: str = "current"
-    max_topup: float = Field(2.0, ge=0, description="largest target-seeking top-up in one year, trillion yen")
-    fixed_topup: float = Field(0.0, ge=0, description="a fixed top-up added to the MoD supplementary every year from from_year, trillion yen")
+    max_topup: float = Field(
+        2.0, ge=0, description="largest target-seeking top-up in one year, trillion yen"
+    )
+    fixed_topup: float = Field(
+        0.0,
+        ge=0,
+        description="a fixed top-up added to the MoD supplementary every year from from_year, trillion yen",
+    )
     from_year: int = Field(2026, ge=2023, le=2100)
 
 
 class Lever(_Strict):
     """A scenario input varied by ``jdef sensitivity`` (held at the scenario's value in a run)."""
 
-    key: str = Field(description="scenario key (e.g. economy.real_growth_shift) or param:SECTION.NAME or share:CATEGORY (the quantile of the category's eligible share)")
+    key: str = Field(
+        description="scenario key (e.g. economy.real_growth_shift) or param:SECTION.NAME or share:CATEGORY (the quantile of the category's eligible share)"
+    )
     low: float
     high: float
     units: str = "1"
@@ -107,27 +143,41 @@ class Lever(_Strict):
             from .params import BOUNDS, numeric_parameters
 
             if name not in numeric_parameters():
-                raise ValueError(f"key {self.key!r}: no such parameter; expected param:SECTION.NAME with a number in "
-                                 "calibration/params.toml (e.g. param:supplementary.prob)")
+                raise ValueError(
+                    f"key {self.key!r}: no such parameter; expected param:SECTION.NAME with a number in "
+                    "calibration/params.toml (e.g. param:supplementary.prob)"
+                )
             lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
             if self.low < lo or self.high > hi:
-                raise ValueError(f"key {self.key!r}: the range [{self.low}, {self.high}] leaves the parameter's valid range [{lo}, {hi}]")
+                raise ValueError(
+                    f"key {self.key!r}: the range [{self.low}, {self.high}] leaves the parameter's valid range [{lo}, {hi}]"
+                )
         elif kind == "share":
             from .categories import INDEX
 
             if name not in INDEX:
-                raise ValueError(f"key {self.key!r}: no such category; expected one of {', '.join(INDEX)}")
+                raise ValueError(
+                    f"key {self.key!r}: no such category; expected one of {', '.join(INDEX)}"
+                )
             if self.low < 0.0 or self.high > 1.0:
-                raise ValueError(f"key {self.key!r}: a share lever varies the quantile of the share range, within [0, 1]")
+                raise ValueError(
+                    f"key {self.key!r}: a share lever varies the quantile of the share range, within [0, 1]"
+                )
         elif kind != "scenario":
-            raise ValueError(f"key {self.key!r}: expected a scenario key, param:SECTION.NAME or share:CATEGORY")
+            raise ValueError(
+                f"key {self.key!r}: expected a scenario key, param:SECTION.NAME or share:CATEGORY"
+            )
         return self
 
 
 class Sensitivity(_Strict):
     levers: dict[str, Lever] = {}
-    include_parameters: bool = Field(True, description="also vary the parameters drawn from their estimates (value +/- 2 s.e.)")
-    include_shares: bool = Field(True, description="also vary the uncertain eligible shares of the scenario's policies")
+    include_parameters: bool = Field(
+        True, description="also vary the parameters drawn from their estimates (value +/- 2 s.e.)"
+    )
+    include_shares: bool = Field(
+        True, description="also vary the uncertain eligible shares of the scenario's policies"
+    )
 
 
 class Scenario(_Strict):
@@ -152,7 +202,9 @@ class Scenario(_Strict):
         if not v:
             raise ValueError("at least one threshold is needed")
         if any(not (0 < t < 1) for t in v):
-            raise ValueError("thresholds must lie strictly between 0 and 1 (fractions of GDP, e.g. 0.02)")
+            raise ValueError(
+                "thresholds must lie strictly between 0 and 1 (fractions of GDP, e.g. 0.02)"
+            )
         if list(v) != sorted(set(v)):
             raise ValueError("thresholds must be increasing and distinct")
         return v
@@ -172,15 +224,26 @@ class Scenario(_Strict):
         if list(fr) != sorted(set(fr)):
             raise ValueError("economy.forced_recessions: years must be increasing and distinct")
         if fr and not (2023 <= fr[0] and fr[-1] <= self.horizon):
-            raise ValueError(f"economy.forced_recessions: years must lie in FY2023-FY{self.horizon}")
-        if self.post2027.rule == PostRule.ramp_to_ratio and self.post2027.target_year > self.horizon:
-            raise ValueError(f"post2027.target_year ({self.post2027.target_year}) is after the horizon ({self.horizon})")
+            raise ValueError(
+                f"economy.forced_recessions: years must lie in FY2023-FY{self.horizon}"
+            )
+        if (
+            self.post2027.rule == PostRule.ramp_to_ratio
+            and self.post2027.target_year > self.horizon
+        ):
+            raise ValueError(
+                f"post2027.target_year ({self.post2027.target_year}) is after the horizon ({self.horizon})"
+            )
         if self.supplementary.from_year > self.horizon:
-            raise ValueError(f"supplementary.from_year ({self.supplementary.from_year}) is after the horizon ({self.horizon})")
+            raise ValueError(
+                f"supplementary.from_year ({self.supplementary.from_year}) is after the horizon ({self.horizon})"
+            )
         for name, lv in self.sensitivity.levers.items():
             v = self.value_at(lv.key) if lv.kind == "scenario" else 0.0
             if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ValueError(f"sensitivity.levers.{name}.key: {lv.key!r} is not a numeric scenario key")
+                raise ValueError(
+                    f"sensitivity.levers.{name}.key: {lv.key!r} is not a numeric scenario key"
+                )
         return self
 
     def value_at(self, key: str) -> Any:
@@ -230,7 +293,9 @@ def _leaves(d: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[str]:
     return out
 
 
-def _layered(path: Path, seen: tuple[Path, ...] = (), origin: dict[str, str] | None = None) -> dict[str, Any]:
+def _layered(
+    path: Path, seen: tuple[Path, ...] = (), origin: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The file merged over the files it ``extends``; ``origin`` records which file set each key."""
     if path.resolve() in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
@@ -272,13 +337,17 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     m: Any = model
     for part in loc[:-1]:
         f = m.model_fields.get(str(part))
-        if f is None or not (isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)):
+        if f is None or not (
+            isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)
+        ):
             return []
         m = f.annotation
     return list(m.model_fields)
 
 
-def _explain_all(exc: ValidationError, path: Path | str, origin: dict[str, str] | None = None) -> list[InputError]:
+def _explain_all(
+    exc: ValidationError, path: Path | str, origin: dict[str, str] | None = None
+) -> list[InputError]:
     return [_explain_one(err, path, origin or {}) for err in exc.errors()]
 
 
@@ -295,10 +364,13 @@ def _explain_one(err: Any, path: Path | str, origin: dict[str, str]) -> InputErr
     if err["type"] == "extra_forbidden":
         known = _known_keys(Scenario, loc)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        msg = "unknown key" + (f"; did you mean '{close[0]}'?" if close else "") + (
-            f" (allowed: {', '.join(k for k in known if k != 'source_file')})" if known else "")
+        msg = (
+            "unknown key"
+            + (f"; did you mean '{close[0]}'?" if close else "")
+            + (f" (allowed: {', '.join(k for k in known if k != 'source_file')})" if known else "")
+        )
     elif msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
         if not loc and ": " in msg and msg.split(": ")[0].count(".") == 1:
             key, msg = msg.split(": ", 1)
         elif not loc and msg.split(" ")[0].count(".") == 1:
@@ -306,7 +378,9 @@ def _explain_one(err: Any, path: Path | str, origin: dict[str, str]) -> InputErr
     return InputError(path, key, msg)
 
 
-def check_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> tuple[Scenario | None, list[InputError]]:
+def check_scenario(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = ()
+) -> tuple[Scenario | None, list[InputError]]:
     """The scenario and no problems, or None and every problem in the file at once."""
     try:
         return load_scenario(path, overrides, _all=True), []
@@ -321,7 +395,9 @@ class _Many(Exception):
         self.errors = errors
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (), _all: bool = False) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = (), _all: bool = False
+) -> Scenario:
     """Read, layer, override and validate a scenario file.
 
     Raises
@@ -339,7 +415,9 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     for item in overrides:
         keys, value = parse_override(item)
         name = ".".join(keys)
-        origin.update({k: f"--set {item}" for k in (name, *(k for k in origin if k.startswith(name + ".")))})
+        origin.update(
+            {k: f"--set {item}" for k in (name, *(k for k in origin if k.startswith(name + ".")))}
+        )
         node = raw
         for k in keys[:-1]:
             node = node.setdefault(k, {})

@@ -61,14 +61,18 @@ class Metric:
         if self.kind == "p_reach":
             return f"P(ratio >= {self.value:g} in FY{self.year}) under {self.policy}"
         if self.kind == "p_reach_by":
-            return f"P(ratio >= {self.value:g} in some year up to FY{self.year}) under {self.policy}"
+            return (
+                f"P(ratio >= {self.value:g} in some year up to FY{self.year}) under {self.policy}"
+            )
         if self.kind == "ratio_q":
             return f"{self.value:g} quantile of the ratio in FY{self.year} under {self.policy}"
         return f"{self.value:g} quantile of FY2023-FY{PLAN_LAST_YEAR} {self.basis} spending (trillion yen)"
 
 
-METRIC_HELP = ("p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | "
-               "plan_cum:contract|expenditure:QUANTILE")
+METRIC_HELP = (
+    "p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | "
+    "plan_cum:contract|expenditure:QUANTILE"
+)
 
 
 def parse_metric(text: str, inp: ModelInputs) -> Metric:
@@ -108,8 +112,14 @@ def _number(s: str, bad) -> float:
 # The factor table
 # ----------------------------------------------------------------------------
 
-PARAM_GROUPS = {"economy": "economy", "outlook": "economy", "fx": "economy", "budget": "budget policy",
-                "supplementary": "budget policy", "contracts": "budget policy"}
+PARAM_GROUPS = {
+    "economy": "economy",
+    "outlook": "economy",
+    "fx": "economy",
+    "budget": "budget policy",
+    "supplementary": "budget policy",
+    "contracts": "budget policy",
+}
 
 
 def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
@@ -119,27 +129,72 @@ def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
         for name in inp.params.drawn:
             v, se = inp.params.value(name), inp.params.se[name]
             lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
-            out.append(Factor(name, "param", name, max(v - 2 * se, lo), min(v + 2 * se, hi), v, "1",
-                              PARAM_GROUPS[name.split(".")[0]], "calibration/params.toml: estimate +/- 2 s.e."))
+            out.append(
+                Factor(
+                    name,
+                    "param",
+                    name,
+                    max(v - 2 * se, lo),
+                    min(v + 2 * se, hi),
+                    v,
+                    "1",
+                    PARAM_GROUPS[name.split(".")[0]],
+                    "calibration/params.toml: estimate +/- 2 s.e.",
+                )
+            )
     uncertain = list(dict.fromkeys(cat for e in inp.entries for cat in uncertain_keys(e.shares)))
     if sens.include_shares:
-        out += [Factor(f"share:{cat}", "share", cat, 0.0, 1.0, 0.5, "quantile of the policy's share range", "accounting",
-                       "eligible share drawn uniformly between the policy's low and high (policy files)") for cat in uncertain]
-    for name, lv in sens.levers.items():  # key formats and parameter ranges were checked when the scenario was read
+        out += [
+            Factor(
+                f"share:{cat}",
+                "share",
+                cat,
+                0.0,
+                1.0,
+                0.5,
+                "quantile of the policy's share range",
+                "accounting",
+                "eligible share drawn uniformly between the policy's low and high (policy files)",
+            )
+            for cat in uncertain
+        ]
+    for (
+        name,
+        lv,
+    ) in (
+        sens.levers.items()
+    ):  # key formats and parameter ranges were checked when the scenario was read
         kind, key, field = lv.kind, lv.target, f"sensitivity.levers.{name}.key"
         if kind == "share" and key not in uncertain:
-            raise InputError(scenario.source_file, field, f"no policy of the scenario gives '{key}' an uncertain share, "
-                             f"so the lever would change nothing (uncertain: {', '.join(sorted(uncertain)) or 'none'})")
+            raise InputError(
+                scenario.source_file,
+                field,
+                f"no policy of the scenario gives '{key}' an uncertain share, "
+                f"so the lever would change nothing (uncertain: {', '.join(sorted(uncertain)) or 'none'})",
+            )
         for v in (lv.low, lv.high) if kind == "scenario" else ():
             try:
                 _with(scenario, {key: v})
             except ValidationError as e:
-                raise InputError(scenario.source_file, field, f"{key} = {v} is not a valid scenario value: "
-                                 f"{e.errors()[0]['msg']}") from None
-        nominal = float(scenario.value_at(key)) if kind == "scenario" else inp.params.value(key) if kind == "param" else 0.5
+                raise InputError(
+                    scenario.source_file,
+                    field,
+                    f"{key} = {v} is not a valid scenario value: {e.errors()[0]['msg']}",
+                ) from None
+        nominal = (
+            float(scenario.value_at(key))
+            if kind == "scenario"
+            else inp.params.value(key)
+            if kind == "param"
+            else 0.5
+        )
         out.append(Factor(name, kind, key, lv.low, lv.high, nominal, lv.units, lv.group, lv.source))
     if not out:
-        raise InputError(scenario.source_file, "sensitivity", "no factors: declare [sensitivity.levers] or enable parameters/shares")
+        raise InputError(
+            scenario.source_file,
+            "sensitivity",
+            "no factors: declare [sensitivity.levers] or enable parameters/shares",
+        )
     return out
 
 
@@ -147,11 +202,19 @@ def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
 # Evaluation on common random numbers
 # ----------------------------------------------------------------------------
 
+
 class Evaluator:
     """Evaluates a metric at given factor values, always on the same shocks."""
 
-    def __init__(self, scenario: Scenario, metric_text: str, draws: int, seed: int, factors: list[Factor] | None = None,
-                 params: Params | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        metric_text: str,
+        draws: int,
+        seed: int,
+        factors: list[Factor] | None = None,
+        params: Params | None = None,
+    ):
         self.scenario = scenario
         self.data: DataStore = load_data(scenario.as_of)
         self.params: Params = params or params_as_of(scenario.as_of, data=self.data)
@@ -167,7 +230,9 @@ class Evaluator:
         params = self.params
         fixed_params = [f.key for f in self.factors if f.kind == "param" and f.name in x]
         if fixed_params:  # a parameter varied as a factor is not also drawn per draw
-            params = dataclasses.replace(params, drawn=tuple(n for n in params.drawn if n not in fixed_params))
+            params = dataclasses.replace(
+                params, drawn=tuple(n for n in params.drawn if n not in fixed_params)
+            )
         share_u: dict[str, float] = {}
         for f in self.factors:
             if f.name not in x:
@@ -180,11 +245,18 @@ class Evaluator:
             else:
                 share_u[f.key] = x[f.name]
         sc = _with(self.scenario, sc_over) if sc_over else self.scenario
-        inp = build_inputs(sc, self.data, params, self.policies) if (sc_over or params is not self.params) else self.base
+        inp = (
+            build_inputs(sc, self.data, params, self.policies)
+            if (sc_over or params is not self.params)
+            else self.base
+        )
         if share_u:
-            inp = dataclasses.replace(inp, entries=tuple(_fix_shares(e, share_u) for e in inp.entries),
-                                      target_entry=inp.target_entry and _fix_shares(inp.target_entry, share_u),
-                                      ramp_entry=inp.ramp_entry and _fix_shares(inp.ramp_entry, share_u))
+            inp = dataclasses.replace(
+                inp,
+                entries=tuple(_fix_shares(e, share_u) for e in inp.entries),
+                target_entry=inp.target_entry and _fix_shares(inp.target_entry, share_u),
+                ramp_entry=inp.ramp_entry and _fix_shares(inp.ramp_entry, share_u),
+            )
         return inp
 
     def per_draw(self, x: dict[str, float], inp: ModelInputs | None = None) -> np.ndarray:
@@ -249,7 +321,11 @@ def _with(sc: Scenario, over: dict[str, Any]) -> Scenario:
 
 def _fix_shares(e: PolicyEntry, u: dict[str, float]) -> PolicyEntry:
     """The entry with each uncertain share in ``u`` pinned at quantile ``u[cat]`` of its range."""
-    pins = {cat: s.low + (s.high - s.low) * q for cat, q in u.items() if (s := e.shares.get(cat)) is not None and s.low != s.high}
+    pins = {
+        cat: s.low + (s.high - s.low) * q
+        for cat, q in u.items()
+        if (s := e.shares.get(cat)) is not None and s.low != s.high
+    }
     return _pin_shares(e, pins)
 
 
@@ -266,9 +342,13 @@ def _pin_shares(e: PolicyEntry, values: dict[str, float]) -> PolicyEntry:
 # Methods
 # ----------------------------------------------------------------------------
 
+
 def _problem(factors: list[Factor], grouped: bool) -> dict[str, Any]:
-    prob: dict[str, Any] = {"num_vars": len(factors), "names": [f.name for f in factors],
-                            "bounds": [[f.low, f.high] for f in factors]}
+    prob: dict[str, Any] = {
+        "num_vars": len(factors),
+        "names": [f.name for f in factors],
+        "bounds": [[f.low, f.high] for f in factors],
+    }
     if grouped:
         prob["groups"] = [f.group for f in factors]
     return prob
@@ -301,11 +381,18 @@ def run_morris(ev: Evaluator, samples: int, seed: int, mapper=map) -> dict[str, 
     X = ms.sample(prob, samples, num_levels=4, seed=seed)
     Y = evaluate_rows(ev, X, mapper)
     res = ma.analyze(prob, X, Y, num_levels=4, seed=seed)
-    return {"mu_star": np.asarray(res["mu_star"]), "mu_star_conf": np.asarray(res["mu_star_conf"]),
-            "sigma": np.asarray(res["sigma"]), "X": X, "Y": Y}
+    return {
+        "mu_star": np.asarray(res["mu_star"]),
+        "mu_star_conf": np.asarray(res["mu_star_conf"]),
+        "sigma": np.asarray(res["sigma"]),
+        "X": X,
+        "Y": Y,
+    }
 
 
-def run_sobol(ev: Evaluator, samples: int, seed: int, mapper=map, grouped: bool = False) -> dict[str, np.ndarray]:
+def run_sobol(
+    ev: Evaluator, samples: int, seed: int, mapper=map, grouped: bool = False
+) -> dict[str, np.ndarray]:
     """Sobol indices per factor, or per group of factors (``grouped``: economy, budget policy, accounting...)."""
     from SALib.analyze import sobol as sa
     from SALib.sample import sobol as ss
@@ -316,10 +403,27 @@ def run_sobol(ev: Evaluator, samples: int, seed: int, mapper=map, grouped: bool 
     n_out = len(dict.fromkeys(prob["groups"])) if grouped else len(ev.factors)
     if np.ptp(Y) == 0:
         nan = np.full(n_out, np.nan)
-        return {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan, "X": X, "Y": Y, "constant": True}
-    res = sa.analyze(prob, Y, calc_second_order=False, num_resamples=200, conf_level=0.95, seed=seed)
-    return {"S1": np.asarray(res["S1"]), "S1_conf": np.asarray(res["S1_conf"]), "ST": np.asarray(res["ST"]),
-            "ST_conf": np.asarray(res["ST_conf"]), "X": X, "Y": Y, "constant": False}
+        return {
+            "S1": nan,
+            "S1_conf": nan,
+            "ST": nan,
+            "ST_conf": nan,
+            "X": X,
+            "Y": Y,
+            "constant": True,
+        }
+    res = sa.analyze(
+        prob, Y, calc_second_order=False, num_resamples=200, conf_level=0.95, seed=seed
+    )
+    return {
+        "S1": np.asarray(res["S1"]),
+        "S1_conf": np.asarray(res["S1_conf"]),
+        "ST": np.asarray(res["ST"]),
+        "ST_conf": np.asarray(res["ST_conf"]),
+        "X": X,
+        "Y": Y,
+        "constant": False,
+    }
 
 
 # ----------------------------------------------------------------------------
@@ -329,9 +433,20 @@ def run_sobol(ev: Evaluator, samples: int, seed: int, mapper=map, grouped: bool 
 LEVERS = ("post2027_growth", "supplementary_topup", "category_share:NAME")
 
 
-def solve(scenario: Scenario, target: float, year: int, policy: str, probability: float, lever: str,
-          draws: int, seed: int, lo: float | None = None, hi: float | None = None, tol: float = 1e-7,
-          params: Params | None = None) -> dict[str, float]:
+def solve(
+    scenario: Scenario,
+    target: float,
+    year: int,
+    policy: str,
+    probability: float,
+    lever: str,
+    draws: int,
+    seed: int,
+    lo: float | None = None,
+    hi: float | None = None,
+    tol: float = 1e-7,
+    params: Params | None = None,
+) -> dict[str, float]:
     """Smallest lever value with P(ratio >= target in ``year`` under ``policy``) >= ``probability``.
 
     Bisection on common random numbers (the probability is non-decreasing in the
@@ -343,37 +458,86 @@ def solve(scenario: Scenario, target: float, year: int, policy: str, probability
         raise InputError("--probability", "probability", "must lie strictly between 0 and 1")
     if lever == "post2027_growth":
         sc = _with(scenario, {"post2027.rule": "grow_nominal"})
-        factor = Factor(lever, "scenario", "post2027.growth", -0.2, 0.5, 0.0, "fraction per year", "budget policy", "")
+        factor = Factor(
+            lever,
+            "scenario",
+            "post2027.growth",
+            -0.2,
+            0.5,
+            0.0,
+            "fraction per year",
+            "budget policy",
+            "",
+        )
         if year <= PLAN_LAST_YEAR:
-            raise InputError("--year", "year", f"post2027_growth acts after FY{PLAN_LAST_YEAR}; choose a later year")
+            raise InputError(
+                "--year",
+                "year",
+                f"post2027_growth acts after FY{PLAN_LAST_YEAR}; choose a later year",
+            )
     elif lever == "supplementary_topup":
         sc = scenario
-        factor = Factor(lever, "scenario", "supplementary.fixed_topup", 0.0, 20.0, 0.0, "trillion yen per year", "budget policy", "")
+        factor = Factor(
+            lever,
+            "scenario",
+            "supplementary.fixed_topup",
+            0.0,
+            20.0,
+            0.0,
+            "trillion yen per year",
+            "budget policy",
+            "",
+        )
     elif lever.startswith("category_share:"):
         cat = lever.split(":", 1)[1]
         if cat not in cats.INDEX:
-            raise InputError("--lever", "lever", f"unknown category '{cat}'; allowed: {', '.join(cats.NAMES)}")
+            raise InputError(
+                "--lever", "lever", f"unknown category '{cat}'; allowed: {', '.join(cats.NAMES)}"
+            )
         sc = scenario
         factor = Factor(lever, "policy_share", cat, 0.0, 1.0, 0.0, "share", "accounting", "")
     else:
-        raise InputError("--lever", "lever", f"unknown lever '{lever}'; allowed: {', '.join(LEVERS)}")
+        raise InputError(
+            "--lever", "lever", f"unknown lever '{lever}'; allowed: {', '.join(LEVERS)}"
+        )
     metric = f"p_reach:{year}:{target}:{policy}"
-    ev = Evaluator(sc, metric, draws, seed, factors=[factor] if factor.kind != "policy_share" else [], params=params)
+    ev = Evaluator(
+        sc,
+        metric,
+        draws,
+        seed,
+        factors=[factor] if factor.kind != "policy_share" else [],
+        params=params,
+    )
     if factor.kind == "policy_share":
+
         def prob_at(v: float) -> float:
             inp = ev.base
-            fixed = tuple(_pin_shares(e, {factor.key: v}) if e.label == policy else e for e in inp.entries)
+            fixed = tuple(
+                _pin_shares(e, {factor.key: v}) if e.label == policy else e for e in inp.entries
+            )
             return ev.reduce(ev.per_draw({}, dataclasses.replace(inp, entries=fixed)))
     else:
+
         def prob_at(v: float) -> float:
             return ev({factor.name: v})
+
     a = factor.low if lo is None else lo
     b = factor.high if hi is None else hi
     pa, pb = prob_at(a), prob_at(b)
     if pa >= probability:
-        return {"value": a, "probability": pa, "standard_error": 0.0, "bracket_low": a, "bracket_high": b, "at_lower_bound": 1.0}
+        return {
+            "value": a,
+            "probability": pa,
+            "standard_error": 0.0,
+            "bracket_low": a,
+            "bracket_high": b,
+            "at_lower_bound": 1.0,
+        }
     if pb < probability:
-        raise InputError("--lever", lever, f"even at {b:g} the probability is only {pb:.3f} < {probability}")
+        raise InputError(
+            "--lever", lever, f"even at {b:g} the probability is only {pb:.3f} < {probability}"
+        )
     while b - a > tol * max(1.0, abs(b)):
         mid = 0.5 * (a + b)
         pm = prob_at(mid)
@@ -384,14 +548,29 @@ def solve(scenario: Scenario, target: float, year: int, policy: str, probability
     h = max((factor.high - factor.low) * 1e-3, 1e-6)
     dens = (prob_at(b + h) - prob_at(max(b - h, factor.low))) / (b + h - max(b - h, factor.low))
     se = math.sqrt(probability * (1 - probability) / draws) / dens if dens > 0 else float("inf")
-    return {"value": b, "probability": pb, "standard_error": se, "bracket_low": a, "bracket_high": b, "at_lower_bound": 0.0}
+    return {
+        "value": b,
+        "probability": pb,
+        "standard_error": se,
+        "bracket_low": a,
+        "bracket_high": b,
+        "at_lower_bound": 0.0,
+    }
 
 
 # ----------------------------------------------------------------------------
 # Results
 # ----------------------------------------------------------------------------
 
-def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], samples: int, seed: int, grouped: bool = False):
+
+def sensitivity_dataset(
+    ev: Evaluator,
+    method: str,
+    res: dict[str, np.ndarray],
+    samples: int,
+    seed: int,
+    grouped: bool = False,
+):
     import datetime as dt
     import json
 
@@ -405,8 +584,20 @@ def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], 
     if grouped:  # one row per group of factors
         groups = list(dict.fromkeys(f.group for f in ev.factors))
         names = groups
-        factors = [Factor(g, "group", ", ".join(f.name for f in ev.factors if f.group == g), np.nan, np.nan, np.nan,
-                          "-", g, "group of: " + ", ".join(f.name for f in ev.factors if f.group == g)) for g in groups]
+        factors = [
+            Factor(
+                g,
+                "group",
+                ", ".join(f.name for f in ev.factors if f.group == g),
+                np.nan,
+                np.nan,
+                np.nan,
+                "-",
+                g,
+                "group of: " + ", ".join(f.name for f in ev.factors if f.group == g),
+            )
+            for g in groups
+        ]
     nom = _nominal(ev.factors)
     at_nominal = ev.per_draw(nom)
     mc, nominal_value = ev.mc_error(at_nominal), ev.reduce(at_nominal)
@@ -415,42 +606,125 @@ def sensitivity_dataset(ev: Evaluator, method: str, res: dict[str, np.ndarray], 
     idx = {"units": "1", "coverage_content_type": "modelResult"}
     if method == "sobol":
         v["sobol_S1"] = ((P, M), one(res["S1"]), {**idx, "long_name": "Sobol first-order index"})
-        v["sobol_S1_conf"] = ((P, M), one(res["S1_conf"]), {**idx, "long_name": "Half-width of the 95% bootstrap confidence interval of sobol_S1"})
+        v["sobol_S1_conf"] = (
+            (P, M),
+            one(res["S1_conf"]),
+            {**idx, "long_name": "Half-width of the 95% bootstrap confidence interval of sobol_S1"},
+        )
         v["sobol_ST"] = ((P, M), one(res["ST"]), {**idx, "long_name": "Sobol total-order index"})
-        v["sobol_ST_conf"] = ((P, M), one(res["ST_conf"]), {**idx, "long_name": "Half-width of the 95% bootstrap confidence interval of sobol_ST"})
+        v["sobol_ST_conf"] = (
+            (P, M),
+            one(res["ST_conf"]),
+            {**idx, "long_name": "Half-width of the 95% bootstrap confidence interval of sobol_ST"},
+        )
     elif method == "morris":
-        v["morris_mu_star"] = ((P, M), one(res["mu_star"]), {**idx, "long_name": "Morris mean absolute elementary effect (metric units per factor range)"})
-        v["morris_mu_star_conf"] = ((P, M), one(res["mu_star_conf"]), {**idx, "long_name": "Half-width of the 95% bootstrap confidence interval of morris_mu_star"})
-        v["morris_sigma"] = ((P, M), one(res["sigma"]), {**idx, "long_name": "Morris standard deviation of elementary effects"})
+        v["morris_mu_star"] = (
+            (P, M),
+            one(res["mu_star"]),
+            {
+                **idx,
+                "long_name": "Morris mean absolute elementary effect (metric units per factor range)",
+            },
+        )
+        v["morris_mu_star_conf"] = (
+            (P, M),
+            one(res["mu_star_conf"]),
+            {
+                **idx,
+                "long_name": "Half-width of the 95% bootstrap confidence interval of morris_mu_star",
+            },
+        )
+        v["morris_sigma"] = (
+            (P, M),
+            one(res["sigma"]),
+            {**idx, "long_name": "Morris standard deviation of elementary effects"},
+        )
     else:
-        v["oat_low"] = ((P, M), one(res["low"]), {**idx, "long_name": "Metric with the factor at its low value, others nominal"})
-        v["oat_high"] = ((P, M), one(res["high"]), {**idx, "long_name": "Metric with the factor at its high value, others nominal"})
-        v["oat_nominal"] = ((M,), np.atleast_1d(res["nominal"]), {**idx, "long_name": "Metric with every factor nominal"})
+        v["oat_low"] = (
+            (P, M),
+            one(res["low"]),
+            {**idx, "long_name": "Metric with the factor at its low value, others nominal"},
+        )
+        v["oat_high"] = (
+            (P, M),
+            one(res["high"]),
+            {**idx, "long_name": "Metric with the factor at its high value, others nominal"},
+        )
+        v["oat_nominal"] = (
+            (M,),
+            np.atleast_1d(res["nominal"]),
+            {**idx, "long_name": "Metric with every factor nominal"},
+        )
     if "X" in res:
-        v["sample_inputs"] = (("sample", "factor"), res["X"], {**idx, "long_name": "Factor values of each evaluation (columns: the factor coordinate)"})
-        v["sample_metric"] = (("sample", M), np.asarray(res["Y"])[:, None], {**idx, "long_name": "Metric at each evaluation"})
-    v["metric_monte_carlo_error"] = ((M,), np.array([mc]), {**idx, "long_name": "Monte Carlo standard error of the metric at the nominal point (same draws for every evaluation)"})
-    for attr, fn, ln in (("factor_low", lambda f: f.low, "Low end of the factor's range"),
-                         ("factor_high", lambda f: f.high, "High end of the factor's range"),
-                         ("factor_nominal", lambda f: f.nominal, "Nominal (scenario) value of the factor")):
+        v["sample_inputs"] = (
+            ("sample", "factor"),
+            res["X"],
+            {
+                **idx,
+                "long_name": "Factor values of each evaluation (columns: the factor coordinate)",
+            },
+        )
+        v["sample_metric"] = (
+            ("sample", M),
+            np.asarray(res["Y"])[:, None],
+            {**idx, "long_name": "Metric at each evaluation"},
+        )
+    v["metric_monte_carlo_error"] = (
+        (M,),
+        np.array([mc]),
+        {
+            **idx,
+            "long_name": "Monte Carlo standard error of the metric at the nominal point (same draws for every evaluation)",
+        },
+    )
+    for attr, fn, ln in (
+        ("factor_low", lambda f: f.low, "Low end of the factor's range"),
+        ("factor_high", lambda f: f.high, "High end of the factor's range"),
+        ("factor_nominal", lambda f: f.nominal, "Nominal (scenario) value of the factor"),
+    ):
         v[attr] = ((P,), np.array([fn(f) for f in factors]), {**idx, "long_name": ln})
-    for attr, fn, ln in (("factor_group", lambda f: f.group, "Factor group"), ("factor_units", lambda f: f.units, "Factor units"),
-                         ("factor_source", lambda f: f.source, "Where the factor's range comes from"),
-                         ("factor_key", lambda f: f"{f.kind}:{f.key}", "What the factor changes")):
+    for attr, fn, ln in (
+        ("factor_group", lambda f: f.group, "Factor group"),
+        ("factor_units", lambda f: f.units, "Factor units"),
+        ("factor_source", lambda f: f.source, "Where the factor's range comes from"),
+        ("factor_key", lambda f: f"{f.kind}:{f.key}", "What the factor changes"),
+    ):
         v[attr] = ((P,), np.array([fn(f) for f in factors], dtype=object), {"long_name": ln})
-    ds = xr.Dataset({k: xr.Variable(*t) for k, t in v.items()},
-                    coords={P: (P, np.array(names, dtype=object), {"long_name": "Uncertain input or lever" + (" group" if grouped else "")}),
-                            "factor": ("factor", np.array([f.name for f in ev.factors], dtype=object), {"long_name": "Uncertain input or lever (sample columns)"}),
-                            M: (M, np.array([ev.metric.text], dtype=object), {"long_name": ev.metric.long_name()})})
+    ds = xr.Dataset(
+        {k: xr.Variable(*t) for k, t in v.items()},
+        coords={
+            P: (
+                P,
+                np.array(names, dtype=object),
+                {"long_name": "Uncertain input or lever" + (" group" if grouped else "")},
+            ),
+            "factor": (
+                "factor",
+                np.array([f.name for f in ev.factors], dtype=object),
+                {"long_name": "Uncertain input or lever (sample columns)"},
+            ),
+            M: (M, np.array([ev.metric.text], dtype=object), {"long_name": ev.metric.long_name()}),
+        },
+    )
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    ds.attrs = {"Conventions": "CF-1.11, ACDD-1.3", "title": f"jdef sensitivity ({method}) of '{ev.scenario.name}'",
-                "summary": f"{method} sensitivity of {ev.metric.long_name()} to {len(names)} inputs on common random numbers",
-                "source": "jdef sensitivity", "history": f"{now} created by jdef {__version__} (jdef sensitivity)",
-                "date_created": now, "method": method, "samples": str(samples), "seed_entropy": str(seed),
-                "draws": str(ev.draws), "scenario": json.dumps(ev.scenario.resolved(), sort_keys=True),
-                "model_version": __version__, "as_of": ev.scenario.as_of.isoformat(),
-                "constant_metric": str(bool(res.get("constant", False))), "grouped": str(grouped),
-                "nominal_metric": repr(float(nominal_value))}
+    ds.attrs = {
+        "Conventions": "CF-1.11, ACDD-1.3",
+        "title": f"jdef sensitivity ({method}) of '{ev.scenario.name}'",
+        "summary": f"{method} sensitivity of {ev.metric.long_name()} to {len(names)} inputs on common random numbers",
+        "source": "jdef sensitivity",
+        "history": f"{now} created by jdef {__version__} (jdef sensitivity)",
+        "date_created": now,
+        "method": method,
+        "samples": str(samples),
+        "seed_entropy": str(seed),
+        "draws": str(ev.draws),
+        "scenario": json.dumps(ev.scenario.resolved(), sort_keys=True),
+        "model_version": __version__,
+        "as_of": ev.scenario.as_of.isoformat(),
+        "constant_metric": str(bool(res.get("constant", False))),
+        "grouped": str(grouped),
+        "nominal_metric": repr(float(nominal_value)),
+    }
     return ds
 
 
@@ -458,36 +732,58 @@ def ranked_text(ds) -> str:
     method = ds.attrs["method"]
     mc = float(ds["metric_monte_carlo_error"][0])
     metric = str(ds.metric.values[0])
-    lines = [f"{ds.attrs['title']}: {ds.metric.attrs['long_name']}",
-             f"metric {metric}; Monte Carlo s.e. of the metric at the nominal point {mc:.4f} ({ds.attrs['draws']} draws, common to every evaluation)"]
+    lines = [
+        f"{ds.attrs['title']}: {ds.metric.attrs['long_name']}",
+        f"metric {metric}; Monte Carlo s.e. of the metric at the nominal point {mc:.4f} ({ds.attrs['draws']} draws, common to every evaluation)",
+    ]
     nominal = ds.attrs.get("nominal_metric")
     if nominal is not None and metric.startswith("p_reach") and float(nominal) in (0.0, 1.0):
-        lines.append(f"note: the metric is {float(nominal):g} at the nominal point; the indices say which inputs can move it off "
-                     "that value within their ranges, and depend strongly on those ranges")
+        lines.append(
+            f"note: the metric is {float(nominal):g} at the nominal point; the indices say which inputs can move it off "
+            "that value within their ranges, and depend strongly on those ranges"
+        )
     names = list(ds.parameter.values)
     if method == "sobol":
         if ds.attrs.get("constant_metric") == "True":
-            lines.append("The metric is the same at every sample point: the indices are undefined (no input moves it over its range).")
+            lines.append(
+                "The metric is the same at every sample point: the indices are undefined (no input moves it over its range)."
+            )
             return "\n".join(lines) + "\n"
         st = ds.sobol_ST.values[:, 0]
         order = np.argsort(-np.nan_to_num(st, nan=-1))
-        lines += ["", f"{'rank':>4}  {'input':<34}{'group':<15}{'S1':>8}{'± 95%':>8}{'ST':>8}{'± 95%':>8}"]
+        lines += [
+            "",
+            f"{'rank':>4}  {'input':<34}{'group':<15}{'S1':>8}{'± 95%':>8}{'ST':>8}{'± 95%':>8}",
+        ]
         for r, i in enumerate(order, 1):
-            lines.append(f"{r:>4}  {names[i]:<34}{str(ds.factor_group.values[i]):<15}{ds.sobol_S1.values[i, 0]:>8.3f}"
-                         f"{ds.sobol_S1_conf.values[i, 0]:>8.3f}{st[i]:>8.3f}{ds.sobol_ST_conf.values[i, 0]:>8.3f}")
+            lines.append(
+                f"{r:>4}  {names[i]:<34}{str(ds.factor_group.values[i]):<15}{ds.sobol_S1.values[i, 0]:>8.3f}"
+                f"{ds.sobol_S1_conf.values[i, 0]:>8.3f}{st[i]:>8.3f}{ds.sobol_ST_conf.values[i, 0]:>8.3f}"
+            )
     elif method == "morris":
         mu = ds.morris_mu_star.values[:, 0]
         order = np.argsort(-mu)
-        lines += ["", f"{'rank':>4}  {'input':<34}{'group':<15}{'mu*':>10}{'± 95%':>10}{'sigma':>10}"]
+        lines += [
+            "",
+            f"{'rank':>4}  {'input':<34}{'group':<15}{'mu*':>10}{'± 95%':>10}{'sigma':>10}",
+        ]
         for r, i in enumerate(order, 1):
-            lines.append(f"{r:>4}  {names[i]:<34}{str(ds.factor_group.values[i]):<15}{mu[i]:>10.4f}"
-                         f"{ds.morris_mu_star_conf.values[i, 0]:>10.4f}{ds.morris_sigma.values[i, 0]:>10.4f}")
+            lines.append(
+                f"{r:>4}  {names[i]:<34}{str(ds.factor_group.values[i]):<15}{mu[i]:>10.4f}"
+                f"{ds.morris_mu_star_conf.values[i, 0]:>10.4f}{ds.morris_sigma.values[i, 0]:>10.4f}"
+            )
     else:
         lo, hi = ds.oat_low.values[:, 0], ds.oat_high.values[:, 0]
         order = np.argsort(-np.abs(hi - lo))
-        lines += ["", f"nominal {float(ds.oat_nominal[0]):.4f}", f"{'rank':>4}  {'input':<34}{'group':<15}{'low':>10}{'high':>10}{'swing':>10}"]
+        lines += [
+            "",
+            f"nominal {float(ds.oat_nominal[0]):.4f}",
+            f"{'rank':>4}  {'input':<34}{'group':<15}{'low':>10}{'high':>10}{'swing':>10}",
+        ]
         for r, i in enumerate(order, 1):
-            lines.append(f"{r:>4}  {names[i]:<34}{str(ds.factor_group.values[i]):<15}{lo[i]:>10.4f}{hi[i]:>10.4f}{hi[i] - lo[i]:>+10.4f}")
+            lines.append(
+                f"{r:>4}  {names[i]:<34}{str(ds.factor_group.values[i]):<15}{lo[i]:>10.4f}{hi[i]:>10.4f}{hi[i] - lo[i]:>+10.4f}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -519,8 +815,20 @@ def sensitivity_plot(ds, path) -> None:
     else:
         s1, st = np.nan_to_num(ds.sobol_S1.values[:, 0]), np.nan_to_num(ds.sobol_ST.values[:, 0])
         order = np.argsort(st)
-        ax.barh(y - 0.2, s1[order], height=0.4, xerr=np.nan_to_num(ds.sobol_S1_conf.values[order, 0]), label="first order S1")
-        ax.barh(y + 0.2, st[order], height=0.4, xerr=np.nan_to_num(ds.sobol_ST_conf.values[order, 0]), label="total ST")
+        ax.barh(
+            y - 0.2,
+            s1[order],
+            height=0.4,
+            xerr=np.nan_to_num(ds.sobol_S1_conf.values[order, 0]),
+            label="first order S1",
+        )
+        ax.barh(
+            y + 0.2,
+            st[order],
+            height=0.4,
+            xerr=np.nan_to_num(ds.sobol_ST_conf.values[order, 0]),
+            label="total ST",
+        )
         ax.set_xlabel("Sobol index (share of the metric's variance), 95% bootstrap intervals")
     ax.set_yticks(y, [names[i] for i in order])
     if method != "morris":

@@ -18,9 +18,20 @@ import numpy as np
 from .constants import RNG_BLOCK
 
 STREAMS = {
-    "real": 1, "deflator": 2, "chi2": 3, "recession": 4, "outlook": 5, "fx": 6,
-    "budget": 7, "contract": 8, "supp_occurs": 9, "supp_size": 10, "related": 11,
-    "revision": 12, "shares": 13, "param": 14,
+    "real": 1,
+    "deflator": 2,
+    "chi2": 3,
+    "recession": 4,
+    "outlook": 5,
+    "fx": 6,
+    "budget": 7,
+    "contract": 8,
+    "supp_occurs": 9,
+    "supp_size": 10,
+    "related": 11,
+    "revision": 12,
+    "shares": 13,
+    "param": 14,
 }
 
 
@@ -65,7 +76,9 @@ class Shocks:
 
 
 def _gen(seed: int, block: int, stream: int, year: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, stream, year))))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, stream, year)))
+    )
 
 
 def _key(name: str) -> int:
@@ -73,9 +86,17 @@ def _key(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
-def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_category: int,
-                share_keys: list[str], t_df: float, param_keys: tuple[str, ...] = (),
-                first: dict[str, int] | None = None) -> Shocks:
+def draw_shocks(
+    seed: int,
+    start: int,
+    stop: int,
+    proj_years: np.ndarray,
+    n_category: int,
+    share_keys: list[str],
+    t_df: float,
+    param_keys: tuple[str, ...] = (),
+    first: dict[str, int] | None = None,
+) -> Shocks:
     """Draw the random inputs of draws [start, stop).
 
     ``first[stream]`` is the first fiscal year a stream is used (the years before
@@ -100,7 +121,7 @@ def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_cate
                 s0, s1 = max(start - b * RNG_BLOCK, 0), min(stop - b * RNG_BLOCK, RNG_BLOCK)
                 d0 = b * RNG_BLOCK + s0 - start
                 whole = s0 == 0 and s1 == RNG_BLOCK and not extra
-                dest = out[jy, d0:d0 + RNG_BLOCK] if whole else None
+                dest = out[jy, d0 : d0 + RNG_BLOCK] if whole else None
                 if kind == "normal":
                     part = g.standard_normal(size, out=dest)
                 elif kind == "uniform":
@@ -108,7 +129,7 @@ def draw_shocks(seed: int, start: int, stop: int, proj_years: np.ndarray, n_cate
                 else:
                     part = g.chisquare(t_df, size)
                 if dest is None or kind == "chi2":
-                    out[jy, ..., d0:d0 + s1 - s0] = part[..., s0:s1]
+                    out[jy, ..., d0 : d0 + s1 - s0] = part[..., s0:s1]
         return out
 
     def once(stream: str, key: int, kind: str) -> np.ndarray:

@@ -32,31 +32,49 @@ BINS = 4096
 MEANS = ("ratio", "spending", "topup")
 
 
-def per_draw(inp: ModelInputs, paths: Paths, acc: Accounts, with_gap: bool = True) -> dict[str, np.ndarray]:
+def per_draw(
+    inp: ModelInputs, paths: Paths, acc: Accounts, with_gap: bool = True
+) -> dict[str, np.ndarray]:
     plan = plan_accounts(inp, paths)
     out = {
-        "ratio": acc.ratio, "counted": acc.counted, "denominator": acc.denominator,
-        "gdp": paths.gdp, "gdp_reported": paths.gdp_reported, "gdp_outlook": paths.gdp_outlook,
-        "real_growth": paths.real_growth, "deflator_growth": paths.deflator_growth, "fx": paths.fx,
-        "spending": paths.spending, "contracts": paths.contracts, "payments_due": paths.payments_due,
-        "executed": paths.executed, "topup": paths.topup,
-        "cum_initial": plan["cum_initial"], "cum_expenditure": plan["cum_expenditure"], "cum_contracts": plan["cum_contracts"],
-        "obligations_after_plan": plan["obligations_after_plan"], "real_value_fy2022": plan["real_value_fy2022"],
+        "ratio": acc.ratio,
+        "counted": acc.counted,
+        "denominator": acc.denominator,
+        "gdp": paths.gdp,
+        "gdp_reported": paths.gdp_reported,
+        "gdp_outlook": paths.gdp_outlook,
+        "real_growth": paths.real_growth,
+        "deflator_growth": paths.deflator_growth,
+        "fx": paths.fx,
+        "spending": paths.spending,
+        "contracts": paths.contracts,
+        "payments_due": paths.payments_due,
+        "executed": paths.executed,
+        "topup": paths.topup,
+        "cum_initial": plan["cum_initial"],
+        "cum_expenditure": plan["cum_expenditure"],
+        "cum_contracts": plan["cum_contracts"],
+        "obligations_after_plan": plan["obligations_after_plan"],
+        "real_value_fy2022": plan["real_value_fy2022"],
         "value_at_plan_fx": plan["value_at_plan_fx"],
     }
     if with_gap:
         thr = np.asarray(inp.scenario.thresholds)
         out["denominator"] = acc.denominators()
-        out["gap"] = thr[:, None, None, None] * out["denominator"][None] - acc.counted[None]  # (t, e, y, n)
+        out["gap"] = (
+            thr[:, None, None, None] * out["denominator"][None] - acc.counted[None]
+        )  # (t, e, y, n)
     return out
 
 
 def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per-draw events other than reaching a threshold: a top-up, plan shortfalls."""
-    return {"topup": d["topup"] > 0,
-            "initial_shortfall": d["cum_initial"] < inp.plan_expenditure_total,
-            "expenditure_shortfall": d["cum_expenditure"] < inp.plan_level,
-            "contract_shortfall": d["cum_contracts"] < inp.plan_contract_total}
+    return {
+        "topup": d["topup"] > 0,
+        "initial_shortfall": d["cum_initial"] < inp.plan_expenditure_total,
+        "expenditure_shortfall": d["cum_expenditure"] < inp.plan_level,
+        "contract_shortfall": d["cum_contracts"] < inp.plan_contract_total,
+    }
 
 
 def indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -81,7 +99,9 @@ class Stats:
     draws: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws: bool = False) -> Stats:
+def exact(
+    inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws: bool = False
+) -> Stats:
     """Exact summaries of draws held in memory.
 
     ``d`` is consumed: once the statistics that need the draws in their order (probabilities,
@@ -92,13 +112,18 @@ def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws:
     ratio_sorted = sorted_draws(d["ratio"])
     tp = target_probabilities(d["ratio"], thr, ratio_sorted)
     ind = plan_indicators(inp, d)
-    prob = {"above": (tp["p_above"], tp["p_above_se"]), "by": (tp["p_by"], tp["p_by_se"]),
-            "first": (tp["p_first"], tp["p_first_se"])}
+    prob = {
+        "above": (tp["p_above"], tp["p_above_se"]),
+        "by": (tp["p_by"], tp["p_by_se"]),
+        "first": (tp["p_first"], tp["p_first_se"]),
+    }
     prob.update({k: probability(v) for k, v in ind.items()})
     means = {k: d[k].mean(axis=-1) for k in MEANS}
     kept = ("ratio", "counted", "gdp") if keep_draws else ()
     draws = {k: d[k].copy() for k in kept}
-    quant = {"gap": _gap_quantiles(inp, d, thr, q)}  # before any sorting: it pairs counted and denominator draws
+    quant = {
+        "gap": _gap_quantiles(inp, d, thr, q)
+    }  # before any sorting: it pairs counted and denominator draws
     skip = ("gap", "topup", "ratio", "denominator")
     # one array per thread (two threads), largest first, so that the copies and interpolations
     # between the sorts run in parallel too
@@ -106,13 +131,21 @@ def exact(inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws:
 
     keys = sorted((k for k in d if k not in skip), key=lambda k: -d[k].size)
     with ThreadPoolExecutor(2) as pool:
-        quant.update(zip(keys, pool.map(lambda k: quantiles(d[k], q, in_place=True, threads=1), keys), strict=True))
+        quant.update(
+            zip(
+                keys,
+                pool.map(lambda k: quantiles(d[k], q, in_place=True, threads=1), keys),
+                strict=True,
+            )
+        )
     quant["ratio"] = quantiles(ratio_sorted, q, presorted=True)
     quant["denominator"] = _denominator_quantiles(inp, quant, q)
     return Stats(quant, prob, means, "exact (sorted draws)", draws)
 
 
-def _denominator_quantiles(inp: ModelInputs, quant: dict[str, np.ndarray], q: np.ndarray) -> np.ndarray:
+def _denominator_quantiles(
+    inp: ModelInputs, quant: dict[str, np.ndarray], q: np.ndarray
+) -> np.ndarray:
     """Quantiles of each policy's denominator: those of reported or outlook GDP, or the fixed figure."""
     out = np.empty((len(q), len(inp.entries), inp.n_year))
     for k, e in enumerate(inp.entries):
@@ -120,7 +153,9 @@ def _denominator_quantiles(inp: ModelInputs, quant: dict[str, np.ndarray], q: np
     return out
 
 
-def _gap_quantiles(inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, q: np.ndarray) -> np.ndarray:
+def _gap_quantiles(
+    inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, q: np.ndarray
+) -> np.ndarray:
     """Quantiles of thr x denominator - counted, (quantile, threshold, entry, year).
 
     With a fixed denominator D the gap is a decreasing function of counted spending,
@@ -143,6 +178,7 @@ def _gap_quantiles(inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, 
 # Streaming: two passes over chunks
 # ----------------------------------------------------------------------------
 
+
 def pass1(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict:
     """Per-chunk: event counts, sums for means (one per block of RNG_BLOCK draws from the
     chunk's start), and each column's min and max."""
@@ -150,11 +186,16 @@ def pass1(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict:
 
     ind = indicators(inp, d)
     n = d["gdp"].shape[-1]
-    return {"n": n,
-            "count": {k: np.count_nonzero(v, axis=-1) for k, v in ind.items()},
-            "blocks": {k: [d[k][..., a:a + RNG_BLOCK].sum(axis=-1) for a in range(0, n, RNG_BLOCK)] for k in MEANS},
-            "min": {k: np.min(v, axis=-1) for k, v in d.items() if k != "topup"},
-            "max": {k: np.max(v, axis=-1) for k, v in d.items() if k != "topup"}}
+    return {
+        "n": n,
+        "count": {k: np.count_nonzero(v, axis=-1) for k, v in ind.items()},
+        "blocks": {
+            k: [d[k][..., a : a + RNG_BLOCK].sum(axis=-1) for a in range(0, n, RNG_BLOCK)]
+            for k in MEANS
+        },
+        "min": {k: np.min(v, axis=-1) for k, v in d.items() if k != "topup"},
+        "max": {k: np.max(v, axis=-1) for k, v in d.items() if k != "topup"},
+    }
 
 
 def combine1(parts: list[dict]) -> dict:
@@ -168,18 +209,20 @@ def combine1(parts: list[dict]) -> dict:
     for key, op in (("count", np.add), ("min", np.fmin), ("max", np.fmax)):
         out[key] = {k: op.reduce([p[key][k] for p in parts]) for k in parts[0][key]}
     out["sum"] = {}
-    for k in (parts[0].get("sum") or parts[0]["blocks"]):
+    for k in parts[0].get("sum") or parts[0]["blocks"]:
         total = None
         for i, p in enumerate(parts):
             if "sum" in p and i > 0:
                 raise ValueError("combine1: only the first part may be an earlier fold")
-            for x in ([p["sum"][k]] if "sum" in p else p["blocks"][k]):
+            for x in [p["sum"][k]] if "sum" in p else p["blocks"][k]:
                 total = x.copy() if total is None else total + x
         out["sum"][k] = total
     return out
 
 
-def pass2(d: dict[str, np.ndarray], lo: dict[str, np.ndarray], hi: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def pass2(
+    d: dict[str, np.ndarray], lo: dict[str, np.ndarray], hi: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """Per-chunk: histogram counts (columns, BINS) on the fixed per-column ranges of pass 1."""
     out = {}
     for k, lo_k in lo.items():
@@ -190,7 +233,11 @@ def pass2(d: dict[str, np.ndarray], lo: dict[str, np.ndarray], hi: dict[str, np.
             idx = np.clip(((x - a) / width).astype(np.int64), 0, BINS - 1)
         idx[np.isnan(x)] = BINS  # a spare bin for NaN (years not projected)
         flat = (np.arange(len(x))[:, None] * (BINS + 1) + idx).ravel()
-        out[k] = np.bincount(flat, minlength=len(x) * (BINS + 1)).astype(np.int64).reshape(len(x), BINS + 1)
+        out[k] = (
+            np.bincount(flat, minlength=len(x) * (BINS + 1))
+            .astype(np.int64)
+            .reshape(len(x), BINS + 1)
+        )
     return out
 
 
@@ -204,13 +251,22 @@ def streamed(inp: ModelInputs, s1: dict, hist: dict[str, np.ndarray], q: np.ndar
     for k, c in s1["count"].items():
         p = c / n
         se = np.sqrt(p * (1 - p) / n)
-        prob[k] = (np.moveaxis(p, 0, -1), np.moveaxis(se, 0, -1)) if k in ("above", "by", "first") else (p, se)
+        prob[k] = (
+            (np.moveaxis(p, 0, -1), np.moveaxis(se, 0, -1))
+            if k in ("above", "by", "first")
+            else (p, se)
+        )
     means = {k: v / n for k, v in s1["sum"].items()}
     quant = {}
     for k, h in hist.items():
         lo, hi = s1["min"][k].reshape(-1), s1["max"][k].reshape(-1)
         quant[k] = _hist_quantiles(h, lo, hi, q).reshape(len(q), *s1["min"][k].shape)
-    return Stats(quant, prob, means, f"histogram ({BINS} bins per column; each quantile within (max - min)/{BINS} of exact)")
+    return Stats(
+        quant,
+        prob,
+        means,
+        f"histogram ({BINS} bins per column; each quantile within (max - min)/{BINS} of exact)",
+    )
 
 
 def _hist_quantiles(h: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray) -> np.ndarray:

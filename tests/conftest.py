@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from jdef import load_scenario
 from jdef.constants import SCENARIO_DIR
 

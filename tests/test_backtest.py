@@ -4,12 +4,11 @@ import datetime as dt
 import math
 
 import numpy as np
-from scipy import stats
-from typer.testing import CliRunner
-
 from jdef.backtest import crps, run_backtest
 from jdef.cli import app
 from jdef.data import load_data
+from scipy import stats
+from typer.testing import CliRunner
 
 
 def test_crps_of_a_point_forecast_is_the_absolute_error():
@@ -27,7 +26,9 @@ def test_crps_of_normal_samples_matches_closed_form():
 
 
 def test_small_backtest_runs_and_scores_are_sane():
-    ds = run_backtest(load_data(dt.date(2026, 11, 25)), range(2010, 2016), horizon=3, draws=300, seed=2)
+    ds = run_backtest(
+        load_data(dt.date(2026, 11, 25)), range(2010, 2016), horizon=3, draws=300, seed=2
+    )
     m = ds.sel(series="nominal_gdp_level", forecaster="model")
     assert int(m.n_cases.sel(horizon=1)) == 6
     cov = ds["coverage_80"].values
@@ -42,10 +43,14 @@ def test_small_backtest_runs_and_scores_are_sane():
     cases = np.isfinite(crps1.sel(forecaster="government_outlook").values)
     for f in ("model", "random_walk_drift", "government_outlook"):
         expect = crps1.sel(forecaster=f).values[cases].mean()
-        got = float(ds.crps_mean_outlook_cases.sel(series="nominal_gdp_level", forecaster=f, horizon=1))
+        got = float(
+            ds.crps_mean_outlook_cases.sel(series="nominal_gdp_level", forecaster=f, horizon=1)
+        )
         assert abs(got - expect) < 1e-12
     # the same seed gives the same scores
-    again = run_backtest(load_data(dt.date(2026, 11, 25)), range(2010, 2016), horizon=3, draws=300, seed=2)
+    again = run_backtest(
+        load_data(dt.date(2026, 11, 25)), range(2010, 2016), horizon=3, draws=300, seed=2
+    )
     np.testing.assert_array_equal(ds.crps.values, again.crps.values)
 
 
@@ -61,12 +66,29 @@ def test_cao_edition_is_the_latest_published_by_the_end_of_next_august():
     from jdef.data import DataStore, Row
 
     def row(year, value, published):
-        return Row(CAO_VINTAGES, "FY", year, value, "percent", "test", "https://example.org", published, "", "t.csv", 1)
+        return Row(
+            CAO_VINTAGES,
+            "FY",
+            year,
+            value,
+            "percent",
+            "test",
+            "https://example.org",
+            published,
+            "",
+            "t.csv",
+            1,
+        )
 
-    rows = [row(2013, 1.0, dt.date(2012, 7, 31)), row(2014, 1.5, dt.date(2012, 7, 31)),
-            row(2013, 2.0, dt.date(2013, 1, 25)), row(2014, 2.5, dt.date(2013, 1, 25)),
-            row(2014, 3.0, dt.date(2013, 8, 2)), row(2015, 3.5, dt.date(2013, 8, 2)),
-            row(2014, 9.0, dt.date(2014, 9, 1))]
+    rows = [
+        row(2013, 1.0, dt.date(2012, 7, 31)),
+        row(2014, 1.5, dt.date(2012, 7, 31)),
+        row(2013, 2.0, dt.date(2013, 1, 25)),
+        row(2014, 2.5, dt.date(2013, 1, 25)),
+        row(2014, 3.0, dt.date(2013, 8, 2)),
+        row(2015, 3.5, dt.date(2013, 8, 2)),
+        row(2014, 9.0, dt.date(2014, 9, 1)),
+    ]
     d = DataStore(tuple(rows), dt.date(2026, 1, 1))
     day, path = cao_edition(d, 2012)
     assert day == dt.date(2013, 1, 25) and path == {2013: 0.02, 2014: 0.025}

@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from typer.testing import CliRunner
-
 from jdef.batch import comparison_rows, run_batch
 from jdef.cli import app
 from jdef.constants import SCENARIO_DIR
 from jdef.scenario import load_scenario
+from typer.testing import CliRunner
 
 runner = CliRunner()
 BAD_DIR = Path(__file__).parent / "data" / "scenarios"
@@ -71,7 +70,9 @@ def test_error_names_the_file_or_option_that_set_the_key(tmp_path):
     child.write_text(f'extends = "{BAD_DIR / "bad-negative-draws.toml"}"\nname = "child"\n')
     res = runner.invoke(app, ["run", str(child), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "bad-negative-draws.toml: draws" in res.stderr, res.stderr
-    res = runner.invoke(app, ["run", "scenarios/baseline.toml", "--set", "draws=-5", "--out", str(tmp_path / "o")])
+    res = runner.invoke(
+        app, ["run", "scenarios/baseline.toml", "--set", "draws=-5", "--out", str(tmp_path / "o")]
+    )
     assert res.exit_code == 2 and res.stderr.startswith("error: --set draws=-5: draws"), res.stderr
     assert not (tmp_path / "o").exists()
 
@@ -83,7 +84,11 @@ def test_validate_reports_every_error_at_once(tmp_path):
     assert res.exit_code == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 3
-    assert any("draws" in x for x in lines) and any("horizn" in x for x in lines) and any("economy.path" in x for x in lines)
+    assert (
+        any("draws" in x for x in lines)
+        and any("horizn" in x for x in lines)
+        and any("economy.path" in x for x in lines)
+    )
 
 
 def test_layering_overrides_only_what_differs():
@@ -91,15 +96,22 @@ def test_layering_overrides_only_what_differs():
     child = load_scenario(SCENARIO_DIR / "growth-transition.toml")
     assert child.name == "growth-transition"
     assert child.economy.path.value == "growth_transition"
-    assert child.horizon == base.horizon and child.seed == base.seed and child.policies == base.policies
+    assert (
+        child.horizon == base.horizon
+        and child.seed == base.seed
+        and child.policies == base.policies
+    )
     assert child.post2027 == base.post2027 and child.supplementary == base.supplementary
     res = runner.invoke(app, ["scenarios", "show", str(SCENARIO_DIR / "topup-on.toml")])
     assert '"target_seeking": true' in res.stdout and '"horizon": 2040' in res.stdout
 
 
 def test_common_random_numbers_make_self_difference_zero(tmp_path):
-    scs = [load_scenario(SCENARIO_DIR / "baseline.toml"), load_scenario(SCENARIO_DIR / "past-projection.toml"),
-           load_scenario(SCENARIO_DIR / "weak-yen.toml")]
+    scs = [
+        load_scenario(SCENARIO_DIR / "baseline.toml"),
+        load_scenario(SCENARIO_DIR / "past-projection.toml"),
+        load_scenario(SCENARIO_DIR / "weak-yen.toml"),
+    ]
     outcomes = run_batch(scs, 600, 5, tmp_path)
     rows = comparison_rows(outcomes)
     same = [r for r in rows if r["scenario"] == "past-projection"]
@@ -115,12 +127,19 @@ def _data(path):
 
 
 def test_interrupted_batch_resumes_to_identical_results(tmp_path):
-    files = [str(SCENARIO_DIR / f) for f in ("baseline.toml", "growth-transition.toml", "weak-yen.toml", "new-plan.toml")]
+    files = [
+        str(SCENARIO_DIR / f)
+        for f in ("baseline.toml", "growth-transition.toml", "weak-yen.toml", "new-plan.toml")
+    ]
     jdef = [sys.executable, "-m", "jdef.cli", "batch", *files, "--draws", "30000", "--seed", "3"]
     full, part = tmp_path / "full", tmp_path / "part"
     subprocess.run([*jdef, "--out", str(full)], check=True, capture_output=True)
-    proc = subprocess.Popen([*jdef, "--out", str(part)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [*jdef, "--out", str(part)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not (part / "baseline.nc").exists():
         time.sleep(0.05)
@@ -142,7 +161,9 @@ def test_changed_scenario_is_recomputed(tmp_path):
     run_batch([sc], 300, 1, tmp_path)
     first = run_batch([sc], 300, 1, tmp_path)
     assert first[0].skipped
-    changed = load_scenario(SCENARIO_DIR / "baseline.toml", ["post2027.rule=grow_nominal", "post2027.growth=0.02"])
+    changed = load_scenario(
+        SCENARIO_DIR / "baseline.toml", ["post2027.rule=grow_nominal", "post2027.growth=0.02"]
+    )
     assert not run_batch([changed], 300, 1, tmp_path)[0].skipped
     assert not run_batch([sc], 301, 1, tmp_path)[0].skipped
 

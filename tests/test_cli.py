@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 import xarray as xr
-from typer.testing import CliRunner
-
 from jdef.cli import app
 from jdef.constants import SCENARIO_DIR
+from typer.testing import CliRunner
 
 runner = CliRunner()
 BAD = {
@@ -43,31 +42,61 @@ def test_did_you_mean(tmp_path):
 
 
 def test_negative_draws_option(tmp_path):
-    res = runner.invoke(app, ["run", str(SCENARIO_DIR / "baseline.toml"), "--draws", "-1", "--out", str(tmp_path)])
+    res = runner.invoke(
+        app, ["run", str(SCENARIO_DIR / "baseline.toml"), "--draws", "-1", "--out", str(tmp_path)]
+    )
     assert res.exit_code == 2 and "draws" in res.stderr
 
 
 BASE = str(SCENARIO_DIR / "baseline.toml")
-SOLVE = ["solve", BASE, "--target", "0.02", "--year", "2030", "--policy", "current-gdp", "--probability", "0.8"]
+SOLVE = [
+    "solve",
+    BASE,
+    "--target",
+    "0.02",
+    "--year",
+    "2030",
+    "--policy",
+    "current-gdp",
+    "--probability",
+    "0.8",
+]
 
 
-@pytest.mark.parametrize("args,option", [
-    (["batch", BASE, "--seed", "-1"], "--seed"),
-    (["sensitivity", BASE, "--method", "oat", "--seed", "-1"], "--seed"),
-    ([*SOLVE, "--seed", "-1"], "--seed"),
-    ([*SOLVE, "--draws", "0"], "--draws"),
-    (["backtest", "--seed", "-1"], "--seed"),
-])
+@pytest.mark.parametrize(
+    "args,option",
+    [
+        (["batch", BASE, "--seed", "-1"], "--seed"),
+        (["sensitivity", BASE, "--method", "oat", "--seed", "-1"], "--seed"),
+        ([*SOLVE, "--seed", "-1"], "--seed"),
+        ([*SOLVE, "--draws", "0"], "--draws"),
+        (["backtest", "--seed", "-1"], "--seed"),
+    ],
+)
 def test_negative_seed_or_too_few_draws_named_in_every_command(tmp_path, args, option):
-    res = runner.invoke(app, [*args, *(["--out", str(tmp_path / "out")] if args[0] != "solve" else [])])
+    res = runner.invoke(
+        app, [*args, *(["--out", str(tmp_path / "out")] if args[0] != "solve" else [])]
+    )
     assert res.exit_code == 2, res.output
     assert option in res.stderr and "Traceback" not in res.stderr and "Error" not in res.stderr
     assert not (tmp_path / "out").exists()
 
 
 def test_run_writes_file_and_summary(tmp_path):
-    res = runner.invoke(app, ["run", str(SCENARIO_DIR / "baseline.toml"), "--draws", "300", "--seed", "7",
-                              "--out", str(tmp_path), "--csv"])
+    res = runner.invoke(
+        app,
+        [
+            "run",
+            str(SCENARIO_DIR / "baseline.toml"),
+            "--draws",
+            "300",
+            "--seed",
+            "7",
+            "--out",
+            str(tmp_path),
+            "--csv",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "FY2027" in res.stdout and "current" in res.stdout
     with xr.open_dataset(tmp_path / "baseline.nc") as ds:
@@ -76,8 +105,18 @@ def test_run_writes_file_and_summary(tmp_path):
 
 
 def test_set_override_parsed_as_toml(tmp_path):
-    res = runner.invoke(app, ["scenarios", "show", str(SCENARIO_DIR / "baseline.toml"), "--set", "post2027.growth=0.03",
-                              "--set", "post2027.rule=grow_nominal"])
+    res = runner.invoke(
+        app,
+        [
+            "scenarios",
+            "show",
+            str(SCENARIO_DIR / "baseline.toml"),
+            "--set",
+            "post2027.growth=0.03",
+            "--set",
+            "post2027.rule=grow_nominal",
+        ],
+    )
     assert res.exit_code == 0 and '"growth": 0.03' in res.stdout and '"grow_nominal"' in res.stdout
 
 
@@ -88,14 +127,28 @@ def test_scenarios_validate_shipped():
 
 
 def test_too_early_as_of_exits_2(tmp_path):
-    res = runner.invoke(app, ["run", str(SCENARIO_DIR / "baseline.toml"), "--as-of", "2022-06-30", "--draws", "50", "--out", str(tmp_path)])
+    res = runner.invoke(
+        app,
+        [
+            "run",
+            str(SCENARIO_DIR / "baseline.toml"),
+            "--as-of",
+            "2022-06-30",
+            "--draws",
+            "50",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert res.exit_code == 2 and "as_of" in res.stderr and "2024-12-31" in res.stderr
     assert "Traceback" not in res.stderr
 
 
 def test_invalid_policy_file_is_named(tmp_path):
     bad = tmp_path / "badpol.toml"
-    bad.write_text('name = "badpol"\ndenominator = "fy2022_fixed"\nsupplementary = true\n[shares]\nmod_core = 1.5\n')
+    bad.write_text(
+        'name = "badpol"\ndenominator = "fy2022_fixed"\nsupplementary = true\n[shares]\nmod_core = 1.5\n'
+    )
     f = tmp_path / "s.toml"
     f.write_text(f'name = "s"\npolicies = ["{bad}"]\n')
     res = runner.invoke(app, ["run", str(f), "--draws", "20", "--out", str(tmp_path / "o")])

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-
 from jdef.data import COLUMNS, load_data, read_table
 from jdef.errors import InputError
 
@@ -17,17 +16,20 @@ def _write(tmp_path, body):
     return f
 
 
-@pytest.mark.parametrize("row,field", [
-    ("x,FY,2025,1.5,trillion_yen,Pub,,2024-05-01,\n", "source_url"),
-    ("x,FY,2025,1.5,trillion_yen,,https://e.org,2024-05-01,\n", "publisher"),
-    ("x,FY,2025,abc,trillion_yen,Pub,https://e.org,2024-05-01,\n", "value"),
-    ("x,FY,2025,1.5,trillion_yen,Pub,https://e.org,May 2024,\n", "published"),
-    ("x,FY,2025,1.5,dollars,Pub,https://e.org,2024-05-01,\n", "unit"),
-    ("x,FY,2025,nan,trillion_yen,Pub,https://e.org,2024-05-01,\n", "finite"),
-    ("x,FY,2025,inf,trillion_yen,Pub,https://e.org,2024-05-01,\n", "finite"),
-    ("x,FY,2025,-1.5,oku_yen,Pub,https://e.org,2024-05-01,\n", "negative"),
-    ("x,FY,2024,1.5,trillion_yen,Pub,https://example.org,2024-05-01,\n", "duplicates line 2"),
-])
+@pytest.mark.parametrize(
+    "row,field",
+    [
+        ("x,FY,2025,1.5,trillion_yen,Pub,,2024-05-01,\n", "source_url"),
+        ("x,FY,2025,1.5,trillion_yen,,https://e.org,2024-05-01,\n", "publisher"),
+        ("x,FY,2025,abc,trillion_yen,Pub,https://e.org,2024-05-01,\n", "value"),
+        ("x,FY,2025,1.5,trillion_yen,Pub,https://e.org,May 2024,\n", "published"),
+        ("x,FY,2025,1.5,dollars,Pub,https://e.org,2024-05-01,\n", "unit"),
+        ("x,FY,2025,nan,trillion_yen,Pub,https://e.org,2024-05-01,\n", "finite"),
+        ("x,FY,2025,inf,trillion_yen,Pub,https://e.org,2024-05-01,\n", "finite"),
+        ("x,FY,2025,-1.5,oku_yen,Pub,https://e.org,2024-05-01,\n", "negative"),
+        ("x,FY,2024,1.5,trillion_yen,Pub,https://example.org,2024-05-01,\n", "duplicates line 2"),
+    ],
+)
 def test_bad_rows_refused(tmp_path, row, field):
     f = _write(tmp_path, row)
     with pytest.raises(InputError) as e:

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 from conftest import scenario
-
 from jdef import categories as cats
 from jdef.calendar import Paths, run_engine
 from jdef.metrics import accounts
@@ -30,8 +29,14 @@ def test_history_fy2025_current_with_and_without_supplementary(baseline):
     assert ratio[0, j] == pytest.approx(0.0197, abs=0.0005)
     # without supplementary budgets: about 9.9 trillion = 1.8% (reported, Yomiuri 2025-04-16)
     initial_only = inp.entries[[e.label for e in inp.entries].index("current")]
-    share = np.array([initial_only.shares.get(n).low if n in initial_only.shares and cats.BY_NAME[n].kind == "initial" else 0.0
-                      for n in cats.NAMES])
+    share = np.array(
+        [
+            initial_only.shares.get(n).low
+            if n in initial_only.shares and cats.BY_NAME[n].kind == "initial"
+            else 0.0
+            for n in cats.NAMES
+        ]
+    )
     no_supp = share @ paths.spending[j] / inp.gdp_fy2022_goal
     assert np.ptp(no_supp) == 0.0
     assert no_supp[0] == pytest.approx(0.0176, abs=0.0005)
@@ -51,14 +56,37 @@ def test_known_years_identical_in_every_draw(baseline):
 
 
 def test_zero_volatility_reproduces_hand_computed_path():
-    sc = scenario("economy.volatility_scale=0.0", "economy.recessions=false", "plan.implementation_scale=0.0",
-                  "post2027.implementation_scale=0.0", "horizon=2032")
+    sc = scenario(
+        "economy.volatility_scale=0.0",
+        "economy.recessions=false",
+        "plan.implementation_scale=0.0",
+        "post2027.implementation_scale=0.0",
+        "horizon=2032",
+    )
     params = load_params().replace("budget", contract_fy2027_sd=0.0)
     inp = prepare(sc, params)
     paths = run_engine(inp, shocks_for(inp, 3, 0, 4))
     # nominal GDP: FY2024 level compounded along the CAO past-projection path (Jan 2026)
-    real = {2025: .011, 2026: .013, 2027: .006, 2028: .005, 2029: .005, 2030: .005, 2031: .005, 2032: .005}
-    defl = {2025: .031, 2026: .020, 2027: .011, 2028: .007, 2029: .007, 2030: .007, 2031: .007, 2032: .007}
+    real = {
+        2025: 0.011,
+        2026: 0.013,
+        2027: 0.006,
+        2028: 0.005,
+        2029: 0.005,
+        2030: 0.005,
+        2031: 0.005,
+        2032: 0.005,
+    }
+    defl = {
+        2025: 0.031,
+        2026: 0.020,
+        2027: 0.011,
+        2028: 0.007,
+        2029: 0.007,
+        2030: 0.007,
+        2031: 0.007,
+        2032: 0.007,
+    }
     level = 642.4147
     for y in range(2025, 2033):
         # the FY2024 deviation from the path (actual 0.5% vs path 0.5%; deflator 3.2% vs 3.2%) is zero
@@ -75,7 +103,9 @@ def test_zero_volatility_reproduces_hand_computed_path():
     assert paths.contracts[inp.idx(2027)] == pytest.approx(np.full(4, 43.5 - signed), rel=1e-12)
     # after FY2027 contracts are a fixed ratio of the budget
     kappa = params.budget.contract_ratio
-    assert paths.contracts[inp.idx(2030)] == pytest.approx(kappa * paths.spending[inp.idx(2030), 0], rel=1e-12)
+    assert paths.contracts[inp.idx(2030)] == pytest.approx(
+        kappa * paths.spending[inp.idx(2030), 0], rel=1e-12
+    )
 
 
 def test_same_seed_same_numbers_and_chunking_does_not_matter(baseline):
@@ -90,7 +120,9 @@ def test_same_seed_same_numbers_and_chunking_does_not_matter(baseline):
     assert not np.array_equal(one.gdp, other.gdp, equal_nan=True)
 
 
-@pytest.mark.parametrize("overrides", [(), ("supplementary.target_seeking=true",), ("post2027.rule='ramp_to_ratio'",)])
+@pytest.mark.parametrize(
+    "overrides", [(), ("supplementary.target_seeking=true",), ("post2027.rule='ramp_to_ratio'",)]
+)
 def test_engine_blocks_do_not_change_results(overrides):
     """run_engine works on blocks of draws (cache-sized); any block size gives the same arrays."""
     inp = prepare(scenario(*overrides))
@@ -100,7 +132,10 @@ def test_engine_blocks_do_not_change_results(overrides):
         part = run_engine(inp, sh, block=block)
         for f in Paths.__dataclass_fields__:
             if f != "trace":
-                assert np.array_equal(getattr(whole, f), getattr(part, f), equal_nan=True), (block, f)
+                assert np.array_equal(getattr(whole, f), getattr(part, f), equal_nan=True), (
+                    block,
+                    f,
+                )
         assert part.trace == whole.trace
 
 
@@ -115,7 +150,10 @@ def test_expected_growth_is_the_path_with_recessions_on_or_off(recessions):
     sh = shocks_for(inp, 21, 0, n)
     paths = run_engine(inp, sh)
     proj = inp.years >= inp.first_econ
-    for got, path in ((paths.real_growth[proj], inp.mu_real[proj]), (paths.deflator_growth[proj], inp.mu_deflator[proj])):
+    for got, path in (
+        (paths.real_growth[proj], inp.mu_real[proj]),
+        (paths.deflator_growth[proj], inp.mu_deflator[proj]),
+    ):
         mean, se = got.mean(axis=1), got.std(axis=1) / np.sqrt(n)
         assert np.all(np.abs(mean - path) < 4.5 * se), np.max(np.abs(mean - path) / se)
     if recessions:  # and the recessions are there: P(R_t = 1) is each draw's own probability
@@ -183,13 +221,19 @@ def test_missing_values_are_not_counted_as_reaching_a_target():
     ratio = np.full((1, 3, 4), 0.03)
     ratio[0, 1, 0] = np.nan
     tp = target_probabilities(ratio, np.array([0.02]))
-    assert np.isnan(tp["p_above"][0, 1, 0]) and tp["p_above"][0, 0, 0] == 1.0 and tp["p_above"][0, 2, 0] == 1.0
+    assert (
+        np.isnan(tp["p_above"][0, 1, 0])
+        and tp["p_above"][0, 0, 0] == 1.0
+        and tp["p_above"][0, 2, 0] == 1.0
+    )
     assert np.isnan(tp["p_by"][0, 2, 0])  # reached-by needs every earlier year
 
 
 def test_target_seeking_topup_reaches_its_target_in_every_draw():
     """A top-up that closes the gap lands on the target up to rounding; it counts as reached."""
-    sc = scenario("supplementary.target_seeking=true", "supplementary.max_topup=20.0", "horizon=2030")
+    sc = scenario(
+        "supplementary.target_seeking=true", "supplementary.max_topup=20.0", "horizon=2030"
+    )
     ds = simulate(sc, draws=2000, seed=3)
     p = ds["probability_of_spending_ratio_above_threshold"].sel(policy="current", threshold=0.02)
     assert (p.sel(fiscal_year=[2026, 2027, 2028, 2029, 2030]) == 1.0).all()
@@ -199,5 +243,9 @@ def test_plan_accounts_against_the_right_totals():
     ds = simulate(scenario(), draws=500, seed=2)
     assert float(ds["plan_budget_total"]) == 40.5 and float(ds["plan_level_total"]) == 43.0
     # initial budgets FY2023-26 are known (33.6091 tn) and FY2027 is about 8.9
-    assert float(ds["plan_cumulative_initial"].sel(quantile=0.5)) == pytest.approx(6.6001 + 7.7249 + 8.4748 + 8.8093 + 8.9, abs=0.05)
-    assert float(ds["plan_cumulative_expenditure"].sel(quantile=0.5)) > float(ds["plan_cumulative_initial"].sel(quantile=0.5))
+    assert float(ds["plan_cumulative_initial"].sel(quantile=0.5)) == pytest.approx(
+        6.6001 + 7.7249 + 8.4748 + 8.8093 + 8.9, abs=0.05
+    )
+    assert float(ds["plan_cumulative_expenditure"].sel(quantile=0.5)) > float(
+        ds["plan_cumulative_initial"].sel(quantile=0.5)
+    )

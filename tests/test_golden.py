@@ -37,5 +37,7 @@ def test_golden(name: str, tmp_path: Path) -> None:
         for key in sorted(set(want["attrs"]) | set(got["attrs"])):
             a, b = want["attrs"].get(key), got["attrs"].get(key)
             if a != b:
-                problems.append(f"{file}: attribute {key}: golden {str(a)[:200]!r} != now {str(b)[:200]!r}")
+                problems.append(
+                    f"{file}: attribute {key}: golden {str(a)[:200]!r} != now {str(b)[:200]!r}"
+                )
     assert not problems, "\n".join(problems[:40])

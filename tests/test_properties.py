@@ -4,7 +4,6 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
 from jdef import categories as cats
 from jdef.metrics import target_probabilities
 from jdef.policies import Share, counted, share_values, year_mask
@@ -13,9 +12,12 @@ C = len(cats.NAMES)
 
 
 @settings(max_examples=60, deadline=None)
-@given(spend=arrays(float, (4, C, 5), elements=st.floats(0, 20)),
-       base=st.lists(st.sampled_from(cats.NAMES), max_size=6, unique=True),
-       extra=st.sampled_from(cats.NAMES), share=st.floats(0, 1))
+@given(
+    spend=arrays(float, (4, C, 5), elements=st.floats(0, 20)),
+    base=st.lists(st.sampled_from(cats.NAMES), max_size=6, unique=True),
+    extra=st.sampled_from(cats.NAMES),
+    share=st.floats(0, 1),
+)
 def test_adding_an_included_category_never_lowers_the_ratio(spend, base, extra, share):
     years = np.arange(2023, 2027)
     shares = {n: Share(low=1.0, high=1.0) for n in base if n != extra}

@@ -2,7 +2,6 @@
 
 import pytest
 from conftest import rel_err, scenario
-
 from jdef.calendar import EVENTS, Paths, run_engine
 from jdef.constants import SCENARIO_DIR
 from jdef.reference import run_reference
@@ -11,8 +10,15 @@ from jdef.scenario import load_scenario
 
 CASES = {
     "baseline": (),
-    "target-seeking top-up": ("supplementary.target_seeking=true", "supplementary.target_policy='current-gdp'"),
-    "ramp to 3.5% by 2035": ("post2027.rule='ramp_to_ratio'", "post2027.target_ratio=0.035", "post2027.target_year=2035"),
+    "target-seeking top-up": (
+        "supplementary.target_seeking=true",
+        "supplementary.target_policy='current-gdp'",
+    ),
+    "ramp to 3.5% by 2035": (
+        "post2027.rule='ramp_to_ratio'",
+        "post2027.target_ratio=0.035",
+        "post2027.target_year=2035",
+    ),
     "new five-year plan": ("post2027.rule='new_plan'", "post2027.plan_total=60.0"),
     "grow 5% with recessions cutting": ("post2027.rule='grow_nominal'", "post2027.growth=0.05"),
     "weak yen, growth-transition": ("economy.path='growth_transition'", "economy.fx_shift=0.3"),
@@ -53,7 +59,11 @@ def test_engine_matches_reference_on_every_shipped_scenario(path):
     where the scenario's projection case was published then (the 2025 edition has only the
     past-projection case)."""
     now = load_scenario(path)
-    early = [load_scenario(path, ["as_of=2025-06-30"])] if now.economy.path.value == "past_projection" else []
+    early = (
+        [load_scenario(path, ["as_of=2025-06-30"])]
+        if now.economy.path.value == "past_projection"
+        else []
+    )
     for sc in [now, *early]:
         inp = prepare(sc)
         sh = shocks_for(inp, seed=2026, start=0, stop=3000)

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-
 from jdef import load_scenario, simulate
 from jdef.batch import combine, run_batch
 from jdef.constants import SCENARIO_DIR
@@ -24,10 +23,25 @@ from jdef.report import SECTIONS, fmt_prob_se, fmt_ratio, fmt_yen, in_words, wri
 POLICIES = 'policies=["mod-core", "current", "current-gdp"]'
 SMALL = [POLICIES, "horizon=2036"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 # ----------------------------------------------------------------------------- helpers
+
 
 class Page(HTMLParser):
     """Headings, images, links and the text of every element carrying data-var (with its data-* key)."""
@@ -64,7 +78,9 @@ class Page(HTMLParser):
             if key is not None:
                 self.cells[key] = text
             if self.stack:  # text of a child belongs to its parents too
-                self.stack[-1][2].append(" " + "".join(parts) + " " if t in ("span", "sup") else "".join(parts))
+                self.stack[-1][2].append(
+                    " " + "".join(parts) + " " if t in ("span", "sup") else "".join(parts)
+                )
             if t == tag:
                 break
 
@@ -94,6 +110,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 # ----------------------------------------------------------------------------- fixtures
 
+
 @pytest.fixture(scope="module")
 def run_nc(tmp_path_factory) -> Path:
     sc = load_scenario(SCENARIO_DIR / "baseline.toml", SMALL)
@@ -121,12 +138,28 @@ def batch_report(batch_nc, tmp_path_factory) -> dict[str, Path]:
 
 # ----------------------------------------------------------------------------- tests
 
-@pytest.mark.parametrize("p, words", [
-    (0.0, "almost no chance"), (0.005, "almost no chance"), (0.01, "about 1 in 100"), (0.05, "about 1 in 20"),
-    (0.027, "about 1 in 40"), (0.1, "about 1 in 10"), (0.3, "about 3 in 10"), (0.34, "about 3 in 10"),
-    (0.35, "about 4 in 10"), (0.5, "about 5 in 10"), (0.9, "about 9 in 10"), (0.95, "about 19 in 20"),
-    (0.985, "about 49 in 50"), (0.995, "almost certain"), (1.0, "almost certain"), (float("nan"), "not available"),
-])
+
+@pytest.mark.parametrize(
+    "p, words",
+    [
+        (0.0, "almost no chance"),
+        (0.005, "almost no chance"),
+        (0.01, "about 1 in 100"),
+        (0.05, "about 1 in 20"),
+        (0.027, "about 1 in 40"),
+        (0.1, "about 1 in 10"),
+        (0.3, "about 3 in 10"),
+        (0.34, "about 3 in 10"),
+        (0.35, "about 4 in 10"),
+        (0.5, "about 5 in 10"),
+        (0.9, "about 9 in 10"),
+        (0.95, "about 19 in 20"),
+        (0.985, "about 49 in 50"),
+        (0.995, "almost certain"),
+        (1.0, "almost certain"),
+        (float("nan"), "not available"),
+    ],
+)
 def test_in_words(p, words):
     assert in_words(p) == words
 
@@ -135,7 +168,13 @@ def test_layout_and_pngs(run_nc, run_report):
     html = run_report["html"]
     assert html == html.parent / "baseline.html" and html.exists()
     figs = {k: v for k, v in run_report.items() if k != "html"}
-    assert {"fan_nominal_gdp", "fan_counted_spending", "fan_spending_ratio", "probability_of_targets", "plan_tracking"} <= set(figs)
+    assert {
+        "fan_nominal_gdp",
+        "fan_counted_spending",
+        "fan_spending_ratio",
+        "probability_of_targets",
+        "plan_tracking",
+    } <= set(figs)
     for name, path in figs.items():
         assert path.parent == html.parent / "baseline_figures" and path.suffix == ".png"
         w, h = png_size(path.read_bytes())
@@ -150,8 +189,12 @@ def test_html_self_contained_with_sections_and_figures(run_report):
     figs = {k: v for k, v in run_report.items() if k != "html"}
     srcs = [img["src"] for img in page.images]
     assert len(srcs) == len(figs)
-    embedded = {base64.b64decode(s.split(",", 1)[1]) for s in srcs if s.startswith("data:image/png;base64,")}
-    assert embedded == {p.read_bytes() for p in figs.values()}, "every figure embedded, byte for byte"
+    embedded = {
+        base64.b64decode(s.split(",", 1)[1]) for s in srcs if s.startswith("data:image/png;base64,")
+    }
+    assert embedded == {p.read_bytes() for p in figs.values()}, (
+        "every figure embedded, byte for byte"
+    )
     assert all(img.get("alt") for img in page.images)
     assert "script" not in page.tags and "link" not in page.tags
     assert all(h.startswith("#") for h in page.hrefs), "only links within the page"
@@ -170,27 +213,56 @@ def test_numbers_match_netcdf(run_nc, run_report):
 
         var = "probability_of_spending_ratio_reached_threshold_by_year"
         p = float(ds[var].sel(policy="current-gdp", fiscal_year=2035, threshold=0.035))
-        assert page.cell(var=var, policy="current-gdp", year=2035, threshold="0.035").startswith(fmt_prob_se(
-            p, float(ds[f"{var}_standard_error"].sel(policy="current-gdp", fiscal_year=2035, threshold=0.035))))
+        assert page.cell(var=var, policy="current-gdp", year=2035, threshold="0.035").startswith(
+            fmt_prob_se(
+                p,
+                float(
+                    ds[f"{var}_standard_error"].sel(
+                        policy="current-gdp", fiscal_year=2035, threshold=0.035
+                    )
+                ),
+            )
+        )
 
-        counted = float(ds["counted_spending"].sel(quantile=0.5, policy="mod-core", fiscal_year=2030))
+        counted = float(
+            ds["counted_spending"].sel(quantile=0.5, policy="mod-core", fiscal_year=2030)
+        )
         ratio = float(ds["spending_ratio"].sel(quantile=0.5, policy="mod-core", fiscal_year=2030))
-        assert page.cell(var="counted_spending", policy="mod-core", year=2030, quantile="0.5").startswith(fmt_yen(counted))
-        assert page.cell(var="spending_ratio", policy="mod-core", year=2030, quantile="0.5") == fmt_ratio(ratio)
+        assert page.cell(
+            var="counted_spending", policy="mod-core", year=2030, quantile="0.5"
+        ).startswith(fmt_yen(counted))
+        assert page.cell(
+            var="spending_ratio", policy="mod-core", year=2030, quantile="0.5"
+        ) == fmt_ratio(ratio)
 
         cat = float(ds["category_spending_mean"].sel(category="coast_guard", fiscal_year=2025))
-        assert page.cell(var="category_spending_mean", category="coast_guard", year=2025).startswith(fmt_yen(cat))
+        assert page.cell(
+            var="category_spending_mean", category="coast_guard", year=2025
+        ).startswith(fmt_yen(cat))
 
-        for v in ("plan_cumulative_expenditure", "plan_cumulative_contracts", "obligations_after_fy2027",
-                  "plan_real_value_fy2022_yen", "plan_value_at_plan_exchange_rate"):
+        for v in (
+            "plan_cumulative_expenditure",
+            "plan_cumulative_contracts",
+            "obligations_after_fy2027",
+            "plan_real_value_fy2022_yen",
+            "plan_value_at_plan_exchange_rate",
+        ):
             assert page.cell(var=v, quantile="0.5") == fmt_yen(float(ds[v].sel(quantile=0.5)))
         p = float(ds["probability_of_plan_contract_shortfall"])
         assert page.cell(var="probability_of_plan_contract_shortfall") == fmt_prob_se(
-            p, float(ds["probability_of_plan_contract_shortfall_standard_error"]))
+            p, float(ds["probability_of_plan_contract_shortfall_standard_error"])
+        )
         text = run_report["html"].read_text(encoding="utf-8")
         assert f"{fmt_yen(float(ds['plan_budget_total']))} trillion yen" in text
 
-        for key in ("seed_entropy", "draws", "model_version", "git_commit", "data_vintage", "as_of"):
+        for key in (
+            "seed_entropy",
+            "draws",
+            "model_version",
+            "git_commit",
+            "data_vintage",
+            "as_of",
+        ):
             assert page.cell(attr=key) == ds.attrs[key]
         assert '"name": "baseline"' in page.cell(attr="scenario")  # pretty-printed scenario JSON
 
@@ -219,9 +291,14 @@ def test_sensitivity_results_drawn_when_present(run_nc, tmp_path):
     w, _h = png_size(out["sensitivity"].read_bytes())
     assert w >= 400
     page = parse(out["html"])
-    st = float(ds["sobol_ST"].sel(parameter="fx_shift", policy="current"))  # the report prefers policy 'current'
+    st = float(
+        ds["sobol_ST"].sel(parameter="fx_shift", policy="current")
+    )  # the report prefers policy 'current'
     assert page.cell(var="sobol_ST", parameter="fx_shift") == f"{st:.3f}"
-    assert page.cell(var="oat_high", parameter="deflator_shift") == f"{float(ds['oat_high'].sel(parameter='deflator_shift')):.3f}"
+    assert (
+        page.cell(var="oat_high", parameter="deflator_shift")
+        == f"{float(ds['oat_high'].sel(parameter='deflator_shift')):.3f}"
+    )
 
 
 def test_batch_report(batch_nc, batch_report):
@@ -231,7 +308,12 @@ def test_batch_report(batch_nc, batch_report):
     for heading in SECTIONS.values():
         assert heading in page.headings["h2"]
     figs = {k: v for k, v in batch_report.items() if k != "html"}
-    assert {"fan_counted_spending_baseline", "fan_counted_spending_topup-on", "probability_in_year_2pct", "plan_tracking"} <= set(figs)
+    assert {
+        "fan_counted_spending_baseline",
+        "fan_counted_spending_topup-on",
+        "probability_in_year_2pct",
+        "plan_tracking",
+    } <= set(figs)
     assert len(page.images) == len(figs)
     for path in figs.values():
         assert png_size(path.read_bytes())[0] >= 400
@@ -240,7 +322,9 @@ def test_batch_report(batch_nc, batch_report):
         for sc in ("baseline", "topup-on"):
             sel = dict(scenario=sc, policy="current", fiscal_year=2027, threshold=0.02)
             p, se = float(ds[var].sel(sel)), float(ds[f"{var}_standard_error"].sel(sel))
-            assert page.cell(var=var, scenario=sc, policy="current", year=2027, threshold="0.02").startswith(fmt_prob_se(p, se))
+            assert page.cell(
+                var=var, scenario=sc, policy="current", year=2027, threshold="0.02"
+            ).startswith(fmt_prob_se(p, se))
         assert page.cell(attr="seed_entropy") == ds.attrs["seed_entropy"]
     # the scenario definitions come from the per-scenario files beside batch.nc
     assert '"name": "topup-on"' in page.cell(attr="scenario", scenario="topup-on")
@@ -268,26 +352,52 @@ def test_import_does_not_load_matplotlib():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--enable-logging=stderr", "--v=0"]
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 
 
 def _chromium(tmp: Path, name: str, html: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp / name}", *extra, html.resolve().as_uri()],
-                          capture_output=True, text=True, timeout=90)
+    return subprocess.run(
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp / name}",
+            *extra,
+            html.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
 
 
 def _console_problems(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "Uncaught" in line or "CONSOLE" in line]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium); the browser test needs it")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (apt-get install chromium); the browser test needs it",
+)
 def test_browser_renders_report(run_report, tmp_path):
     html = run_report["html"]
     shot = tmp_path / "shot.png"
-    res = _chromium(tmp_path, "profile-shot", html, f"--screenshot={shot}", "--window-size=1280,2000")
+    res = _chromium(
+        tmp_path, "profile-shot", html, f"--screenshot={shot}", "--window-size=1280,2000"
+    )
     assert shot.exists(), res.stderr[-2000:]
     assert png_size(shot.read_bytes()) == (1280, 2000)
     assert shot.stat().st_size > 20_000, "the screenshot looks blank"

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pytest
 import xarray as xr
-
 from jdef.io import write_netcdf
 from jdef.runner import simulate
 
@@ -24,7 +23,11 @@ def test_every_variable_has_units_and_long_name(written):
             assert "long_name" in var.attrs, name
             if var.dtype.kind in "fiu":
                 assert "units" in var.attrs, name
-        assert set(ds["probability_of_spending_ratio_above_threshold"].dims) == {"policy", "fiscal_year", "threshold"}
+        assert set(ds["probability_of_spending_ratio_above_threshold"].dims) == {
+            "policy",
+            "fiscal_year",
+            "threshold",
+        }
         for key in ("title", "summary", "source", "history", "date_created", "Conventions"):
             assert ds.attrs[key]
         assert json.loads(ds.attrs["scenario"])["name"] == "baseline"
@@ -42,7 +45,11 @@ def test_probabilities_from_draws_not_quantiles(written):
     ds, _ = written
     r = ds["ratio_draws"].sel(policy="current-gdp", fiscal_year=2035)
     p = float((r >= 0.02).mean())
-    assert p == float(ds["probability_of_spending_ratio_above_threshold"].sel(policy="current-gdp", fiscal_year=2035, threshold=0.02))
+    assert p == float(
+        ds["probability_of_spending_ratio_above_threshold"].sel(
+            policy="current-gdp", fiscal_year=2035, threshold=0.02
+        )
+    )
 
 
 def test_cf_compliance(written):
@@ -50,12 +57,22 @@ def test_cf_compliance(written):
 
     _, path = written
     CheckSuite.load_all_available_checkers()
-    ok, errors = ComplianceChecker.run_checker(str(path), ["cf:1.11"], verbose=0, criteria="strict",
-                                               output_filename=str(path) + ".json", output_format="json")
+    ok, errors = ComplianceChecker.run_checker(
+        str(path),
+        ["cf:1.11"],
+        verbose=0,
+        criteria="strict",
+        output_filename=str(path) + ".json",
+        output_format="json",
+    )
     report = json.loads(open(str(path) + ".json").read())
     scored = report["cf:1.11"]
-    failed = [p for level in ("high_priorities", "medium_priorities", "low_priorities")
-              for p in scored.get(level, []) if p["value"][0] < p["value"][1]]
+    failed = [
+        p
+        for level in ("high_priorities", "medium_priorities", "low_priorities")
+        for p in scored.get(level, [])
+        if p["value"][0] < p["value"][1]
+    ]
     assert not failed, failed
     assert scored["scored_points"] == scored["possible_points"]
     # the checker's own monotonicity check cannot subtract strings (policy, category labels);

@@ -2,7 +2,6 @@
 
 import numpy as np
 import xarray as xr
-
 from jdef.runner import simulate
 
 DATA_VARS_EXACT = None
@@ -26,13 +25,18 @@ def test_summary_only_gives_the_same_probabilities(baseline):
     stream = simulate(baseline, draws=6000, seed=5, summary_only=True, chunk=1500)
     for v in full.data_vars:
         if v.startswith("probability_of") or v.endswith("_mean"):
-            np.testing.assert_allclose(stream[v].values, full[v].values, rtol=1e-12, atol=1e-15, err_msg=v)
+            np.testing.assert_allclose(
+                stream[v].values, full[v].values, rtol=1e-12, atol=1e-15, err_msg=v
+            )
 
 
 def test_summary_only_identical_whatever_the_chunk(baseline):
     """Streamed results (means included) are bit for bit the same for any chunk size: chunks
     are rounded up to whole blocks of random numbers and sums are added block by block in order."""
-    runs = [simulate(baseline, draws=13000, seed=8, summary_only=True, chunk=c) for c in (1000, 4096, 7919, 13000)]
+    runs = [
+        simulate(baseline, draws=13000, seed=8, summary_only=True, chunk=c)
+        for c in (1000, 4096, 7919, 13000)
+    ]
     for other in runs[1:]:
         xr.testing.assert_identical(runs[0].drop_attrs(), other.drop_attrs())
 
@@ -50,7 +54,9 @@ def test_streamed_quantiles_within_one_bin(baseline):
     d = {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
     ex = exact(inp, d, q)
     s1 = combine1([ChunkTask(inp, 3, "pass1")(s) for s in spans])
-    st = streamed(inp, s1, combine2([ChunkTask(inp, 3, "pass2", s1["min"], s1["max"])(s) for s in spans]), q)
+    st = streamed(
+        inp, s1, combine2([ChunkTask(inp, 3, "pass2", s1["min"], s1["max"])(s) for s in spans]), q
+    )
     for k in ("ratio", "gdp", "spending", "cum_expenditure", "obligations_after_plan"):
         width = (s1["max"][k] - s1["min"][k]) / BINS
         err = np.abs(st.quantile[k] - ex.quantile[k])

@@ -7,7 +7,6 @@ import shutil
 import numpy as np
 import pytest
 from conftest import scenario
-
 from jdef.calibrate import calibrate, fit_economy_mle
 from jdef.constants import PARAMS_FILE
 from jdef.constants import SHIPPED_DATA_DIR as DATA_DIR
@@ -71,7 +70,19 @@ def test_mle_recovers_known_parameters():
     """Simulate the model's own economy equations, fit them back; tolerance 4 s.e. (s.e. ~ 1/sqrt(n))."""
     rng = np.random.default_rng(2024)
     n = 3000
-    true = dict(cg=0.008, ar_g=-0.25, d_g=-0.05, sd_g=0.012, cp=0.001, ar_p=0.7, d_p=-0.004, sd_p=0.009, nu=5.0, rho=-0.1, p=0.1)
+    true = dict(
+        cg=0.008,
+        ar_g=-0.25,
+        d_g=-0.05,
+        sd_g=0.012,
+        cp=0.001,
+        ar_p=0.7,
+        d_p=-0.004,
+        sd_p=0.009,
+        nu=5.0,
+        rho=-0.1,
+        p=0.1,
+    )
     g = np.zeros(n + 1)
     pi = np.zeros(n + 1)
     rec = (rng.random(n + 1) < true["p"]).astype(float)
@@ -83,13 +94,19 @@ def test_mle_recovers_known_parameters():
         g[t] = true["cg"] + true["ar_g"] * g[t - 1] + true["d_g"] * rec[t] + true["sd_g"] * e1[t]
         pi[t] = true["cp"] + true["ar_p"] * pi[t - 1] + true["d_p"] * rec[t] + true["sd_p"] * e2[t]
     fit = fit_economy_mle(g[1:], g[:-1], pi[1:], pi[:-1], rec[1:])
-    pairs = {"real_ar": "ar_g", "recession_real": "d_g", "real_sd": "sd_g", "deflator_ar": "ar_p",
-             "recession_deflator": "d_p", "deflator_sd": "sd_p", "t_df": "nu"}
+    pairs = {
+        "real_ar": "ar_g",
+        "recession_real": "d_g",
+        "real_sd": "sd_g",
+        "deflator_ar": "ar_p",
+        "recession_deflator": "d_p",
+        "deflator_sd": "sd_p",
+        "t_df": "nu",
+    }
     for k, tk in pairs.items():
         assert abs(fit.coef[k] - true[tk]) < 4 * fit.se[k], (k, fit.coef[k], true[tk], fit.se[k])
     assert abs(fit.corr - true["rho"]) < 4 / np.sqrt(n)
     assert abs(fit.recession_prob - true["p"]) < 4 * fit.recession_prob_se
-
 
 
 def test_payment_profile_fit_recovers_a_known_profile(tmp_path):
@@ -101,11 +118,17 @@ def test_payment_profile_fit_recovers_a_known_profile(tmp_path):
     as_of = dt.date(2026, 11, 25)
     n = load_data(as_of).series("new_future_obligations_mod_total")  # trillion yen
     k = np.arange(1, 6)
-    w = k ** 0.5 * np.exp(-k / 2.0)
+    w = k**0.5 * np.exp(-k / 2.0)
     b = w / w.sum()
-    targets = {("obligatory_outlays", 2026): sum(b[j - 1] * n[2026 - j] for j in range(1, 6)),
-               ("existing_future_obligations", 2026): sum(n[s] * (1 - b[: 2026 - s].sum()) for s in range(2022, 2026)),
-               ("existing_future_obligations", 2024): sum(n[s] * (1 - b[: 2024 - s].sum()) for s in range(2020, 2024))}
+    targets = {
+        ("obligatory_outlays", 2026): sum(b[j - 1] * n[2026 - j] for j in range(1, 6)),
+        ("existing_future_obligations", 2026): sum(
+            n[s] * (1 - b[: 2026 - s].sum()) for s in range(2022, 2026)
+        ),
+        ("existing_future_obligations", 2024): sum(
+            n[s] * (1 - b[: 2024 - s].sum()) for s in range(2020, 2024)
+        ),
+    }
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
     rows = list(csv.reader((data / "contracts.csv").open(encoding="utf-8")))

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("make_golden", ROOT / "tests" / "golden" / "make_golden.py")
+_spec = importlib.util.spec_from_file_location(
+    "make_golden", ROOT / "tests" / "golden" / "make_golden.py"
+)
 assert _spec and _spec.loader
 mg = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mg)
@@ -31,18 +33,52 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the jdef wheel installed; returns its bin folder."""
     tmp = tmp_path_factory.mktemp("wheel")
     dist = tmp / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(dist), str(ROOT)], check=True, capture_output=True, cwd=tmp)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp,
+    )
     wheels = list(dist.glob("jdef-*.whl"))
     assert len(wheels) == 1, wheels
     env_dir = tmp / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheels[0])], check=True, capture_output=True, cwd=tmp)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheels[0]),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp,
+    )
     # the dependencies (numpy, xarray, ...) from this environment; not its editable jdef
-    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     (Path(purelib) / "_jdef_test_deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     return env_dir / "bin"
 
@@ -53,9 +89,11 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_wheel_holds_the_shipped_files(installed: Path, tmp_path: Path) -> None:
-    code = ("import jdef, jdef.constants as c; "
-            "print(c.PACKAGE_DIR); print(c.SCENARIO_DIR); print(c.PARAMS_FILE.is_file()); "
-            "print(sorted(p.name for p in c.POLICY_DIR.glob('*.toml'))); print(jdef.__version__)")
+    code = (
+        "import jdef, jdef.constants as c; "
+        "print(c.PACKAGE_DIR); print(c.SCENARIO_DIR); print(c.PARAMS_FILE.is_file()); "
+        "print(sorted(p.name for p in c.POLICY_DIR.glob('*.toml'))); print(jdef.__version__)"
+    )
     out = _run([str(installed / "python"), "-c", code], tmp_path)
     assert out.returncode == 0, out.stderr
     package, scenarios, params, policies, version = out.stdout.splitlines()
@@ -66,7 +104,9 @@ def test_wheel_holds_the_shipped_files(installed: Path, tmp_path: Path) -> None:
     assert version != "0+unknown"
 
 
-def test_wheel_run_from_an_empty_folder_matches_the_checkout(installed: Path, tmp_path: Path) -> None:
+def test_wheel_run_from_an_empty_folder_matches_the_checkout(
+    installed: Path, tmp_path: Path
+) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     args = ["run", "baseline", "--draws", "2000", "--seed", "11", "--out", "out"]

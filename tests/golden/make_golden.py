@@ -26,9 +26,21 @@ ROOT = HERE.parent.parent
 SCEN = ROOT / "scenarios"
 
 # Attributes that change by design on every run, or with the code's version and location.
-VOLATILE_ATTRS = frozenset({"history", "date_created", "git_commit", "model_version", "product_version",
-                            "id", "source", "date_modified", "date_issued", "date_metadata_modified",
-                            "command_line"})
+VOLATILE_ATTRS = frozenset(
+    {
+        "history",
+        "date_created",
+        "git_commit",
+        "model_version",
+        "product_version",
+        "id",
+        "source",
+        "date_modified",
+        "date_issued",
+        "date_metadata_modified",
+        "command_line",
+    }
+)
 
 D = ["--draws", "2000", "--seed", "11"]
 # (golden name, jdef arguments; "{out}" is the output folder). Each command writes NetCDF files.
@@ -38,13 +50,58 @@ CASES: list[tuple[str, list[str]]] = [
     ("topup-on", ["run", str(SCEN / "topup-on.toml"), *D]),
     ("ramp-3.5pct-2035", ["run", str(SCEN / "ramp-3.5pct-2035.toml"), *D]),
     ("nato-3.5-core-2035", ["run", str(SCEN / "nato-3.5-core-2035.toml"), *D]),
-    ("asof-2025-06-30", ["run", str(SCEN / "baseline.toml"), *D, "--as-of", "2025-06-30",
-                         "--set", "name=asof-2025-06-30"]),
-    ("streamed", ["run", str(SCEN / "baseline.toml"), "--draws", "20000", "--seed", "11", "--summary-only",
-                  "--set", "name=streamed"]),
-    ("batch", ["batch", str(SCEN / "baseline.toml"), str(SCEN / "weak-yen.toml"),
-               str(SCEN / "no-supplementary.toml"), "--draws", "1000", "--seed", "11"]),
-    ("oat", ["sensitivity", str(SCEN / "baseline.toml"), "--method", "oat", "--draws", "500", "--seed", "11"]),
+    (
+        "asof-2025-06-30",
+        [
+            "run",
+            str(SCEN / "baseline.toml"),
+            *D,
+            "--as-of",
+            "2025-06-30",
+            "--set",
+            "name=asof-2025-06-30",
+        ],
+    ),
+    (
+        "streamed",
+        [
+            "run",
+            str(SCEN / "baseline.toml"),
+            "--draws",
+            "20000",
+            "--seed",
+            "11",
+            "--summary-only",
+            "--set",
+            "name=streamed",
+        ],
+    ),
+    (
+        "batch",
+        [
+            "batch",
+            str(SCEN / "baseline.toml"),
+            str(SCEN / "weak-yen.toml"),
+            str(SCEN / "no-supplementary.toml"),
+            "--draws",
+            "1000",
+            "--seed",
+            "11",
+        ],
+    ),
+    (
+        "oat",
+        [
+            "sensitivity",
+            str(SCEN / "baseline.toml"),
+            "--method",
+            "oat",
+            "--draws",
+            "500",
+            "--seed",
+            "11",
+        ],
+    ),
     ("backtest", ["backtest", "--draws", "300", "--seed", "1"]),
 ]
 
@@ -85,8 +142,13 @@ def digest(path: Path) -> dict:
         variables = {}
         for name in sorted(ds.variables):
             v = ds.variables[name]
-            variables[name] = {"dims": list(v.dims), "dtype": str(v.dtype), "shape": list(v.shape),
-                               "sha256": hashlib.sha256(_canonical(v.values)).hexdigest(), **_stats(v.values)}
+            variables[name] = {
+                "dims": list(v.dims),
+                "dtype": str(v.dtype),
+                "shape": list(v.shape),
+                "sha256": hashlib.sha256(_canonical(v.values)).hexdigest(),
+                **_stats(v.values),
+            }
         attrs = {k: _jsonable(v) for k, v in sorted(ds.attrs.items()) if k not in VOLATILE_ATTRS}
     return {"variables": variables, "attrs": attrs}
 
@@ -110,10 +172,17 @@ def run_case(args: list[str], out: Path) -> dict:
     """Run one case into ``out``; the digests of every NetCDF file it wrote, by file name."""
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    proc = subprocess.run([*jdef_command(), *args, "--out", str(out)], capture_output=True, text=True,
-                          env=env, cwd=out)
+    proc = subprocess.run(
+        [*jdef_command(), *args, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=out,
+    )
     if proc.returncode != 0:
-        raise RuntimeError(f"jdef {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(
+            f"jdef {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+        )
     return {p.name: digest(p) for p in sorted(out.glob("*.nc"))}
 
 
