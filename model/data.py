@@ -72,9 +72,9 @@ def read_table(path: Path, raw: bytes | None = None) -> list[Row]:
         )
     rows: list[Row] = []
     seen: dict[tuple, int] = {}
-    for line, raw in enumerate(reader, start=2):
+    for line, rec in enumerate(reader, start=2):
         where = f"line {line}"
-        if None in raw or any(v is None for v in raw.values()):
+        if None in rec or any(v is None for v in rec.values()):
             raise InputError(path, where, "wrong number of fields")
         for col in (
             "series",
@@ -86,41 +86,41 @@ def read_table(path: Path, raw: bytes | None = None) -> list[Row]:
             "source_url",
             "published",
         ):
-            if not raw[col].strip():
+            if not rec[col].strip():
                 raise InputError(
                     path,
                     f"{where}, column '{col}'",
                     "is empty: every figure needs its value and source",
                 )
-        if not raw["source_url"].startswith("http"):
+        if not rec["source_url"].startswith("http"):
             raise InputError(
-                path, f"{where}, column 'source_url'", f"not a URL: {raw['source_url']!r}"
+                path, f"{where}, column 'source_url'", f"not a URL: {rec['source_url']!r}"
             )
         try:
-            value = float(raw["value"])
+            value = float(rec["value"])
         except ValueError:
             raise InputError(
-                path, f"{where}, column 'value'", f"not a number: {raw['value']!r}"
+                path, f"{where}, column 'value'", f"not a number: {rec['value']!r}"
             ) from None
         if not math.isfinite(value):
             raise InputError(
-                path, f"{where}, column 'value'", f"not a finite number: {raw['value']!r}"
+                path, f"{where}, column 'value'", f"not a finite number: {rec['value']!r}"
             )
         try:
-            year = int(raw["year"])
+            year = int(rec["year"])
         except ValueError:
             raise InputError(
-                path, f"{where}, column 'year'", f"not an integer: {raw['year']!r}"
+                path, f"{where}, column 'year'", f"not an integer: {rec['year']!r}"
             ) from None
         try:
-            published = dt.date.fromisoformat(raw["published"].strip())
+            published = dt.date.fromisoformat(rec["published"].strip())
         except ValueError:
             raise InputError(
                 path,
                 f"{where}, column 'published'",
-                f"not an ISO date YYYY-MM-DD: {raw['published']!r}",
+                f"not an ISO date YYYY-MM-DD: {rec['published']!r}",
             ) from None
-        unit = raw["unit"].strip()
+        unit = rec["unit"].strip()
         if unit not in UNITS:
             raise InputError(
                 path,
@@ -131,7 +131,7 @@ def read_table(path: Path, raw: bytes | None = None) -> list[Row]:
             raise InputError(
                 path, f"{where}, column 'value'", f"a money amount cannot be negative: {value}"
             )
-        key = (raw["series"].strip(), raw["period"].strip(), year, published)
+        key = (rec["series"].strip(), rec["period"].strip(), year, published)
         if key in seen:
             raise InputError(
                 path,
@@ -141,15 +141,15 @@ def read_table(path: Path, raw: bytes | None = None) -> list[Row]:
         seen[key] = line
         rows.append(
             Row(
-                raw["series"].strip(),
-                raw["period"].strip(),
+                rec["series"].strip(),
+                rec["period"].strip(),
                 year,
                 value,
                 unit,
-                raw["publisher"].strip(),
-                raw["source_url"].strip(),
+                rec["publisher"].strip(),
+                rec["source_url"].strip(),
                 published,
-                raw["note"].strip(),
+                rec["note"].strip(),
                 path.name,
                 line,
             )
