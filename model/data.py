@@ -58,11 +58,13 @@ def _read_bytes(path: Path) -> bytes:
 
 def read_table(path: Path, raw: bytes | None = None) -> list[Row]:
     """Read and validate one data file (``raw``: its bytes, if already read)."""
+    raw = _read_bytes(path) if raw is None else raw
     try:
-        text = (_read_bytes(path) if raw is None else raw).decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as spreadsheets write, is not data
     except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
-            path, "", f"cannot read data file ({exc.__class__.__name__}: {exc})"
+            path, f"line {line}", f"not UTF-8 text (byte {raw[exc.start]:#04x}); save as UTF-8"
         ) from None
     reader = csv.DictReader(text.splitlines())
     header = tuple(reader.fieldnames or ())
@@ -223,9 +225,21 @@ def load_data(as_of: dt.date, data_dir: Path | None = None) -> DataStore:
         raise InputError(data_dir, "", "no data files (*.csv) found")
     rows: list[Row] = []
     hashes: dict[str, str] = {}
+    first: dict[tuple, Row] = {}  # each key is published once, across all the files
     for f in files:
         raw = _read_bytes(f)
-        rows.extend(read_table(f, raw))
+        for r in read_table(f, raw):
+            key = (r.series, r.period, r.year, r.published)
+            if key in first:
+                o = first[key]
+                raise InputError(
+                    f,
+                    f"line {r.line}",
+                    f"duplicates {Path(o.file).name} line {o.line} (same series, period, year and "
+                    "publication date): keep one of the two",
+                )
+            first[key] = r
+            rows.append(r)
         hashes[f.name] = hashlib.sha256(raw).hexdigest()
     visible = tuple(r for r in rows if r.published <= as_of)
     return DataStore(visible, as_of, hashes)
