@@ -12,12 +12,24 @@ import difflib
 import hashlib
 import json
 import math
+import re
+import stat
 import tomllib
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import InputError
 
@@ -37,29 +49,41 @@ class PostRule(str, Enum):
     new_plan = "new_plan"  # a new five-year plan total, then hold real
 
 
+NAME_MAX = 100
+NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{NAME_MAX - 1}}}")
+RESERVED_NAMES = frozenset({"batch"})
+MAX_SCENARIO_BYTES = 1 << 20  # a scenario file is small and readable; this bounds a hostile one
+MAX_EXTENDS_DEPTH = 32
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Numbers are finite and of their declared type: no "2040" for an integer, "yes" for a
+    # boolean or true for a number (TOML has real types; a string there is a mistake).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Economy(_Strict):
     path: EconomyPath = EconomyPath.past_projection
-    real_growth_shift: float = Field(
+    real_growth_shift: StrictFloat = Field(
         0.0, ge=-0.1, le=0.1, description="added to the path's real growth, fraction per year"
     )
-    deflator_shift: float = Field(
+    deflator_shift: StrictFloat = Field(
         0.0, ge=-0.1, le=0.1, description="added to the path's deflator growth, fraction per year"
     )
-    volatility_scale: float = Field(
+    volatility_scale: StrictFloat = Field(
         1.0, ge=0.0, le=10.0, description="multiplies every economic shock scale"
     )
-    recessions: bool = True
-    forced_recessions: tuple[int, ...] = Field(
+    recessions: StrictBool = True
+    forced_recessions: tuple[StrictInt, ...] = Field(
         (), description="fiscal years with a recession in every draw (a recession shock)"
     )
-    fx_anchor: float | None = Field(
-        None, gt=0, description="long-run yen per dollar; default from calibration"
+    fx_anchor: StrictFloat | None = Field(
+        None,
+        ge=50.0,
+        le=500.0,
+        description="long-run yen per dollar (50-500: beyond the range since 1949); default from calibration",
     )
-    fx_shift: float = Field(
+    fx_shift: StrictFloat = Field(
         0.0,
         ge=-0.9,
         le=3.0,
@@ -68,48 +92,56 @@ class Economy(_Strict):
 
 
 class Plan(_Strict):
-    fy2027_budget: float | None = Field(
-        None, gt=0, description="FY2027 plan-covered budget, trillion yen; default: the plan's 8.9"
+    fy2027_budget: StrictFloat | None = Field(
+        None,
+        gt=0,
+        le=30.0,
+        description="FY2027 plan-covered budget, trillion yen (at most 30); default: the plan's 8.9",
     )
-    implementation_scale: float = Field(1.0, ge=0.0, le=10.0)
+    implementation_scale: StrictFloat = Field(1.0, ge=0.0, le=10.0)
 
 
 class PostPlan(_Strict):
     rule: PostRule = PostRule.hold_real
-    growth: float = Field(
+    growth: StrictFloat = Field(
         0.0, ge=-0.2, le=0.5, description="nominal growth for grow_nominal, fraction per year"
     )
-    real_growth: float = Field(
+    real_growth: StrictFloat = Field(
         0.0,
         ge=-0.2,
         le=0.5,
         description="real growth on top of the expected deflator for hold_real, fraction per year",
     )
-    target_ratio: float = Field(0.02, gt=0, lt=0.2)
-    target_year: int = Field(2030, ge=2028, le=2100)
+    target_ratio: StrictFloat = Field(0.02, gt=0, lt=0.2)
+    target_year: StrictInt = Field(2030, ge=2028, le=2100)
     target_policy: str = "current-gdp"
-    plan_total: float = Field(
+    plan_total: StrictFloat = Field(
         50.0,
         gt=0,
-        description="new_plan: total budget FY2028-FY2032, trillion yen (expenditure basis)",
+        le=300.0,
+        description="new_plan: total budget FY2028-FY2032, trillion yen (expenditure basis; at most 300)",
     )
-    implementation_scale: float = Field(1.0, ge=0.0, le=10.0)
+    implementation_scale: StrictFloat = Field(1.0, ge=0.0, le=10.0)
 
 
 class Supplementary(_Strict):
-    enabled: bool = True
-    target_seeking: bool = False
-    target: float = Field(0.02, gt=0, lt=0.2)
+    enabled: StrictBool = True
+    target_seeking: StrictBool = False
+    target: StrictFloat = Field(0.02, gt=0, lt=0.2)
     target_policy: str = "current"
-    max_topup: float = Field(
-        2.0, ge=0, description="largest target-seeking top-up in one year, trillion yen"
+    max_topup: StrictFloat = Field(
+        2.0,
+        ge=0,
+        le=20.0,
+        description="largest target-seeking top-up in one year, trillion yen (at most 20)",
     )
-    fixed_topup: float = Field(
+    fixed_topup: StrictFloat = Field(
         0.0,
         ge=0,
-        description="a fixed top-up added to the MoD supplementary every year from from_year, trillion yen",
+        le=20.0,
+        description="a fixed top-up added to the MoD supplementary every year from from_year, trillion yen (at most 20)",
     )
-    from_year: int = Field(2026, ge=2023, le=2100)
+    from_year: StrictInt = Field(2026, ge=2023, le=2100)
 
 
 class Lever(_Strict):
@@ -118,7 +150,7 @@ class Lever(_Strict):
     key: str = Field(
         description="scenario key (e.g. economy.real_growth_shift) or param:SECTION.NAME or share:CATEGORY (the quantile of the category's eligible share)"
     )
-    low: float
+    low: StrictFloat
     high: float
     units: str = "1"
     group: str = "other"
@@ -172,10 +204,10 @@ class Lever(_Strict):
 
 class Sensitivity(_Strict):
     levers: dict[str, Lever] = {}
-    include_parameters: bool = Field(
+    include_parameters: StrictBool = Field(
         True, description="also vary the parameters drawn from their estimates (value +/- 2 s.e.)"
     )
-    include_shares: bool = Field(
+    include_shares: StrictBool = Field(
         True, description="also vary the uncertain eligible shares of the scenario's policies"
     )
 
@@ -184,10 +216,10 @@ class Scenario(_Strict):
     name: str
     description: str = ""
     as_of: dt.date = dt.date(2026, 11, 25)
-    horizon: int = Field(2040, ge=2028, le=2100)
-    draws: int = Field(10_000, ge=1, le=100_000_000)
-    seed: int = Field(20261125, ge=0)
-    thresholds: tuple[float, ...] = (0.015, 0.02, 0.035, 0.05)
+    horizon: StrictInt = Field(2040, ge=2028, le=2100)
+    draws: StrictInt = Field(10_000, ge=1, le=100_000_000)
+    seed: StrictInt = Field(20261125, ge=0)
+    thresholds: tuple[StrictFloat, ...] = (0.015, 0.02, 0.035, 0.05)
     policies: tuple[str, ...] = ("mod-core", "current", "broadened", "current-gdp", "nato-style")
     economy: Economy = Economy()
     plan: Plan = Plan()
@@ -196,9 +228,29 @@ class Scenario(_Strict):
     sensitivity: Sensitivity = Sensitivity()
     source_file: str = ""
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        # the name is the stem of every output file: it must not name a folder or hide a file
+        if not NAME_PATTERN.fullmatch(v):
+            raise ValueError(
+                f"{v!r} is not a safe file name: 1-{NAME_MAX} characters from A-Z a-z 0-9 . _ -, "
+                "starting with a letter or digit"
+            )
+        if v in RESERVED_NAMES:
+            raise ValueError(f"{v!r} is reserved for the combined output of 'jdef batch'")
+        return v
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of(cls, v: dt.date) -> dt.date:
+        if v > dt.date.today():
+            raise ValueError(f"{v} is in the future: no data can have been published by then")
+        return v
+
     @field_validator("thresholds")
     @classmethod
-    def _thresholds(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+    def _thresholds(cls, v: tuple[StrictFloat, ...]) -> tuple[StrictFloat, ...]:
         if not v:
             raise ValueError("at least one threshold is needed")
         if any(not (0 < t < 1) for t in v):
@@ -240,9 +292,10 @@ class Scenario(_Strict):
             )
         for name, lv in self.sensitivity.levers.items():
             v = self.value_at(lv.key) if lv.kind == "scenario" else 0.0
-            if isinstance(v, bool) or not isinstance(v, int | float):
+            if not isinstance(v, float):  # an integer key (horizon, seed, draws) is no lever
                 raise ValueError(
-                    f"sensitivity.levers.{name}.key: {lv.key!r} is not a numeric scenario key"
+                    f"sensitivity.levers.{name}.key: {lv.key!r} is not a numeric scenario key "
+                    "with a continuous (float) value"
                 )
         return self
 
@@ -273,10 +326,20 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A scenario file's TOML; only a regular file of at most MAX_SCENARIO_BYTES is read
+    (no device, FIFO or folder: reading one could block or never end)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError:
         raise InputError(path, "", "file not found") from None
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read ({exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, "", "not a regular file")
+    if info.st_size > MAX_SCENARIO_BYTES:
+        raise InputError(path, "", f"larger than {MAX_SCENARIO_BYTES} bytes: not a scenario file")
+    try:
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(path, "", f"cannot read ({exc})") from None
     try:
@@ -300,6 +363,8 @@ def _layered(
     if path.resolve() in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise InputError(path, "extends", f"cycle in 'extends': {chain}")
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise InputError(path, "extends", f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'")
     raw = _read_toml(path)
     parent = raw.pop("extends", None)
     if parent is None:
@@ -307,9 +372,11 @@ def _layered(
     elif not isinstance(parent, str):
         raise InputError(path, "extends", "must be a file name (string)")
     else:
-        parent_path = path.parent / parent
+        parent_path = path.parent / parent  # relative to the file that names it
         if not parent_path.exists():
             raise InputError(path, "extends", f"parent scenario not found: {parent}")
+        if not parent_path.is_file():
+            raise InputError(path, "extends", f"not a regular file: {parent}")
         base = _layered(parent_path, (*seen, path.resolve()), origin)
         base.pop("name", None)
         base.pop("description", None)

@@ -154,7 +154,8 @@ def test_bad_metric_exits_2(tmp_path, metric, field):
         ('key = "share:nonexistent"\nlow = 0.1\nhigh = 0.9', "no such category", True),
         ('key = "share:mod_core"\nlow = 0.1\nhigh = 0.9', "uncertain share", False),
         ('key = "economy.nope"\nlow = 0.1\nhigh = 0.9', "not a numeric scenario key", True),
-        ('key = "horizon"\nlow = 1000\nhigh = 2040', "greater than or equal to 2028", False),
+        ('key = "horizon"\nlow = 2030\nhigh = 2040', "not a numeric scenario key", True),
+        ('key = "seed"\nlow = 1\nhigh = 9', "not a numeric scenario key", True),
     ],
 )
 def test_bad_lever_exits_2_naming_the_lever(tmp_path, lever, message, refused_by_run):
