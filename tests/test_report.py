@@ -285,6 +285,7 @@ def test_sensitivity_results_drawn_when_present(run_nc, tmp_path):
     ds["morris_mu_star"] = ("parameter", rng.uniform(0, 1, len(params)))
     ds["oat_low"] = ("parameter", 0.02 - rng.uniform(0, 0.003, len(params)))
     ds["oat_high"] = ("parameter", 0.02 + rng.uniform(0, 0.003, len(params)))
+    ds["oat_nominal"] = 0.02
     nc = write_netcdf(ds, tmp_path / "sens.nc")
     out = write_report(nc, tmp_path / "out")
     assert "sensitivity" in out
@@ -299,6 +300,11 @@ def test_sensitivity_results_drawn_when_present(run_nc, tmp_path):
         page.cell(var="oat_high", parameter="deflator_shift")
         == f"{float(ds['oat_high'].sel(parameter='deflator_shift')):.3f}"
     )
+    assert page.cell(var="oat_nominal") == "0.020"
+    # the table ranks the parameters by total-order index, largest first
+    rows = [dict(k)["parameter"] for k in page.cells if ("var", "sobol_ST") in k]
+    ranked = ds["sobol_ST"].sel(policy="current").sortby(ds["sobol_ST"].sel(policy="current"))
+    assert rows == [str(p) for p in ranked["parameter"].values[::-1]]
 
 
 def test_batch_report(batch_nc, batch_report):
