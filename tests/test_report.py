@@ -1,5 +1,5 @@
-"""The HTML report and its PNG figures: valid images, a self-contained page, numbers that match the NetCDF,
-batches, optional sensitivity results, and the page as a headless browser renders it.
+"""The HTML report and its PNG figures: valid images, a self-contained page, numbers that match
+the NetCDF, batches, optional sensitivity results, and the page as a headless browser renders it.
 """
 
 import base64
@@ -44,7 +44,8 @@ VOID = {
 
 
 class Page(HTMLParser):
-    """Headings, images, links and the text of every element carrying data-var (with its data-* key)."""
+    """Headings, images, links and the text of every element carrying data-var (with its
+    data-* key)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -354,7 +355,10 @@ def test_not_a_result_is_input_error(tmp_path):
 
 
 def test_import_does_not_load_matplotlib():
-    code = "import sys, jdef.report; assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'"
+    code = (
+        "import sys, jdef.report; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 

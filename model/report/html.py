@@ -26,20 +26,24 @@ SECTIONS = {
 }
 
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;margin:0;color:#1d1d1f;background:#fff;line-height:1.45}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;
+margin:0;color:#1d1d1f;background:#fff;line-height:1.45}
 main{max-width:1240px;margin:0 auto;padding:1.2rem 1.6rem 3rem}
-h1{font-size:1.6rem;margin:.4rem 0 .3rem}h2{font-size:1.3rem;margin-top:2.2rem;border-bottom:2px solid #ddd;padding-bottom:.2rem}
+h1{font-size:1.6rem;margin:.4rem 0 .3rem}
+h2{font-size:1.3rem;margin-top:2.2rem;border-bottom:2px solid #ddd;padding-bottom:.2rem}
 h3{font-size:1.05rem;margin-top:1.4rem}
 nav ol{columns:2;font-size:.92rem}
 figure{margin:1rem 0 1.6rem}figure img{max-width:100%;height:auto;border:1px solid #e5e5e5}
 figcaption{font-size:.88rem;color:#444;margin-top:.3rem}
 table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}
 th,td{border:1px solid #d9d9d9;padding:.25rem .5rem;vertical-align:top}
-th{background:#f4f4f6;text-align:left}tbody+tbody{border-top:2px solid #888}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{background:#f4f4f6;text-align:left}tbody+tbody{border-top:2px solid #888}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td .words{display:block;color:#555;font-size:.8rem}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.7rem;overflow-x:auto;font-size:.8rem}
 .note{color:#555;font-size:.88rem}sup{line-height:0}code{font-size:.88em}
-dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}dl.prov dt{font-weight:600}dl.prov dd{margin:0;word-break:break-all}
+dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}
+dl.prov dt{font-weight:600}dl.prov dd{margin:0;word-break:break-all}
 """
 
 

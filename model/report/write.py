@@ -47,7 +47,8 @@ def _attr(ds: xr.Dataset, key: str) -> str:
 
 
 def render_sensitivity_html(ds: xr.Dataset, figs: Figures, result_path: Path) -> str:
-    """The page of a ``jdef sensitivity`` result: the inputs varied, the chart and table, provenance."""
+    """The page of a ``jdef sensitivity`` result: the inputs varied, the chart and table,
+    provenance."""
     scs: list[str | None] = [None]
     title = ds.attrs.get("title") or f"jdef sensitivity report: {result_path.stem}"
     body = [

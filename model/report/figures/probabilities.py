@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 # The two probability variables and how the report describes each.
 PROB_MEASURES = {
     "probability_of_spending_ratio_above_threshold": "in the fiscal year",
-    "probability_of_spending_ratio_reached_threshold_by_year": "reached in some year from FY2023 up to then",
+    "probability_of_spending_ratio_reached_threshold_by_year": (
+        "reached in some year from FY2023 up to then"
+    ),
 }
 
 
@@ -40,7 +42,8 @@ def _prob_axes(ax: Axes, yrs: np.ndarray) -> None:
 def _prob_line(
     ax: Axes, yrs: np.ndarray, p: np.ndarray, se: np.ndarray, color: Any, label: str, k: int
 ) -> None:
-    """A probability by year with its band of +/- 2 Monte Carlo standard errors (clipped to [0, 1])."""
+    """A probability by year with its band of +/- 2 Monte Carlo standard errors (clipped to
+    [0, 1])."""
     ax.fill_between(
         yrs,
         np.clip(p - 2 * se, 0, 1),

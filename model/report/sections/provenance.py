@@ -29,8 +29,9 @@ PROVENANCE_ATTRS = (
 
 
 SCENARIO_NOTE = (
-    '<p class="note">The scenario file\'s <code>draws</code> and <code>seed</code> are defaults that the command '
-    "line may override; the draws and seed this result used are listed above.</p>"
+    '<p class="note">The scenario file\'s <code>draws</code> and <code>seed</code> are defaults '
+    "that the command line may override; the draws and seed this result used are listed "
+    "above.</p>"
 )
 
 
@@ -74,7 +75,10 @@ def provenance_section(ds: xr.Dataset, scs: list[str | None], result_path: Path)
                     if sa.get("seed_entropy") != a.get("seed_entropy") or sa.get("draws") != a.get(
                         "draws"
                     ):
-                        note = f" (from {sib.name}, whose seed or draws differ from this batch's: it may be from another run)"
+                        note = (
+                            f" (from {sib.name}, whose seed or draws differ from this batch's: "
+                            "it may be from another run)"
+                        )
                     else:
                         note = f" (from {sib.name})"
                     text = sa.get("scenario")
@@ -82,12 +86,13 @@ def provenance_section(ds: xr.Dataset, scs: list[str | None], result_path: Path)
                     text = None
             if text:
                 out.append(
-                    f"<h3>Scenario {esc(sc)} (resolved){esc(note)}</h3>{SCENARIO_NOTE}<pre{attrs(attr='scenario', scenario=sc)}>{esc(pretty_json(text))}</pre>"
+                    f"<h3>Scenario {esc(sc)} (resolved){esc(note)}</h3>{SCENARIO_NOTE}"
+                    f"<pre{attrs(attr='scenario', scenario=sc)}>{esc(pretty_json(text))}</pre>"
                 )
             else:
                 out.append(
-                    f'<p class="note">Scenario {esc(sc)}: its definition is not in the batch file and '
-                    f"<code>{esc(sib.name)}</code> was not found next to it.</p>"
+                    f'<p class="note">Scenario {esc(sc)}: its definition is not in the batch file '
+                    f"and <code>{esc(sib.name)}</code> was not found next to it.</p>"
                 )
     out.append("</section>")
     return "".join(out)

@@ -12,12 +12,15 @@ from ..html import SECTIONS, attrs
 
 
 def reconciliation_section(ds: xr.Dataset, scs: list[str | None]) -> str:
+    """Per scenario: mean spending by category, then median counted spending and ratio per
+    policy, in the report years."""
     years = access.report_years(ds)
     out = [
         f'<section id="reconciliation"><h2>{SECTIONS["reconciliation"]}</h2>',
-        '<p class="note">Spending by category (mean over the draws, trillion yen) and what each inclusion policy counts '
-        "of it (median of counted spending, trillion yen), for selected fiscal years. A policy counts a share of each "
-        "category; the shares are in the policy files.</p>",
+        '<p class="note">Spending by category (mean over the draws, trillion yen) and what each '
+        "inclusion policy counts of it (median of counted spending, trillion yen), for selected "
+        "fiscal years. A policy counts a share of each category; the shares are in the policy "
+        "files.</p>",
     ]
     if not years:
         out.append(
@@ -51,18 +54,21 @@ def reconciliation_section(ds: xr.Dataset, scs: list[str | None]) -> str:
                         and float(imputed.sel(category=c, fiscal_year=y).values) == 1
                     ):
                         flag, any_imp = "<sup>†</sup>", True
-                    cells += f'<td class="num"{attrs(var="category_spending_mean", scenario=sc, category=c, year=y)}>{fmt_yen(v)}{flag}</td>'
+                    key = attrs(var="category_spending_mean", scenario=sc, category=c, year=y)
+                    cells += f'<td class="num"{key}>{fmt_yen(v)}{flag}</td>'
                 out.append(f"<tr><td><code>{esc(c)}</code></td><td>{esc(desc)}</td>{cells}</tr>")
             out.append("</tbody></table>")
             if any_imp:
                 out.append(
-                    '<p class="note">† a known-period figure that was not published and was filled from the nearest year with a figure.</p>'
+                    '<p class="note">† a known-period figure that was not published and was '
+                    "filled from the nearest year with a figure.</p>"
                 )
         pols = access.policies(part)
         med = access.quantile(part["counted_spending"], 0.5)
         rmed = access.quantile(part["spending_ratio"], 0.5)
         out.append(
-            f"<table><thead><tr><th>policy</th><th>denominator and supplementary budgets</th>{head}</tr></thead><tbody>"
+            "<table><thead><tr><th>policy</th><th>denominator and supplementary budgets</th>"
+            f"{head}</tr></thead><tbody>"
         )
         for pol in pols:
             desc = (
@@ -87,14 +93,17 @@ def reconciliation_section(ds: xr.Dataset, scs: list[str | None]) -> str:
                     if rmed is not None
                     else float("nan")
                 )
+                at = {"scenario": sc, "policy": pol, "year": y, "quantile": "0.5"}
                 cells += (
-                    f'<td class="num"{attrs(var="counted_spending", scenario=sc, policy=pol, year=y, quantile="0.5")}>{fmt_yen(v)}'
-                    f'<span class="words"{attrs(var="spending_ratio", scenario=sc, policy=pol, year=y, quantile="0.5")}>{fmt_ratio(r)}</span></td>'
+                    f'<td class="num"{attrs(var="counted_spending", **at)}>{fmt_yen(v)}'
+                    f'<span class="words"{attrs(var="spending_ratio", **at)}>'
+                    f"{fmt_ratio(r)}</span></td>"
                 )
             out.append(f"<tr><td>{esc(pol)}</td><td>{esc(desc)}</td>{cells}</tr>")
         out.append("</tbody></table>")
         out.append(
-            '<p class="note">Each cell: median counted spending (trillion yen) and, below it, the median ratio to the policy\'s GDP denominator.</p>'
+            '<p class="note">Each cell: median counted spending (trillion yen) and, below it, '
+            "the median ratio to the policy's GDP denominator.</p>"
         )
     out.append("</section>")
     return "".join(out)

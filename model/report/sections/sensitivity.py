@@ -81,13 +81,18 @@ def factors_section(ds: xr.Dataset) -> str:
     out = ['<section id="factors"><h2>Inputs varied</h2>']
     if "metric_monte_carlo_error" in ds:
         mc = float(ds["metric_monte_carlo_error"].values.ravel()[0])
+        a = {k: esc(ds.attrs.get(k, "?")) for k in ("draws", "samples", "method")}
         out.append(
-            f"<p>Metric: <code>{esc(str(ds.metric.values[0]))}</code>: {esc(ds.metric.attrs.get('long_name', ''))}. "
-            f'Its Monte Carlo standard error at the nominal point is <span class="num"{attrs(var="metric_monte_carlo_error")}>{mc:.4f}</span> '
-            f"({esc(ds.attrs.get('draws', '?'))} draws, the same draws for every evaluation; {esc(ds.attrs.get('samples', '?'))} base samples, method {esc(ds.attrs.get('method', '?'))}).</p>"
+            f"<p>Metric: <code>{esc(str(ds.metric.values[0]))}</code>: "
+            f"{esc(ds.metric.attrs.get('long_name', ''))}. "
+            "Its Monte Carlo standard error at the nominal point is "
+            f'<span class="num"{attrs(var="metric_monte_carlo_error")}>{mc:.4f}</span> '
+            f"({a['draws']} draws, the same draws for every evaluation; {a['samples']} base "
+            f"samples, method {a['method']}).</p>"
         )
+    head = ("input", "group", "low", "nominal", "high", "units", "range from")
     out.append(
-        "<table><thead><tr><th>input</th><th>group</th><th>low</th><th>nominal</th><th>high</th><th>units</th><th>range from</th></tr></thead><tbody>"
+        "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
     )
 
     def column(v: str, missing: object) -> list[object]:

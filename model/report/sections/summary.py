@@ -32,12 +32,14 @@ def prob_cell(part: xr.Dataset, var: str, pol: str, y: int, t: float, sc: str | 
 def summary_section(ds: xr.Dataset, scs: list[str | None]) -> str:
     """Per measure and target, a table of policies (grouped with their scenarios) by year."""
     years, targets = access.report_years(ds), access.targets(ds)
+    sc_head = "<th>scenario</th>" if scs[0] is not None else ""
     out = [
         f'<section id="summary"><h2>{SECTIONS["summary"]}</h2>',
-        '<p class="note">Probability that counted spending divided by the policy\'s GDP denominator is at or above the '
-        "target, computed from the Monte Carlo draws, with its Monte Carlo standard error (±) and in words. "
-        "A policy's denominator is FY2022 GDP (the government's fixed yardstick), current-year GDP or the outlook, "
-        "as its description in the reconciliation section says.</p>",
+        '<p class="note">Probability that counted spending divided by the policy\'s GDP '
+        "denominator is at or above the target, computed from the Monte Carlo draws, with its "
+        "Monte Carlo standard error (±) and in words. A policy's denominator is FY2022 GDP (the "
+        "government's fixed yardstick), current-year GDP or the outlook, as its description in "
+        "the reconciliation section says.</p>",
     ]
     if not years or not targets:
         out.append(
@@ -50,9 +52,7 @@ def summary_section(ds: xr.Dataset, scs: list[str | None]) -> str:
         for t in targets:
             out.append(f"<h3>Reaching {fmt_threshold(t)}: {esc(what)}</h3>")
             head = "".join(f"<th>{fy(y)}</th>" for y in years)
-            out.append(
-                f"<table><thead><tr><th>policy</th>{'<th>scenario</th>' if scs[0] is not None else ''}{head}</tr></thead>"
-            )
+            out.append(f"<table><thead><tr><th>policy</th>{sc_head}{head}</tr></thead>")
             # a batch: grouped by policy, so that the scenarios for one policy sit together
             pols = list(
                 dict.fromkeys(p for sc in scs for p in access.policies(access.part(ds, sc)))
@@ -81,7 +81,8 @@ def summary_section(ds: xr.Dataset, scs: list[str | None]) -> str:
 
 
 def _own_targets(ds: xr.Dataset, scs: list[str | None], years: list[int]) -> str:
-    """Entries whose policy file names their own target (e.g. NATO's 5%, 3.5% core, 1.5% resilience)."""
+    """Entries whose policy file names their own target (e.g. NATO's 5%, 3.5% core, 1.5%
+    resilience)."""
     if "policy_target" not in ds:
         return ""
     var = "probability_of_spending_ratio_above_threshold"
@@ -95,16 +96,16 @@ def _own_targets(ds: xr.Dataset, scs: list[str | None], years: list[int]) -> str
                 continue
             cells = "".join(prob_cell(part, var, str(pol), y, at, sc) for y in years)
             sc_cell = f"<td>{esc(sc)}</td>" if sc is not None else ""
-            rows.append(
-                f'<tr><td>{esc(pol)}</td>{sc_cell}<td class="num">{fmt_threshold(t)}</td>{cells}</tr>'
-            )
+            target = f'<td class="num">{fmt_threshold(t)}</td>'
+            rows.append(f"<tr><td>{esc(pol)}</td>{sc_cell}{target}{cells}</tr>")
     if not rows:
         return ""
     head = "".join(f"<th>{fy(y)}</th>" for y in years)
+    sc_head = "<th>scenario</th>" if scs[0] is not None else ""
     return (
         "<h3>Reaching the policy's own target: in the fiscal year</h3>"
         '<p class="note">Policies and buckets whose file names the ratio they are measured against '
         "(NATO-style: 5% in all, 3.5% core, 1.5% resilience).</p>"
-        f"<table><thead><tr><th>policy</th>{'<th>scenario</th>' if scs[0] is not None else ''}<th>target</th>{head}</tr></thead>"
+        f"<table><thead><tr><th>policy</th>{sc_head}<th>target</th>{head}</tr></thead>"
         "<tbody>" + "".join(rows) + "</tbody></table>"
     )
