@@ -286,6 +286,7 @@ def sensitivity(
         _numpy_xarray()
         from .io import write_netcdf
         from .parallel import executor
+        from .report import write_sensitivity_png
         from .scenario import load_scenario
         from .sensitivity import (
             Evaluator,
@@ -294,7 +295,6 @@ def sensitivity(
             run_oat,
             run_sobol,
             sensitivity_dataset,
-            sensitivity_plot,
         )
 
         _at_least("--samples", samples, 2)
@@ -319,7 +319,7 @@ def sensitivity(
         )
         path = write_netcdf(ds, out / f"{sc.name}_sensitivity_{method.value}.nc")
         png = out / f"{sc.name}_sensitivity_{method.value}.png"
-        sensitivity_plot(ds, png)
+        write_sensitivity_png(ds, png)
         typer.echo(ranked_text(ds))
         typer.echo(f"wrote {path} and {png}")
 

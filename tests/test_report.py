@@ -1,5 +1,5 @@
-"""The HTML report and its PNG figures: valid images, a self-contained page, numbers that match the NetCDF,
-batches, optional sensitivity results, and the page as a headless browser renders it.
+"""The HTML report and its PNG figures: valid images, a self-contained page, numbers that match
+the NetCDF, batches, optional sensitivity results, and the page as a headless browser renders it.
 """
 
 import base64
@@ -44,7 +44,8 @@ VOID = {
 
 
 class Page(HTMLParser):
-    """Headings, images, links and the text of every element carrying data-var (with its data-* key)."""
+    """Headings, images, links and the text of every element carrying data-var (with its
+    data-* key)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -285,6 +286,7 @@ def test_sensitivity_results_drawn_when_present(run_nc, tmp_path):
     ds["morris_mu_star"] = ("parameter", rng.uniform(0, 1, len(params)))
     ds["oat_low"] = ("parameter", 0.02 - rng.uniform(0, 0.003, len(params)))
     ds["oat_high"] = ("parameter", 0.02 + rng.uniform(0, 0.003, len(params)))
+    ds["oat_nominal"] = 0.02
     nc = write_netcdf(ds, tmp_path / "sens.nc")
     out = write_report(nc, tmp_path / "out")
     assert "sensitivity" in out
@@ -299,6 +301,11 @@ def test_sensitivity_results_drawn_when_present(run_nc, tmp_path):
         page.cell(var="oat_high", parameter="deflator_shift")
         == f"{float(ds['oat_high'].sel(parameter='deflator_shift')):.3f}"
     )
+    assert page.cell(var="oat_nominal") == "0.020"
+    # the table ranks the parameters by total-order index, largest first
+    rows = [dict(k)["parameter"] for k in page.cells if ("var", "sobol_ST") in k]
+    ranked = ds["sobol_ST"].sel(policy="current").sortby(ds["sobol_ST"].sel(policy="current"))
+    assert rows == [str(p) for p in ranked["parameter"].values[::-1]]
 
 
 def test_batch_report(batch_nc, batch_report):
@@ -348,7 +355,10 @@ def test_not_a_result_is_input_error(tmp_path):
 
 
 def test_import_does_not_load_matplotlib():
-    code = "import sys, jdef.report; assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'"
+    code = (
+        "import sys, jdef.report; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 

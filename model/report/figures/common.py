@@ -1,0 +1,141 @@
+"""What the charts share: the figure and its PNG bytes, the fiscal-year axis, panel grids,
+legends, line styles, colours and the note on an almost empty panel."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..format import fmt_prob, isnan
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+DPI = 110
+BAND_COLOR = "#1f77b4"
+HISTORY_COLOR = "#222222"
+TARGET_COLORS = {0.02: "#d62728", 0.035: "#9467bd"}
+LINE_STYLES = (("-", 2.6), ("--", 1.9), (":", 2.2), ("-.", 1.8))
+
+
+def figure(width: float, height: float) -> Figure:
+    """A new figure of ``width`` x ``height`` inches with constrained layout, on the Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG at DPI, with fixed metadata (no date) so the bytes repeat."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": "jdef"})
+    return buf.getvalue()
+
+
+def year_axis(ax: Axes, years: Iterable[int]) -> None:
+    """Ticks labelled 'FY2030' every 1, 2 or 5 years, with a minor tick on every year."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    ys = sorted(int(y) for y in years)
+    span = ys[-1] - ys[0] if ys else 0
+    step = 5 if span > 12 else 2 if span > 5 else 1
+    ticks = [y for y in ys if y % step == 0] or ys[::step]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(FixedLocator(ys))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"FY{int(round(x))}"))
+    ax.tick_params(axis="x", labelsize=8.5)
+    if ys:
+        ax.set_xlim(ys[0] - 0.3, ys[-1] + 0.3)
+
+
+def grid(fig: Figure, n: int, ncols: int = 4, sharey: bool = True) -> tuple[list[Axes], list[Axes]]:
+    """``n`` panels in rows of ``ncols``; returns (the panels, the spare axes, switched off)."""
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    axes = fig.subplots(nrows, ncols, sharey=sharey, squeeze=False)
+    flat = list(axes.flat)
+    spare = flat[n:]
+    for ax in spare:
+        ax.set_axis_off()
+    return flat[:n], spare
+
+
+def legend_place(
+    fig: Figure, spare: list[Axes], handles: Sequence[Artist], ncol_bottom: int = 4, **kw: Any
+) -> None:
+    """The legend in the first spare panel, or below the panels when there is none."""
+    if spare:
+        spare[0].legend(handles=handles, loc="center", frameon=False, fontsize=9, **kw)
+    else:
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncol=ncol_bottom,
+            frameon=False,
+            fontsize=9,
+            **kw,
+        )
+
+
+def target_color(t: float) -> str:
+    """The colour of a target's dashed line."""
+    return TARGET_COLORS.get(round(t, 4), "grey")
+
+
+def target_lines(ax: Axes, targets: list[float], scale: float = 100.0) -> None:
+    """A dashed horizontal line at each target (times ``scale``: percent by default)."""
+    for t in targets:
+        ax.axhline(t * scale, color=target_color(t), linestyle="--", linewidth=1)
+
+
+def line_style(i: int) -> dict[str, Any]:
+    """Solid and wide for the first series, then dashed and narrower, so that series lying
+    on top of each other stay visible."""
+    ls, lw = LINE_STYLES[i % len(LINE_STYLES)]
+    return {"linestyle": ls, "linewidth": lw}
+
+
+def _panel_note(ax: Axes, y: float, text: str, boxed: bool) -> None:
+    box = {"facecolor": "white", "edgecolor": "#ccc", "alpha": 0.9} if boxed else None
+    color = "#555" if boxed else "#666"
+    ax.text(
+        0.5,
+        y,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color=color,
+        fontsize=9,
+        bbox=box,
+    )
+
+
+def note_if_flat(ax: Axes, values: list[np.ndarray], what: str) -> None:
+    """Say so in the panel when every line stays near zero, so it does not look empty by mistake."""
+    vals = [v[np.isfinite(v)] for v in values]
+    top = max((float(v.max()) for v in vals if v.size), default=float("nan"))
+    if isnan(top):
+        _panel_note(ax, 0.5, "no data", boxed=False)
+    elif top < 0.0005:
+        _panel_note(ax, 0.55, f"zero or almost zero for every {what}\nin every year", boxed=True)
+    elif top < 0.05:
+        text = f"below 0.05 for every {what}\nin every year (max {fmt_prob(top)})"
+        _panel_note(ax, 0.55, text, boxed=True)
+
+
+def series_colors(names: list[str]) -> dict[str, Any]:
+    """One tab10 colour per policy or scenario, in order."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10"]
+    return {p: cmap(i % 10) for i, p in enumerate(names)}
