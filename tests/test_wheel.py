@@ -104,6 +104,17 @@ def test_wheel_holds_the_shipped_files(installed: Path, tmp_path: Path) -> None:
     assert version != "0+unknown"
 
 
+def test_wheel_holds_every_subpackage(installed: Path, tmp_path: Path) -> None:
+    """pyproject lists the packages one by one (the source folder is mapped): none forgotten."""
+    wanted = sorted(
+        ".".join(("jdef", *p.parent.relative_to(ROOT / "model").parts))
+        for p in (ROOT / "model").rglob("__init__.py")
+    )
+    code = "import importlib, sys; [importlib.import_module(m) for m in sys.argv[1:]]"
+    out = _run([str(installed / "python"), "-c", code, *wanted], tmp_path)
+    assert out.returncode == 0, out.stderr
+
+
 def test_wheel_run_from_an_empty_folder_matches_the_checkout(
     installed: Path, tmp_path: Path
 ) -> None:
