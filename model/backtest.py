@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from . import economy
-from .calibrate import SHOCK_BOUND, EconomyFit, economy_sample, fit_economy_mle
+from .calibrate_economy import SHOCK_BOUND, EconomyFit, economy_sample, fit_economy_mle
 from .data import DataStore
 
 LEVELS = (0.5, 0.8, 0.9)
