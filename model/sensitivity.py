@@ -38,6 +38,14 @@ from .uncertainty import UNCERTAINTY
 
 @dataclass(frozen=True)
 class Factor:
+    """One input that a sensitivity analysis varies over [low, high].
+
+    ``kind`` says what ``key`` names: a scenario key ("scenario"), a parameter of
+    params.toml ("param") or a category whose eligible share is uncertain ("share": the
+    value is the quantile of the policies' share ranges). ``nominal`` is the value of a run;
+    ``units``, ``group`` and ``source`` describe the factor in the outputs.
+    """
+
     name: str
     kind: str  # "scenario", "param" or "share"
     key: str
