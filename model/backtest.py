@@ -7,194 +7,56 @@ and forecasts horizons 1..5. Scores: CRPS, coverage of the central 50/80/90%
 intervals, the PIT histogram and bias (median forecast minus outturn).
 Benchmarks on the same cases: a random walk with drift (in logs) and, where
 the data has them, the government's own outlooks scored as a point forecast
-(a degenerate distribution: its CRPS is the absolute error).
+(a degenerate distribution: its CRPS is the absolute error). The forecasters are in
+``jdef.forecasters``, the scores in ``jdef.scores``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import numpy as np
 import xarray as xr
 
-from . import economy
-from .calibrate import SHOCK_BOUND, EconomyFit, economy_sample, fit_economy_mle
 from .data import DataStore
-
-LEVELS = (0.5, 0.8, 0.9)
-PIT_BINS = 10
-METHODS = ("model", "random_walk_drift", "government_outlook", "model_cao_path")
-CAO_VINTAGES = (
-    "cao_vintage_lower_nominal_growth"  # past Cabinet Office medium-term projections (lower case)
+from .forecasters import (
+    budget_forecast,
+    cao_edition,
+    economy_forecast,
+    random_walk_forecast,
+    window_fit,
 )
+from .scores import LEVELS, PIT_BINS, nanmean, score
 
-
-def cao_edition(d: DataStore, origin: int) -> tuple[dt.date, dict[int, float]] | None:
-    """The Cabinet Office projection a forecaster at ``origin`` would use: the latest edition
-    published by the end of August of the next calendar year (after the origin year's first
-    outturn estimate) that projects the year after the origin; None if there is none."""
-    cutoff = dt.date(origin + 1, 8, 31)
-    usable = [
-        (day, v) for day, v in d.editions(CAO_VINTAGES).items() if day <= cutoff and origin + 1 in v
-    ]
-    return usable[-1] if usable else None
-
+METHODS = ("model", "random_walk_drift", "government_outlook", "model_cao_path")
 
 SERIES = ("nominal_gdp_level", "nominal_gdp_growth", "mod_budget_level")
-
-
-def crps(samples: np.ndarray, y: float) -> float:
-    """CRPS of an ensemble: E|X - y| - E|X - X'| / 2 (exact for the empirical distribution)."""
-    x = np.sort(samples)
-    n = len(x)
-    term1 = np.mean(np.abs(x - y))
-    i = np.arange(1, n + 1)
-    term2 = np.sum((2 * i - n - 1) * x) / (n * n)
-    return float(term1 - term2)
-
-
-def _normal_draws(
-    rng: np.random.Generator, mean: float, sd: float, size: tuple[int, ...]
-) -> np.ndarray:
-    return mean + sd * rng.standard_normal(size)
-
-
-def window_fit(
-    d: DataStore, origin: int, window_start: int = 1995
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, EconomyFit]:
-    """Real growth, deflator growth and recession years of FY``window_start``-``origin``, and their MLE fit."""
-    _, g, gl, p, pl, rec = economy_sample(d, (window_start, origin))
-    return g, p, rec, fit_economy_mle(g, gl, p, pl, rec)
-
-
-def economy_forecast(
-    d: DataStore,
-    origin: int,
-    horizon: int,
-    n: int,
-    seed: int,
-    window_start: int = 1995,
-    path: dict[int, float] | None = None,
-    window: tuple | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Model forecast of nominal GDP (levels and growth, (n, horizon)) from data up to ``origin``.
-
-    The economy block of the engine (economy.py kernels) with parameters fitted on
-    FY``window_start``-``origin`` and parameter uncertainty: AR coefficients and shock
-    scales from N(estimate, s.e.), the recession probability p from its Jeffreys posterior
-    Beta(k + 1/2, n - k + 1/2), and the long-run mean growth rates from N(window mean,
-    sigma / (1 - phi) / sqrt(n)) (the s.e. of the mean of an AR(1) process). As in the
-    engine, recessions enter centred, delta (R - p), so that they do not lower the long-run
-    mean a second time (the window means already include the recession years).
-
-    ``path``: a Cabinet Office projection of nominal growth by fiscal year (a vintage published
-    around the origin). As in the engine, the rates then revert to a path instead of the window
-    means: real growth to its window mean ``mu_g`` and deflator growth to
-    ``(1 + path_y) / (1 + mu_g) - 1``, so that the expected nominal growth is the path.
-    Horizons beyond the path are NaN. ``window``: the ``window_fit`` of this origin, if already made.
-    """
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin,)))
-    g, p, rec, fit = window or window_fit(d, origin, window_start)
-    c, se, m = fit.coef, fit.se, len(g)
-
-    def draw(name: str, lo: float, hi: float) -> np.ndarray:
-        return np.clip(_normal_draws(rng, c[name], se[name], (n,)), lo, hi)
-
-    ar_g, ar_p = draw("real_ar", -0.99, 0.99), draw("deflator_ar", -0.99, 0.99)
-    sd_g, sd_p = draw("real_sd", 1e-4, 1.0), draw("deflator_sd", 1e-4, 1.0)
-    # the mean of an AR(1) process is known to s.e. sigma / (1 - phi) / sqrt(m) (its long-run s.d.)
-    se_mu_g = c["real_sd"] / max(1.0 - c["real_ar"], 0.05) / math.sqrt(m)
-    se_mu_p = c["deflator_sd"] / max(1.0 - c["deflator_ar"], 0.05) / math.sqrt(m)
-    mu_g = _normal_draws(rng, g.mean(), se_mu_g, (n,))
-    mu_p = _normal_draws(rng, p.mean(), se_mu_p, (n,))
-    k = rec.sum()
-    prob = rng.beta(k + 0.5, m - k + 0.5, n)
-    gdp = d.nominal_gdp()
-    level = np.full(n, gdp[origin])
-    if path is not None:  # the deflator path implied by the nominal path and real growth's mean
-        mu_p_path = {y: (1.0 + v) / (1.0 + mu_g) - 1.0 for y, v in path.items()}
-        mu_p = mu_p_path.get(
-            origin, p[-1]
-        )  # no path value for the origin: deviation 0, as in the engine
-    dev_g, dev_p = g[-1] - mu_g, p[-1] - mu_p
-    levels, growth = np.full((n, horizon), np.nan), np.full((n, horizon), np.nan)
-    for h in range(horizon):
-        if path is not None:
-            if origin + h + 1 not in mu_p_path:
-                break
-            mu_p = mu_p_path[origin + h + 1]
-        n1, n2 = rng.standard_normal(n), rng.standard_normal(n)
-        w = rng.chisquare(c["t_df"], n)
-        e_g, e_p = economy.student_t_pair(n1, n2, w, fit.corr, c["t_df"], SHOCK_BOUND)
-        r = (
-            rng.random(n) < prob
-        ) - prob  # centred, as in the engine: the window means include the recessions
-        gg = economy.mean_reverting(mu_g, dev_g, ar_g, sd_g, e_g, r, c["recession_real"])
-        pp = economy.mean_reverting(mu_p, dev_p, ar_p, sd_p, e_p, r, c["recession_deflator"])
-        dev_g, dev_p = gg - mu_g, pp - mu_p
-        new = economy.nominal_level(level, gg, pp)
-        growth[:, h] = new / level - 1.0
-        level = new
-        levels[:, h] = level
-    return levels, growth
-
-
-def random_walk_forecast(
-    history: dict[int, float], origin: int, horizon: int, n: int, seed: int, window_start: int
-) -> np.ndarray:
-    """Random walk with drift in logs, simulated as paths: a drift d ~ N(d_hat, s / sqrt(m)) per draw,
-    then log increments N(d, s^2), so that log x_o+h ~ N(log x_o + h d_hat, h s^2 + h^2 s^2 / m)."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin, 1)))
-    yrs = [y for y in range(window_start + 1, origin + 1) if y in history and y - 1 in history]
-    lg = np.array([math.log(history[y] / history[y - 1]) for y in yrs])
-    dft, s, m = lg.mean(), lg.std(ddof=1), len(lg)
-    drift = dft + s / math.sqrt(m) * rng.standard_normal((n, 1))
-    steps = drift + s * rng.standard_normal((n, horizon))
-    return history[origin] * np.exp(np.cumsum(steps, axis=1))
-
-
-def budget_forecast(
-    budget: dict[int, float],
-    deflator: dict[int, float],
-    origin: int,
-    horizon: int,
-    n: int,
-    seed: int,
-) -> np.ndarray:
-    """The engine's post-plan ``hold_real`` rule: B_t = B_t-1 (1 + expected deflator) exp(sd z).
-
-    Expected deflator: mean deflator growth over the budget window; sd: RMS of the
-    rule's log errors on the budget history up to the origin (its own implementation noise).
-    """
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin, 2)))
-    yrs = [y for y in sorted(budget) if y <= origin and y - 1 in budget and y in deflator]
-    pi = np.mean([deflator[y] for y in yrs])
-    err = np.array([math.log(budget[y] / (budget[y - 1] * (1 + pi))) for y in yrs])
-    sd = math.sqrt(np.mean(err**2))
-    steps = np.exp(sd * rng.standard_normal((n, horizon)))
-    return budget[origin] * np.cumprod((1 + pi) * steps, axis=1)
-
-
-def _score(samples: np.ndarray, y: float) -> dict[str, float]:
-    out = {
-        "crps": crps(samples, y),
-        "pit": float(np.mean(samples <= y)),
-        "median": float(np.median(samples)),
-        "outcome": y,
-    }
-    point = len(samples) == 1  # a point forecast has no intervals and no PIT
-    for lv in LEVELS:
-        lo, hi = np.quantile(samples, [(1 - lv) / 2, (1 + lv) / 2])
-        out[f"covered_{int(lv * 100)}"] = np.nan if point else float(lo <= y <= hi)
-    if point:
-        out["pit"] = np.nan
-    return out
 
 
 def run_backtest(
     d: DataStore, origins: range | None = None, horizon: int = 5, draws: int = 2000, seed: int = 1
 ) -> xr.Dataset:
+    """Score every forecaster on every origin and horizon with an outturn in ``d``.
+
+    Parameters
+    ----------
+    d : DataStore
+        The data (its latest vintage, truncated at each origin by the forecasters).
+    origins : range, optional
+        Forecast origins, fiscal years (default FY2000 to the year before the last outturn).
+    horizon : int
+        Years ahead, 1..horizon.
+    draws : int
+        Draws per forecast.
+    seed : int
+        Root seed of every forecaster's generators.
+
+    Returns
+    -------
+    xarray.Dataset
+        Per (series, forecaster, origin, horizon) the scores of each case, and their means
+        over origins; dims as named in the variables' attributes.
+    """
     gdp = d.nominal_gdp()
     last = max(gdp)
     origins = origins or range(2000, last)
@@ -220,8 +82,8 @@ def run_backtest(
             for h in range(horizon):
                 y = o + h + 1
                 if y in gdp and np.isfinite(c_levels[0, h]):
-                    put(0, 3, oi, h, _score(c_levels[:, h], gdp[y]))
-                    put(1, 3, oi, h, _score(c_growth[:, h], gdp[y] / gdp[y - 1] - 1.0))
+                    put(0, 3, oi, h, score(c_levels[:, h], gdp[y]))
+                    put(1, 3, oi, h, score(c_growth[:, h], gdp[y] / gdp[y - 1] - 1.0))
         levels, growth = economy_forecast(d, o, horizon, draws, seed, window=window)
         rw = random_walk_forecast(gdp, o, horizon, draws, seed, window_start=1994)
         rw_growth = np.concatenate([rw[:, :1] / gdp[o], rw[:, 1:] / rw[:, :-1]], axis=1) - 1.0
@@ -230,22 +92,22 @@ def run_backtest(
             if y not in gdp:
                 continue
             actual_g = gdp[y] / gdp[y - 1] - 1.0
-            put(0, 0, oi, h, _score(levels[:, h], gdp[y]))
-            put(0, 1, oi, h, _score(rw[:, h], gdp[y]))
-            put(1, 0, oi, h, _score(growth[:, h], actual_g))
-            put(1, 1, oi, h, _score(rw_growth[:, h], actual_g))
+            put(0, 0, oi, h, score(levels[:, h], gdp[y]))
+            put(0, 1, oi, h, score(rw[:, h], gdp[y]))
+            put(1, 0, oi, h, score(growth[:, h], actual_g))
+            put(1, 1, oi, h, score(rw_growth[:, h], actual_g))
             if h == 0 and y in outlook:
                 point = np.array([gdp[o] * (1 + outlook[y])])
-                put(0, 2, oi, h, _score(point, gdp[y]))
-                put(1, 2, oi, h, _score(np.array([outlook[y]]), actual_g))
+                put(0, 2, oi, h, score(point, gdp[y]))
+                put(1, 2, oi, h, score(np.array([outlook[y]]), actual_g))
         if o in budget and o - 2 in budget and o - 1 in defl:
             bm = budget_forecast(budget, defl, o, horizon, draws, seed)
             brw = random_walk_forecast(budget, o, horizon, draws, seed, window_start=min(budget))
             for h in range(horizon):
                 y = o + h + 1
                 if y in budget:
-                    put(2, 0, oi, h, _score(bm[:, h], budget[y]))
-                    put(2, 1, oi, h, _score(brw[:, h], budget[y]))
+                    put(2, 0, oi, h, score(bm[:, h], budget[y]))
+                    put(2, 1, oi, h, score(brw[:, h], budget[y]))
 
     dims = ("series", "forecaster", "origin", "horizon")
     coords = {
@@ -297,7 +159,7 @@ def run_backtest(
     ):
         ds[name] = (
             ("series", "forecaster", "horizon"),
-            _nanmean(res[k], axis=2),
+            nanmean(res[k], axis=2),
             {"long_name": f"Mean over origins of {k}", "units": "1"},
         )
     # the same cases for every forecaster: those where the government outlook was scored
@@ -306,7 +168,7 @@ def run_backtest(
     ]  # (series, 1, origin, horizon)
     ds["crps_mean_outlook_cases"] = (
         ("series", "forecaster", "horizon"),
-        _nanmean(np.where(on_outlook, res["crps"], np.nan), axis=2),
+        nanmean(np.where(on_outlook, res["crps"], np.nan), axis=2),
         {
             "long_name": "Mean CRPS over the origins where the government outlook is scored (the same cases for every forecaster)",
             "units": "1",
@@ -320,7 +182,7 @@ def run_backtest(
     bias = res["median"] - res["outcome"]
     ds["bias"] = (
         ("series", "forecaster", "horizon"),
-        _nanmean(bias, axis=2),
+        nanmean(bias, axis=2),
         {"long_name": "Mean of median forecast minus outturn", "units": "1"},
     )
     edges = np.linspace(0, 1, PIT_BINS + 1)
@@ -370,14 +232,8 @@ def run_backtest(
     return ds
 
 
-def _nanmean(x: np.ndarray, axis: int) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        cnt = np.isfinite(x).sum(axis=axis)
-        s = np.nansum(x, axis=axis)
-        return np.where(cnt > 0, s / np.maximum(cnt, 1), np.nan)
-
-
 def backtest_text(ds: xr.Dataset) -> str:
+    """The backtest's scores as a plain-text table (``ds`` from ``run_backtest``)."""
     lines = [
         "Rolling-origin backtest (pseudo-real-time; origins "
         f"FY{int(ds.origin.min())}-FY{int(ds.origin.max())}, {ds.attrs['draws']} draws)",
@@ -421,13 +277,13 @@ def backtest_text(ds: xr.Dataset) -> str:
     ]
     for s in ds.series.values:
         for m in ds.forecaster.values:
-            sel = ds.sel(series=s, forecaster=m)
-            cov = [
-                float(np.nanmean(sel[f"covered_{lv}"].values))
-                if np.isfinite(sel[f"covered_{lv}"].values).any()
+            part = ds.sel(series=s, forecaster=m)
+            pooled = [
+                float(np.nanmean(part[f"covered_{lv}"].values))
+                if np.isfinite(part[f"covered_{lv}"].values).any()
                 else np.nan
                 for lv in (50, 80, 90)
             ]
-            if np.isfinite(cov).all():
-                lines.append(f"{s:<20}{m:<20}" + "".join(f"{c:>7.2f}" for c in cov))
+            if np.isfinite(pooled).all():
+                lines.append(f"{s:<20}{m:<20}" + "".join(f"{c:>7.2f}" for c in pooled))
     return "\n".join(lines) + "\n"

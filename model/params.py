@@ -2,32 +2,25 @@
 
 Each entry in the file is a table ``{value = ..., source = "..."}`` so that every
 parameter carries its provenance (a fit from sourced data, or a documented
-reasoning). The engine sees only the values.
+reasoning). The engine sees only the values. The file is checked against the
+uncertainty table (``jdef.uncertainty``): its ``[uncertainty] drawn`` list must be the
+table's, every drawn parameter needs a standard error, and every estimate must lie
+within its bounds; draws per Monte Carlo draw follow the table's distributions.
 """
 
 from __future__ import annotations
 
-import math
+import hashlib
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from .constants import PARAMS_FILE
 from .errors import InputError
-
-# valid ranges of parameters that may be drawn per draw
-BOUNDS = {
-    "economy.recession_prob": (0.0, 1.0),
-    "supplementary.realignment_share": (0.0, 1.0),
-    "supplementary.prob": (0.0, 1.0),
-    "economy.real_ar": (-0.99, 0.99),
-    "economy.deflator_ar": (-0.99, 0.99),
-    "economy.real_sd": (0.0, math.inf),
-    "economy.deflator_sd": (0.0, math.inf),
-}
+from .uncertainty import TABLE, UNCERTAINTY, drawn
 
 
 @dataclass(frozen=True)
@@ -100,16 +93,19 @@ class Params:
         section, key = name.split(".")
         return float(getattr(getattr(self, section), key))
 
-    def per_draw(self, name: str, z):
+    @overload
+    def per_draw(self, name: str, z: float) -> float: ...
+    @overload
+    def per_draw(self, name: str, z: np.ndarray) -> float | np.ndarray: ...
+    def per_draw(self, name: str, z: float | np.ndarray) -> float | np.ndarray:
         """The parameter's value in each draw: value + se * z, clipped to its valid range.
 
-        Works on a float ``z`` (the scalar reference) and on arrays (the engine).
+        Works on a float ``z`` (the scalar reference) and on arrays (the engine); a
+        parameter that is not drawn has its value whatever ``z``.
         """
         if name not in self.drawn:
             return self.value(name)
-        lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
-        v = self.value(name) + self.se.get(name, 0.0) * z
-        return min(max(v, lo), hi) if isinstance(v, float) else np.clip(v, lo, hi)
+        return UNCERTAINTY[name].draw(self.value(name), self.se[name], z)
 
     def replace(self, section: str, **kw: float) -> Params:
         """A copy with some values changed (for sensitivity and tests)."""
@@ -172,18 +168,30 @@ def load_params(path: Path = PARAMS_FILE, text: str | None = None) -> Params:
         raise InputError(
             path, "contracts.payment_profile", f"shares must be >= 0 and sum to 1 (sum {sum(prof)})"
         )
-    drawn = tuple(raw.get("uncertainty", {}).get("drawn", ()))
-    for name in drawn:
-        if name not in ses:
-            raise InputError(
-                path, f"uncertainty.drawn: {name}", "no such parameter with a standard error (se)"
-            )
-    import hashlib
-
-    return Params(
+    params = Params(
         meta=raw.get("meta", {}),
         se=ses,
-        drawn=drawn,
+        drawn=tuple(raw.get("uncertainty", {}).get("drawn", ())),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         **built,
     )
+    _check_uncertainty(path, params)
+    return params
+
+
+def _check_uncertainty(path: Path, params: Params) -> None:
+    """The file agrees with the uncertainty table: same drawn list, s.e.s, estimates in bounds."""
+    if params.drawn != drawn():
+        raise InputError(
+            path,
+            "uncertainty.drawn",
+            f"{list(params.drawn)} is not the uncertainty table's {list(drawn())} "
+            "(jdef.uncertainty); run 'jdef calibrate'",
+        )
+    for name in params.drawn:
+        if name not in params.se:
+            raise InputError(path, name, "drawn per draw but has no standard error (se)")
+    for u in TABLE:
+        v = params.value(u.name)
+        if not u.low <= v <= u.high:
+            raise InputError(path, u.name, f"{v} lies outside its valid range [{u.low}, {u.high}]")

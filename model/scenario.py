@@ -11,7 +11,6 @@ import datetime as dt
 import difflib
 import hashlib
 import json
-import math
 import re
 import stat
 import tomllib
@@ -172,14 +171,15 @@ class Lever(_Strict):
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
         kind, name = self.kind, self.target
         if kind == "param":
-            from .params import BOUNDS, numeric_parameters
+            from .params import numeric_parameters
+            from .uncertainty import bounds
 
             if name not in numeric_parameters():
                 raise ValueError(
                     f"key {self.key!r}: no such parameter; expected param:SECTION.NAME with a number in "
                     "calibration/params.toml (e.g. param:supplementary.prob)"
                 )
-            lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
+            lo, hi = bounds(name)
             if self.low < lo or self.high > hi:
                 raise ValueError(
                     f"key {self.key!r}: the range [{self.low}, {self.high}] leaves the parameter's valid range [{lo}, {hi}]"

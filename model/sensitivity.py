@@ -29,14 +29,23 @@ from .data import DataStore, load_data
 from .errors import InputError
 from .inputs import ModelInputs, PolicyEntry, build_inputs
 from .metrics import TOLERANCE, entry_accounts, plan_accounts, probability, quantiles
-from .params import BOUNDS, Params
+from .params import Params
 from .policies import Policy, Share, load_policy, uncertain_keys
 from .runner import params_as_of, policy_names, shocks_for
 from .scenario import Scenario
+from .uncertainty import UNCERTAINTY
 
 
 @dataclass(frozen=True)
 class Factor:
+    """One input that a sensitivity analysis varies over [low, high].
+
+    ``kind`` says what ``key`` names: a scenario key ("scenario"), a parameter of
+    params.toml ("param") or a category whose eligible share is uncertain ("share": the
+    value is the quantile of the policies' share ranges). ``nominal`` is the value of a run;
+    ``units``, ``group`` and ``source`` describe the factor in the outputs.
+    """
+
     name: str
     kind: str  # "scenario", "param" or "share"
     key: str
@@ -112,36 +121,22 @@ def _number(s: str, bad) -> float:
 # The factor table
 # ----------------------------------------------------------------------------
 
-PARAM_GROUPS = {
-    "economy": "economy",
-    "outlook": "economy",
-    "fx": "economy",
-    "budget": "budget policy",
-    "supplementary": "budget policy",
-    "contracts": "budget policy",
-}
-
 
 def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
+    """The factors of a sensitivity analysis of ``scenario``.
+
+    The parameters drawn per draw (the uncertainty table, ``jdef.uncertainty``) over their
+    estimate +/- 2 s.e. within bounds, the uncertain eligible shares of the scenario's
+    policies, and the scenario's levers, in this order.
+    """
     out: list[Factor] = []
     sens = scenario.sensitivity
     if sens.include_parameters:
         for name in inp.params.drawn:
-            v, se = inp.params.value(name), inp.params.se[name]
-            lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
-            out.append(
-                Factor(
-                    name,
-                    "param",
-                    name,
-                    max(v - 2 * se, lo),
-                    min(v + 2 * se, hi),
-                    v,
-                    "1",
-                    PARAM_GROUPS[name.split(".")[0]],
-                    "calibration/params.toml: estimate +/- 2 s.e.",
-                )
-            )
+            u, v = UNCERTAINTY[name], inp.params.value(name)
+            low, high = u.sensitivity_range(v, inp.params.se[name])
+            source = "calibration/params.toml: estimate +/- 2 s.e."
+            out.append(Factor(name, "param", name, low, high, v, "1", u.group, source))
     uncertain = list(dict.fromkeys(cat for e in inp.entries for cat in uncertain_keys(e.shares)))
     if sens.include_shares:
         out += [

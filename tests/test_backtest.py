@@ -4,9 +4,10 @@ import datetime as dt
 import math
 
 import numpy as np
-from jdef.backtest import crps, run_backtest
+from jdef.backtest import run_backtest
 from jdef.cli import app
 from jdef.data import load_data
+from jdef.scores import crps
 from scipy import stats
 from typer.testing import CliRunner
 
@@ -62,8 +63,8 @@ def test_backtest_cli_rejects_bad_origin(tmp_path):
 def test_cao_edition_is_the_latest_published_by_the_end_of_next_august():
     """A forecaster at origin o uses the latest Cabinet Office projection published by 31 August
     of o + 1 that covers o + 1: never a later one (no look-ahead)."""
-    from jdef.backtest import CAO_VINTAGES, cao_edition
     from jdef.data import DataStore, Row
+    from jdef.forecasters import CAO_VINTAGES, cao_edition
 
     def row(year, value, published):
         return Row(
@@ -101,7 +102,7 @@ def test_forecast_around_a_path_has_the_path_as_expected_growth():
     """With a Cabinet Office path the rates revert to it: mean nominal growth is the path (3% a
     year here, against about -0.3% for the FY1995-FY2010 window mean) from two years ahead,
     once the origin's deviation has decayed; years beyond the path are not forecast."""
-    from jdef.backtest import economy_forecast
+    from jdef.forecasters import economy_forecast
 
     d = load_data(dt.date(2026, 11, 25))
     path = {2011: 0.03, 2012: 0.03, 2013: 0.03, 2014: 0.03}

@@ -1,0 +1,154 @@
+"""The backtest's forecasters: the model's economy block refitted at each origin, and benchmarks.
+
+Each forecaster simulates paths from data up to a forecast origin with its own generator,
+``SeedSequence(seed, spawn_key=(origin, ...))``, so that a case's draws do not depend on the
+other cases. Scored in ``jdef.backtest``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+
+from . import economy
+from .calibrate_economy import SHOCK_BOUND, EconomyFit, economy_sample, fit_economy_mle
+from .data import DataStore
+from .uncertainty import UNCERTAINTY
+
+# A shock s.d. drawn below this is floored to it: the early windows (five years at FY2000)
+# have s.e.s the size of the estimate, and an s.d. of zero would make a draw a point forecast.
+SD_FLOOR = 1e-4
+
+CAO_VINTAGES = (
+    "cao_vintage_lower_nominal_growth"  # past Cabinet Office medium-term projections (lower case)
+)
+
+
+def cao_edition(d: DataStore, origin: int) -> tuple[dt.date, dict[int, float]] | None:
+    """The Cabinet Office projection a forecaster at ``origin`` would use: the latest edition
+    published by the end of August of the next calendar year (after the origin year's first
+    outturn estimate) that projects the year after the origin; None if there is none."""
+    cutoff = dt.date(origin + 1, 8, 31)
+    usable = [
+        (day, v) for day, v in d.editions(CAO_VINTAGES).items() if day <= cutoff and origin + 1 in v
+    ]
+    return usable[-1] if usable else None
+
+
+def window_fit(
+    d: DataStore, origin: int, window_start: int = 1995
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, EconomyFit]:
+    """Real growth, deflator growth and recession years of FY``window_start``-``origin``, and their MLE fit."""
+    _, g, gl, p, pl, rec = economy_sample(d, (window_start, origin))
+    return g, p, rec, fit_economy_mle(g, gl, p, pl, rec)
+
+
+def economy_forecast(
+    d: DataStore,
+    origin: int,
+    horizon: int,
+    n: int,
+    seed: int,
+    window_start: int = 1995,
+    path: dict[int, float] | None = None,
+    window: tuple | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model forecast of nominal GDP (levels and growth, (n, horizon)) from data up to ``origin``.
+
+    The economy block of the engine (economy.py kernels) with parameters fitted on
+    FY``window_start``-``origin`` and parameter uncertainty: AR coefficients and shock
+    scales from N(estimate, s.e.) clipped to the uncertainty table's bounds (the shock
+    scales also to at least SD_FLOOR), the recession probability p from its Jeffreys posterior
+    Beta(k + 1/2, n - k + 1/2), and the long-run mean growth rates from N(window mean,
+    sigma / (1 - phi) / sqrt(n)) (the s.e. of the mean of an AR(1) process). As in the
+    engine, recessions enter centred, delta (R - p), so that they do not lower the long-run
+    mean a second time (the window means already include the recession years).
+
+    ``path``: a Cabinet Office projection of nominal growth by fiscal year (a vintage published
+    around the origin). As in the engine, the rates then revert to a path instead of the window
+    means: real growth to its window mean ``mu_g`` and deflator growth to
+    ``(1 + path_y) / (1 + mu_g) - 1``, so that the expected nominal growth is the path.
+    Horizons beyond the path are NaN. ``window``: the ``window_fit`` of this origin, if already made.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin,)))
+    g, p, rec, fit = window or window_fit(d, origin, window_start)
+    c, se, m = fit.coef, fit.se, len(g)
+
+    def draw(name: str) -> np.ndarray:  # from the window's estimate and s.e., as in the engine
+        return UNCERTAINTY[f"economy.{name}"].draw(c[name], se[name], rng.standard_normal(n))
+
+    ar_g, ar_p = draw("real_ar"), draw("deflator_ar")
+    sd_g, sd_p = np.maximum(draw("real_sd"), SD_FLOOR), np.maximum(draw("deflator_sd"), SD_FLOOR)
+    # the mean of an AR(1) process is known to s.e. sigma / (1 - phi) / sqrt(m) (its long-run s.d.)
+    se_mu_g = c["real_sd"] / max(1.0 - c["real_ar"], 0.05) / math.sqrt(m)
+    se_mu_p = c["deflator_sd"] / max(1.0 - c["deflator_ar"], 0.05) / math.sqrt(m)
+    mu_g = g.mean() + se_mu_g * rng.standard_normal(n)
+    mu_p = p.mean() + se_mu_p * rng.standard_normal(n)
+    k = rec.sum()
+    prob = rng.beta(k + 0.5, m - k + 0.5, n)
+    gdp = d.nominal_gdp()
+    level = np.full(n, gdp[origin])
+    if path is not None:  # the deflator path implied by the nominal path and real growth's mean
+        mu_p_path = {y: (1.0 + v) / (1.0 + mu_g) - 1.0 for y, v in path.items()}
+        mu_p = mu_p_path.get(
+            origin, p[-1]
+        )  # no path value for the origin: deviation 0, as in the engine
+    dev_g, dev_p = g[-1] - mu_g, p[-1] - mu_p
+    levels, growth = np.full((n, horizon), np.nan), np.full((n, horizon), np.nan)
+    for h in range(horizon):
+        if path is not None:
+            if origin + h + 1 not in mu_p_path:
+                break
+            mu_p = mu_p_path[origin + h + 1]
+        n1, n2 = rng.standard_normal(n), rng.standard_normal(n)
+        w = rng.chisquare(c["t_df"], n)
+        e_g, e_p = economy.student_t_pair(n1, n2, w, fit.corr, c["t_df"], SHOCK_BOUND)
+        r = (
+            rng.random(n) < prob
+        ) - prob  # centred, as in the engine: the window means include the recessions
+        gg = economy.mean_reverting(mu_g, dev_g, ar_g, sd_g, e_g, r, c["recession_real"])
+        pp = economy.mean_reverting(mu_p, dev_p, ar_p, sd_p, e_p, r, c["recession_deflator"])
+        dev_g, dev_p = gg - mu_g, pp - mu_p
+        new = economy.nominal_level(level, gg, pp)
+        growth[:, h] = new / level - 1.0
+        level = new
+        levels[:, h] = level
+    return levels, growth
+
+
+def random_walk_forecast(
+    history: dict[int, float], origin: int, horizon: int, n: int, seed: int, window_start: int
+) -> np.ndarray:
+    """Random walk with drift in logs, simulated as paths: a drift d ~ N(d_hat, s / sqrt(m)) per draw,
+    then log increments N(d, s^2), so that log x_o+h ~ N(log x_o + h d_hat, h s^2 + h^2 s^2 / m)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin, 1)))
+    yrs = [y for y in range(window_start + 1, origin + 1) if y in history and y - 1 in history]
+    lg = np.array([math.log(history[y] / history[y - 1]) for y in yrs])
+    dft, s, m = lg.mean(), lg.std(ddof=1), len(lg)
+    drift = dft + s / math.sqrt(m) * rng.standard_normal((n, 1))
+    steps = drift + s * rng.standard_normal((n, horizon))
+    return history[origin] * np.exp(np.cumsum(steps, axis=1))
+
+
+def budget_forecast(
+    budget: dict[int, float],
+    deflator: dict[int, float],
+    origin: int,
+    horizon: int,
+    n: int,
+    seed: int,
+) -> np.ndarray:
+    """The engine's post-plan ``hold_real`` rule: B_t = B_t-1 (1 + expected deflator) exp(sd z).
+
+    Expected deflator: mean deflator growth over the budget window; sd: RMS of the
+    rule's log errors on the budget history up to the origin (its own implementation noise).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin, 2)))
+    yrs = [y for y in sorted(budget) if y <= origin and y - 1 in budget and y in deflator]
+    pi = np.mean([deflator[y] for y in yrs])
+    err = np.array([math.log(budget[y] / (budget[y - 1] * (1 + pi))) for y in yrs])
+    sd = math.sqrt(np.mean(err**2))
+    steps = np.exp(sd * rng.standard_normal((n, horizon)))
+    return budget[origin] * np.cumprod((1 + pi) * steps, axis=1)
