@@ -47,11 +47,10 @@ def mean_reverting(
 ) -> np.ndarray:
     """One year of a rate that reverts towards the scenario path ``mu``:
     ``mu + ar dev_prev + sd shock + depth R``, with ``recession`` the centred indicator R - p.
-    ``shock`` is overwritten; ``out`` may be given to work in place."""
+    ``out`` may be given to write the result into (no argument is changed otherwise)."""
     out = np.multiply(dev_prev, ar, out=out)
     out += mu
-    shock *= sd
-    out += shock
+    out += np.multiply(shock, sd)
     out += depth * recession
     return out
 
