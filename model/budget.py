@@ -19,7 +19,9 @@ def toward(prev: np.ndarray, target: float | np.ndarray, years_left: int) -> np.
     return prev * (target / prev) ** (1.0 / years_left)
 
 
-def noisy(level: np.ndarray, sd: float, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def noisy(
+    level: np.ndarray | float, sd: float, z: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """Implementation uncertainty: a multiplicative log-normal error, ``level exp(sd z)``."""
     out = np.multiply(z, sd, out=out)
     np.exp(out, out=out)
@@ -57,7 +59,11 @@ def new_plan_level(
 
 
 def supplementary(
-    occurs: np.ndarray, log_mean: float, log_sd: float, z: np.ndarray, initial_total: np.ndarray
+    occurs: np.ndarray,
+    log_mean: float | np.ndarray,
+    log_sd: float,
+    z: np.ndarray,
+    initial_total: np.ndarray,
 ) -> np.ndarray:
     """Supplementary budget: occurs with a fitted frequency, log-normal ratio to the initial budget
     (``occurs * exp(log_mean + log_sd z) * initial_total``, a new array)."""

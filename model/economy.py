@@ -66,7 +66,7 @@ def nominal_level(
 
 
 def outlook_growth(
-    mu_real: float, mu_deflator: float, bias: float, sd: float, z: np.ndarray
+    mu_real: float, mu_deflator: float, bias: float | np.ndarray, sd: float, z: np.ndarray
 ) -> np.ndarray:
     """Government outlook of nominal growth: the path plus a biased forecast error."""
     g = np.multiply(z, sd)

@@ -10,6 +10,7 @@ benchmark.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -151,6 +152,8 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                         level = prev_b * (1 + mu_d)
                 else:
                     e = inp.accounting.ramp_entry
+                    if e is None:
+                        raise ValueError("ramp_to_ratio needs the accounting's ramp entry")
                     prev_ratio = counted(e, j - 1, True) / denom(e, j - 1, False)
                     left = max(r.target_year - t + 1, 1)
                     step = prev_ratio + (r.target_ratio - prev_ratio) / left
@@ -286,6 +289,8 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
 def run_reference(inp: ModelInputs, sh: Shocks) -> Paths:
     """Run every draw in ``sh`` one at a time."""
     per = [_one_draw(inp, sh, i) for i in range(sh.n)]
-    arrays = {k: np.moveaxis(np.array([d[k] for d in per], dtype=float), 0, -1) for k in per[0]}
+    arrays: dict[str, Any] = {
+        k: np.moveaxis(np.array([d[k] for d in per], dtype=float), 0, -1) for k in per[0]
+    }
     arrays["spending"] = np.array([d["spending"] for d in per], dtype=float).transpose(2, 1, 0)
     return Paths(**arrays)

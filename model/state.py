@@ -98,8 +98,8 @@ def allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = None
                 due[j] += prof[k] * c
     # spending: known years copied in; projected cells are written by the events
     spend = new("spending", (y, len(cats.NAMES), n))
-    for j in np.flatnonzero(~np.isnan(kn.spending).all(axis=0)):
-        spend[j] = kn.spending[:, j, None]  # NaN where a category is not known that year
+    for jk in np.flatnonzero(~np.isnan(kn.spending).all(axis=0)):
+        spend[jk] = kn.spending[:, jk, None]  # NaN where a category is not known that year
     return State(
         gdp=new("gdp", (y, n), kn.gdp, econ),
         gdp_reported=new("gdp_reported", (y, n), kn.gdp, econ),
