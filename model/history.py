@@ -16,8 +16,7 @@ from . import categories as cats
 from .constants import OUTPUT_FIRST_YEAR
 from .data import DataStore
 from .errors import InputError
-from .wiring import Known as KnownUntil
-from .wiring import Wiring, figures
+from .wiring import KnownUntil, Wiring, figures
 
 
 @dataclass(frozen=True)

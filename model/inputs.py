@@ -123,6 +123,8 @@ class Accounting:
 
 @dataclass(frozen=True)
 class Provenance:
+    """Where the inputs came from (recorded in the output's attributes)."""
+
     data_vintage: str
     as_of: str
     economy_path: str
@@ -131,6 +133,9 @@ class Provenance:
 
 @dataclass(frozen=True)
 class ModelInputs:
+    """Everything a run needs, resolved once; derive changed inputs with
+    ``dataclasses.replace`` (or the builders), never by editing one."""
+
     axis: Axis
     known: Known
     path: GrowthPath
@@ -259,6 +264,7 @@ def accounting(scenario: Scenario, data: DataStore, policies: dict[str, Policy])
 
 
 def known_figures(econ: EconomyHistory, fx: np.ndarray, budgets: BudgetHistory) -> Known:
+    """The three histories as one record over the axis."""
     return Known(
         gdp=econ.gdp,
         real_growth=econ.real_growth,

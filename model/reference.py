@@ -2,7 +2,7 @@
 
 Written independently of the vectorised kernels, from the equations in
 METHODOLOGY.md, using only ``math`` on floats. ``run_reference`` returns the
-same ``Paths`` as :func:`model.calendar.run_engine` on the same shocks; the
+same ``Paths`` as :func:`jdef.calendar.run_engine` on the same shocks; the
 tests require agreement to 1e-9 relative. It is also the slow baseline of the
 benchmark.
 """

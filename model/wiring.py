@@ -23,7 +23,7 @@ WIRING_FILE = CALIBRATION_DIR / "wiring.toml"
 CATEGORY_REF = "cat:"
 
 
-class Known(str, Enum):
+class KnownUntil(str, Enum):
     """How far a category's figures are known."""
 
     initial = "initial"  # through the last initial budget published
@@ -39,7 +39,7 @@ class Row(_Strict):
     """One category: its figures are ``sum`` (then ``then`` in the years that has figures)."""
 
     name: str
-    known: Known
+    known: KnownUntil
     sum: tuple[str, ...]
     then: tuple[str, ...] = ()
     missing: Literal["skip", "zero"] = "skip"
