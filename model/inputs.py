@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,17 @@ from .params import Params
 from .policies import Denominator, Policy, Share
 from .scenario import PostRule, Scenario
 from .wiring import Wiring, load_wiring
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+
+def _read_only(record: DataclassInstance) -> None:
+    """Make a record's arrays read-only, so that a frozen record is frozen all the way down."""
+    for f in dataclasses.fields(record):
+        v = getattr(record, f.name)
+        if isinstance(v, np.ndarray):
+            v.setflags(write=False)
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ class Axis:
     first_initial: int
     first_supp: int
     first_fx: int
+
+    def __post_init__(self) -> None:
+        _read_only(self)
 
     @property
     def n_year(self) -> int:
@@ -77,6 +92,9 @@ class Known:
     gdp_prev: float  # nominal GDP the year before the axis
     deflator_index_prev: float
 
+    def __post_init__(self) -> None:
+        _read_only(self)
+
 
 @dataclass(frozen=True)
 class GrowthPath:
@@ -89,6 +107,9 @@ class GrowthPath:
     fx_anchor: float  # yen per dollar the rate reverts to
     fx_plan: np.ndarray  # the plan's yen/dollar assumption over the axis (NaN outside the plan)
     edition: str  # the Cabinet Office projection used, e.g. "cao2026_past_projection"
+
+    def __post_init__(self) -> None:
+        _read_only(self)
 
 
 @dataclass(frozen=True)
