@@ -80,7 +80,8 @@ def topup(
 ) -> np.ndarray:
     """Target-seeking top-up: the yen that closes the gap to ``target`` this year, capped."""
     gap = target * denominator - counted_now
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a share near zero gives a huge need, clipped to the cap: no warning for that
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         need = np.where(share > 0, gap / np.where(share > 0, share, 1.0), 0.0)
     return np.clip(need, 0.0, cap)
 
