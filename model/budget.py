@@ -5,7 +5,13 @@ Pure numpy functions; the calendar calls them in information order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
+
+from .constants import PLAN_LAST_YEAR
+from .scenario import PostPlan, PostRule
 
 
 def toward(prev: np.ndarray, target: float | np.ndarray, years_left: int) -> np.ndarray:
@@ -13,7 +19,9 @@ def toward(prev: np.ndarray, target: float | np.ndarray, years_left: int) -> np.
     return prev * (target / prev) ** (1.0 / years_left)
 
 
-def noisy(level: np.ndarray, sd: float, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def noisy(
+    level: np.ndarray | float, sd: float, z: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """Implementation uncertainty: a multiplicative log-normal error, ``level exp(sd z)``."""
     out = np.multiply(z, sd, out=out)
     np.exp(out, out=out)
@@ -21,7 +29,7 @@ def noisy(level: np.ndarray, sd: float, z: np.ndarray, out: np.ndarray | None = 
     return out
 
 
-def grow(prev: np.ndarray, rate: float) -> np.ndarray:
+def grow(prev: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
     """``prev (1 + rate)``: nominal growth at a fixed rate, or the expected deflator (holding real terms)."""
     return prev * (1.0 + rate)
 
@@ -51,7 +59,11 @@ def new_plan_level(
 
 
 def supplementary(
-    occurs: np.ndarray, log_mean: float, log_sd: float, z: np.ndarray, initial_total: np.ndarray
+    occurs: np.ndarray,
+    log_mean: float | np.ndarray,
+    log_sd: float,
+    z: np.ndarray,
+    initial_total: np.ndarray,
 ) -> np.ndarray:
     """Supplementary budget: occurs with a fitted frequency, log-normal ratio to the initial budget
     (``occurs * exp(log_mean + log_sd z) * initial_total``, a new array)."""
@@ -68,7 +80,8 @@ def topup(
 ) -> np.ndarray:
     """Target-seeking top-up: the yen that closes the gap to ``target`` this year, capped."""
     gap = target * denominator - counted_now
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a share near zero gives a huge need, clipped to the cap: no warning for that
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         need = np.where(share > 0, gap / np.where(share > 0, share, 1.0), 0.0)
     return np.clip(need, 0.0, cap)
 
@@ -84,3 +97,68 @@ def related_step(
     noisy(factor, sd, z, out=out)
     out *= prev
     return out
+
+
+# --- after the plan: one kernel per post-FY2027 rule ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """What the ramp_to_ratio rule needs of the counted ratio, (n,) each."""
+
+    prev_ratio: np.ndarray  # last year's counted initial-budget ratio
+    denominator: np.ndarray  # this year's denominator at budget time, trillion yen
+    other_counted: np.ndarray  # this year's counted initial budgets other than mod_core
+    core_share: np.ndarray  # the counted share of mod_core
+
+
+@dataclass(frozen=True)
+class AfterPlan:
+    """What a post-FY2027 rule sees when it sets fiscal year ``year``'s core budget."""
+
+    year: int
+    prev: np.ndarray  # last year's core budget, (n,) trillion yen
+    expected_deflator: float  # the path's deflator growth this year, fraction
+    plan_end: np.ndarray  # the FY2027 core budget, (n,) trillion yen
+    ramp: Ramp | None  # given when the rule is ramp_to_ratio
+
+
+def hold_real(x: AfterPlan, rule: PostPlan) -> np.ndarray:
+    """Held in real terms on the expected deflator, plus ``real_growth``."""
+    return grow(x.prev, x.expected_deflator) * (1.0 + rule.real_growth)
+
+
+def grow_nominal(x: AfterPlan, rule: PostPlan) -> np.ndarray:
+    """Nominal growth at ``growth`` a year."""
+    return grow(x.prev, rule.growth)
+
+
+def new_plan(x: AfterPlan, rule: PostPlan) -> np.ndarray:
+    """A new five-year plan of ``plan_total``, then held in real terms."""
+    k = x.year - PLAN_LAST_YEAR
+    if k <= NEW_PLAN_YEARS:
+        return new_plan_level(x.plan_end, k, rule.plan_total)
+    return grow(x.prev, x.expected_deflator)
+
+
+def ramp_to_ratio(x: AfterPlan, rule: PostPlan) -> np.ndarray:
+    """The core budget that moves the counted ratio a step towards ``target_ratio``."""
+    if x.ramp is None:
+        raise ValueError("ramp_to_ratio needs the counted ratio (AfterPlan.ramp)")
+    r = x.ramp
+    return ramp_required(
+        r.prev_ratio,
+        rule.target_ratio,
+        rule.target_year - x.year + 1,
+        r.denominator,
+        r.other_counted,
+        r.core_share,
+    )
+
+
+AFTER_PLAN: dict[PostRule, Callable[[AfterPlan, PostPlan], np.ndarray]] = {
+    PostRule.hold_real: hold_real,
+    PostRule.grow_nominal: grow_nominal,
+    PostRule.new_plan: new_plan,
+    PostRule.ramp_to_ratio: ramp_to_ratio,
+}

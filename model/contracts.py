@@ -11,10 +11,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def schedule(due: np.ndarray, j: int, contracts: np.ndarray, profile: tuple[float, ...]) -> None:
-    """Add the later-year payments of contracts signed at axis index ``j`` to ``due`` (n_year, n)."""
-    n_year = due.shape[0]
-    tmp = np.empty_like(contracts)
-    for k in range(1, len(profile)):
-        if j + k < n_year:
-            due[j + k] += np.multiply(contracts, profile[k], out=tmp)
+def later_payments(signed: np.ndarray, profile: tuple[float, ...]) -> np.ndarray:
+    """Payments in the following years on contracts ``signed`` this year.
+
+    Parameters
+    ----------
+    signed : ndarray, (n,)
+        Contracts signed in year s, trillion yen.
+    profile : tuple of float
+        Payment shares p_0 .. p_L (sum 1); p_0 is paid in year s itself.
+
+    Returns
+    -------
+    ndarray, (L, n)
+        Row k - 1 is p_k C, due in year s + k, trillion yen.
+    """
+    return np.multiply(np.asarray(profile[1:])[:, None], signed)

@@ -47,11 +47,10 @@ def mean_reverting(
 ) -> np.ndarray:
     """One year of a rate that reverts towards the scenario path ``mu``:
     ``mu + ar dev_prev + sd shock + depth R``, with ``recession`` the centred indicator R - p.
-    ``shock`` is overwritten; ``out`` may be given to work in place."""
+    ``out`` may be given to write the result into (no argument is changed otherwise)."""
     out = np.multiply(dev_prev, ar, out=out)
     out += mu
-    shock *= sd
-    out += shock
+    out += np.multiply(shock, sd)
     out += depth * recession
     return out
 
@@ -67,7 +66,7 @@ def nominal_level(
 
 
 def outlook_growth(
-    mu_real: float, mu_deflator: float, bias: float, sd: float, z: np.ndarray
+    mu_real: float, mu_deflator: float, bias: float | np.ndarray, sd: float, z: np.ndarray
 ) -> np.ndarray:
     """Government outlook of nominal growth: the path plus a biased forecast error."""
     g = np.multiply(z, sd)

@@ -37,7 +37,7 @@ def entry_denominator(
     """A policy entry's denominator, (n_year, n): reported or outlook GDP, or a read-only
     broadcast view of the fixed FY2022 figure."""
     if e.denominator == Denominator.fy2022_fixed:
-        return np.broadcast_to(inp.gdp_fy2022_goal, gdp_reported.shape)
+        return np.broadcast_to(inp.accounting.gdp_fy2022_goal, gdp_reported.shape)
     return gdp_reported if e.denominator == Denominator.current_gdp else gdp_outlook
 
 
@@ -49,7 +49,7 @@ def entry_accounts(
     c = count(
         paths.spending,
         share_values(e.shares, e.supplementary, sh.u_shares, n),
-        year_mask(e.shares, inp.years),
+        year_mask(e.shares, inp.axis.years),
         uncertain_columns(e.shares, e.supplementary),
     )
     return c, entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
@@ -64,7 +64,9 @@ def accounts(
 ) -> Accounts:
     """Counted spending and ratios of every policy entry (written into ``counted`` and ``ratio`` if given)."""
     n = paths.gdp.shape[-1]
-    counted = np.empty((len(inp.entries), inp.n_year, n)) if counted is None else counted
+    counted = (
+        np.empty((len(inp.accounting.entries), inp.axis.n_year, n)) if counted is None else counted
+    )
     ratio = np.empty_like(counted) if ratio is None else ratio
     # entries with the same counting rules (e.g. the same shares over another denominator) share one sum
     keys = [
@@ -72,20 +74,20 @@ def accounts(
             e.supplementary,
             tuple(sorted((name, s.low, s.high, s.from_year) for name, s in e.shares.items())),
         )
-        for e in inp.entries
+        for e in inp.accounting.entries
     ]
     rules = list(dict.fromkeys(keys))
-    first = [inp.entries[keys.index(r)] for r in rules]
+    first = [inp.accounting.entries[keys.index(r)] for r in rules]
     distinct = len(rules) == len(keys)
     sums = counted_many(
         paths.spending,
         [share_values(e.shares, e.supplementary, sh.u_shares, n) for e in first],
-        [year_mask(e.shares, inp.years) for e in first],
+        [year_mask(e.shares, inp.axis.years) for e in first],
         [uncertain_columns(e.shares, e.supplementary) for e in first],
         out=counted if distinct else None,
     )
     denom = []
-    for k, e in enumerate(inp.entries):
+    for k, e in enumerate(inp.accounting.entries):
         if not distinct:
             counted[k] = sums[rules.index(keys[k])]
         denom.append(entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook))
@@ -215,7 +217,7 @@ def quantiles(
 
 def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
     """Cumulative FY2023-FY2027 spending against the plan, per draw."""
-    j0, j1 = inp.idx(PLAN_FIRST_YEAR), inp.idx(PLAN_LAST_YEAR) + 1
+    j0, j1 = inp.axis.idx(PLAN_FIRST_YEAR), inp.axis.idx(PLAN_LAST_YEAR) + 1
     core = paths.spending[j0:j1, cats.INDEX["mod_core"]]
     supp = paths.spending[j0:j1, cats.INDEX["mod_supplementary"]]
     expenditure = (
@@ -225,15 +227,19 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
     prof = inp.params.contracts.payment_profile
     outstanding = np.zeros(paths.gdp.shape[-1])
     signed = {
-        **{s: np.asarray(c) for s, c in inp.contracts_before.items()},
-        **{int(y): paths.contracts[inp.idx(int(y))] for y in inp.years if y <= PLAN_LAST_YEAR},
+        **{s: np.asarray(c) for s, c in inp.known.contracts_before.items()},
+        **{
+            int(y): paths.contracts[inp.axis.idx(int(y))]
+            for y in inp.axis.years
+            if y <= PLAN_LAST_YEAR
+        },
     }
     for s, c in signed.items():
         paid = sum(prof[: min(PLAN_LAST_YEAR - s, len(prof) - 1) + 1])
         outstanding = outstanding + c * (1.0 - paid)
     dindex = paths.deflator_index[j0:j1]
     fx = paths.fx[j0:j1]
-    fx_plan = inp.fx_plan[j0:j1, None]
+    fx_plan = inp.path.fx_plan[j0:j1, None]
     phi = inp.params.fx.sensitive_share
     return {
         "cum_initial": core.sum(axis=0),

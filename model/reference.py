@@ -2,7 +2,7 @@
 
 Written independently of the vectorised kernels, from the equations in
 METHODOLOGY.md, using only ``math`` on floats. ``run_reference`` returns the
-same ``Paths`` as :func:`model.calendar.run_engine` on the same shocks; the
+same ``Paths`` as :func:`jdef.calendar.run_engine` on the same shocks; the
 tests require agreement to 1e-9 relative. It is also the slow baseline of the
 benchmark.
 """
@@ -10,6 +10,7 @@ benchmark.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -41,26 +42,26 @@ def _shares(e: PolicyEntry, sh: Shocks, i: int, years: list[int]) -> dict[str, l
 
 def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
     p, sc = inp.params, inp.scenario
-    years = [int(y) for y in inp.years]
+    years = [int(y) for y in inp.axis.years]
     ny = len(years)
     nan = float("nan")
-    gdp = [float(x) for x in inp.gdp]
+    gdp = [float(x) for x in inp.known.gdp]
     rep = list(gdp)
     outlook = [nan] * ny
-    real = [float(x) for x in inp.real_growth]
-    defl = [float(x) for x in inp.deflator_growth]
-    dindex = [float(x) for x in inp.deflator_index]
-    fx_base = [float(x) for x in inp.fx]
+    real = [float(x) for x in inp.known.real_growth]
+    defl = [float(x) for x in inp.known.deflator_growth]
+    dindex = [float(x) for x in inp.known.deflator_index]
+    fx_base = [float(x) for x in inp.known.fx]
     fx = list(fx_base)
     rec = [0.0] * ny
-    spend = {name: [float(x) for x in inp.spending[cats.INDEX[name]]] for name in NAMES}
-    con = [float(x) for x in inp.contracts]
+    spend = {name: [float(x) for x in inp.known.spending[cats.INDEX[name]]] for name in NAMES}
+    con = [float(x) for x in inp.known.contracts]
     due = [0.0] * ny
     due_known = [False] * ny
     topup = [0.0] * ny
     executed = [nan] * ny
     prof = p.contracts.payment_profile
-    for s_year, c in inp.contracts_before.items():
+    for s_year, c in inp.known.contracts_before.items():
         for k in range(1, len(prof)):
             j = s_year + k - years[0]
             if 0 <= j < ny:
@@ -71,9 +72,9 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         z = sh.z_param.get(name)
         return p.per_draw(name, 0.0 if z is None else float(z[i]))
 
-    real_dev, defl_dev = inp.real_dev0, inp.deflator_dev0
+    real_dev, defl_dev = inp.path.real_dev0, inp.path.deflator_dev0
     shares = {}
-    for e in [*inp.entries, inp.target_entry, inp.ramp_entry]:
+    for e in [*inp.accounting.entries, inp.accounting.target_entry, inp.accounting.ramp_entry]:
         if e is not None:
             shares[e.label] = _shares(e, sh, i, years)
 
@@ -86,18 +87,18 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
 
     def denom(e: PolicyEntry, j: int, budget_time: bool) -> float:
         if e.denominator == Denominator.fy2022_fixed:
-            return inp.gdp_fy2022_goal
+            return inp.accounting.gdp_fy2022_goal
         if e.denominator == Denominator.outlook_gdp or budget_time:
             return outlook[j]
         return rep[j]
 
     for j, t in enumerate(years):
-        gprev = gdp[j - 1] if j > 0 else inp.gdp_prev
+        gprev = gdp[j - 1] if j > 0 else inp.known.gdp_prev
         # 1. request and outlook
-        known = float(inp.outlook_growth_known[j])
+        known = float(inp.known.outlook_growth[j])
         if math.isnan(known):
             g_out = (
-                (1 + inp.mu_real[j]) * (1 + inp.mu_deflator[j])
+                (1 + inp.path.mu_real[j]) * (1 + inp.path.mu_deflator[j])
                 - 1
                 + pv("outlook.bias")
                 + p.outlook.sd * vs * float(sh.z_outlook[j, i])
@@ -106,23 +107,23 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             g_out = known
         outlook[j] = gprev * (1 + g_out)
         # 2. initial budget
-        if t >= inp.first_initial:
+        if t >= inp.axis.first_initial:
             exp_g = outlook[j] / gprev - 1
             for name in NAMES:
                 if (
                     KIND[name] != "initial"
                     or name == "mod_core"
-                    or not math.isnan(float(inp.spending[cats.INDEX[name]][j]))
+                    or not math.isnan(float(inp.known.spending[cats.INDEX[name]][j]))
                 ):
                     continue
                 prev = spend[name][j - 1]
                 z = float(sh.z_related[j, cats.INDEX[name], i])
                 grp = GROUP[name]
-                if grp in inp.group_targets_2027 and t <= PLAN_LAST_YEAR:
+                if grp in inp.plan.group_targets_2027 and t <= PLAN_LAST_YEAR:
                     tot = sum(
                         spend[m][j - 1] for m in NAMES if GROUP[m] == grp and KIND[m] == "initial"
                     )
-                    target = inp.group_targets_2027[grp] * prev / tot
+                    target = inp.plan.group_targets_2027[grp] * prev / tot
                     spend[name][j] = (
                         prev
                         * (target / prev) ** (1 / (PLAN_LAST_YEAR - t + 1))
@@ -131,10 +132,10 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                 else:
                     spend[name][j] = prev * (1 + exp_g) * math.exp(p.budget.related_growth_sd * z)
             prev_b = spend["mod_core"][j - 1]
-            mu_d = float(inp.mu_deflator[j])
+            mu_d = float(inp.path.mu_deflator[j])
             sd = p.budget.implementation_sd
             if t <= PLAN_LAST_YEAR:
-                level = prev_b * (inp.plan_fy2027 / prev_b) ** (1 / (PLAN_LAST_YEAR - t + 1))
+                level = prev_b * (inp.plan.fy2027_budget / prev_b) ** (1 / (PLAN_LAST_YEAR - t + 1))
                 sd *= sc.plan.implementation_scale
             else:
                 r = sc.post2027
@@ -150,7 +151,9 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                     else:
                         level = prev_b * (1 + mu_d)
                 else:
-                    e = inp.ramp_entry
+                    e = inp.accounting.ramp_entry
+                    if e is None:
+                        raise ValueError("ramp_to_ratio needs the accounting's ramp entry")
                     prev_ratio = counted(e, j - 1, True) / denom(e, j - 1, False)
                     left = max(r.target_year - t + 1, 1)
                     step = prev_ratio + (r.target_ratio - prev_ratio) / left
@@ -167,7 +170,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             b = level * math.exp(sd * float(sh.z_budget[j, i]))
             if t <= PLAN_LAST_YEAR:
                 signed = sum(c for c in con[years.index(2023) : j] if not math.isnan(c))
-                remaining = max(inp.plan_contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
+                remaining = max(inp.plan.contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
                 c_new = remaining * math.exp(
                     p.budget.contract_fy2027_sd * float(sh.z_contract[j, i])
                 )
@@ -177,12 +180,12 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             con[j] = c_new
             due_known[j] = True
         # 3. economy
-        if t >= inp.first_fx:
+        if t >= inp.axis.first_fx:
             x = math.log(fx_base[j - 1])
-            a = math.log(inp.fx_anchor)
+            a = math.log(inp.path.fx_anchor)
             fx_base[j] = math.exp(a + p.fx.ar * (x - a) + p.fx.sd * vs * float(sh.z_fx[j, i]))
             fx[j] = fx_base[j] * (1 + sc.economy.fx_shift)
-        if t >= inp.first_econ:
+        if t >= inp.axis.first_econ:
             ec = p.economy
             s = math.sqrt((ec.t_df - 2) / float(sh.chi2[j, i]))
             n1, n2 = float(sh.n_real[j, i]), float(sh.n_deflator[j, i])
@@ -207,24 +210,24 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                 pv("economy.recession_prob") if sc.economy.recessions else 0.0
             )  # centred: E[R - p] = 0
             g = (
-                inp.mu_real[j]
+                inp.path.mu_real[j]
                 + pv("economy.real_ar") * real_dev
                 + pv("economy.real_sd") * vs * e_g
                 + ec.recession_real * r_c
             )
             pi = (
-                inp.mu_deflator[j]
+                inp.path.mu_deflator[j]
                 + pv("economy.deflator_ar") * defl_dev
                 + pv("economy.deflator_sd") * vs * e_pi
                 + ec.recession_deflator * r_c
             )
-            real_dev, defl_dev = g - inp.mu_real[j], pi - inp.mu_deflator[j]
+            real_dev, defl_dev = g - inp.path.mu_real[j], pi - inp.path.mu_deflator[j]
             real[j], defl[j], rec[j] = g, pi, r_t
             gdp[j] = gprev * (1 + g) * (1 + pi)
-            dindex[j] = (dindex[j - 1] if j > 0 else inp.deflator_index_prev) * (1 + pi)
+            dindex[j] = (dindex[j - 1] if j > 0 else inp.known.deflator_index_prev) * (1 + pi)
             rep[j] = gdp[j] * math.exp(ec.revision_sd * vs * float(sh.z_revision[i]))
         # 4. supplementary
-        if t >= inp.first_supp:
+        if t >= inp.axis.first_supp:
             sp = p.supplementary
             occurs = (
                 1.0
@@ -244,7 +247,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             spend["related_supplementary"][j] = sp.related_ratio * total
             if sc.supplementary.fixed_topup and t >= sc.supplementary.from_year:
                 spend["mod_supplementary"][j] += sc.supplementary.fixed_topup
-            e = inp.target_entry
+            e = inp.accounting.target_entry
             if e is not None and t >= sc.supplementary.from_year:
                 share = shares[e.label]["mod_supplementary"][j]
                 gap = sc.supplementary.target * denom(e, j, False) - counted(e, j)
@@ -286,6 +289,8 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
 def run_reference(inp: ModelInputs, sh: Shocks) -> Paths:
     """Run every draw in ``sh`` one at a time."""
     per = [_one_draw(inp, sh, i) for i in range(sh.n)]
-    arrays = {k: np.moveaxis(np.array([d[k] for d in per], dtype=float), 0, -1) for k in per[0]}
+    arrays: dict[str, Any] = {
+        k: np.moveaxis(np.array([d[k] for d in per], dtype=float), 0, -1) for k in per[0]
+    }
     arrays["spending"] = np.array([d["spending"] for d in per], dtype=float).transpose(2, 1, 0)
     return Paths(**arrays)

@@ -64,7 +64,7 @@ def _var(dims, data, long_name: str, attrs: dict | None = None) -> xr.Variable:
 def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Dataset:
     q = np.array(DEFAULT_QUANTILES)
     thr = np.array(inp.scenario.thresholds)
-    labels = [e.label for e in inp.entries]
+    labels = [e.label for e in inp.accounting.entries]
     Qd = st.quantile
     rel = {"spp__relative_to_threshold": "greater_than_or_equal_to"}
     P, Y, T, Q, C = POLICY, YEAR, THRESHOLD, QUANTILE, CATEGORY
@@ -165,7 +165,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         ),
         "category_imputed": _var(
             (C, Y),
-            inp.imputed.astype(np.int8),
+            inp.known.imputed.astype(np.int8),
             "1 where a known-period figure was not found and was filled from the nearest year with a figure",
             {
                 "units": "1",
@@ -270,19 +270,19 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         ),
         "plan_budget_total": _var(
             (),
-            inp.plan_expenditure_total,
+            inp.plan.expenditure_total,
             "The plan's budget total, expenditure basis, 40.5 trillion yen (Defense Buildup Program, 2022-12-16) (trillion yen)",
             YEN,
         ),
         "plan_level_total": _var(
             (),
-            inp.plan_level,
+            inp.plan.level,
             "The plan's defense buildup level, 43 trillion yen: the 40.5 budget total plus 1.6 facilities and 0.9 surplus measures (Defense Buildup Program, 2022-12-16) (trillion yen)",
             YEN,
         ),
         "plan_contract_total": _var(
             (),
-            inp.plan_contract_total,
+            inp.plan.contract_total,
             "The plan's new-contract total, contract basis (Defense Buildup Program, 2022-12-16) (trillion yen)",
             YEN,
         ),
@@ -301,7 +301,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
     coords = {
         YEAR: (
             YEAR,
-            inp.years.astype(np.int32),
+            inp.axis.years.astype(np.int32),
             {
                 "long_name": "Japanese fiscal year (April to March), named by its starting year",
                 "units": "1",
@@ -337,13 +337,13 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
     ds = xr.Dataset(v, coords=coords)
     ds["policy_description"] = _var(
         (P,),
-        np.array([_describe(e) for e in inp.entries], dtype=object),
+        np.array([_describe(e) for e in inp.accounting.entries], dtype=object),
         "Inclusion policy: denominator and supplementary counting",
         {},
     )
     ds["policy_target"] = _var(
         (P,),
-        np.array([e.target if e.target else np.nan for e in inp.entries]),
+        np.array([e.target if e.target else np.nan for e in inp.accounting.entries]),
         "The ratio the policy file says this entry is measured against (NaN: the 2% and 3.5% thresholds)",
     )
     ds["category_long_name"] = _var(
@@ -359,7 +359,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         "title": f"jdef: Japan defense spending outlook, scenario '{sc.name}'",
         "summary": (
             f"Monte Carlo projection ({draws} draws) of Japan's nominal GDP and defense-related spending "
-            f"FY{inp.years[0]}-FY{inp.years[-1]}, under inclusion policies {', '.join(sc.policies)}: "
+            f"FY{inp.axis.years[0]}-FY{inp.axis.years[-1]}, under inclusion policies {', '.join(sc.policies)}: "
             "probabilities of reaching each threshold ratio, quantiles and plan accounting."
         ),
         "source": "jdef stochastic model; calibration data in calibration/data (sources per row)",
@@ -375,8 +375,8 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         "naming_authority": "jdef",
         "id": f"jdef-{sc.name}-{sc.digest()[:12]}-{seed}-{draws}",
         "processing_level": "model projection (Monte Carlo summaries)",
-        "time_coverage_start": f"{int(inp.years[0])}-04-01",
-        "time_coverage_end": f"{int(inp.years[-1]) + 1}-03-31",
+        "time_coverage_start": f"{int(inp.axis.years[0])}-04-01",
+        "time_coverage_end": f"{int(inp.axis.years[-1]) + 1}-03-31",
         "scenario": json.dumps({**sc.resolved(), "draws": draws, "seed": seed}, sort_keys=True),
         "scenario_sha256": sc.digest(),
         "seed_entropy": str(seed),
@@ -386,17 +386,17 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         "calibration_sha256": inp.params.sha256,
         "calibration_as_of": str(inp.params.meta.get("as_of", "")),
         "data_sha256": json.dumps(inp.params.meta.get("data_sha256", {}), sort_keys=True),
-        "data_vintage": inp.provenance.get("data_vintage", ""),
-        "as_of": inp.provenance.get("as_of", ""),
-        "economy_path": inp.provenance.get("economy_path", ""),
-        "categories_without_figures": inp.provenance.get("categories_without_figures", ""),
+        "data_vintage": inp.provenance.data_vintage,
+        "as_of": inp.provenance.as_of,
+        "economy_path": inp.provenance.economy_path,
+        "categories_without_figures": inp.provenance.categories_without_figures,
         "quantile_method": st.method,
         "first_projected_year": json.dumps(
             {
-                "economy": inp.first_econ,
-                "initial_budget": inp.first_initial,
-                "supplementary": inp.first_supp,
-                "exchange_rate": inp.first_fx,
+                "economy": inp.axis.first_econ,
+                "initial_budget": inp.axis.first_initial,
+                "supplementary": inp.axis.first_supp,
+                "exchange_rate": inp.axis.first_fx,
             }
         ),
     }

@@ -99,30 +99,30 @@ def _field(s: Scenario, name: str) -> str:
 
 def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
     keys: list[str] = []
-    for e in (*inp.entries, inp.target_entry, inp.ramp_entry):
+    for e in (*inp.accounting.entries, inp.accounting.target_entry, inp.accounting.ramp_entry):
         if e is not None:
             keys += [k for k in uncertain_keys(e.shares) if k not in keys]
     unknown_outlook = [
-        int(y) for y, g in zip(inp.years, inp.outlook_growth_known, strict=True) if np.isnan(g)
+        int(y) for y, g in zip(inp.axis.years, inp.known.outlook_growth, strict=True) if np.isnan(g)
     ]
     first = {
-        "real": inp.first_econ,
-        "deflator": inp.first_econ,
-        "chi2": inp.first_econ,
-        "recession": inp.first_econ,
-        "fx": inp.first_fx,
-        "outlook": min(unknown_outlook, default=int(inp.years[-1]) + 1),
-        "budget": inp.first_initial,
-        "contract": inp.first_initial,
-        "related": inp.first_initial,
-        "supp_occurs": inp.first_supp,
-        "supp_size": inp.first_supp,
+        "real": inp.axis.first_econ,
+        "deflator": inp.axis.first_econ,
+        "chi2": inp.axis.first_econ,
+        "recession": inp.axis.first_econ,
+        "fx": inp.axis.first_fx,
+        "outlook": min(unknown_outlook, default=int(inp.axis.years[-1]) + 1),
+        "budget": inp.axis.first_initial,
+        "contract": inp.axis.first_initial,
+        "related": inp.axis.first_initial,
+        "supp_occurs": inp.axis.first_supp,
+        "supp_size": inp.axis.first_supp,
     }
     return draw_shocks(
         seed,
         start,
         stop,
-        inp.years,
+        inp.axis.years,
         len(cats.NAMES),
         keys,
         inp.params.economy.t_df,
@@ -257,7 +257,8 @@ def summarize(
         d = _draw_arrays(inp, seed, draws)
         pmap(ChunkTask(inp, seed, "draws", out=d), spans)
         d["denominator"] = tuple(
-            entry_denominator(inp, e, d["gdp_reported"], d["gdp_outlook"]) for e in inp.entries
+            entry_denominator(inp, e, d["gdp_reported"], d["gdp_outlook"])
+            for e in inp.accounting.entries
         )
         return exact(inp, d, q, keep_draws)
     if not summary_only:

@@ -34,6 +34,7 @@ from .policies import Policy, Share, load_policy, uncertain_keys
 from .runner import params_as_of, policy_names, shocks_for
 from .scenario import Scenario
 from .uncertainty import UNCERTAINTY
+from .wiring import load_wiring
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def parse_metric(text: str, inp: ModelInputs) -> Metric:
     """Parse the metric syntax; unknown policies, years or values give an InputError naming --metric."""
     parts = text.split(":")
     bad = lambda why: InputError("--metric", text, f"{why}; syntax: {METRIC_HELP}")  # noqa: E731
-    labels = [e.label for e in inp.entries]
+    labels = [e.label for e in inp.accounting.entries]
     if parts[0] == "plan_cum":
         if len(parts) != 3 or parts[1] not in ("contract", "expenditure"):
             raise bad("expected plan_cum:contract|expenditure:QUANTILE")
@@ -101,8 +102,8 @@ def parse_metric(text: str, inp: ModelInputs) -> Metric:
     policy = ":".join(parts[3:])  # a bucket label contains a colon
     year = _number(parts[1], bad)
     value = _number(parts[2], bad)
-    if int(year) != year or int(year) not in inp.years:
-        raise bad(f"year {parts[1]} is outside FY{inp.years[0]}-FY{inp.years[-1]}")
+    if int(year) != year or int(year) not in inp.axis.years:
+        raise bad(f"year {parts[1]} is outside FY{inp.axis.years[0]}-FY{inp.axis.years[-1]}")
     if policy not in labels:
         raise bad(f"unknown policy '{policy}'; the scenario reports: {', '.join(labels)}")
     if not 0 <= value <= 1:
@@ -137,7 +138,9 @@ def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
             low, high = u.sensitivity_range(v, inp.params.se[name])
             source = "calibration/params.toml: estimate +/- 2 s.e."
             out.append(Factor(name, "param", name, low, high, v, "1", u.group, source))
-    uncertain = list(dict.fromkeys(cat for e in inp.entries for cat in uncertain_keys(e.shares)))
+    uncertain = list(
+        dict.fromkeys(cat for e in inp.accounting.entries for cat in uncertain_keys(e.shares))
+    )
     if sens.include_shares:
         out += [
             Factor(
@@ -214,7 +217,8 @@ class Evaluator:
         self.data: DataStore = load_data(scenario.as_of)
         self.params: Params = params or params_as_of(scenario.as_of, data=self.data)
         self.policies = _policies(scenario)
-        self.base = build_inputs(scenario, self.data, self.params, self.policies)
+        self.wiring = load_wiring()
+        self.base = build_inputs(scenario, self.data, self.params, self.policies, self.wiring)
         self.metric = parse_metric(metric_text, self.base)
         self.factors = factors if factors is not None else factor_table(scenario, self.base)
         self.shocks = shocks_for(self.base, seed, 0, draws)
@@ -241,17 +245,13 @@ class Evaluator:
                 share_u[f.key] = x[f.name]
         sc = _with(self.scenario, sc_over) if sc_over else self.scenario
         inp = (
-            build_inputs(sc, self.data, params, self.policies)
+            build_inputs(sc, self.data, params, self.policies, self.wiring)
             if (sc_over or params is not self.params)
             else self.base
         )
         if share_u:
-            inp = dataclasses.replace(
-                inp,
-                entries=tuple(_fix_shares(e, share_u) for e in inp.entries),
-                target_entry=inp.target_entry and _fix_shares(inp.target_entry, share_u),
-                ramp_entry=inp.ramp_entry and _fix_shares(inp.ramp_entry, share_u),
-            )
+            acc = inp.accounting.with_entries(lambda e: _fix_shares(e, share_u))
+            inp = dataclasses.replace(inp, accounting=acc)
         return inp
 
     def per_draw(self, x: dict[str, float], inp: ModelInputs | None = None) -> np.ndarray:
@@ -263,10 +263,10 @@ class Evaluator:
         if m.kind == "plan_cum":
             acc = plan_accounts(inp, paths)
             return acc["cum_contracts" if m.basis == "contract" else "cum_expenditure"]
-        e = next(e for e in inp.entries if e.label == m.policy)
+        e = next(e for e in inp.accounting.entries if e.label == m.policy)
         c, d = entry_accounts(inp, paths, self.shocks, e)
         ratio = c / d
-        j = inp.idx(m.year)
+        j = inp.axis.idx(m.year)
         if m.kind == "p_reach":
             return (ratio[j] >= m.value - TOLERANCE).astype(float)
         if m.kind == "p_reach_by":
@@ -509,9 +509,11 @@ def solve(
         def prob_at(v: float) -> float:
             inp = ev.base
             fixed = tuple(
-                _pin_shares(e, {factor.key: v}) if e.label == policy else e for e in inp.entries
+                _pin_shares(e, {factor.key: v}) if e.label == policy else e
+                for e in inp.accounting.entries
             )
-            return ev.reduce(ev.per_draw({}, dataclasses.replace(inp, entries=fixed)))
+            acc = dataclasses.replace(inp.accounting, entries=fixed)
+            return ev.reduce(ev.per_draw({}, dataclasses.replace(inp, accounting=acc)))
     else:
 
         def prob_at(v: float) -> float:

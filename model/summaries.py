@@ -71,9 +71,9 @@ def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.
     """Per-draw events other than reaching a threshold: a top-up, plan shortfalls."""
     return {
         "topup": d["topup"] > 0,
-        "initial_shortfall": d["cum_initial"] < inp.plan_expenditure_total,
-        "expenditure_shortfall": d["cum_expenditure"] < inp.plan_level,
-        "contract_shortfall": d["cum_contracts"] < inp.plan_contract_total,
+        "initial_shortfall": d["cum_initial"] < inp.plan.expenditure_total,
+        "expenditure_shortfall": d["cum_expenditure"] < inp.plan.level,
+        "contract_shortfall": d["cum_contracts"] < inp.plan.contract_total,
     }
 
 
@@ -147,8 +147,8 @@ def _denominator_quantiles(
     inp: ModelInputs, quant: dict[str, np.ndarray], q: np.ndarray
 ) -> np.ndarray:
     """Quantiles of each policy's denominator: those of reported or outlook GDP, or the fixed figure."""
-    out = np.empty((len(q), len(inp.entries), inp.n_year))
-    for k, e in enumerate(inp.entries):
+    out = np.empty((len(q), len(inp.accounting.entries), inp.axis.n_year))
+    for k, e in enumerate(inp.accounting.entries):
         out[:, k] = entry_denominator(inp, e, quant["gdp_reported"], quant["gdp_outlook"])
     return out
 
@@ -163,11 +163,11 @@ def _gap_quantiles(
     """
     from .policies import Denominator
 
-    out = np.empty((len(q), len(thr), len(inp.entries), inp.n_year))
-    for k, e in enumerate(inp.entries):
+    out = np.empty((len(q), len(thr), len(inp.accounting.entries), inp.axis.n_year))
+    for k, e in enumerate(inp.accounting.entries):
         if e.denominator == Denominator.fy2022_fixed:
             cq = quantiles(d["counted"][k], 1.0 - q)  # (q, y)
-            out[:, :, k] = thr[None, :, None] * inp.gdp_fy2022_goal - cq[:, None, :]
+            out[:, :, k] = thr[None, :, None] * inp.accounting.gdp_fy2022_goal - cq[:, None, :]
         else:
             g = thr[:, None, None] * d["denominator"][k][None] - d["counted"][k][None]  # (t, y, n)
             out[:, :, k] = quantiles(g, q, in_place=True)

@@ -13,7 +13,7 @@ from jdef.runner import prepare, run_draws, shocks_for, simulate
 
 def _ratio(inp, paths, sh, label):
     acc = accounts(inp, paths, sh)
-    k = [e.label for e in inp.entries].index(label)
+    k = [e.label for e in inp.accounting.entries].index(label)
     return acc.ratio[k].T  # (n, n_year)
 
 
@@ -22,13 +22,15 @@ def test_history_fy2025_current_with_and_without_supplementary(baseline):
     sh = shocks_for(inp, 5, 0, 300)
     paths = run_engine(inp, sh)
     ratio = _ratio(inp, paths, sh, "current")
-    j = inp.idx(2025)
+    j = inp.axis.idx(2025)
     # every draw has the same, published, FY2025 figure
     assert np.ptp(ratio[:, j]) == 0.0
     # about 11 trillion yen = "the 2% level" (11.03 / 560.2 = 1.97%)
     assert ratio[0, j] == pytest.approx(0.0197, abs=0.0005)
     # without supplementary budgets: about 9.9 trillion = 1.8% (reported, Yomiuri 2025-04-16)
-    initial_only = inp.entries[[e.label for e in inp.entries].index("current")]
+    initial_only = inp.accounting.entries[
+        [e.label for e in inp.accounting.entries].index("current")
+    ]
     share = np.array(
         [
             initial_only.shares.get(n).low
@@ -37,22 +39,22 @@ def test_history_fy2025_current_with_and_without_supplementary(baseline):
             for n in cats.NAMES
         ]
     )
-    no_supp = share @ paths.spending[j] / inp.gdp_fy2022_goal
+    no_supp = share @ paths.spending[j] / inp.accounting.gdp_fy2022_goal
     assert np.ptp(no_supp) == 0.0
     assert no_supp[0] == pytest.approx(0.0176, abs=0.0005)
     # FY2024 initial: about 8.9 trillion yen, 1.6% of FY2022 GDP (Kihara, 2024-04-26)
-    assert share @ paths.spending[inp.idx(2024), :, 0] == pytest.approx(8.9, abs=0.05)
+    assert share @ paths.spending[inp.axis.idx(2024), :, 0] == pytest.approx(8.9, abs=0.05)
 
 
 def test_known_years_identical_in_every_draw(baseline):
     inp = prepare(baseline)
     paths = run_engine(inp, shocks_for(inp, 5, 0, 100))
     for y in (2023, 2024):
-        j = inp.idx(y)
+        j = inp.axis.idx(y)
         assert np.ptp(paths.gdp[j]) == 0.0
         assert np.ptp(paths.spending[j], axis=-1).max() == 0.0
-    assert paths.gdp[inp.idx(2024), 0] == pytest.approx(642.4147)
-    assert paths.spending[inp.idx(2026), cats.INDEX["mod_core"], 0] == pytest.approx(8.8093)
+    assert paths.gdp[inp.axis.idx(2024), 0] == pytest.approx(642.4147)
+    assert paths.spending[inp.axis.idx(2026), cats.INDEX["mod_core"], 0] == pytest.approx(8.8093)
 
 
 def test_zero_volatility_reproduces_hand_computed_path():
@@ -91,20 +93,22 @@ def test_zero_volatility_reproduces_hand_computed_path():
     for y in range(2025, 2033):
         # the FY2024 deviation from the path (actual 0.5% vs path 0.5%; deflator 3.2% vs 3.2%) is zero
         level *= (1 + real[y]) * (1 + defl[y])
-        assert paths.gdp[inp.idx(y)] == pytest.approx(np.full(4, level), rel=1e-12)
+        assert paths.gdp[inp.axis.idx(y)] == pytest.approx(np.full(4, level), rel=1e-12)
     # budget: the plan's 8.9 trillion in FY2027, then held in real terms on the expected deflator
     b = 8.9
-    assert paths.spending[inp.idx(2027), 0] == pytest.approx(np.full(4, b), rel=1e-12)
+    assert paths.spending[inp.axis.idx(2027), 0] == pytest.approx(np.full(4, b), rel=1e-12)
     for y in range(2028, 2033):
         b *= 1 + defl[y]
-        assert paths.spending[inp.idx(y), 0] == pytest.approx(np.full(4, b), rel=1e-12)
+        assert paths.spending[inp.axis.idx(y), 0] == pytest.approx(np.full(4, b), rel=1e-12)
     # FY2027 contracts: what is left of 43.5 trillion after FY2023-FY2026 (MOF, 2025-12-26)
     signed = (8.9525 + 0.1297) + (9.3625 + 0.1066) + (8.4332 + 0.1021) + 8.2607
-    assert paths.contracts[inp.idx(2027)] == pytest.approx(np.full(4, 43.5 - signed), rel=1e-12)
+    assert paths.contracts[inp.axis.idx(2027)] == pytest.approx(
+        np.full(4, 43.5 - signed), rel=1e-12
+    )
     # after FY2027 contracts are a fixed ratio of the budget
     kappa = params.budget.contract_ratio
-    assert paths.contracts[inp.idx(2030)] == pytest.approx(
-        kappa * paths.spending[inp.idx(2030), 0], rel=1e-12
+    assert paths.contracts[inp.axis.idx(2030)] == pytest.approx(
+        kappa * paths.spending[inp.axis.idx(2030), 0], rel=1e-12
     )
 
 
@@ -145,14 +149,14 @@ def test_expected_growth_is_the_path_with_recessions_on_or_off(recessions):
     FY2024 outturns equal the path), E[g_t] = mu_g(t) and E[pi_t] = mu_pi(t) in every projected
     year, recessions on or off. Tolerance: 4.5 Monte Carlo standard errors per year."""
     inp = prepare(scenario(f"economy.recessions={str(recessions).lower()}"))
-    assert inp.real_dev0 == 0.0 and inp.deflator_dev0 == 0.0
+    assert inp.path.real_dev0 == 0.0 and inp.path.deflator_dev0 == 0.0
     n = 40_000
     sh = shocks_for(inp, 21, 0, n)
     paths = run_engine(inp, sh)
-    proj = inp.years >= inp.first_econ
+    proj = inp.axis.years >= inp.axis.first_econ
     for got, path in (
-        (paths.real_growth[proj], inp.mu_real[proj]),
-        (paths.deflator_growth[proj], inp.mu_deflator[proj]),
+        (paths.real_growth[proj], inp.path.mu_real[proj]),
+        (paths.deflator_growth[proj], inp.path.mu_deflator[proj]),
     ):
         mean, se = got.mean(axis=1), got.std(axis=1) / np.sqrt(n)
         assert np.all(np.abs(mean - path) < 4.5 * se), np.max(np.abs(mean - path) / se)
@@ -171,7 +175,7 @@ def test_accounts_of_all_policies_equal_each_policy_alone(baseline):
     sh = shocks_for(inp, 4, 0, 700)
     paths = run_engine(inp, sh)
     acc = accounts(inp, paths, sh)
-    for k, e in enumerate(inp.entries):
+    for k, e in enumerate(inp.accounting.entries):
         c, d = entry_accounts(inp, paths, sh, e)
         assert np.array_equal(acc.counted[k], c, equal_nan=True), e.label
         assert np.array_equal(acc.ratio[k], c / d, equal_nan=True), e.label
@@ -205,7 +209,7 @@ def test_monte_carlo_probability_matches_analytic_case():
     sc = scenario("economy.volatility_scale=0.0", "economy.recessions=false", "horizon=2028")
     inp = prepare(sc)
     paths = run_engine(inp, shocks_for(inp, 9, 0, n))
-    above = paths.spending[inp.idx(2027), 0] >= inp.plan_fy2027
+    above = paths.spending[inp.axis.idx(2027), 0] >= inp.plan.fy2027_budget
     se = np.sqrt(0.25 / n)
     assert abs(above.mean() - 0.5) < 4 * se
 

@@ -34,3 +34,26 @@ def test_probabilities_lie_in_unit_interval(ratio):
     for k, v in out.items():
         assert np.all((v >= 0) & (v <= 1)), k
     assert np.all(out["p_by"] >= out["p_above"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gap=arrays(float, 6, elements=st.floats(-50, 50)),
+    share=arrays(float, 6, elements=st.floats(0, 1)),
+    cap=st.floats(0, 10),
+)
+def test_topup_is_never_negative_nor_above_its_cap(gap, share, cap):
+    from jdef.budget import topup
+
+    got = topup(0.02, np.full(6, 500.0), 10.0 - gap, share, cap)
+    assert np.all((got >= 0.0) & (got <= cap))
+    assert np.all(got[share == 0.0] == 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(base=st.floats(0.1, 30), total=st.floats(1, 200))
+def test_a_new_plan_spends_its_total(base, total):
+    from jdef.budget import new_plan_level
+
+    levels = [float(new_plan_level(np.array([base]), k, total)[0]) for k in range(1, 6)]
+    assert abs(sum(levels) - total) <= 1e-9 * max(total, 5 * base)

@@ -44,11 +44,11 @@ def test_topup_case_actually_tops_up():
 def test_event_trace_is_in_information_order(baseline):
     inp = prepare(baseline)
     trace = run_engine(inp, shocks_for(inp, 1, 0, 3)).trace
-    assert len(trace) == len(EVENTS) * inp.n_year
+    assert len(trace) == len(EVENTS) * inp.axis.n_year
     assert [e for _, _, e in trace[: len(EVENTS)]] == list(EVENTS)
     times = [t for t, _, _ in trace]
     assert times == sorted(times)
-    assert trace[0][1] == inp.years[0] and trace[-1][1] == inp.years[-1]
+    assert trace[0][1] == inp.axis.years[0] and trace[-1][1] == inp.axis.years[-1]
 
 
 @pytest.mark.slow

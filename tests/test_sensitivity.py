@@ -99,8 +99,8 @@ def test_solve_matches_closed_form_at_zero_volatility():
         params,
     )
     paths = run_engine(inp, shocks_for(inp, 1, 0, 4))
-    j = inp.idx(2030)
-    e = inp.entries[0]
+    j = inp.axis.idx(2030)
+    e = inp.accounting.entries[0]
     counted_all = sum(
         e.shares[c].low * paths.spending[j, k, 0]
         for k, c in enumerate(__import__("jdef").categories.NAMES)

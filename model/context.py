@@ -1,0 +1,151 @@
+"""What the events read besides the state: constants worked out once per run, and per block.
+
+:class:`Run` holds the input records and scenario sections the events need, plus the related
+categories' plan per year (the same for every block of draws). :class:`Drawn` holds the values
+that differ per draw but not per year: parameters drawn from their estimates' distributions,
+the benchmark-revision factor and the policies' share values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import categories as cats
+from .constants import PLAN_LAST_YEAR
+from .inputs import Accounting, Axis, GrowthPath, Known, ModelInputs, PlanFigures
+from .params import Params
+from .policies import share_values, year_mask
+from .scenario import Economy, Plan, PostPlan, Supplementary
+from .shocks import Shocks
+
+Value = float | np.ndarray  # a parameter: one value, or one per draw (n,)
+PROJECTED_INITIAL = [
+    c.name for c in cats.CATEGORIES if c.kind == "initial" and c.name != "mod_core"
+]
+
+
+@dataclass(frozen=True)
+class RelatedPlan:
+    """One year's projected related categories: those moving towards their group's FY2027
+    target (category, group, the group's initial members) and runs [a, b) of adjacent ones that
+    grow with expected nominal GDP."""
+
+    toward: tuple[tuple[int, str, tuple[int, ...]], ...]
+    grow: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Run:
+    """Per-run constants: the same for every block of draws."""
+
+    axis: Axis
+    known: Known
+    path: GrowthPath
+    plan: PlanFigures
+    accounting: Accounting
+    params: Params
+    economy: Economy  # the scenario's sections
+    plan_rule: Plan
+    post2027: PostPlan
+    supplementary: Supplementary
+    related: tuple[RelatedPlan, ...]  # per axis year
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """Per-block constants, (n,) or one value each."""
+
+    outlook_bias: Value
+    recession_prob: Value
+    real_ar: Value
+    real_sd: Value  # times the scenario's volatility scale
+    deflator_ar: Value
+    deflator_sd: Value  # times the scenario's volatility scale
+    supp_prob: Value
+    supp_log_ratio_mean: Value
+    realignment_share: Value
+    revision: np.ndarray  # (n,) factor from true to reported GDP, the same every year
+    shares: dict[str, tuple[np.ndarray, np.ndarray]]  # policy label -> (share (n, C), mask (C, Y))
+
+
+def _runs(idx: list[int]) -> tuple[tuple[int, int], ...]:
+    """Sorted indices as runs of adjacent ones: [2, 4, 5, 6] -> ((2, 3), (4, 7))."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(idx):
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return tuple(runs)
+
+
+def related_plan(axis: Axis, known: Known, plan: PlanFigures) -> tuple[RelatedPlan, ...]:
+    """Per axis year, how each projected related category is decided."""
+    out = []
+    for j, t in enumerate(axis.years):
+        toward, grow = [], []
+        for name in PROJECTED_INITIAL:
+            c = cats.INDEX[name]
+            if not np.isnan(known.spending[c, j]):
+                continue
+            group = cats.BY_NAME[name].group
+            if group in plan.group_targets_2027 and t <= PLAN_LAST_YEAR:
+                members = tuple(
+                    cats.INDEX[m.name]
+                    for m in cats.CATEGORIES
+                    if m.group == group and m.kind == "initial"
+                )
+                toward.append((c, group, members))
+            else:
+                grow.append(c)
+        out.append(RelatedPlan(tuple(toward), _runs(grow)))
+    return tuple(out)
+
+
+def run_constants(inp: ModelInputs) -> Run:
+    sc = inp.scenario
+    return Run(
+        axis=inp.axis,
+        known=inp.known,
+        path=inp.path,
+        plan=inp.plan,
+        accounting=inp.accounting,
+        params=inp.params,
+        economy=sc.economy,
+        plan_rule=sc.plan,
+        post2027=sc.post2027,
+        supplementary=sc.supplementary,
+        related=related_plan(inp.axis, inp.known, inp.plan),
+    )
+
+
+def drawn(run: Run, sh: Shocks) -> Drawn:
+    """The per-draw constants of the block of draws ``sh``."""
+    p, vs = run.params, run.economy.volatility_scale
+
+    def pv(name: str) -> Value:
+        v: Value = p.per_draw(name, sh.z_param.get(name, 0.0))
+        return v
+
+    shares = {}
+    for e in (run.accounting.target_entry, run.accounting.ramp_entry):  # what decisions look at
+        if e is not None and e.label not in shares:
+            shares[e.label] = (
+                share_values(e.shares, e.supplementary, sh.u_shares, sh.n),
+                year_mask(e.shares, run.axis.years),
+            )
+    return Drawn(
+        outlook_bias=pv("outlook.bias"),
+        recession_prob=pv("economy.recession_prob"),
+        real_ar=pv("economy.real_ar"),
+        real_sd=pv("economy.real_sd") * vs,
+        deflator_ar=pv("economy.deflator_ar"),
+        deflator_sd=pv("economy.deflator_sd") * vs,
+        supp_prob=pv("supplementary.prob"),
+        supp_log_ratio_mean=pv("supplementary.log_ratio_mean"),
+        realignment_share=pv("supplementary.realignment_share"),
+        revision=np.exp(p.economy.revision_sd * vs * sh.z_revision),
+        shares=shares,
+    )

@@ -1,0 +1,263 @@
+"""The six events of a fiscal year, each a function of (constants, state, carry, shocks, year).
+
+Every event has the signature ``event(run, dr, st, carry, sh, j) -> Carry``: it reads the
+per-run constants ``run``, the block's per-draw constants ``dr``, the state ``st`` and the
+shocks ``sh``, writes only year ``j``'s rows of ``st`` (``contracts``: the later rows of
+``payments_due``), and returns the carry into the next year (changed only by ``economy``).
+Nothing is cached between calls; the calendar (:mod:`jdef.calendar`) only orders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from . import budget, contracts, economy
+from . import categories as cats
+from .constants import PLAN_FIRST_YEAR, PLAN_LAST_YEAR
+from .context import Drawn, Run
+from .inputs import PolicyEntry
+from .policies import Denominator
+from .shocks import Shocks
+from .state import Carry, State
+
+CORE = cats.INDEX["mod_core"]
+SACO = cats.INDEX["saco_realignment"]
+MOD_SUPP = cats.INDEX["mod_supplementary"]
+SACO_SUPP = cats.INDEX["saco_realignment_supplementary"]
+REL_SUPP = cats.INDEX["related_supplementary"]
+INITIAL = [i for i, c in enumerate(cats.CATEGORIES) if c.kind == "initial"]
+ALL = range(len(cats.NAMES))
+
+Event = Callable[[Run, Drawn, State, Carry, Shocks, int], Carry]
+
+
+def _prev(arr: np.ndarray, j: int, before: float) -> np.ndarray:
+    """Last year's row of ``arr``, or ``before`` for every draw in the first year."""
+    return arr[j - 1] if j > 0 else np.full(arr.shape[-1], before)
+
+
+def weighted_sum(
+    spend: np.ndarray, share: np.ndarray, weight: np.ndarray, cols: Iterable[int]
+) -> np.ndarray:
+    """sum over categories c in ``cols`` of spend[c] * share[:, c] * weight[c], in category order
+    (an explicit loop: the order of the additions, and so the rounding, is the same whatever the
+    number of draws in a block)."""
+    out = np.zeros(spend.shape[-1])
+    tmp = np.empty_like(out)
+    for c in cols:  # every column, as in the reference: 0 x NaN is NaN
+        np.multiply(spend[c], share[:, c], out=tmp)
+        tmp *= weight[c]
+        out += tmp
+    return out
+
+
+def counted(dr: Drawn, st: State, e: PolicyEntry, j: int, cols: Iterable[int]) -> np.ndarray:
+    """Spending counted by policy entry ``e`` in year ``j`` over categories ``cols``, (n,)."""
+    share, mask = dr.shares[e.label]
+    return weighted_sum(st.spending[j], share, mask[:, j], cols)
+
+
+def denominator(run: Run, st: State, e: PolicyEntry, j: int, budget_time: bool) -> np.ndarray:
+    """The entry's GDP denominator in year ``j``: the outlook at budget time, else reported."""
+    if e.denominator == Denominator.fy2022_fixed:
+        return np.full(st.n, run.accounting.gdp_fy2022_goal)
+    if e.denominator == Denominator.outlook_gdp or budget_time:
+        return st.gdp_outlook[j]
+    return st.gdp_reported[j]
+
+
+def request(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
+    """Budget request: the government's outlook of this year's nominal GDP."""
+    gprev = _prev(st.gdp, j, run.known.gdp_prev)
+    known = run.known.outlook_growth[j]
+    if np.isnan(known):
+        g = economy.outlook_growth(
+            run.path.mu_real[j],
+            run.path.mu_deflator[j],
+            dr.outlook_bias,
+            run.params.outlook.sd * run.economy.volatility_scale,
+            sh.z_outlook[j],
+        )
+        g += 1.0
+        np.multiply(gprev, g, out=st.gdp_outlook[j])
+    else:
+        np.multiply(gprev, 1.0 + known, out=st.gdp_outlook[j])
+    return c
+
+
+def _after_plan(run: Run, dr: Drawn, st: State, j: int, t: int) -> np.ndarray:
+    """The core budget's level after the plan, by the scenario's rule (budget.AFTER_PLAN)."""
+    e = run.accounting.ramp_entry
+    ramp = None
+    if e is not None:  # the ramp rule's counted ratio (mod_core is being decided)
+        share, mask = dr.shares[e.label]
+        ramp = budget.Ramp(
+            prev_ratio=counted(dr, st, e, j - 1, INITIAL) / denominator(run, st, e, j - 1, False),
+            denominator=denominator(run, st, e, j, True),
+            other_counted=counted(dr, st, e, j, [c for c in INITIAL if c != CORE]),
+            core_share=share[:, CORE] * mask[CORE, j],
+        )
+    x = budget.AfterPlan(
+        year=t,
+        prev=st.spending[j - 1, CORE],
+        expected_deflator=float(run.path.mu_deflator[j]),
+        plan_end=st.spending[run.axis.idx(PLAN_LAST_YEAR), CORE],
+        ramp=ramp,
+    )
+    return budget.AFTER_PLAN[run.post2027.rule](x, run.post2027)
+
+
+def initial_budget(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
+    """The initial budget, decided on the outlook: related categories, the MoD plan-covered
+    budget and new contracts."""
+    t = int(run.axis.years[j])
+    if t < run.axis.first_initial:
+        return c
+    bp = run.params.budget
+    spend = st.spending
+    exp_factor = st.gdp_outlook[j] / _prev(st.gdp, j, run.known.gdp_prev)  # 1 + expected growth
+    sd_rel = bp.related_growth_sd
+    plan = run.related[j]
+    for k, group, members in plan.toward:  # towards the group's FY2027 target
+        prev = spend[j - 1, k]
+        share_of_group = prev / spend[j - 1, list(members)].sum(axis=0)
+        target = run.plan.group_targets_2027[group] * share_of_group
+        level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
+        budget.noisy(level, sd_rel, sh.z_related[j, k], out=spend[j, k])
+    for a, b in plan.grow:  # a run of adjacent categories at a time (views, no copies)
+        budget.related_step(
+            spend[j - 1, a:b], exp_factor, sd_rel, sh.z_related[j, a:b], out=spend[j, a:b]
+        )
+    # the MoD plan-covered budget
+    impl_sd = bp.implementation_sd
+    if t <= PLAN_LAST_YEAR:
+        level = budget.toward(spend[j - 1, CORE], run.plan.fy2027_budget, PLAN_LAST_YEAR - t + 1)
+        impl_sd *= run.plan_rule.implementation_scale
+    else:
+        level = _after_plan(run, dr, st, j, t)
+        if bp.recession_cut:  # (x 1 when there is no cut)
+            level = level * (1.0 - bp.recession_cut * st.recession[j - 1])
+        impl_sd *= run.post2027.implementation_scale
+    core = budget.noisy(level, impl_sd, sh.z_budget[j], out=spend[j, CORE])
+    # new contracts: the plan's remaining total to FY2027, then a fixed ratio to the budget
+    if t <= PLAN_LAST_YEAR:
+        signed = np.nansum(st.contracts[run.axis.idx(PLAN_FIRST_YEAR) : j], axis=0)
+        left = np.maximum(run.plan.contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
+        budget.noisy(left, bp.contract_fy2027_sd, sh.z_contract[j], out=st.contracts[j])
+    else:
+        np.multiply(core, bp.contract_ratio, out=st.contracts[j])
+    return c
+
+
+def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
+    """The year's economy realised: the yen, growth, the deflator, GDP true and reported."""
+    t = int(run.axis.years[j])
+    eco, p = run.economy, run.params
+    log_fx = c.log_fx
+    if t >= run.axis.first_fx:
+        # the AR(1) runs on the rate before the scenario's shift; the shift applies to the level
+        log_fx = economy.log_ar1(
+            c.log_fx,
+            np.log(run.path.fx_anchor),
+            p.fx.ar,
+            p.fx.sd * eco.volatility_scale,
+            sh.z_fx[j],
+        )
+        np.exp(log_fx, out=st.fx[j])
+        if eco.fx_shift:
+            st.fx[j] *= 1.0 + eco.fx_shift
+    if t < run.axis.first_econ:
+        return Carry(c.real_dev, c.deflator_dev, log_fx)
+    e = p.economy
+    e_g, e_pi = economy.student_t_pair(
+        sh.n_real[j], sh.n_deflator[j], sh.chi2[j], e.shock_corr, e.t_df, e.shock_bound
+    )
+    rec = st.recession[j]
+    if t in eco.forced_recessions:
+        rec.fill(1.0)
+    elif eco.recessions:
+        np.less(sh.u_recession[j], dr.recession_prob, out=rec, casting="unsafe")
+    else:
+        rec.fill(0.0)
+    # recessions enter centred, R - p: the path is the expected growth, recessions included
+    centred = rec - (dr.recession_prob if eco.recessions else 0.0)
+    mu_g, mu_pi = run.path.mu_real[j], run.path.mu_deflator[j]
+    g, pi = st.real_growth[j], st.deflator_growth[j]
+    economy.mean_reverting(
+        mu_g, c.real_dev, dr.real_ar, dr.real_sd, e_g, centred, e.recession_real, out=g
+    )
+    economy.mean_reverting(
+        mu_pi,
+        c.deflator_dev,
+        dr.deflator_ar,
+        dr.deflator_sd,
+        e_pi,
+        centred,
+        e.recession_deflator,
+        out=pi,
+    )
+    economy.nominal_level(_prev(st.gdp, j, run.known.gdp_prev), g, pi, out=st.gdp[j])
+    np.multiply(
+        _prev(st.deflator_index, j, run.known.deflator_index_prev),
+        1.0 + pi,
+        out=st.deflator_index[j],
+    )
+    np.multiply(st.gdp[j], dr.revision, out=st.gdp_reported[j])
+    return Carry(np.subtract(g, mu_g), np.subtract(pi, mu_pi), log_fx)
+
+
+def supplementary(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
+    """The supplementary budget, decided with the year's news (and any target-seeking top-up)."""
+    t = int(run.axis.years[j])
+    if t < run.axis.first_supp:
+        return c
+    sp, rule, spend = run.params.supplementary, run.supplementary, st.spending
+    occurs = np.less(sh.u_supp[j], dr.supp_prob).astype(float)
+    if not rule.enabled:
+        occurs.fill(0.0)
+    total = budget.supplementary(
+        occurs,
+        dr.supp_log_ratio_mean,
+        sp.log_ratio_sd,
+        sh.z_supp[j],
+        spend[j, CORE] + spend[j, SACO],
+    )
+    share = dr.realignment_share
+    np.multiply(1.0 - share, total, out=spend[j, MOD_SUPP])
+    np.multiply(share, total, out=spend[j, SACO_SUPP])
+    np.multiply(total, sp.related_ratio, out=spend[j, REL_SUPP])
+    if rule.fixed_topup and t >= rule.from_year:
+        spend[j, MOD_SUPP] += rule.fixed_topup
+    e = run.accounting.target_entry
+    if e is not None and t >= rule.from_year:
+        counted_share, mask = dr.shares[e.label]
+        top = budget.topup(
+            rule.target,
+            denominator(run, st, e, j, budget_time=False),
+            counted(dr, st, e, j, ALL),
+            counted_share[:, MOD_SUPP] * mask[MOD_SUPP, j],
+            rule.max_topup,
+        )
+        st.topup[j] = top
+        spend[j, MOD_SUPP] += top
+    return c
+
+
+def settlement(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
+    """Execution: the MoD's budgets less the unspent share."""
+    out, spend = st.executed[j], st.spending
+    np.add(spend[j, CORE], spend[j, SACO], out=out)
+    out += spend[j, MOD_SUPP]
+    out += spend[j, SACO_SUPP]
+    out *= 1.0 - run.params.budget.unspent_share
+    return c
+
+
+def contracts_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
+    """This year's contracts schedule their payments in later years."""
+    later = contracts.later_payments(st.contracts[j], run.params.contracts.payment_profile)
+    m = min(len(later), st.payments_due.shape[0] - j - 1)
+    st.payments_due[j + 1 : j + 1 + m] += later[:m]
+    return c
