@@ -177,8 +177,8 @@ def fit_economy(d: DataStore, window: tuple[int, int]) -> dict[str, tuple]:
     yrs, gy, gl, py, pl, rec = economy_sample(d, window)
     if len(yrs) < MIN_ECONOMY_YEARS:
         raise InputError(
-            "--as-of",
             "as_of",
+            "",
             f"only {len(yrs)} fiscal years of real growth and deflator growth were published by "
             f"{d.as_of}; at least {MIN_ECONOMY_YEARS} are needed (the earliest GDP vintage in calibration/data "
             "was published on 2024-12-31)",
@@ -471,7 +471,7 @@ def calibrate(
     return the TOML text and the fitted tables."""
     d = data if data is not None else load_data(as_of, data_dir)
     if not d.rows:
-        raise InputError("--as-of", "as_of", f"no data published by {as_of}")
+        raise InputError("as_of", "", f"no data published by {as_of}")
     tables = {
         "economy": fit_economy(d, window),
         "outlook": fit_outlook(d),
@@ -485,7 +485,7 @@ def calibrate(
             vals = entry[0] if isinstance(entry[0], list) else [entry[0]]
             if not all(math.isfinite(float(v)) for v in vals):
                 raise InputError(
-                    "--as-of",
+                    "as_of",
                     f"{section}.{name}",
                     f"cannot be fitted on the data published by {as_of} ({entry[1]})",
                 )

@@ -28,9 +28,33 @@ scenarios_app = typer.Typer(no_args_is_help=True, help="List, show and validate 
 app.add_typer(scenarios_app, name="scenarios")
 
 
+# the library names its parameters and option fields; the command line reports its options
+OPTION_OF = {
+    "draws": "--draws",
+    "seed": "--seed",
+    "chunk": "--chunk",
+    "summary_only": "--summary-only",
+    "keep_draws": "--keep-draws",
+    "as_of": "--as-of",
+    "overrides": "--set",
+    "metric": "--metric",
+    "probability": "--probability",
+    "year": "--year",
+    "lever": "--lever",
+}
+
+
+def cli_message(exc: InputError) -> str:
+    """The error in the command line's words: a library parameter named by its option."""
+    head, sep, rest = exc.file.partition(" ")
+    if head not in OPTION_OF:
+        return exc.one_line()
+    return InputError(OPTION_OF[head] + sep + rest, exc.field, exc.message).one_line()
+
+
 def _fail(exc: Exception) -> None:
     if isinstance(exc, InputError):
-        typer.echo(f"error: {exc.one_line()}", err=True)
+        typer.echo(f"error: {cli_message(exc)}", err=True)
         raise typer.Exit(2)
     from .parallel import RunError
 
@@ -139,23 +163,21 @@ def run(
     with _errors():
         _numpy_xarray()
         from .io import write_csv, write_netcdf
-        from .runner import simulate
+        from .runner import Options, simulate
         from .scenario import load_scenario
         from .summary import summary_csv, summary_text
 
         _at_least("--draws", draws, 1)
         _seed(seed)
         sc = load_scenario(scenario, [*_as_of(as_of), *(set_ or [])])
-        ds = simulate(
-            sc,
-            draws=draws,
-            seed=seed,
+        options = Options(
             keep_draws=keep_draws,
             summary_only=summary_only,
             chunk=chunk,
             workers=workers,
             scheduler=scheduler,
         )
+        ds = simulate(sc, draws, seed, options)
         path = write_netcdf(ds, out / f"{sc.name}.nc")
         if csv:
             typer.echo(
@@ -285,7 +307,7 @@ def sensitivity(
     with _errors():
         _numpy_xarray()
         from .io import write_netcdf
-        from .parallel import executor
+        from .parallel import execution
         from .scenario import load_scenario
         from .sensitivity import (
             Evaluator,
@@ -307,13 +329,14 @@ def sensitivity(
         sc = load_scenario(scenario, set_ or [])
         s = sc.seed if seed is None else seed
         ev = Evaluator(sc, metric, draws, s)
-        with executor(workers, scheduler) as pmap:
+        # evaluations one after the other here, or on the dask cluster
+        with execution(workers, scheduler, threads=1) as ex:
             if method == Method.oat:
-                res = run_oat(ev, pmap)
+                res = run_oat(ev, ex.map)
             elif method == Method.morris:
-                res = run_morris(ev, samples, s, pmap)
+                res = run_morris(ev, samples, s, ex.map)
             else:
-                res = run_sobol(ev, samples, s, pmap, grouped=groups)
+                res = run_sobol(ev, samples, s, ex.map, grouped=groups)
         ds = sensitivity_dataset(
             ev, method.value, res, samples, s, grouped=groups and method == Method.sobol
         )
@@ -483,7 +506,7 @@ def scenarios_validate(files: Annotated[list[Path], typer.Argument(help="Scenari
             except InputError as exc:
                 problems = [exc]
         for exc in problems:
-            typer.echo(f"error: {exc.one_line()}", err=True)
+            typer.echo(f"error: {cli_message(exc)}", err=True)
         if problems:
             bad += 1
         else:

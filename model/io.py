@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -16,7 +17,7 @@ os.umask(_UMASK)
 
 
 def _encoding(ds: xr.Dataset) -> dict:
-    enc = {}
+    enc: dict[Hashable, dict[str, Any]] = {}
     for name, var in ds.variables.items():
         if name in ds.coords:
             enc[name] = {"_FillValue": None}

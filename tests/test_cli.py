@@ -140,7 +140,7 @@ def test_too_early_as_of_exits_2(tmp_path):
             str(tmp_path),
         ],
     )
-    assert res.exit_code == 2 and "as_of" in res.stderr and "2024-12-31" in res.stderr
+    assert res.exit_code == 2 and "error: --as-of: only" in res.stderr and "2024-12-31" in res.stderr
     assert "Traceback" not in res.stderr
 
 

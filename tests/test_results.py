@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import xarray as xr
 from jdef.io import write_netcdf
-from jdef.runner import simulate
+from jdef.runner import Options, simulate
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, baseline):
-    ds = simulate(baseline, draws=800, seed=2, keep_draws=True)
+    ds = simulate(baseline, draws=800, seed=2, options=Options(keep_draws=True))
     path = write_netcdf(ds, tmp_path_factory.mktemp("out") / "baseline.nc")
     return ds, path
 
