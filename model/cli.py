@@ -76,13 +76,6 @@ def _errors() -> Iterator[None]:
         _fail(exc)
 
 
-def _numpy_xarray() -> None:
-    """The commands hand xarray numpy arrays only: skip its probe for dask arrays (see io.skip_dask_probe)."""
-    from .io import skip_dask_probe
-
-    skip_dask_probe()
-
-
 def _date(value: str, option: str = "--as-of") -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -161,7 +154,6 @@ def run(
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     with _errors():
-        _numpy_xarray()
         from .io import write_csv, write_netcdf
         from .runner import Options, simulate
         from .scenario import load_scenario
@@ -220,7 +212,6 @@ def batch(
     A re-run skips scenarios whose output exists with the same scenario hash, seed and draws.
     """
     with _errors():
-        _numpy_xarray()
         from rich.progress import Progress
 
         from .batch import combine, comparison_rows, comparison_text, run_batch
@@ -305,7 +296,6 @@ def sensitivity(
 ) -> None:
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
     with _errors():
-        _numpy_xarray()
         from .io import write_netcdf
         from .parallel import execution
         from .scenario import load_scenario
@@ -365,7 +355,6 @@ def solve(
 ) -> None:
     """What it takes: the smallest lever value that gives the asked probability of reaching the target."""
     with _errors():
-        _numpy_xarray()
         from .scenario import load_scenario
         from .sensitivity import solve as solve_
 
@@ -398,7 +387,6 @@ def report(
 ) -> None:
     """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
     with _errors():
-        _numpy_xarray()
         from .report import write_report
 
         paths = write_report(result, out or result.parent)
@@ -440,7 +428,6 @@ def backtest(
 ) -> None:
     """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""
     with _errors():
-        _numpy_xarray()
         from .backtest import backtest_text, run_backtest
         from .data import load_data
         from .io import write_netcdf

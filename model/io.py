@@ -45,44 +45,6 @@ def _atomic(path: Path) -> Iterator[str]:
         raise
 
 
-def skip_dask_probe() -> None:
-    """For the command line only: stop xarray from importing dask to ask whether an array is a dask array.
-
-    xarray asks that for every variable it creates, and answers it by importing dask and
-    dask.array (about a second here, most of a small run's start-up) whenever dask is
-    installed. No object can be a dask collection while dask is not imported, and the
-    command-line tool only hands xarray numpy arrays (it never opens files with dask
-    chunks), so: the dask array type is recorded as "none" in xarray's cache of array
-    modules, and xarray's dask-collection test answers "no" without importing dask while
-    dask is not imported (and asks dask once it is). Nothing is changed if dask.array is
-    already imported, or if xarray's internals differ from what is expected (then xarray
-    imports dask as usual). The Python API never calls this.
-    """
-    import sys
-
-    if "dask.array" in sys.modules:
-        return
-    try:
-        from packaging.version import Version
-        from xarray.namedarray import pycompat
-        from xarray.namedarray import utils as nutils
-
-        cache = pycompat._cached_duck_array_modules
-        if "dask" in cache:
-            return
-        stub = object.__new__(pycompat.DuckArrayModule)
-        stub.module, stub.version, stub.type, stub.available = None, Version("0.0.0"), (), False
-        is_collection = nutils.is_dask_collection
-
-        def is_dask_collection(x: object) -> bool:
-            return "dask" in sys.modules and is_collection(x)
-
-        cache["dask"] = stub
-        nutils.is_dask_collection = is_dask_collection
-    except (ImportError, AttributeError, TypeError):
-        return
-
-
 def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
     """Write atomically: an interrupted write leaves no file that looks complete."""
     # the store directly, without xarray's dask-scheduler detection (it imports dask.array

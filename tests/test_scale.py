@@ -69,3 +69,15 @@ def test_local_cluster_gives_identical_arrays(baseline):
     two = simulate(baseline, draws=4000, seed=6, options=Options(chunk=1000, workers=2))
     for other in (one, two):
         xr.testing.assert_identical(ref.drop_attrs(), other.drop_attrs())
+
+
+def test_execution_keeps_order_in_and_out_of_process():
+    from jdef.parallel import execution
+
+    with execution(threads=3) as ex:
+        assert ex.in_process
+        assert ex.map(lambda x: x * x, range(10)) == [x * x for x in range(10)]
+        assert ex.local_map(str, [3, 1]) == ["3", "1"]
+    with execution(threads=1) as ex:
+        seen: list[int] = []
+        assert ex.map(seen.append, [2, 1]) == [None, None] and seen == [2, 1]
