@@ -492,8 +492,8 @@ def scenarios_validate(files: Annotated[list[Path], typer.Argument(help="Scenari
                 prepare(sc)  # policies, target policies and data
             except InputError as exc:
                 problems = [exc]
-        for exc in problems:
-            typer.echo(f"error: {cli_message(exc)}", err=True)
+        for problem in problems:
+            typer.echo(f"error: {cli_message(problem)}", err=True)
         if problems:
             bad += 1
         else:
