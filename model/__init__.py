@@ -15,7 +15,7 @@ try:
     __version__ = version("jdef")
 except PackageNotFoundError:  # run from a source tree that was never installed
     __version__ = "0+unknown"
-__all__ = ["load_scenario", "simulate", "__version__"]
+__all__ = ["Options", "load_scenario", "simulate", "__version__"]
 
 
 def __getattr__(name: str):
@@ -27,4 +27,8 @@ def __getattr__(name: str):
         from .runner import simulate
 
         return simulate
+    if name == "Options":
+        from .runner import Options
+
+        return Options
     raise AttributeError(name)

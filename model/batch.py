@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -20,6 +21,7 @@ from .constants import GOAL_THRESHOLDS, SCENARIO
 from .inputs import ModelInputs
 from .io import write_netcdf
 from .metrics import TOLERANCE, probability
+from .parallel import Execution
 from .scenario import Scenario
 from .summary import fmt_se
 
@@ -55,17 +57,18 @@ def run_one(
     draws: int,
     seed: int,
     out: Path,
+    ex: Execution,
     keep_draws: bool = False,
-    pmap=None,
     inp: ModelInputs | None = None,
 ) -> Path:
-    """Run one scenario (``inp``: its prepared inputs, if already made) and write ``OUT/NAME.nc``."""
+    """Run one scenario through ``ex`` (``inp``: its prepared inputs, if already made) and
+    write ``OUT/NAME.nc``."""
     from .results import build_dataset
     from .runner import prepare, summarize
 
     inp = inp or prepare(sc)
     ds = build_dataset(
-        inp, summarize(inp, draws, seed, keep_draws=True, pmap=pmap), draws=draws, seed=seed
+        inp, summarize(inp, draws, seed, ex, keep_draws=True), draws=draws, seed=seed
     )
     years = [y for y in COMPARE_YEARS if y in ds.fiscal_year.values]
     paired = ds["ratio_draws"].sel(fiscal_year=years).rename(fiscal_year="comparison_year")
@@ -98,22 +101,8 @@ def run_batch(
 ) -> list[Outcome]:
     """Run the scenarios in order (``inputs``: their prepared inputs, if already made); chunks of
     draws go to the dask cluster when one is asked for."""
-    from .parallel import executor
+    from .parallel import execution
 
-    with executor(workers, scheduler) as pmap:
-        return _run_batch(
-            scenarios,
-            draws,
-            seed,
-            out,
-            keep_draws,
-            on_done,
-            pmap if (workers or scheduler) else None,
-            inputs or [None] * len(scenarios),
-        )
-
-
-def _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap, inputs) -> list[Outcome]:
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         from .errors import InputError
@@ -125,15 +114,17 @@ def _run_batch(scenarios, draws, seed, out, keep_draws, on_done, pmap, inputs) -
             f"two scenarios are named '{dup}'; names must be distinct (they name the output files)",
         )
     outcomes = []
-    for sc, inp in zip(scenarios, inputs, strict=True):
-        path = out / f"{sc.name}.nc"
-        skipped = _is_current(path, sc, draws, seed)
-        if not skipped:
-            run_one(sc, draws, seed, out, keep_draws, pmap, inp)
-        o = Outcome(sc, path, skipped)
-        outcomes.append(o)
-        if on_done:
-            on_done(o)
+    given: list[ModelInputs | None] = list(inputs) if inputs else [None] * len(scenarios)
+    with execution(workers, scheduler) as ex:
+        for sc, inp in zip(scenarios, given, strict=True):
+            path = out / f"{sc.name}.nc"
+            skipped = _is_current(path, sc, draws, seed)
+            if not skipped:
+                run_one(sc, draws, seed, out, ex, keep_draws, inp)
+            o = Outcome(sc, path, skipped)
+            outcomes.append(o)
+            if on_done:
+                on_done(o)
     return outcomes
 
 
@@ -143,7 +134,7 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
     for o in outcomes:
         with xr.open_dataset(o.path) as ds:
             ds = ds.load()
-        drop = [v for v in ds.data_vars if v.endswith("_draws") or v == PAIRED]
+        drop = [v for v in ds.data_vars if str(v).endswith("_draws") or v == PAIRED]
         part = ds.drop_vars(drop).drop_vars("comparison_year", errors="ignore")
         if "draw" in part.dims:
             part = part.drop_dims("draw")
@@ -162,7 +153,7 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
     return combined, write_netcdf(combined, out / "batch.nc")
 
 
-def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
+def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     """P(ratio >= threshold) per scenario and policy, with the paired difference against the first scenario."""
     data = []
     for o in outcomes:
@@ -201,7 +192,7 @@ def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
     return rows
 
 
-def comparison_text(rows: list[dict[str, object]]) -> str:
+def comparison_text(rows: list[dict[str, Any]]) -> str:
     """One block per threshold: rows scenario x policy, columns fiscal years; cells P and the paired difference."""
     if not rows:
         return ""

@@ -59,7 +59,7 @@ def calibrate(
     """
     d = data if data is not None else load_data(as_of, data_dir)
     if not d.rows:
-        raise InputError("--as-of", "as_of", f"no data published by {as_of}")
+        raise InputError("as_of", "", f"no data published by {as_of}")
     tables = {
         "economy": fit_economy(d, window),
         "outlook": fit_outlook(d),
@@ -73,7 +73,7 @@ def calibrate(
             vals = entry[0] if isinstance(entry[0], list) else [entry[0]]
             if not all(math.isfinite(float(v)) for v in vals):
                 raise InputError(
-                    "--as-of",
+                    "as_of",
                     f"{section}.{name}",
                     f"cannot be fitted on the data published by {as_of} ({entry[1]})",
                 )

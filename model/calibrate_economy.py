@@ -181,8 +181,8 @@ def fit_economy(d: DataStore, window: tuple[int, int]) -> Fitted:
     yrs, gy, gl, py, pl, rec = economy_sample(d, window)
     if len(yrs) < MIN_ECONOMY_YEARS:
         raise InputError(
-            "--as-of",
             "as_of",
+            "",
             f"only {len(yrs)} fiscal years of real growth and deflator growth were published by "
             f"{d.as_of}; at least {MIN_ECONOMY_YEARS} are needed (the earliest GDP vintage in calibration/data "
             "was published on 2024-12-31)",

@@ -28,9 +28,33 @@ scenarios_app = typer.Typer(no_args_is_help=True, help="List, show and validate 
 app.add_typer(scenarios_app, name="scenarios")
 
 
+# the library names its parameters and option fields; the command line reports its options
+OPTION_OF = {
+    "draws": "--draws",
+    "seed": "--seed",
+    "chunk": "--chunk",
+    "summary_only": "--summary-only",
+    "keep_draws": "--keep-draws",
+    "as_of": "--as-of",
+    "overrides": "--set",
+    "metric": "--metric",
+    "probability": "--probability",
+    "year": "--year",
+    "lever": "--lever",
+}
+
+
+def cli_message(exc: InputError) -> str:
+    """The error in the command line's words: a library parameter named by its option."""
+    head, sep, rest = exc.file.partition(" ")
+    if head not in OPTION_OF:
+        return exc.one_line()
+    return InputError(OPTION_OF[head] + sep + rest, exc.field, exc.message).one_line()
+
+
 def _fail(exc: Exception) -> None:
     if isinstance(exc, InputError):
-        typer.echo(f"error: {exc.one_line()}", err=True)
+        typer.echo(f"error: {cli_message(exc)}", err=True)
         raise typer.Exit(2)
     from .parallel import RunError
 
@@ -50,13 +74,6 @@ def _errors() -> Iterator[None]:
         raise
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
-
-
-def _numpy_xarray() -> None:
-    """The commands hand xarray numpy arrays only: skip its probe for dask arrays (see io.skip_dask_probe)."""
-    from .io import skip_dask_probe
-
-    skip_dask_probe()
 
 
 def _date(value: str, option: str = "--as-of") -> dt.date:
@@ -137,25 +154,22 @@ def run(
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     with _errors():
-        _numpy_xarray()
         from .io import write_csv, write_netcdf
-        from .runner import simulate
+        from .runner import Options, simulate
         from .scenario import load_scenario
         from .summary import summary_csv, summary_text
 
         _at_least("--draws", draws, 1)
         _seed(seed)
         sc = load_scenario(scenario, [*_as_of(as_of), *(set_ or [])])
-        ds = simulate(
-            sc,
-            draws=draws,
-            seed=seed,
+        options = Options(
             keep_draws=keep_draws,
             summary_only=summary_only,
             chunk=chunk,
             workers=workers,
             scheduler=scheduler,
         )
+        ds = simulate(sc, draws, seed, options)
         path = write_netcdf(ds, out / f"{sc.name}.nc")
         if csv:
             typer.echo(
@@ -198,7 +212,6 @@ def batch(
     A re-run skips scenarios whose output exists with the same scenario hash, seed and draws.
     """
     with _errors():
-        _numpy_xarray()
         from rich.progress import Progress
 
         from .batch import combine, comparison_rows, comparison_text, run_batch
@@ -283,9 +296,8 @@ def sensitivity(
 ) -> None:
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
     with _errors():
-        _numpy_xarray()
         from .io import write_netcdf
-        from .parallel import executor
+        from .parallel import execution
         from .report import write_sensitivity_png
         from .scenario import load_scenario
         from .sensitivity import (
@@ -307,13 +319,14 @@ def sensitivity(
         sc = load_scenario(scenario, set_ or [])
         s = sc.seed if seed is None else seed
         ev = Evaluator(sc, metric, draws, s)
-        with executor(workers, scheduler) as pmap:
+        # evaluations one after the other here, or on the dask cluster
+        with execution(workers, scheduler, threads=1) as ex:
             if method == Method.oat:
-                res = run_oat(ev, pmap)
+                res = run_oat(ev, ex.map)
             elif method == Method.morris:
-                res = run_morris(ev, samples, s, pmap)
+                res = run_morris(ev, samples, s, ex.map)
             else:
-                res = run_sobol(ev, samples, s, pmap, grouped=groups)
+                res = run_sobol(ev, samples, s, ex.map, grouped=groups)
         ds = sensitivity_dataset(
             ev, method.value, res, samples, s, grouped=groups and method == Method.sobol
         )
@@ -342,7 +355,6 @@ def solve(
 ) -> None:
     """What it takes: the smallest lever value that gives the asked probability of reaching the target."""
     with _errors():
-        _numpy_xarray()
         from .scenario import load_scenario
         from .sensitivity import solve as solve_
 
@@ -375,7 +387,6 @@ def report(
 ) -> None:
     """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
     with _errors():
-        _numpy_xarray()
         from .report import write_report
 
         paths = write_report(result, out or result.parent)
@@ -417,7 +428,6 @@ def backtest(
 ) -> None:
     """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""
     with _errors():
-        _numpy_xarray()
         from .backtest import backtest_text, run_backtest
         from .data import load_data
         from .io import write_netcdf
@@ -482,8 +492,8 @@ def scenarios_validate(files: Annotated[list[Path], typer.Argument(help="Scenari
                 prepare(sc)  # policies, target policies and data
             except InputError as exc:
                 problems = [exc]
-        for exc in problems:
-            typer.echo(f"error: {exc.one_line()}", err=True)
+        for problem in problems:
+            typer.echo(f"error: {cli_message(problem)}", err=True)
         if problems:
             bad += 1
         else:

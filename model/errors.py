@@ -1,4 +1,4 @@
-"""One exception type for bad input: it names the file and the field."""
+"""One exception type for bad input: it names the file (or the parameter) and the field."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ class InputError(Exception):
     Parameters
     ----------
     file : str
-        The file at fault.
+        The file at fault; for a bad argument of a library function, the parameter's name
+        (``draws``, ``as_of``, ``overrides``, ...), optionally followed by a space and the item
+        of it at fault (``overrides draws=-5``). The command line names its own option instead.
     field : str
-        The key, column or row at fault.
+        The key, column or row at fault ("" when the parameter is the whole story).
     message : str
         What is wrong and, where possible, what is allowed.
     """

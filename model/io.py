@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -16,7 +17,7 @@ os.umask(_UMASK)
 
 
 def _encoding(ds: xr.Dataset) -> dict:
-    enc = {}
+    enc: dict[Hashable, dict[str, Any]] = {}
     for name, var in ds.variables.items():
         if name in ds.coords:
             enc[name] = {"_FillValue": None}
@@ -42,44 +43,6 @@ def _atomic(path: Path) -> Iterator[str]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def skip_dask_probe() -> None:
-    """For the command line only: stop xarray from importing dask to ask whether an array is a dask array.
-
-    xarray asks that for every variable it creates, and answers it by importing dask and
-    dask.array (about a second here, most of a small run's start-up) whenever dask is
-    installed. No object can be a dask collection while dask is not imported, and the
-    command-line tool only hands xarray numpy arrays (it never opens files with dask
-    chunks), so: the dask array type is recorded as "none" in xarray's cache of array
-    modules, and xarray's dask-collection test answers "no" without importing dask while
-    dask is not imported (and asks dask once it is). Nothing is changed if dask.array is
-    already imported, or if xarray's internals differ from what is expected (then xarray
-    imports dask as usual). The Python API never calls this.
-    """
-    import sys
-
-    if "dask.array" in sys.modules:
-        return
-    try:
-        from packaging.version import Version
-        from xarray.namedarray import pycompat
-        from xarray.namedarray import utils as nutils
-
-        cache = pycompat._cached_duck_array_modules
-        if "dask" in cache:
-            return
-        stub = object.__new__(pycompat.DuckArrayModule)
-        stub.module, stub.version, stub.type, stub.available = None, Version("0.0.0"), (), False
-        is_collection = nutils.is_dask_collection
-
-        def is_dask_collection(x: object) -> bool:
-            return "dask" in sys.modules and is_collection(x)
-
-        cache["dask"] = stub
-        nutils.is_dask_collection = is_dask_collection
-    except (ImportError, AttributeError, TypeError):
-        return
 
 
 def write_netcdf(ds: xr.Dataset, path: Path) -> Path:

@@ -122,12 +122,7 @@ def target_probabilities(
     valid = _count_below(srt, np.nan)  # NaN sort last: the non-NaN values come first
     n_above = np.stack([valid - _count_below(srt, t) for t in thr], axis=-1)  # (e, y, t)
     running = np.maximum.accumulate(ratio, axis=1)  # NaN propagates to later years
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(2) as pool:  # numpy releases the GIL in these passes
-        n_by = np.stack(
-            list(pool.map(lambda t: np.count_nonzero(running >= t, axis=-1), thr)), axis=-1
-        )
+    n_by = np.stack([np.count_nonzero(running >= t, axis=-1) for t in thr], axis=-1)
     n_first = np.diff(n_by, axis=1, prepend=0)
     # a probability over draws with a missing value is itself missing, never counted as reached
     missing = (valid < n)[..., None]
@@ -157,36 +152,23 @@ def _count_below(srt: np.ndarray, t: float) -> np.ndarray:
     return np.array([np.searchsorted(row, t, side="left") for row in flat]).reshape(srt.shape[:-1])
 
 
-def sorted_draws(x: np.ndarray, in_place: bool = False, threads: int = 2) -> np.ndarray:
+def sorted_draws(x: np.ndarray, in_place: bool = False) -> np.ndarray:
     """``x`` sorted along the draw axis (the last); NaN sort last. A copy, or ``x`` itself
-    sorted in place if ``in_place`` (and it is a C-contiguous float64 array); on ``threads``
-    threads (numpy's sort releases the GIL)."""
+    sorted in place if ``in_place`` (and it is a C-contiguous float64 array)."""
     if in_place and x.dtype == np.float64 and x.flags.c_contiguous and x.flags.writeable:
         y = x.reshape(-1, x.shape[-1])
     else:
         y = np.array(x, dtype=float, order="C").reshape(-1, x.shape[-1])
     # columns that are the same in every draw (known years) are already sorted: a look at a
     # few draws rules most columns out of that at once, a full comparison settles the rest
-    rows = [
-        r for r in range(len(y)) if not (np.all(y[r, :8] == y[r, 0]) and np.all(y[r] == y[r, 0]))
-    ]
-
-    def _sort(part: list[int]) -> None:
-        for r in part:
+    for r in range(len(y)):
+        if not (np.all(y[r, :8] == y[r, 0]) and np.all(y[r] == y[r, 0])):
             y[r].sort()  # NaN sort last
-
-    if threads <= 1:
-        _sort(rows)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(_sort, [rows[i::threads] for i in range(threads)]))
     return y.reshape(x.shape)
 
 
 def quantiles(
-    x: np.ndarray, q: np.ndarray, presorted: bool = False, in_place: bool = False, threads: int = 2
+    x: np.ndarray, q: np.ndarray, presorted: bool = False, in_place: bool = False
 ) -> np.ndarray:
     """Quantiles over the draw axis (the last), numpy's default 'linear' definition; the quantile axis comes first.
 
@@ -195,7 +177,7 @@ def quantiles(
     NaN; columns with some NaN use ``np.nanquantile``. ``in_place``: sort ``x`` itself
     rather than a copy, when the caller no longer needs the draws in their order.
     """
-    y = x if presorted else sorted_draws(x, in_place, threads)
+    y = x if presorted else sorted_draws(x, in_place)
     n = y.shape[-1]
     pos = np.asarray(q) * (n - 1)
     lo = np.floor(pos).astype(int)

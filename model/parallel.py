@@ -1,19 +1,20 @@
-"""Where the work runs: in this process, on a local dask cluster, or on an existing one.
+"""Where the work runs: the one execution object of a run.
 
-``executor(workers, scheduler)`` yields a ``map(fn, items) -> list`` that keeps
-the order of ``items``. With neither option it is the built-in ``map``. With
-``workers`` it starts a ``dask.distributed.LocalCluster`` bound to loopback
-(127.0.0.1) with that many single-threaded worker processes; with
-``scheduler`` it connects to an existing scheduler. Results do not depend on
-where they were computed: every task's random numbers come from
-``SeedSequence`` keys fixed by its position (draw block, fiscal year), never
-from the worker.
+``execution(workers, scheduler)`` yields an :class:`Execution`, whose ``map(fn, items) ->
+list`` keeps the order of ``items``. With neither option the tasks run on threads of this
+process (numpy releases the GIL in the heavy loops). With ``workers`` it starts a
+``dask.distributed.LocalCluster`` bound to loopback (127.0.0.1) with that many
+single-threaded worker processes; with ``scheduler`` it connects to an existing scheduler.
+Results do not depend on where they were computed: every task's random numbers come from
+``SeedSequence`` keys fixed by its position (draw block, fiscal year), never from the worker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 CONNECT_TIMEOUT = "5s"
@@ -27,13 +28,74 @@ def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
     return fn(item)
 
 
+class Execution:
+    """Runs tasks: on threads of this process, and on a dask client if it has one.
+
+    Parameters
+    ----------
+    pool : ThreadPoolExecutor or None
+        Threads of this process; None runs tasks one after the other.
+    client : dask.distributed.Client or None
+        Where ``map`` sends tasks (and their arguments, pickled) if given.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor | None = None, client: Any = None):
+        self._pool = pool
+        self._client = client
+
+    @property
+    def in_process(self) -> bool:
+        """Whether ``map`` runs tasks in this process, so that they may write into arrays
+        they are handed."""
+        return self._client is None
+
+    def local_map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list:
+        """``fn`` over ``items`` on this process's threads, in order (for work on arrays held
+        here, which are not worth sending to a cluster)."""
+        items = list(items)
+        if self._pool is None or len(items) <= 1:
+            return [fn(x) for x in items]
+        return list(self._pool.map(fn, items))
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list:
+        """``fn`` over ``items``, in order: on the dask client if there is one, else as
+        ``local_map``."""
+        if self._client is None:
+            return self.local_map(fn, items)
+        items = list(items)
+        if not items:
+            return []
+        [f] = self._client.scatter([fn], broadcast=True)
+        futures = self._client.map(_apply, [f] * len(items), items, pure=False)
+        return self._client.gather(futures)
+
+
 @contextmanager
-def executor(
-    workers: int | None = None, scheduler: str | None = None
-) -> Iterator[Callable[..., list]]:
-    if not workers and not scheduler:
-        yield lambda fn, items: list(map(fn, items))
-        return
+def execution(
+    workers: int | None = None, scheduler: str | None = None, threads: int | None = None
+) -> Iterator[Execution]:
+    """An :class:`Execution` for the duration of the block.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Start a local dask cluster of this many single-threaded worker processes.
+    scheduler : str, optional
+        Connect to the dask scheduler at this address instead.
+    threads : int, optional
+        Threads of this process (default one per core; 1: none).
+    """
+    threads = threads or os.cpu_count() or 1
+    with ExitStack() as stack:
+        pool = stack.enter_context(ThreadPoolExecutor(threads)) if threads > 1 else None
+        client = (
+            stack.enter_context(_dask_client(workers, scheduler)) if workers or scheduler else None
+        )
+        yield Execution(pool, client)
+
+
+@contextmanager
+def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     import logging
 
     from dask.distributed import Client, LocalCluster
@@ -45,7 +107,7 @@ def executor(
             client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         else:
             cluster = LocalCluster(
-                n_workers=int(workers),
+                n_workers=int(workers or 1),
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
@@ -58,17 +120,8 @@ def executor(
             cluster.close()
         where = scheduler or f"a local cluster of {workers} workers"
         raise RunError(f"cannot reach the dask scheduler at {where}: {exc}") from None
-
-    def run(fn: Callable[[Any], Any], items) -> list:
-        items = list(items)
-        if not items:
-            return []
-        [f] = client.scatter([fn], broadcast=True)
-        futures = client.map(_apply, [f] * len(items), items, pure=False)
-        return client.gather(futures)
-
     try:
-        yield run
+        yield client
     finally:
         client.close()
         if cluster is not None:

@@ -23,11 +23,9 @@ from .constants import (
     TRILLION_YEN,
     YEAR,
 )
-from .inputs import ModelInputs, PolicyEntry
+from .inputs import ModelInputs
 from .summaries import Stats
-
-YEN = {"units": TRILLION_YEN, "currency": "JPY (units 1e12: trillion yen)"}
-PROB = {"units": FRACTION}
+from .variables import VARIABLES, Stat, Variable
 
 
 def _git_commit() -> str:
@@ -49,255 +47,66 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def _var(dims, data, long_name: str, attrs: dict | None = None) -> xr.Variable:
-    return xr.Variable(
-        dims,
-        np.asarray(data),
-        {
-            "long_name": long_name,
+def _attrs(v: Variable) -> dict:
+    out: dict = {"long_name": v.long_name, "coverage_content_type": "modelResult"}
+    if v.units is not None:
+        out["units"] = v.units
+    if v.units == TRILLION_YEN:
+        out["currency"] = "JPY (units 1e12: trillion yen)"
+    return {**out, **dict(v.attrs)}
+
+
+def _arrange(data: np.ndarray, axes: tuple[str, ...], v: Variable) -> np.ndarray:
+    """``data`` on ``axes`` put in the variable's order of dimensions (a view)."""
+    return np.transpose(data, [axes.index(d) for d in v.dims])
+
+
+def variables_of(v: Variable, inp: ModelInputs, st: Stats) -> dict[str, xr.Variable]:
+    """The Dataset variables a registry record makes (two for a probability: it and its s.e.)."""
+    attrs = _attrs(v)
+    if v.stat is Stat.PROBABILITY:
+        p, se = st.prob[v.of]
+        se_attrs = {
+            "long_name": f"Monte Carlo standard error of {v.name}",
             "coverage_content_type": "modelResult",
-            **(PROB if attrs is None else attrs),
-        },
-    )
+            "units": FRACTION,
+        }
+        return {
+            v.name: xr.Variable(v.dims, np.asarray(p), attrs),
+            f"{v.name}_standard_error": xr.Variable(v.dims, np.asarray(se), se_attrs),
+        }
+    if v.stat is Stat.QUANTILES:
+        data = _arrange(st.quantile[v.of], (QUANTILE, *v.draw_axes), v)
+    elif v.stat is Stat.MEAN:
+        data = _arrange(st.mean[v.of], v.draw_axes, v)
+    elif v.stat is Stat.DRAWS:
+        data = _arrange(st.draws[v.of], (*v.draw_axes, DRAW), v)
+    else:
+        assert v.value is not None, f"{v.name}: an input variable needs a value"
+        data = v.value(inp)
+    return {v.name: xr.Variable(v.dims, np.asarray(data), attrs)}
 
 
 def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Dataset:
+    """The result Dataset: every registry variable (``model.variables``), coordinates, attributes.
+
+    Parameters
+    ----------
+    inp : ModelInputs
+    st : Stats
+        From ``summaries.exact`` or ``summaries.streamed``; per-draw variables only if it holds
+        draws.
+    draws, seed : int
+        Recorded in the attributes.
+    """
     q = np.array(DEFAULT_QUANTILES)
     thr = np.array(inp.scenario.thresholds)
-    labels = [e.label for e in inp.accounting.entries]
-    Qd = st.quantile
-    rel = {"spp__relative_to_threshold": "greater_than_or_equal_to"}
-    P, Y, T, Q, C = POLICY, YEAR, THRESHOLD, QUANTILE, CATEGORY
-    pa, pb, pf = st.prob["above"], st.prob["by"], st.prob["first"]
-    v = {
-        "probability_of_spending_ratio_above_threshold": _var(
-            (P, Y, T),
-            pa[0],
-            "Probability that counted spending / GDP denominator is at or above the threshold in the fiscal year",
-            {**PROB, **rel},
-        ),
-        "probability_of_spending_ratio_above_threshold_standard_error": _var(
-            (P, Y, T),
-            pa[1],
-            "Monte Carlo standard error of probability_of_spending_ratio_above_threshold",
-        ),
-        "probability_of_spending_ratio_reached_threshold_by_year": _var(
-            (P, Y, T),
-            pb[0],
-            "Probability that the ratio has been at or above the threshold in some fiscal year from FY2023 up to this one",
-            {**PROB, **rel},
-        ),
-        "probability_of_spending_ratio_reached_threshold_by_year_standard_error": _var(
-            (P, Y, T),
-            pb[1],
-            "Monte Carlo standard error of probability_of_spending_ratio_reached_threshold_by_year",
-        ),
-        "probability_of_first_reaching_threshold": _var(
-            (P, Y, T),
-            pf[0],
-            "Probability that this fiscal year is the first (from FY2023) with the ratio at or above the threshold",
-            {**PROB, **rel},
-        ),
-        "probability_of_first_reaching_threshold_standard_error": _var(
-            (P, Y, T),
-            pf[1],
-            "Monte Carlo standard error of probability_of_first_reaching_threshold",
-        ),
-        "spending_ratio": _var(
-            (Q, P, Y), Qd["ratio"], "Quantiles of counted spending / GDP denominator"
-        ),
-        "spending_ratio_mean": _var(
-            (P, Y), st.mean["ratio"], "Mean of counted spending / GDP denominator"
-        ),
-        "counted_spending": _var(
-            (Q, P, Y),
-            Qd["counted"],
-            "Quantiles of spending counted by the inclusion policy (trillion yen)",
-            YEN,
-        ),
-        "denominator": _var(
-            (Q, P, Y),
-            Qd["denominator"],
-            "Quantiles of the policy's GDP denominator (trillion yen)",
-            YEN,
-        ),
-        "gap_to_threshold": _var(
-            (Q, P, Y, T),
-            Qd["gap"].transpose(0, 2, 3, 1),
-            "Quantiles of the yen needed to reach the threshold (threshold x denominator - counted; negative = above) (trillion yen)",
-            YEN,
-        ),
-        "nominal_gdp": _var(
-            (Q, Y), Qd["gdp"], "Quantiles of nominal GDP, 2020 base (trillion yen)", YEN
-        ),
-        "nominal_gdp_reported": _var(
-            (Q, Y),
-            Qd["gdp_reported"],
-            "Quantiles of nominal GDP as reported, with benchmark-revision risk (trillion yen)",
-            YEN,
-        ),
-        "nominal_gdp_outlook": _var(
-            (Q, Y),
-            Qd["gdp_outlook"],
-            "Quantiles of the government's nominal GDP outlook at budget time (trillion yen)",
-            YEN,
-        ),
-        "real_gdp_growth": _var(
-            (Q, Y), Qd["real_growth"], "Quantiles of real GDP growth (fraction per year)"
-        ),
-        "gdp_deflator_growth": _var(
-            (Q, Y), Qd["deflator_growth"], "Quantiles of GDP deflator growth (fraction per year)"
-        ),
-        "usd_jpy": _var(
-            (Q, Y),
-            Qd["fx"],
-            "Quantiles of the yen per US dollar rate",
-            {"units": "1", "comment": "yen per US dollar"},
-        ),
-        "category_spending": _var(
-            (Q, C, Y),
-            Qd["spending"].transpose(0, 2, 1),
-            "Quantiles of spending by category (trillion yen)",
-            YEN,
-        ),
-        "category_spending_mean": _var(
-            (C, Y), st.mean["spending"].T, "Mean spending by category (trillion yen)", YEN
-        ),
-        "category_imputed": _var(
-            (C, Y),
-            inp.known.imputed.astype(np.int8),
-            "1 where a known-period figure was not found and was filled from the nearest year with a figure",
-            {
-                "units": "1",
-                "flag_values": np.array([0, 1], dtype=np.int8),
-                "flag_meanings": "published imputed",
-            },
-        ),
-        "new_contracts": _var(
-            (Q, Y),
-            Qd["contracts"],
-            "Quantiles of new contracts, plan-covered, contract basis (trillion yen)",
-            YEN,
-        ),
-        "payments_on_earlier_contracts": _var(
-            (Q, Y),
-            Qd["payments_due"],
-            "Quantiles of payments due on earlier contracts (obligatory outlays) (trillion yen); projected years only",
-            YEN,
-        ),
-        "executed_mod_spending": _var(
-            (Q, Y),
-            Qd["executed"],
-            "Quantiles of MoD spending executed after unspent money (trillion yen)",
-            YEN,
-        ),
-        "target_seeking_topup_mean": _var(
-            (Y,), st.mean["topup"], "Mean target-seeking supplementary top-up (trillion yen)", YEN
-        ),
-        "probability_of_topup": _var(
-            (Y,),
-            st.prob["topup"][0],
-            "Probability that a target-seeking top-up is made in the fiscal year",
-        ),
-        "probability_of_topup_standard_error": _var(
-            (Y,), st.prob["topup"][1], "Monte Carlo standard error of probability_of_topup"
-        ),
-        "plan_cumulative_initial": _var(
-            (Q,),
-            Qd["cum_initial"],
-            "Quantiles of FY2023-FY2027 plan-covered initial budgets, expenditure basis (trillion yen)",
-            YEN,
-        ),
-        "probability_of_plan_budget_shortfall": _var(
-            (),
-            st.prob["initial_shortfall"][0],
-            "Probability that FY2023-FY2027 initial budgets fall short of the plan's 40.5 trillion yen budget total",
-        ),
-        "probability_of_plan_budget_shortfall_standard_error": _var(
-            (),
-            st.prob["initial_shortfall"][1],
-            "Monte Carlo standard error of probability_of_plan_budget_shortfall",
-        ),
-        "plan_cumulative_expenditure": _var(
-            (Q,),
-            Qd["cum_expenditure"],
-            "Quantiles of FY2023-FY2027 MoD spending counted toward the plan: initial budgets + plan-counted supplementary budgets (trillion yen)",
-            YEN,
-        ),
-        "plan_cumulative_contracts": _var(
-            (Q,),
-            Qd["cum_contracts"],
-            "Quantiles of FY2023-FY2027 new contracts, contract basis (trillion yen)",
-            YEN,
-        ),
-        "probability_of_plan_expenditure_shortfall": _var(
-            (),
-            st.prob["expenditure_shortfall"][0],
-            "Probability that FY2023-FY2027 spending counted toward the plan (initial + plan-counted supplementary) falls short of the plan's 43 trillion yen level",
-        ),
-        "probability_of_plan_expenditure_shortfall_standard_error": _var(
-            (),
-            st.prob["expenditure_shortfall"][1],
-            "Monte Carlo standard error of probability_of_plan_expenditure_shortfall",
-        ),
-        "probability_of_plan_contract_shortfall": _var(
-            (),
-            st.prob["contract_shortfall"][0],
-            "Probability that FY2023-FY2027 contracts fall short of the plan's 43.5 trillion yen",
-        ),
-        "probability_of_plan_contract_shortfall_standard_error": _var(
-            (),
-            st.prob["contract_shortfall"][1],
-            "Monte Carlo standard error of probability_of_plan_contract_shortfall",
-        ),
-        "obligations_after_fy2027": _var(
-            (Q,),
-            Qd["obligations_after_plan"],
-            "Quantiles of contract obligations signed by FY2027 and payable after FY2027 (trillion yen)",
-            YEN,
-        ),
-        "plan_real_value_fy2022_yen": _var(
-            (Q,),
-            Qd["real_value_fy2022"],
-            "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator (trillion yen)",
-            YEN,
-        ),
-        "plan_value_at_plan_exchange_rate": _var(
-            (Q,),
-            Qd["value_at_plan_fx"],
-            "Quantiles of FY2023-FY2027 expenditure re-valued at the plan's yen/dollar assumption for its FX-sensitive share (trillion yen)",
-            YEN,
-        ),
-        "plan_budget_total": _var(
-            (),
-            inp.plan.expenditure_total,
-            "The plan's budget total, expenditure basis, 40.5 trillion yen (Defense Buildup Program, 2022-12-16) (trillion yen)",
-            YEN,
-        ),
-        "plan_level_total": _var(
-            (),
-            inp.plan.level,
-            "The plan's defense buildup level, 43 trillion yen: the 40.5 budget total plus 1.6 facilities and 0.9 surplus measures (Defense Buildup Program, 2022-12-16) (trillion yen)",
-            YEN,
-        ),
-        "plan_contract_total": _var(
-            (),
-            inp.plan.contract_total,
-            "The plan's new-contract total, contract basis (Defense Buildup Program, 2022-12-16) (trillion yen)",
-            YEN,
-        ),
-    }
     keep_draws = bool(st.draws)
-    if keep_draws:
-        v["ratio_draws"] = _var(
-            (P, Y, DRAW), st.draws["ratio"], "Counted spending / GDP denominator, every draw"
-        )
-        v["counted_spending_draws"] = _var(
-            (P, Y, DRAW), st.draws["counted"], "Counted spending, every draw (trillion yen)", YEN
-        )
-        v["nominal_gdp_draws"] = _var(
-            (Y, DRAW), st.draws["gdp"], "Nominal GDP, every draw (trillion yen)", YEN
-        )
+    v: dict[str, xr.Variable] = {}
+    after: dict[str, xr.Variable] = {}  # written after the coordinates they describe
+    for var in VARIABLES:
+        if var.stat is not Stat.DRAWS or keep_draws:
+            (after if var.stat is Stat.LABEL else v).update(variables_of(var, inp, st))
     coords = {
         YEAR: (
             YEAR,
@@ -309,7 +118,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         ),
         POLICY: (
             POLICY,
-            np.array(labels, dtype=object),
+            np.array([e.label for e in inp.accounting.entries], dtype=object),
             {"long_name": "Inclusion policy (NAME, or NAME:BUCKET)"},
         ),
         THRESHOLD: (
@@ -335,23 +144,8 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
             {"long_name": "Monte Carlo draw index", "units": "1"},
         )
     ds = xr.Dataset(v, coords=coords)
-    ds["policy_description"] = _var(
-        (P,),
-        np.array([_describe(e) for e in inp.accounting.entries], dtype=object),
-        "Inclusion policy: denominator and supplementary counting",
-        {},
-    )
-    ds["policy_target"] = _var(
-        (P,),
-        np.array([e.target if e.target else np.nan for e in inp.accounting.entries]),
-        "The ratio the policy file says this entry is measured against (NaN: the 2% and 3.5% thresholds)",
-    )
-    ds["category_long_name"] = _var(
-        (C,),
-        np.array([c.long_name for c in cats.CATEGORIES], dtype=object),
-        "Category description",
-        {},
-    )
+    for name, x in after.items():
+        ds[name] = x
     sc = inp.scenario
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     ds.attrs = {
@@ -401,8 +195,3 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         ),
     }
     return ds
-
-
-def _describe(e: PolicyEntry) -> str:
-    supp = "supplementary included" if e.supplementary else "initial budgets only"
-    return f"{e.policy}: denominator {e.denominator.value}, {supp}"

@@ -1,15 +1,24 @@
-"""``simulate(scenario, draws, seed) -> xarray.Dataset``: the public entry point."""
+"""``simulate(scenario, draws, seed, options) -> xarray.Dataset``: the public entry point."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import categories as cats
 from .calendar import Paths, run_engine
-from .constants import RNG_BLOCK, SHIPPED_DATA_DIR, default_data_dir
+from .constants import (
+    CATEGORY,
+    POLICY,
+    RNG_BLOCK,
+    SHIPPED_DATA_DIR,
+    THRESHOLD,
+    YEAR,
+    default_data_dir,
+)
 from .data import DataStore, load_data
 from .errors import InputError
 from .inputs import ModelInputs, build_inputs
@@ -18,6 +27,13 @@ from .params import Params, load_params
 from .policies import Policy, load_policy, uncertain_keys
 from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
+from .summaries import DERIVED, Stats
+from .variables import PER_DRAW, draw_axes
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from .parallel import Execution
 
 DEFAULT_CHUNK = 200_000  # exact mode keeps every draw anyway; one chunk avoids a concatenation
 AUTO_STREAM_ABOVE = (
@@ -196,26 +212,22 @@ class ChunkTask:
             return d
         if self.mode == "pass1":
             return pass1(self.inp, d)
+        assert self.lo is not None and self.hi is not None, "pass 2 needs the ranges of pass 1"
         return pass2(d, self.lo, self.hi)
 
 
-def _draw_arrays(inp: ModelInputs, seed: int, draws: int) -> dict[str, np.ndarray]:
-    """Uninitialised per-draw arrays for a whole run (every key of ``per_draw`` but the
-    denominators, which are views of the GDP arrays); shapes from a one-draw run."""
-    probe = ChunkTask(inp, seed, "draws")((0, 1))
-    return {k: np.empty((*v.shape[:-1], draws)) for k, v in probe.items() if k != "denominator"}
-
-
-def _thread_map(fn, items) -> list:
-    """Chunks on threads of this process (numpy releases the GIL in the heavy loops)."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    items = list(items)
-    if len(items) == 1:
-        return [fn(items[0])]
-    with ThreadPoolExecutor(min(len(items), os.cpu_count() or 1)) as ex:
-        return list(ex.map(fn, items))
+def _draw_arrays(inp: ModelInputs, draws: int) -> dict[str, np.ndarray]:
+    """Uninitialised per-draw arrays for a whole run: every quantity of the registry but the
+    derived ones (the denominators are views of the GDP arrays), shapes from their axes."""
+    size = {
+        YEAR: inp.axis.n_year,
+        POLICY: len(inp.accounting.entries),
+        CATEGORY: len(cats.NAMES),
+        THRESHOLD: len(inp.scenario.thresholds),
+    }
+    return {
+        k: np.empty((*(size[a] for a in draw_axes(k)), draws)) for k in PER_DRAW if k not in DERIVED
+    }
 
 
 def default_chunk(draws: int, summary_only: bool) -> int:
@@ -232,117 +244,127 @@ def summarize(
     inp: ModelInputs,
     draws: int,
     seed: int,
+    ex: Execution,
     chunk: int = DEFAULT_CHUNK,
     summary_only: bool = False,
     keep_draws: bool = False,
-    pmap=None,
-):
-    """Run the draws (chunked, optionally on a dask cluster through ``pmap``) and summarise them.
+) -> Stats:
+    """Run the draws in chunks through ``ex`` (threads here, or a dask cluster) and summarise them.
 
-    Exact mode gathers every draw and sorts; summary-only mode streams chunks through
-    two passes with bounded memory (see model/summaries.py).
+    Exact mode gathers every draw and sorts (one array a thread); summary-only mode streams
+    chunks through two passes with bounded memory (see model/summaries.py).
     """
     from .constants import DEFAULT_QUANTILES
     from .summaries import combine1, combine2, exact, streamed
 
     q = np.array(DEFAULT_QUANTILES)
-    pmap = pmap or _thread_map
-    if (
-        summary_only
-    ):  # whole blocks of random numbers, so that sums are added in the same order (combine1)
+    if summary_only:  # whole blocks of random numbers, so that sums add in one order (combine1)
         chunk = -(-chunk // RNG_BLOCK) * RNG_BLOCK
     spans = [(a, min(a + chunk, draws)) for a in range(0, draws, chunk)]
-    if not summary_only and pmap is _thread_map:
+    if not summary_only and ex.in_process:
         # chunks on threads write straight into the run's arrays: no concatenation
-        d = _draw_arrays(inp, seed, draws)
-        pmap(ChunkTask(inp, seed, "draws", out=d), spans)
+        d: dict[str, Any] = _draw_arrays(inp, draws)
+        ex.map(ChunkTask(inp, seed, "draws", out=d), spans)
         d["denominator"] = tuple(
             entry_denominator(inp, e, d["gdp_reported"], d["gdp_outlook"])
             for e in inp.accounting.entries
         )
-        return exact(inp, d, q, keep_draws)
+        return exact(inp, d, q, keep_draws, ex.local_map)
     if not summary_only:
-        parts = pmap(ChunkTask(inp, seed, "draws"), spans)
+        parts = ex.map(ChunkTask(inp, seed, "draws"), spans)
         d = (
             parts[0]
             if len(parts) == 1
             else {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
         )
         del parts
-        return exact(inp, d, q, keep_draws)
+        return exact(inp, d, q, keep_draws, ex.local_map)
     # results are folded in as they arrive, a few chunks at a time, so memory stays bounded
     group = 4
-    s1 = None
+    s1: dict = {}
     for g in range(0, len(spans), group):
         s1 = combine1(
-            ([s1] if s1 else []) + pmap(ChunkTask(inp, seed, "pass1"), spans[g : g + group])
+            ([s1] if s1 else []) + ex.map(ChunkTask(inp, seed, "pass1"), spans[g : g + group])
         )
     lo, hi = s1["min"], s1["max"]
-    hist = None
+    hist: dict[str, np.ndarray] = {}
     for g in range(0, len(spans), group):
-        part = combine2(pmap(ChunkTask(inp, seed, "pass2", lo, hi), spans[g : g + group]))
-        hist = part if hist is None else combine2([hist, part])
+        part = combine2(ex.map(ChunkTask(inp, seed, "pass2", lo, hi), spans[g : g + group]))
+        hist = combine2([hist, part]) if hist else part
     return streamed(inp, s1, hist, q)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run a scenario; none of them changes the results, but ``params`` and ``data_dir``.
+
+    Attributes
+    ----------
+    keep_draws : bool
+        Also store the per-draw ratios, counted spending and GDP (large).
+    chunk : int or None
+        Draws per chunk (default: see ``default_chunk``); results do not depend on it.
+    summary_only : bool or None
+        Stream chunks into the summaries in bounded memory (probabilities exact, quantiles
+        within one histogram bin); incompatible with ``keep_draws``. ``None``: stream when there
+        are more than ``AUTO_STREAM_ABOVE`` draws and per-draw arrays are not kept.
+    workers, scheduler : int or str, optional
+        Run chunks on a local dask cluster of ``workers`` processes, or on the dask scheduler
+        at ``scheduler``; results are identical to a single process.
+    params : Params or None
+        Parameters to use instead of the calibration as of the scenario's date.
+    data_dir : Path or None
+        The data folder (default ``constants.default_data_dir()``).
+    """
+
+    keep_draws: bool = False
+    chunk: int | None = None
+    summary_only: bool | None = False
+    workers: int | None = None
+    scheduler: str | None = None
+    params: Params | None = None
+    data_dir: Path | None = None
 
 
 def simulate(
     scenario: Scenario,
     draws: int | None = None,
     seed: int | None = None,
-    keep_draws: bool = False,
-    chunk: int | None = None,
-    params: Params | None = None,
-    data_dir: Path | None = None,
-    summary_only: bool | None = False,
-    workers: int | None = None,
-    scheduler: str | None = None,
-):
+    options: Options = Options(),
+) -> xr.Dataset:
     """Run a scenario and return its results as one ``xarray.Dataset``.
 
     Parameters
     ----------
     scenario : Scenario
-        From :func:`model.load_scenario`.
+        From :func:`jdef.load_scenario`.
     draws, seed : int, optional
         Override the scenario's number of Monte Carlo draws and root seed.
-    keep_draws : bool
-        Also store the per-draw ratios, counted spending and GDP (large).
-    chunk : int
-        Draws per chunk; results do not depend on it.
-    summary_only : bool or None
-        Stream chunks into the summaries in bounded memory (probabilities exact,
-        quantiles within one histogram bin); incompatible with ``keep_draws``.
-        ``None``: stream when there are more than ``AUTO_STREAM_ABOVE`` draws and
-        per-draw arrays are not kept.
-    workers, scheduler : optional
-        Run chunks on a local dask cluster of ``workers`` processes, or on the
-        dask scheduler at ``scheduler``; results are identical to a single process.
+    options : Options
+        How to run it (per-draw arrays, chunks, streaming, dask, parameters, data).
+
+    Raises
+    ------
+    InputError
+        Naming the parameter or option field at fault (``draws``, ``chunk``, ``summary_only``).
     """
-    from .parallel import executor
+    from .parallel import execution
     from .results import build_dataset
 
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
+    o = options
+    summary_only = o.summary_only
     if summary_only is None:
-        summary_only = draws > AUTO_STREAM_ABOVE and not keep_draws
-    chunk = chunk or default_chunk(draws, summary_only)
+        summary_only = draws > AUTO_STREAM_ABOVE and not o.keep_draws
+    chunk = o.chunk or default_chunk(draws, summary_only)
     if draws < 1:
-        raise InputError("--draws", "draws", "must be at least 1")
+        raise InputError("draws", "", "must be at least 1")
     if chunk < 1:
-        raise InputError("--chunk", "chunk", "must be at least 1")
-    if summary_only and keep_draws:
-        raise InputError(
-            "--summary-only", "summary_only", "cannot keep per-draw arrays in summary-only mode"
-        )
-    inp = prepare(scenario, params, data_dir)
-    with executor(workers, scheduler) as pmap:
-        st = summarize(
-            inp,
-            draws,
-            seed,
-            chunk,
-            summary_only,
-            keep_draws,
-            pmap if (workers or scheduler) else None,
-        )
+        raise InputError("chunk", "", "must be at least 1")
+    if summary_only and o.keep_draws:
+        raise InputError("summary_only", "", "cannot keep per-draw arrays in summary-only mode")
+    inp = prepare(scenario, o.params, o.data_dir)
+    with execution(o.workers, o.scheduler) as ex:
+        st = summarize(inp, draws, seed, ex, chunk, summary_only, o.keep_draws)
     return build_dataset(inp, st, draws=draws, seed=seed)

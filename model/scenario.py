@@ -388,11 +388,11 @@ def _layered(
 def parse_override(item: str) -> tuple[list[str], Any]:
     """``a.b=value`` -> (["a", "b"], parsed TOML value); bare words are strings."""
     if "=" not in item:
-        raise InputError("--set", item, "expected KEY=VALUE")
+        raise InputError("overrides", item, "expected KEY=VALUE")
     key, text = item.split("=", 1)
     keys = [k.strip() for k in key.split(".")]
     if not all(keys):
-        raise InputError("--set", item, "empty key")
+        raise InputError("overrides", item, "empty key")
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -483,13 +483,16 @@ def load_scenario(
         keys, value = parse_override(item)
         name = ".".join(keys)
         origin.update(
-            {k: f"--set {item}" for k in (name, *(k for k in origin if k.startswith(name + ".")))}
+            {
+                k: f"overrides {item}"
+                for k in (name, *(k for k in origin if k.startswith(name + ".")))
+            }
         )
         node = raw
         for k in keys[:-1]:
             node = node.setdefault(k, {})
             if not isinstance(node, dict):
-                raise InputError("--set", item, f"'{k}' is not a table")
+                raise InputError("overrides", item, f"'{k}' is not a table")
         node[keys[-1]] = value
     if "name" not in raw:
         raw["name"] = path.stem

@@ -86,9 +86,9 @@ METRIC_HELP = (
 
 
 def parse_metric(text: str, inp: ModelInputs) -> Metric:
-    """Parse the metric syntax; unknown policies, years or values give an InputError naming --metric."""
+    """Parse the metric syntax; unknown policies, years or values give an InputError naming metric."""
     parts = text.split(":")
-    bad = lambda why: InputError("--metric", text, f"{why}; syntax: {METRIC_HELP}")  # noqa: E731
+    bad = lambda why: InputError("metric", text, f"{why}; syntax: {METRIC_HELP}")  # noqa: E731
     labels = [e.label for e in inp.accounting.entries]
     if parts[0] == "plan_cum":
         if len(parts) != 3 or parts[1] not in ("contract", "expenditure"):
@@ -450,7 +450,7 @@ def solve(
     sqrt(p (1 - p) / n) / f, f = dP/dx estimated by a central difference.
     """
     if not 0 < probability < 1:
-        raise InputError("--probability", "probability", "must lie strictly between 0 and 1")
+        raise InputError("probability", "", "must lie strictly between 0 and 1")
     if lever == "post2027_growth":
         sc = _with(scenario, {"post2027.rule": "grow_nominal"})
         factor = Factor(
@@ -466,8 +466,8 @@ def solve(
         )
         if year <= PLAN_LAST_YEAR:
             raise InputError(
-                "--year",
                 "year",
+                "",
                 f"post2027_growth acts after FY{PLAN_LAST_YEAR}; choose a later year",
             )
     elif lever == "supplementary_topup":
@@ -487,14 +487,12 @@ def solve(
         cat = lever.split(":", 1)[1]
         if cat not in cats.INDEX:
             raise InputError(
-                "--lever", "lever", f"unknown category '{cat}'; allowed: {', '.join(cats.NAMES)}"
+                "lever", "", f"unknown category '{cat}'; allowed: {', '.join(cats.NAMES)}"
             )
         sc = scenario
         factor = Factor(lever, "policy_share", cat, 0.0, 1.0, 0.0, "share", "accounting", "")
     else:
-        raise InputError(
-            "--lever", "lever", f"unknown lever '{lever}'; allowed: {', '.join(LEVERS)}"
-        )
+        raise InputError("lever", "", f"unknown lever '{lever}'; allowed: {', '.join(LEVERS)}")
     metric = f"p_reach:{year}:{target}:{policy}"
     ev = Evaluator(
         sc,
@@ -533,7 +531,7 @@ def solve(
         }
     if pb < probability:
         raise InputError(
-            "--lever", lever, f"even at {b:g} the probability is only {pb:.3f} < {probability}"
+            "lever", lever, f"even at {b:g} the probability is only {pb:.3f} < {probability}"
         )
     while b - a > tol * max(1.0, abs(b)):
         mid = 0.5 * (a + b)

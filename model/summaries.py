@@ -1,7 +1,8 @@
 """From per-draw paths to summaries: exactly (all draws in memory) or streamed.
 
-``per_draw`` names every per-draw quantity the results summarise (draw axis
-last); ``indicators`` every event whose probability is reported. ``exact``
+``per_draw`` gathers every per-draw quantity the registry of output variables
+(model/variables.py) summarises (draw axis last); ``indicators`` every event whose
+probability is reported. ``exact``
 summarises draws held in memory (quantiles by sorting). ``StreamingSummary``
 summarises chunks of draws in two passes without holding them: pass 1 counts
 events and finds each column's range, pass 2 fills a histogram of
@@ -12,7 +13,9 @@ exact value.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -27,43 +30,36 @@ from .metrics import (
     sorted_draws,
     target_probabilities,
 )
+from .variables import GAP, PER_DRAW, THRESHOLD_EVENTS, Stat, quantities
 
 BINS = 4096
-MEANS = ("ratio", "spending", "topup")
+QUANTILES = quantities(Stat.QUANTILES)
+MEANS = quantities(Stat.MEAN)
+KEPT = quantities(Stat.DRAWS)
+# derived from the other quantities once a run's draws are in (exact mode does not hold them)
+DERIVED = ("denominator", GAP)
+Map = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 
 
 def per_draw(
     inp: ModelInputs, paths: Paths, acc: Accounts, with_gap: bool = True
 ) -> dict[str, np.ndarray]:
-    plan = plan_accounts(inp, paths)
-    out = {
+    """Every per-draw quantity of the registry (``variables.PER_DRAW``), draw axis last.
+
+    The denominators are a tuple of per-entry arrays (views), unless ``with_gap``: then they are
+    stacked, and the gap to each threshold is added, (threshold, entry, year, n).
+    """
+    own: dict = {
         "ratio": acc.ratio,
         "counted": acc.counted,
         "denominator": acc.denominator,
-        "gdp": paths.gdp,
-        "gdp_reported": paths.gdp_reported,
-        "gdp_outlook": paths.gdp_outlook,
-        "real_growth": paths.real_growth,
-        "deflator_growth": paths.deflator_growth,
-        "fx": paths.fx,
-        "spending": paths.spending,
-        "contracts": paths.contracts,
-        "payments_due": paths.payments_due,
-        "executed": paths.executed,
-        "topup": paths.topup,
-        "cum_initial": plan["cum_initial"],
-        "cum_expenditure": plan["cum_expenditure"],
-        "cum_contracts": plan["cum_contracts"],
-        "obligations_after_plan": plan["obligations_after_plan"],
-        "real_value_fy2022": plan["real_value_fy2022"],
-        "value_at_plan_fx": plan["value_at_plan_fx"],
+        **plan_accounts(inp, paths),
     }
+    out = {k: own[k] if k in own else getattr(paths, k) for k in PER_DRAW if k != GAP}
     if with_gap:
         thr = np.asarray(inp.scenario.thresholds)
         out["denominator"] = acc.denominators()
-        out["gap"] = (
-            thr[:, None, None, None] * out["denominator"][None] - acc.counted[None]
-        )  # (t, e, y, n)
+        out[GAP] = thr[:, None, None, None] * out["denominator"][None] - acc.counted[None]
     return out
 
 
@@ -100,45 +96,37 @@ class Stats:
 
 
 def exact(
-    inp: ModelInputs, d: dict[str, np.ndarray], q: np.ndarray, keep_draws: bool = False
+    inp: ModelInputs,
+    d: dict[str, np.ndarray],
+    q: np.ndarray,
+    keep_draws: bool = False,
+    pmap: Map = map,
 ) -> Stats:
     """Exact summaries of draws held in memory.
 
-    ``d`` is consumed: once the statistics that need the draws in their order (probabilities,
-    means, gaps) are taken, its arrays are sorted in place for the quantiles, except the
-    ones kept with ``keep_draws``.
+    ``d`` is consumed: once the statistics that need the draws in their order (means, plan
+    events, gaps) are taken, its arrays are sorted in place for the quantiles, except the
+    ratios (sorted in a copy, for the threshold probabilities) and the ones kept with
+    ``keep_draws``. ``pmap(fn, items)``, e.g. a map on threads, runs the sorts, one array a
+    task; the results do not depend on it.
     """
     thr = np.asarray(inp.scenario.thresholds)
-    ratio_sorted = sorted_draws(d["ratio"])
-    tp = target_probabilities(d["ratio"], thr, ratio_sorted)
-    ind = plan_indicators(inp, d)
-    prob = {
-        "above": (tp["p_above"], tp["p_above_se"]),
-        "by": (tp["p_by"], tp["p_by_se"]),
-        "first": (tp["p_first"], tp["p_first_se"]),
-    }
-    prob.update({k: probability(v) for k, v in ind.items()})
+    # before any sorting: it pairs counted and denominator draws
+    quant = {GAP: _gap_quantiles(inp, d, thr, q, pmap)}
+    prob = {k: probability(v) for k, v in plan_indicators(inp, d).items()}
     means = {k: d[k].mean(axis=-1) for k in MEANS}
-    kept = ("ratio", "counted", "gdp") if keep_draws else ()
-    draws = {k: d[k].copy() for k in kept}
-    quant = {
-        "gap": _gap_quantiles(inp, d, thr, q)
-    }  # before any sorting: it pairs counted and denominator draws
-    skip = ("gap", "topup", "ratio", "denominator")
-    # one array per thread (two threads), largest first, so that the copies and interpolations
-    # between the sorts run in parallel too
-    from concurrent.futures import ThreadPoolExecutor
+    draws = {k: d[k].copy() for k in KEPT} if keep_draws else {}
 
-    keys = sorted((k for k in d if k not in skip), key=lambda k: -d[k].size)
-    with ThreadPoolExecutor(2) as pool:
-        quant.update(
-            zip(
-                keys,
-                pool.map(lambda k: quantiles(d[k], q, in_place=True, threads=1), keys),
-                strict=True,
-            )
-        )
-    quant["ratio"] = quantiles(ratio_sorted, q, presorted=True)
+    def sort(k: str) -> np.ndarray:
+        return sorted_draws(d[k], in_place=k != "ratio")
+
+    # largest first, so that the tasks end at about the same time
+    keys = sorted((k for k in QUANTILES if k not in DERIVED), key=lambda k: -d[k].size)
+    srt = dict(zip(keys, pmap(sort, keys), strict=True))
+    quant.update({k: quantiles(srt[k], q, presorted=True) for k in keys})
+    tp = target_probabilities(d["ratio"], thr, srt["ratio"])
+    for k in THRESHOLD_EVENTS:
+        prob[k] = (tp[f"p_{k}"], tp[f"p_{k}_se"])
     quant["denominator"] = _denominator_quantiles(inp, quant, q)
     return Stats(quant, prob, means, "exact (sorted draws)", draws)
 
@@ -154,7 +142,7 @@ def _denominator_quantiles(
 
 
 def _gap_quantiles(
-    inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, q: np.ndarray
+    inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, q: np.ndarray, pmap: Map = map
 ) -> np.ndarray:
     """Quantiles of thr x denominator - counted, (quantile, threshold, entry, year).
 
@@ -163,14 +151,16 @@ def _gap_quantiles(
     """
     from .policies import Denominator
 
-    out = np.empty((len(q), len(thr), len(inp.accounting.entries), inp.axis.n_year))
-    for k, e in enumerate(inp.accounting.entries):
-        if e.denominator == Denominator.fy2022_fixed:
+    def entry(k: int) -> np.ndarray:  # (q, t, y)
+        if inp.accounting.entries[k].denominator == Denominator.fy2022_fixed:
             cq = quantiles(d["counted"][k], 1.0 - q)  # (q, y)
-            out[:, :, k] = thr[None, :, None] * inp.accounting.gdp_fy2022_goal - cq[:, None, :]
-        else:
-            g = thr[:, None, None] * d["denominator"][k][None] - d["counted"][k][None]  # (t, y, n)
-            out[:, :, k] = quantiles(g, q, in_place=True)
+            return thr[None, :, None] * inp.accounting.gdp_fy2022_goal - cq[:, None, :]
+        g = thr[:, None, None] * d["denominator"][k][None] - d["counted"][k][None]  # (t, y, n)
+        return quantiles(g, q, in_place=True)
+
+    out = np.empty((len(q), len(thr), len(inp.accounting.entries), inp.axis.n_year))
+    for k, part in enumerate(pmap(entry, range(len(inp.accounting.entries)))):
+        out[:, :, k] = part
     return out
 
 
@@ -193,8 +183,8 @@ def pass1(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict:
             k: [d[k][..., a : a + RNG_BLOCK].sum(axis=-1) for a in range(0, n, RNG_BLOCK)]
             for k in MEANS
         },
-        "min": {k: np.min(v, axis=-1) for k, v in d.items() if k != "topup"},
-        "max": {k: np.max(v, axis=-1) for k, v in d.items() if k != "topup"},
+        "min": {k: np.min(d[k], axis=-1) for k in QUANTILES},
+        "max": {k: np.max(d[k], axis=-1) for k in QUANTILES},
     }
 
 
@@ -252,9 +242,7 @@ def streamed(inp: ModelInputs, s1: dict, hist: dict[str, np.ndarray], q: np.ndar
         p = c / n
         se = np.sqrt(p * (1 - p) / n)
         prob[k] = (
-            (np.moveaxis(p, 0, -1), np.moveaxis(se, 0, -1))
-            if k in ("above", "by", "first")
-            else (p, se)
+            (np.moveaxis(p, 0, -1), np.moveaxis(se, 0, -1)) if k in THRESHOLD_EVENTS else (p, se)
         )
     means = {k: v / n for k, v in s1["sum"].items()}
     quant = {}

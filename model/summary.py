@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import xarray as xr
 
@@ -10,7 +12,7 @@ from .constants import GOAL_THRESHOLDS
 SUMMARY_YEARS = (2025, 2027, 2030, 2035)
 
 
-def summary_rows(ds: xr.Dataset) -> list[dict[str, object]]:
+def summary_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
     rows = []
     p = ds["probability_of_spending_ratio_above_threshold"]
     se = ds["probability_of_spending_ratio_above_threshold_standard_error"]
@@ -69,7 +71,7 @@ def summary_text(ds: xr.Dataset) -> str:
         head,
         "-" * len(head),
     ]
-    by = {}
+    by: dict[tuple[str, float], dict[int, dict[str, Any]]] = {}
     for r in rows:
         by.setdefault((r["policy"], r["threshold"]), {})[r["fiscal_year"]] = r
     for (pol, t), cells in by.items():

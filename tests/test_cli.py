@@ -140,7 +140,9 @@ def test_too_early_as_of_exits_2(tmp_path):
             str(tmp_path),
         ],
     )
-    assert res.exit_code == 2 and "as_of" in res.stderr and "2024-12-31" in res.stderr
+    assert (
+        res.exit_code == 2 and "error: --as-of: only" in res.stderr and "2024-12-31" in res.stderr
+    )
     assert "Traceback" not in res.stderr
 
 
@@ -155,3 +157,22 @@ def test_invalid_policy_file_is_named(tmp_path):
     assert res.exit_code == 2
     assert "badpol.toml" in res.stderr and "shares.mod_core" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_library_parameters_reported_as_options(tmp_path):
+    """The library names its parameters; the command line reports them as its options."""
+    from jdef.cli import cli_message
+    from jdef.errors import InputError
+
+    assert (
+        cli_message(InputError("chunk", "", "must be at least 1")) == "--chunk: must be at least 1"
+    )
+    assert (
+        cli_message(InputError("overrides draws=-5", "draws", "must be >= 1"))
+        == "--set draws=-5: draws: must be >= 1"
+    )
+    assert cli_message(InputError("a/draws.toml", "draws", "bad")) == "a/draws.toml: draws: bad"
+    res = runner.invoke(app, ["run", BASE, "--set", "draws", "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert res.stderr.strip() == "error: --set: draws: expected KEY=VALUE"
+    assert not list(tmp_path.iterdir())

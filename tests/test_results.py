@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import xarray as xr
 from jdef.io import write_netcdf
-from jdef.runner import simulate
+from jdef.runner import Options, simulate
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, baseline):
-    ds = simulate(baseline, draws=800, seed=2, keep_draws=True)
+    ds = simulate(baseline, draws=800, seed=2, options=Options(keep_draws=True))
     path = write_netcdf(ds, tmp_path_factory.mktemp("out") / "baseline.nc")
     return ds, path
 
@@ -91,3 +91,73 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, written, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_netcdf(ds, target)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the registry of output variables (model/variables.py) ---------------------------------
+
+
+def test_registry_matches_paths_and_the_per_draw_arrays(baseline):
+    """Every per-draw quantity is a Paths field of the same name unless the accounts, the plan
+    accounts or the gap make it, and a run's arrays have the registry's axes."""
+    import dataclasses
+
+    from jdef.calendar import Paths, run_engine
+    from jdef.constants import CATEGORY, POLICY, THRESHOLD, YEAR
+    from jdef.metrics import accounts
+    from jdef.runner import _draw_arrays, prepare, shocks_for
+    from jdef.summaries import per_draw
+    from jdef.variables import ACCOUNTS, GAP, PER_DRAW, PLAN, draw_axes
+
+    fields = {f.name for f in dataclasses.fields(Paths)}
+    from_paths = [k for k in PER_DRAW if k not in (*ACCOUNTS, *PLAN, GAP)]
+    assert from_paths and set(from_paths) <= fields
+    assert not set(ACCOUNTS + PLAN) & fields
+    inp = prepare(baseline)
+    sh = shocks_for(inp, 1, 0, 5)
+    paths = run_engine(inp, sh)
+    d = per_draw(inp, paths, accounts(inp, paths, sh))
+    assert set(d) == set(PER_DRAW)
+    # the baseline's 7 policy entries, 16 categories and 4 thresholds
+    size = {YEAR: inp.axis.n_year, POLICY: 7, CATEGORY: 16, THRESHOLD: 4}
+    for k in PER_DRAW:
+        assert d[k].shape == (*(size[a] for a in draw_axes(k)), 5), k
+    for k, v in paths.__dict__.items():
+        if k in from_paths:
+            assert d[k] is v, k
+    arrays = _draw_arrays(inp, 7)
+    assert set(arrays) == set(PER_DRAW) - {"denominator", GAP}
+    assert all(arrays[k].shape == d[k].shape[:-1] + (7,) for k in arrays)
+
+
+def test_dataset_holds_the_registry_in_its_order(written):
+    from jdef.variables import VARIABLES, Stat
+
+    ds, _ = written
+    names = []
+    for v in VARIABLES:
+        names.append(v.name)
+        if v.stat is Stat.PROBABILITY:
+            names.append(f"{v.name}_standard_error")
+        assert ds[v.name].dims == v.dims, v.name
+        assert ds[v.name].attrs["long_name"] == v.long_name
+    assert list(ds.data_vars) == names
+    # every variable of one per-draw quantity sees it on the same axes
+    drawn = [v for v in VARIABLES if v.stat in (Stat.QUANTILES, Stat.MEAN, Stat.DRAWS)]
+    for v in drawn:
+        assert {w.draw_axes for w in drawn if w.of == v.of} == {v.draw_axes}, v.name
+    gdp = ds["nominal_gdp_draws"].values
+    q = ds["quantile"].values
+    np.testing.assert_allclose(ds["nominal_gdp"].values, np.quantile(gdp, q, axis=-1), rtol=1e-14)
+    spend_mean = ds["category_spending_mean"].sel(category="mod_core").values
+    assert spend_mean.shape == (ds.fiscal_year.size,)
+
+
+def test_library_errors_name_parameters(baseline):
+    from jdef.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        simulate(baseline, draws=0)
+    assert (exc.value.file, exc.value.one_line()) == ("draws", "draws: must be at least 1")
+    with pytest.raises(InputError) as exc:
+        simulate(baseline, draws=10, options=Options(summary_only=True, keep_draws=True))
+    assert exc.value.file == "summary_only"

@@ -2,7 +2,7 @@
 
 import numpy as np
 import xarray as xr
-from jdef.runner import simulate
+from jdef.runner import Options, simulate
 
 DATA_VARS_EXACT = None
 
@@ -13,16 +13,16 @@ def _same(a: xr.Dataset, b: xr.Dataset) -> None:
 
 
 def test_chunk_sizes_give_identical_results(baseline):
-    a = simulate(baseline, draws=9000, seed=4, chunk=1000)
-    b = simulate(baseline, draws=9000, seed=4, chunk=7919)
-    c = simulate(baseline, draws=9000, seed=4, chunk=9000)
+    a = simulate(baseline, draws=9000, seed=4, options=Options(chunk=1000))
+    b = simulate(baseline, draws=9000, seed=4, options=Options(chunk=7919))
+    c = simulate(baseline, draws=9000, seed=4, options=Options(chunk=9000))
     _same(a, b)
     _same(a, c)
 
 
 def test_summary_only_gives_the_same_probabilities(baseline):
     full = simulate(baseline, draws=6000, seed=5)
-    stream = simulate(baseline, draws=6000, seed=5, summary_only=True, chunk=1500)
+    stream = simulate(baseline, draws=6000, seed=5, options=Options(summary_only=True, chunk=1500))
     for v in full.data_vars:
         if v.startswith("probability_of") or v.endswith("_mean"):
             np.testing.assert_allclose(
@@ -34,7 +34,7 @@ def test_summary_only_identical_whatever_the_chunk(baseline):
     """Streamed results (means included) are bit for bit the same for any chunk size: chunks
     are rounded up to whole blocks of random numbers and sums are added block by block in order."""
     runs = [
-        simulate(baseline, draws=13000, seed=8, summary_only=True, chunk=c)
+        simulate(baseline, draws=13000, seed=8, options=Options(summary_only=True, chunk=c))
         for c in (1000, 4096, 7919, 13000)
     ]
     for other in runs[1:]:
@@ -64,8 +64,20 @@ def test_streamed_quantiles_within_one_bin(baseline):
 
 
 def test_local_cluster_gives_identical_arrays(baseline):
-    ref = simulate(baseline, draws=4000, seed=6, chunk=1000)
-    one = simulate(baseline, draws=4000, seed=6, chunk=1000, workers=1)
-    two = simulate(baseline, draws=4000, seed=6, chunk=1000, workers=2)
+    ref = simulate(baseline, draws=4000, seed=6, options=Options(chunk=1000))
+    one = simulate(baseline, draws=4000, seed=6, options=Options(chunk=1000, workers=1))
+    two = simulate(baseline, draws=4000, seed=6, options=Options(chunk=1000, workers=2))
     for other in (one, two):
         xr.testing.assert_identical(ref.drop_attrs(), other.drop_attrs())
+
+
+def test_execution_keeps_order_in_and_out_of_process():
+    from jdef.parallel import execution
+
+    with execution(threads=3) as ex:
+        assert ex.in_process
+        assert ex.map(lambda x: x * x, range(10)) == [x * x for x in range(10)]
+        assert ex.local_map(str, [3, 1]) == ["3", "1"]
+    with execution(threads=1) as ex:
+        seen: list[int] = []
+        assert ex.map(seen.append, [2, 1]) == [None, None] and seen == [2, 1]

@@ -11,7 +11,7 @@ from jdef.calibrate import calibrate
 from jdef.calibrate_economy import fit_economy_mle
 from jdef.constants import PARAMS_FILE
 from jdef.constants import SHIPPED_DATA_DIR as DATA_DIR
-from jdef.runner import simulate
+from jdef.runner import Options, simulate
 
 
 def _perturb_after(src, dst, as_of: dt.date) -> int:
@@ -38,13 +38,15 @@ def test_no_look_ahead_in_run(tmp_path, as_of):
     assert changed >= 3
     sc = scenario(f"as_of={as_of}")
     a = simulate(sc, draws=300, seed=1)
-    b = simulate(sc, draws=300, seed=1, data_dir=tmp_path / "data")
+    b = simulate(sc, draws=300, seed=1, options=Options(data_dir=tmp_path / "data"))
     for v in a.data_vars:
         np.testing.assert_array_equal(a[v].values, b[v].values, err_msg=v)
     if as_of != "2025-06-30":
         return
     # and a later as-of date does see the change
-    c = simulate(scenario("as_of=2026-11-25"), draws=300, seed=1, data_dir=tmp_path / "data")
+    c = simulate(
+        scenario("as_of=2026-11-25"), draws=300, seed=1, options=Options(data_dir=tmp_path / "data")
+    )
     d = simulate(scenario("as_of=2026-11-25"), draws=300, seed=1)
     assert not np.array_equal(c["spending_ratio"].values, d["spending_ratio"].values)
 

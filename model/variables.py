@@ -1,0 +1,241 @@
+"""The registry of output variables: one record per variable of the result Dataset.
+
+Each record names the per-draw quantity (or event, or input figure) it is made from and the
+statistic that makes it; the registry, in its order, drives the per-draw arrays
+(``summaries.per_draw``), the summaries (exact and streamed) and the Dataset
+(``results.build_dataset``). A per-draw quantity is a field of ``calendar.Paths`` of the same
+name, unless it is one of ``ACCOUNTS`` (``metrics.accounts``), ``PLAN``
+(``metrics.plan_accounts``) or ``GAP``. Adding an output variable is one record here (plus the
+code that computes a new quantity or event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import categories as cats
+from .constants import CATEGORY, DRAW, FRACTION, POLICY, QUANTILE, THRESHOLD, TRILLION_YEN, YEAR
+
+if TYPE_CHECKING:
+    from .inputs import ModelInputs, PolicyEntry
+
+# per-draw quantities that are not fields of calendar.Paths
+ACCOUNTS = ("ratio", "counted", "denominator")
+PLAN = (
+    "cum_initial",
+    "cum_expenditure",
+    "cum_contracts",
+    "obligations_after_plan",
+    "real_value_fy2022",
+    "value_at_plan_fx",
+)
+GAP = "gap"  # threshold x denominator - counted
+# events on the ratio, one per threshold; the others are in summaries.plan_indicators
+THRESHOLD_EVENTS = ("above", "by", "first")
+
+
+class Stat(Enum):
+    """How a variable is made."""
+
+    QUANTILES = "quantiles"  # quantile axis first; exact (sorted) or within a bin (streamed)
+    MEAN = "mean"
+    PROBABILITY = "probability"  # an event's probability, and its Monte Carlo standard error
+    DRAWS = "draws"  # every draw, draw axis last (with keep_draws only)
+    INPUT = "input"  # a figure of the inputs, not drawn
+    LABEL = "label"  # a figure per coordinate value, written after the coordinates
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One output variable.
+
+    ``of`` is the per-draw quantity (QUANTILES, MEAN, DRAWS) or the event (PROBABILITY) it
+    summarises; ``dims`` its dimensions in the Dataset; ``axes`` the quantity's own axes per
+    draw (draw axis omitted) where they are in another order; ``value`` the figure of the
+    inputs (INPUT, LABEL); ``units`` None for text.
+    """
+
+    name: str
+    stat: Stat
+    of: str
+    dims: tuple[str, ...]
+    units: str | None
+    long_name: str
+    attrs: tuple[tuple[str, Any], ...] = ()
+    axes: tuple[str, ...] | None = None
+    value: Callable[[ModelInputs], Any] | None = None
+
+    @property
+    def draw_axes(self) -> tuple[str, ...]:
+        """The per-draw quantity's axes, draw axis omitted."""
+        return self.axes or tuple(d for d in self.dims if d not in (QUANTILE, DRAW))
+
+
+YEN, ONE = TRILLION_YEN, FRACTION
+REL = (("spp__relative_to_threshold", "greater_than_or_equal_to"),)
+Q, P, Y, T, C = QUANTILE, POLICY, YEAR, THRESHOLD, CATEGORY
+QS, MEAN, PROB, DRAWS = Stat.QUANTILES, Stat.MEAN, Stat.PROBABILITY, Stat.DRAWS
+INPUT, LABEL = Stat.INPUT, Stat.LABEL
+
+IMPUTED_FLAGS = (
+    ("flag_values", np.array([0, 1], dtype=np.int8)),
+    ("flag_meanings", "published imputed"),
+)
+
+
+def _describe(e: PolicyEntry) -> str:
+    supp = "supplementary included" if e.supplementary else "initial budgets only"
+    return f"{e.policy}: denominator {e.denominator.value}, {supp}"
+
+
+def _policy_descriptions(inp: ModelInputs) -> np.ndarray:
+    return np.array([_describe(e) for e in inp.accounting.entries], dtype=object)
+
+
+def _policy_targets(inp: ModelInputs) -> np.ndarray:
+    return np.array([e.target if e.target else np.nan for e in inp.accounting.entries])
+
+
+def _category_long_names(inp: ModelInputs) -> np.ndarray:
+    return np.array([c.long_name for c in cats.CATEGORIES], dtype=object)
+
+
+# a table, one record to a few lines (the formatter would give every field a line of its own)
+# fmt: off
+VARIABLES: tuple[Variable, ...] = (
+    Variable("probability_of_spending_ratio_above_threshold", PROB, "above", (P, Y, T), ONE,
+             "Probability that counted spending / GDP denominator is at or above the threshold "
+             "in the fiscal year",
+             attrs=REL),
+    Variable("probability_of_spending_ratio_reached_threshold_by_year", PROB, "by", (P, Y, T), ONE,
+             "Probability that the ratio has been at or above the threshold in some fiscal year "
+             "from FY2023 up to this one",
+             attrs=REL),
+    Variable("probability_of_first_reaching_threshold", PROB, "first", (P, Y, T), ONE,
+             "Probability that this fiscal year is the first (from FY2023) with the ratio at or "
+             "above the threshold",
+             attrs=REL),
+    Variable("spending_ratio", QS, "ratio", (Q, P, Y), ONE,
+             "Quantiles of counted spending / GDP denominator"),
+    Variable("spending_ratio_mean", MEAN, "ratio", (P, Y), ONE,
+             "Mean of counted spending / GDP denominator"),
+    Variable("counted_spending", QS, "counted", (Q, P, Y), YEN,
+             "Quantiles of spending counted by the inclusion policy (trillion yen)"),
+    Variable("denominator", QS, "denominator", (Q, P, Y), YEN,
+             "Quantiles of the policy's GDP denominator (trillion yen)"),
+    Variable("gap_to_threshold", QS, "gap", (Q, P, Y, T), YEN,
+             "Quantiles of the yen needed to reach the threshold (threshold x denominator - "
+             "counted; negative = above) (trillion yen)",
+             axes=(T, P, Y)),
+    Variable("nominal_gdp", QS, "gdp", (Q, Y), YEN,
+             "Quantiles of nominal GDP, 2020 base (trillion yen)"),
+    Variable("nominal_gdp_reported", QS, "gdp_reported", (Q, Y), YEN,
+             "Quantiles of nominal GDP as reported, with benchmark-revision risk (trillion yen)"),
+    Variable("nominal_gdp_outlook", QS, "gdp_outlook", (Q, Y), YEN,
+             "Quantiles of the government's nominal GDP outlook at budget time (trillion yen)"),
+    Variable("real_gdp_growth", QS, "real_growth", (Q, Y), ONE,
+             "Quantiles of real GDP growth (fraction per year)"),
+    Variable("gdp_deflator_growth", QS, "deflator_growth", (Q, Y), ONE,
+             "Quantiles of GDP deflator growth (fraction per year)"),
+    Variable("usd_jpy", QS, "fx", (Q, Y), ONE,
+             "Quantiles of the yen per US dollar rate",
+             attrs=(("comment", "yen per US dollar"),)),
+    Variable("category_spending", QS, "spending", (Q, C, Y), YEN,
+             "Quantiles of spending by category (trillion yen)",
+             axes=(Y, C)),
+    Variable("category_spending_mean", MEAN, "spending", (C, Y), YEN,
+             "Mean spending by category (trillion yen)",
+             axes=(Y, C)),
+    Variable("category_imputed", INPUT, "imputed", (C, Y), ONE,
+             "1 where a known-period figure was not found and was filled from the nearest year "
+             "with a figure",
+             attrs=IMPUTED_FLAGS, value=lambda inp: inp.known.imputed.astype(np.int8)),
+    Variable("new_contracts", QS, "contracts", (Q, Y), YEN,
+             "Quantiles of new contracts, plan-covered, contract basis (trillion yen)"),
+    Variable("payments_on_earlier_contracts", QS, "payments_due", (Q, Y), YEN,
+             "Quantiles of payments due on earlier contracts (obligatory outlays) (trillion "
+             "yen); projected years only"),
+    Variable("executed_mod_spending", QS, "executed", (Q, Y), YEN,
+             "Quantiles of MoD spending executed after unspent money (trillion yen)"),
+    Variable("target_seeking_topup_mean", MEAN, "topup", (Y,), YEN,
+             "Mean target-seeking supplementary top-up (trillion yen)"),
+    Variable("probability_of_topup", PROB, "topup", (Y,), ONE,
+             "Probability that a target-seeking top-up is made in the fiscal year"),
+    Variable("plan_cumulative_initial", QS, "cum_initial", (Q,), YEN,
+             "Quantiles of FY2023-FY2027 plan-covered initial budgets, expenditure basis "
+             "(trillion yen)"),
+    Variable("probability_of_plan_budget_shortfall", PROB, "initial_shortfall", (), ONE,
+             "Probability that FY2023-FY2027 initial budgets fall short of the plan's 40.5 "
+             "trillion yen budget total"),
+    Variable("plan_cumulative_expenditure", QS, "cum_expenditure", (Q,), YEN,
+             "Quantiles of FY2023-FY2027 MoD spending counted toward the plan: initial budgets + "
+             "plan-counted supplementary budgets (trillion yen)"),
+    Variable("plan_cumulative_contracts", QS, "cum_contracts", (Q,), YEN,
+             "Quantiles of FY2023-FY2027 new contracts, contract basis (trillion yen)"),
+    Variable("probability_of_plan_expenditure_shortfall", PROB, "expenditure_shortfall", (), ONE,
+             "Probability that FY2023-FY2027 spending counted toward the plan (initial + "
+             "plan-counted supplementary) falls short of the plan's 43 trillion yen level"),
+    Variable("probability_of_plan_contract_shortfall", PROB, "contract_shortfall", (), ONE,
+             "Probability that FY2023-FY2027 contracts fall short of the plan's 43.5 trillion "
+             "yen"),
+    Variable("obligations_after_fy2027", QS, "obligations_after_plan", (Q,), YEN,
+             "Quantiles of contract obligations signed by FY2027 and payable after FY2027 "
+             "(trillion yen)"),
+    Variable("plan_real_value_fy2022_yen", QS, "real_value_fy2022", (Q,), YEN,
+             "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator "
+             "(trillion yen)"),
+    Variable("plan_value_at_plan_exchange_rate", QS, "value_at_plan_fx", (Q,), YEN,
+             "Quantiles of FY2023-FY2027 expenditure re-valued at the plan's yen/dollar "
+             "assumption for its FX-sensitive share (trillion yen)"),
+    Variable("plan_budget_total", INPUT, "plan_expenditure_total", (), YEN,
+             "The plan's budget total, expenditure basis, 40.5 trillion yen (Defense Buildup "
+             "Program, 2022-12-16) (trillion yen)",
+             value=lambda inp: inp.plan.expenditure_total),
+    Variable("plan_level_total", INPUT, "plan_level", (), YEN,
+             "The plan's defense buildup level, 43 trillion yen: the 40.5 budget total plus 1.6 "
+             "facilities and 0.9 surplus measures (Defense Buildup Program, 2022-12-16) "
+             "(trillion yen)",
+             value=lambda inp: inp.plan.level),
+    Variable("plan_contract_total", INPUT, "plan_contract_total", (), YEN,
+             "The plan's new-contract total, contract basis (Defense Buildup Program, "
+             "2022-12-16) (trillion yen)",
+             value=lambda inp: inp.plan.contract_total),
+    Variable("ratio_draws", DRAWS, "ratio", (P, Y, DRAW), ONE,
+             "Counted spending / GDP denominator, every draw"),
+    Variable("counted_spending_draws", DRAWS, "counted", (P, Y, DRAW), YEN,
+             "Counted spending, every draw (trillion yen)"),
+    Variable("nominal_gdp_draws", DRAWS, "gdp", (Y, DRAW), YEN,
+             "Nominal GDP, every draw (trillion yen)"),
+    Variable("policy_description", LABEL, "entries", (P,), None,
+             "Inclusion policy: denominator and supplementary counting",
+             value=_policy_descriptions),
+    Variable("policy_target", LABEL, "entries", (P,), ONE,
+             "The ratio the policy file says this entry is measured against (NaN: the 2% and "
+             "3.5% thresholds)",
+             value=_policy_targets),
+    Variable("category_long_name", LABEL, "categories", (C,), None,
+             "Category description",
+             value=_category_long_names),
+)
+# fmt: on
+
+
+def quantities(*stats: Stat) -> tuple[str, ...]:
+    """The per-draw quantities (or events) the variables of these statistics summarise, in
+    registry order."""
+    return tuple(dict.fromkeys(v.of for v in VARIABLES if v.stat in stats))
+
+
+def draw_axes(key: str) -> tuple[str, ...]:
+    """A per-draw quantity's axes, draw axis omitted (the same for every variable made of it)."""
+    return next(v.draw_axes for v in VARIABLES if v.of == key and v.stat in DRAWN)
+
+
+DRAWN = (Stat.QUANTILES, Stat.MEAN, Stat.DRAWS)
+# every per-draw quantity the summaries need, registry order
+PER_DRAW = quantities(*DRAWN)
