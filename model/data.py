@@ -29,7 +29,7 @@ COLUMNS = (
     "published",
     "note",
 )
-UNITS = {"trillion_yen", "oku_yen", "percent", "jpy_per_usd", "ratio", "years"}
+UNITS = {"trillion_yen", "oku_yen", "billion_yen", "percent", "jpy_per_usd", "ratio", "years"}
 
 
 @dataclass(frozen=True)
