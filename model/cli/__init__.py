@@ -23,7 +23,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="jdef: will Japan reach 2% or 3.5% of GDP on defense, and under which accounting?\n\n"
-    "Exit codes: 0 success, 2 invalid input (usage, scenario, policy or data), 1 failure while running.",
+    "Exit codes: 0 success, 2 invalid input (usage, scenario, policy or data), "
+    "1 failure while running.",
 )
 scenarios_app = typer.Typer(no_args_is_help=True, help="List, show and validate scenario files.")
 app.add_typer(scenarios_app, name="scenarios")

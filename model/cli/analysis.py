@@ -30,14 +30,16 @@ def sensitivity(
     scenario: Annotated[
         Path,
         typer.Argument(
-            help="Scenario TOML file; its \\[sensitivity.levers] and the calibrated uncertainties are the factors"
+            help="Scenario TOML file; its \\[sensitivity.levers] and the calibrated uncertainties"
+            " are the factors"
         ),
     ],
     method: Annotated[Method, typer.Option(help="oat (tornado), morris or sobol")] = Method.sobol,
     metric: Annotated[
         str,
         typer.Option(
-            help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE"
+            help="p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY"
+            " | ratio_q:YEAR:QUANTILE:POLICY | plan_cum:contract|expenditure:QUANTILE"
         ),
     ] = "p_reach_by:2035:0.02:current-gdp",
     samples: Annotated[int, typer.Option(help="Base samples (Sobol N, Morris trajectories)")] = 256,
@@ -59,7 +61,8 @@ def sensitivity(
         ),
     ] = False,
 ) -> None:
-    """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""
+    # one line: typer lists the commands with the docstring's line breaks
+    """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""  # noqa: E501
     with exit_on_error():
         from ..io import write_netcdf
         from ..parallel import execution
@@ -116,7 +119,7 @@ def solve(
     seed: Seed = None,
     set_: SetKeys = None,
 ) -> None:
-    """What it takes: the smallest lever value that gives the asked probability of reaching the target."""
+    """What it takes: the smallest lever value that gives the asked probability of reaching the target."""  # noqa: E501
     with exit_on_error():
         from ..scenario import load_scenario
         from ..sensitivity import solve as solve_
@@ -130,7 +133,8 @@ def solve(
         unit = LEVER_UNIT.get(lever, "share of the category counted")
         typer.echo(
             f"{lever} = {r['value']:.6g} {unit}\n"
-            f"  gives P(ratio >= {target:g} in FY{year} under {policy}) = {r['probability']:.3f} (asked {probability:g})\n"
+            f"  gives P(ratio >= {target:g} in FY{year} under {policy}) = {r['probability']:.3f}"
+            f" (asked {probability:g})\n"
             f"  Monte Carlo s.e. of the answer: {r['standard_error']:.3g} ({draws} draws)"
             + ("\n  (already met at the lever's lower bound)" if r["at_lower_bound"] else "")
         )

@@ -40,7 +40,8 @@ def backtest(
     first_origin: Annotated[int, typer.Option(help="First forecast origin (fiscal year)")] = 2000,
     out: OutDir = Path("outputs"),
 ) -> None:
-    """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""
+    # one line: typer lists the commands with the docstring's line breaks
+    """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""  # noqa: E501
     with exit_on_error():
         from ..backtest import backtest_text, run_backtest
         from ..data import load_data
@@ -55,7 +56,8 @@ def backtest(
             raise InputError(
                 "--first-origin",
                 "first_origin",
-                f"must lie in FY{min(gdp, default=0) + 6}-FY{max(gdp, default=0) - 1} for data as of {date}",
+                f"must lie in FY{min(gdp, default=0) + 6}-FY{max(gdp, default=0) - 1}"
+                f" for data as of {date}",
             )
         ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
         path = write_netcdf(ds, out / "backtest.nc")

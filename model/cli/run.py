@@ -47,13 +47,17 @@ def run(
         bool | None,
         typer.Option(
             "--summary-only/--exact",
-            help="Stream chunks of draws into the summaries (bounded memory; quantiles within one histogram bin), or keep every draw for exact quantiles; default: stream above 250,000 draws",
+            help="Stream chunks of draws into the summaries (bounded memory; quantiles within one"
+            " histogram bin), or keep every draw for exact quantiles; default: stream above"
+            " 250,000 draws",
         ),
     ] = None,
     chunk: Annotated[
         int | None,
         typer.Option(
-            help="Draws per chunk (results do not depend on it; default one chunk per core up to 200,000, or 12,288 with --summary-only, where chunks are whole blocks of 4,096 draws)"
+            help="Draws per chunk (results do not depend on it; default one chunk per core up to"
+            " 200,000, or 12,288 with --summary-only, where chunks are whole blocks of 4,096"
+            " draws)"
         ),
     ] = None,
     workers: Workers = None,
@@ -111,10 +115,11 @@ def batch(
     workers: Workers = None,
     scheduler: Scheduler = None,
 ) -> None:
+    # first line whole: typer lists the commands with the docstring's line breaks
     """Run scenarios on common random numbers: OUT/NAME.nc each, OUT/batch.nc combined, and a comparison table.
 
     A re-run skips scenarios whose output exists with the same scenario hash, seed and draws.
-    """
+    """  # noqa: E501
     with exit_on_error():
         from rich.progress import Progress
 
@@ -169,6 +174,7 @@ def report(
 
         paths = write_report(result, out or result.parent)
         n_fig = len(paths) - 1
+        figures = paths["html"].parent / (result.stem + "_figures")
         typer.echo(
-            f"wrote {paths['html']} and {n_fig} figure{'s' if n_fig != 1 else ''} in {paths['html'].parent / (result.stem + '_figures')}"
+            f"wrote {paths['html']} and {n_fig} figure{'s' if n_fig != 1 else ''} in {figures}"
         )
