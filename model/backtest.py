@@ -320,7 +320,7 @@ def same_cases_text(ds: xr.Dataset, series: str = "nominal_gdp_level") -> list[s
             )
             lines.append(
                 f"{m:<20}{'pooled' if h is None else h + 1:>6}{int(mask.sum()):>4}{cov}"
-                f"{c:>10.4g}{c / rw:>7.3f}{c / imf:>7.3f}"
+                f"{c:>10.{3 if 'level' in series else 5}f}{c / rw:>7.3f}{c / imf:>7.3f}"
             )
     return lines
 
