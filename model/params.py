@@ -10,7 +10,9 @@ within its bounds; draws per Monte Carlo draw follow the table's distributions.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -135,8 +137,122 @@ _SECTIONS = {
 }
 
 
+# Documented bounds of the values that the uncertainty table (jdef.uncertainty) does not bound:
+# s.d.s and ratios are not negative, shares and probabilities lie in [0, 1], a correlation in
+# [-1, 1]; the table's own bounds are checked by _check_uncertainty. Unlisted: any finite number
+# (fx.ar too: OLS on the yen's data as of mid-2025 gives 1.15, and the model runs with it).
+_NONNEG = (0.0, math.inf)
+_UNIT = (0.0, 1.0)
+BOUNDS: dict[str, tuple[float, float]] = {
+    "economy.shock_corr": (-1.0, 1.0),
+    "economy.shock_bound": (0.0, math.inf),  # standardised shocks truncated at +/- this; > 0
+    "economy.revision_sd": _NONNEG,
+    "outlook.sd": _NONNEG,
+    "fx.sd": _NONNEG,
+    "fx.anchor": (0.0, math.inf),  # yen per dollar; > 0
+    "fx.sensitive_share": _UNIT,
+    "budget.implementation_sd": _NONNEG,
+    "budget.recession_cut": _UNIT,  # share of the budget cut after a recession
+    "budget.contract_ratio": _NONNEG,
+    "budget.contract_fy2027_sd": _NONNEG,
+    "budget.related_growth_sd": _NONNEG,
+    "budget.unspent_share": _UNIT,
+    "supplementary.log_ratio_sd": _NONNEG,
+    "supplementary.related_ratio": _NONNEG,
+    "contracts.payment_profile": _UNIT,  # each share
+}
+_STRICT_LOW = {"economy.shock_bound", "fx.anchor"}  # these must be > low, not >= low
+_META_KEYS = ("as_of", "fit_window", "data_vintage", "optimiser", "data_sha256")
+_ENTRY_KEYS = ("value", "se", "source")
+
+
+def _unknown(path: Path, table: dict[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise InputError(path, f"{prefix}{key}", f"unknown key; allowed: {', '.join(allowed)}")
+
+
+def _number(path: Path, name: str, v: object) -> float:
+    """A finite number (an int or a float, not a boolean or a string) inside its bounds."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise InputError(path, name, f"must be a number, not {type(v).__name__} {v!r}")
+    try:
+        x = float(v)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        raise InputError(path, name, f"must be a finite number, not {v!r}")
+    low, high = BOUNDS.get(name.split("[")[0], (-math.inf, math.inf))
+    if not low <= x <= high or (x == low and name in _STRICT_LOW):
+        raise InputError(path, name, f"{v!r} lies outside its valid range [{low}, {high}]")
+    return x
+
+
+def _entry(path: Path, name: str, entry: object, is_list: bool) -> tuple[Any, float | None]:
+    """The value (a float, or a tuple of floats) and the standard error (or None) of one entry."""
+    if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
+        raise InputError(path, name, "missing, or not a table {value = ..., source = ...}")
+    _unknown(path, entry, _ENTRY_KEYS, f"{name}.")
+    if not isinstance(entry["source"], str):
+        raise InputError(path, f"{name}.source", "must be a string")
+    v = entry["value"]
+    if is_list:
+        if not isinstance(v, list) or not v:
+            raise InputError(path, name, f"must be a non-empty list of numbers, not {v!r}")
+        value: Any = tuple(_number(path, f"{name}[{i}]", x) for i, x in enumerate(v))
+    else:
+        value = _number(path, name, v)
+    se = entry.get("se")
+    if se is not None:
+        se = _number(path, f"{name}.se", se)
+        if se < 0:
+            raise InputError(path, f"{name}.se", f"a standard error is not negative, got {se}")
+    return value, se
+
+
+def _meta(path: Path, meta: object) -> dict[str, Any]:
+    if not isinstance(meta, dict):
+        raise InputError(path, "meta", "must be a table")
+    _unknown(path, meta, _META_KEYS, "meta.")
+    for key in ("as_of", "fit_window", "data_vintage", "optimiser"):
+        if key in meta and not isinstance(meta[key], str):
+            raise InputError(path, f"meta.{key}", "must be a string")
+    if "as_of" in meta:
+        try:
+            dt.date.fromisoformat(meta["as_of"])
+        except ValueError:
+            raise InputError(
+                path, "meta.as_of", f"not a date YYYY-MM-DD: {meta['as_of']!r}"
+            ) from None
+    hashes = meta.get("data_sha256", {})
+    if not isinstance(hashes, dict) or not all(isinstance(h, str) for h in hashes.values()):
+        raise InputError(path, "meta.data_sha256", 'must be a table of file name = "hex digest"')
+    return meta
+
+
+def _drawn(path: Path, raw: dict[str, Any]) -> tuple[str, ...]:
+    table = raw.get("uncertainty", {})
+    if not isinstance(table, dict):
+        raise InputError(path, "uncertainty", "must be a table")
+    _unknown(path, table, ("drawn",), "uncertainty.")
+    names = table.get("drawn", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InputError(path, "uncertainty.drawn", f"must be a list of strings, not {names!r}")
+    return tuple(names)
+
+
 def load_params(path: Path = PARAMS_FILE, text: str | None = None) -> Params:
-    """Read a parameter file (or its ``text``, e.g. from an in-memory calibration)."""
+    """Read and validate a parameter file (or its ``text``, e.g. from an in-memory calibration).
+
+    Every value is a finite number (``contracts.payment_profile`` a list of them) inside its
+    bounds (``BOUNDS`` and the uncertainty table), every standard error a finite number >= 0;
+    unknown sections and keys are refused.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the field at fault (e.g. ``economy.real_sd``).
+    """
     try:
         text = text if text is not None else path.read_text(encoding="utf-8")
         raw = tomllib.loads(text)
@@ -144,35 +260,32 @@ def load_params(path: Path = PARAMS_FILE, text: str | None = None) -> Params:
         raise InputError(path, "", "parameter file not found; run 'jdef calibrate'") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, "", f"not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read ({exc})") from None
+    _unknown(path, raw, ("meta", *_SECTIONS, "uncertainty"), "")
     built: dict[str, Any] = {}
     ses: dict[str, float] = {}
     for section, cls in _SECTIONS.items():
         table = raw.get(section)
         if not isinstance(table, dict):
             raise InputError(path, section, "missing section")
+        _unknown(path, table, tuple(f.name for f in fields(cls)), f"{section}.")
         kw: dict[str, Any] = {}
         for f in fields(cls):
-            entry = table.get(f.name)
-            if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
-                raise InputError(
-                    path,
-                    f"{section}.{f.name}",
-                    "missing, or not a table {value = ..., source = ...}",
-                )
-            v = entry["value"]
-            kw[f.name] = tuple(float(x) for x in v) if isinstance(v, list) else float(v)
-            if "se" in entry:
-                ses[f"{section}.{f.name}"] = float(entry["se"])
+            name = f"{section}.{f.name}"
+            kw[f.name], se = _entry(path, name, table.get(f.name), f.type != "float")
+            if se is not None:
+                ses[name] = se
         built[section] = cls(**kw)
     prof = built["contracts"].payment_profile
-    if abs(sum(prof) - 1.0) > 1e-9 or min(prof) < 0:
+    if abs(sum(prof) - 1.0) > 1e-9:
         raise InputError(
             path, "contracts.payment_profile", f"shares must be >= 0 and sum to 1 (sum {sum(prof)})"
         )
     params = Params(
-        meta=raw.get("meta", {}),
+        meta=_meta(path, raw.get("meta", {})),
         se=ses,
-        drawn=tuple(raw.get("uncertainty", {}).get("drawn", ())),
+        drawn=_drawn(path, raw),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         **built,
     )

@@ -1,25 +1,43 @@
 """Inclusion policies: which categories count, what share, over which GDP.
 
-A policy is data (``scenarios/policies/NAME.toml``), validated on load into a
-frozen object. A share is a number in [0, 1], or ``{low, high}`` for a share
-that is itself uncertain (drawn uniformly per draw), optionally with
-``from_year`` (the first fiscal year the category counts). A policy may define
-``buckets`` (e.g. NATO's core and resilience); each bucket is reported as its
-own entry ``NAME:BUCKET`` beside the policy's total.
+A policy is data (``scenarios/policies/NAME.toml``, or a file named by its path), validated on
+load into a frozen object: strict types (no string for a number, no number for a boolean),
+finite numbers. A share is a number in [0, 1], or ``{low, high}`` for a share that is itself
+uncertain (drawn uniformly per draw), optionally with ``from_year`` (the first fiscal year the
+category counts, FY2023-FY2100: the model's years). A policy may define ``buckets`` (e.g.
+NATO's core and resilience); each bucket is reported as its own entry ``NAME:BUCKET`` beside the
+policy's total.
 """
 
 from __future__ import annotations
 
+import stat
 import tomllib
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from . import categories as cats
-from .constants import POLICY_DIR
+from .constants import OUTPUT_FIRST_YEAR, POLICY_DIR
 from .errors import InputError
+from .scenario_schema import NAME_MAX, NAME_PATTERN
+
+MAX_POLICY_BYTES = 1 << 20  # a policy file is a page of text; this bounds a hostile one
+LAST_YEAR = 2100  # the latest horizon a scenario may have (scenario_schema)
 
 
 class Denominator(str, Enum):
@@ -28,23 +46,31 @@ class Denominator(str, Enum):
     outlook_gdp = "outlook_gdp"  # the government's outlook at budget time
 
 
-class Share(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    low: float
-    high: float
-    from_year: int | None = None
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Share(_Strict):
+    low: StrictFloat = Field(ge=0.0, le=1.0)
+    high: StrictFloat = Field(ge=0.0, le=1.0)
+    # before the model's first year it would mean "always", after its last "never": both mistakes
+    from_year: StrictInt | None = Field(None, ge=OUTPUT_FIRST_YEAR, le=LAST_YEAR)
 
     @model_validator(mode="after")
     def _check(self) -> Share:
-        if not (0.0 <= self.low <= self.high <= 1.0):
-            raise ValueError(f"need 0 <= low <= high <= 1, got low={self.low}, high={self.high}")
+        if self.low > self.high:
+            raise ValueError(f"need low <= high, got low={self.low}, high={self.high}")
         return self
 
 
-def _share(v: object) -> object:
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        return {"low": float(v), "high": float(v)}
-    return v
+def _shares(v: object) -> object:
+    """A number is a share known exactly: {low = v, high = v}; anything else is left to pydantic."""
+    if not isinstance(v, dict):
+        return v
+    return {
+        k: {"low": x, "high": x} if isinstance(x, int | float) and not isinstance(x, bool) else x
+        for k, x in v.items()
+    }
 
 
 def _check_shares(shares: dict[str, Share]) -> dict[str, Share]:
@@ -54,25 +80,23 @@ def _check_shares(shares: dict[str, Share]) -> dict[str, Share]:
     return shares
 
 
-class Bucket(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    description: str = ""
-    target: float | None = Field(
+class Bucket(_Strict):
+    description: StrictStr = ""
+    target: StrictFloat | None = Field(
         None, gt=0, lt=1, description="the ratio this bucket is measured against, e.g. 0.015"
     )
     shares: dict[str, Share]
 
-    _norm = field_validator("shares", mode="before")(lambda v: {k: _share(x) for k, x in v.items()})
-    _valid = field_validator("shares")(lambda v: _check_shares(v))
+    _norm = field_validator("shares", mode="before")(_shares)
+    _valid = field_validator("shares")(_check_shares)
 
 
-class Policy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
-    description: str = ""
+class Policy(_Strict):
+    name: StrictStr
+    description: StrictStr = ""
     denominator: Denominator
-    supplementary: bool
-    target: float | None = Field(
+    supplementary: StrictBool
+    target: StrictFloat | None = Field(
         None,
         gt=0,
         lt=1,
@@ -81,8 +105,19 @@ class Policy(BaseModel):
     shares: dict[str, Share] = {}
     buckets: dict[str, Bucket] = {}
 
-    _norm = field_validator("shares", mode="before")(lambda v: {k: _share(x) for k, x in v.items()})
-    _valid = field_validator("shares")(lambda v: _check_shares(v))
+    _norm = field_validator("shares", mode="before")(_shares)
+    _valid = field_validator("shares")(_check_shares)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        # the name labels the policy's entries (NAME and NAME:BUCKET) in every output
+        if not NAME_PATTERN.fullmatch(v):
+            raise ValueError(
+                f"{v!r} is not a plain name: 1-{NAME_MAX} characters from A-Z a-z 0-9 . _ -, "
+                "starting with a letter or digit"
+            )
+        return v
 
     @model_validator(mode="after")
     def _nonempty(self) -> Policy:
@@ -108,23 +143,69 @@ class Policy(BaseModel):
         return out
 
 
-def load_policy(name_or_path: str | Path, search_dir: Path = POLICY_DIR) -> Policy:
-    """Load a policy by name (from ``scenarios/policies``) or by path."""
-    p = Path(name_or_path)
-    path = p if p.suffix == ".toml" else search_dir / f"{name_or_path}.toml"
+def policy_path(
+    ref: str | Path, relative_to: Path | None = None, search_dir: Path = POLICY_DIR
+) -> Path:
+    """The file a policy reference names: a path (``*.toml``, relative to ``relative_to``, the
+    folder of the scenario file that names it) or a plain name in ``search_dir``.
+
+    Raises
+    ------
+    InputError
+        Naming the reference, for a name that is not plain or a policy that does not exist.
+    """
+    p = Path(ref)
+    if p.suffix == ".toml":
+        path = p if relative_to is None else relative_to / p
+    elif NAME_PATTERN.fullmatch(str(ref)):
+        path = search_dir / f"{ref}.toml"
+    else:
+        raise InputError(
+            ref, "", "not a policy name (A-Z a-z 0-9 . _ -, no folders) nor a path to a .toml file"
+        )
     if not path.exists():
         known = sorted(x.stem for x in search_dir.glob("*.toml"))
         raise InputError(path, "", f"no such policy; known policies: {', '.join(known)}")
+    return path
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """A policy file's TOML: only a regular file of at most MAX_POLICY_BYTES is read (a
+    folder, FIFO or device could fail, block or never end)."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(path, "", "not a regular file")
+        if info.st_size > MAX_POLICY_BYTES:
+            raise InputError(path, "", f"larger than {MAX_POLICY_BYTES} bytes: not a policy file")
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, "", f"cannot read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(path, "", f"not valid TOML ({exc})") from None
+
+
+def read_policy(path: Path) -> Policy:
+    """Read and validate one policy file.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the field at fault (e.g. ``shares.mod_core.low``).
+    """
     try:
-        return Policy(**raw)
+        return Policy.model_validate(_read_toml(path))
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])
         raise InputError(path, loc, err["msg"]) from None
+
+
+def load_policy(
+    name_or_path: str | Path, search_dir: Path = POLICY_DIR, relative_to: Path | None = None
+) -> Policy:
+    """Load a policy by name (from ``scenarios/policies``) or by path (see ``policy_path``)."""
+    return read_policy(policy_path(name_or_path, relative_to, search_dir))
 
 
 # ----------------------------------------------------------------------------

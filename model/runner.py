@@ -24,7 +24,7 @@ from .errors import InputError
 from .inputs import ModelInputs, build_inputs
 from .metrics import accounts, entry_denominator
 from .params import Params, load_params
-from .policies import Policy, load_policy, uncertain_keys
+from .policies import Policy, policy_path, read_policy, uncertain_keys
 from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
 from .summaries import DERIVED, Stats
@@ -51,23 +51,48 @@ def prepare(
     data_dir = data_dir or default_data_dir()
     data = load_data(scenario.as_of, data_dir)
     params = params or params_as_of(scenario.as_of, data_dir, data)
-    policies: dict[str, Policy] = {}
-    from .constants import POLICY_DIR
+    return build_inputs(scenario, data, params, load_policies(scenario))
 
-    for name in policy_names(scenario):
+
+def load_policies(scenario: Scenario) -> dict[str, Policy]:
+    """The policies a scenario refers to, by reference (paths relative to the scenario file).
+
+    An unused target policy may be missing or invalid (it is skipped). InputError for a used
+    policy not found (naming the scenario file and field), an invalid policy file (naming that
+    file and field), or two listed policies of the same name (naming both).
+    """
+    base = Path(scenario.source_file).parent if scenario.source_file else None
+    policies: dict[str, Policy] = {}
+    paths: dict[str, Path] = {}
+    for ref in sorted(policy_names(scenario)):
         try:
-            policies[name] = load_policy(name)
+            paths[ref] = policy_path(ref, base)
         except InputError as exc:
-            if name in scenario.policies or _needed(scenario, name):
-                if (POLICY_DIR / f"{name}.toml").exists() or name.endswith(".toml"):
-                    # the policy file exists but is invalid: the error names that file and field
-                    raise
-                raise InputError(
-                    scenario.source_file or "scenario",
-                    _field(scenario, name),
-                    f"unknown policy '{name}' ({exc.message})",
-                ) from None
-    return build_inputs(scenario, data, params, policies)
+            if ref not in scenario.policies and not _needed(scenario, ref):
+                continue
+            raise InputError(
+                scenario.source_file or "scenario",
+                _field(scenario, ref),
+                f"unknown policy '{ref}' ({exc.one_line()})",
+            ) from None
+        try:
+            policies[ref] = read_policy(paths[ref])
+        except InputError:
+            if ref in scenario.policies or _needed(scenario, ref):
+                # the policy file exists but is invalid: the error names that file and field
+                raise
+    named: dict[str, str] = {}
+    for ref in scenario.policies:
+        name = policies[ref].name
+        if name in named:
+            raise InputError(
+                paths[ref],
+                "name",
+                f"'{name}' is also the name of the listed policy '{named[name]}' "
+                f"({paths[named[name]]}); each listed policy needs its own name",
+            )
+        named[name] = ref
+    return policies
 
 
 def params_as_of(as_of, data_dir: Path | None = None, data: DataStore | None = None) -> Params:

@@ -12,11 +12,10 @@ import numpy as np
 
 from ..calendar import run_engine
 from ..data import DataStore, load_data
-from ..errors import InputError
 from ..inputs import ModelInputs, PolicyEntry, build_inputs
 from ..params import Params
-from ..policies import Policy, Share, load_policy
-from ..runner import params_as_of, policy_names, shocks_for
+from ..policies import Share
+from ..runner import load_policies, params_as_of, shocks_for
 from ..scenario import Scenario
 from ..wiring import load_wiring
 from .factors import Factor, factor_table, scenario_with
@@ -52,7 +51,7 @@ class Evaluator:
         self.scenario = scenario
         self.data: DataStore = load_data(scenario.as_of)
         self.params: Params = params or params_as_of(scenario.as_of, data=self.data)
-        self.policies = _policies(scenario)
+        self.policies = load_policies(scenario)
         self.wiring = load_wiring()
         self.base = build_inputs(scenario, self.data, self.params, self.policies, self.wiring)
         self.metric = parse_metric(metric_text, self.base)
@@ -95,19 +94,6 @@ class Evaluator:
     def __call__(self, x: dict[str, float]) -> float:
         """The metric with the factors named in ``x`` at those values (others nominal)."""
         return self.metric.reduce(self.per_draw(self.inputs_at(x)))
-
-
-def _policies(sc: Scenario) -> dict[str, Policy]:
-    """The policy files the scenario refers to; a target policy it does not name may be missing
-    (it is read only when target-seeking needs it)."""
-    out = {}
-    for name in policy_names(sc):
-        try:
-            out[name] = load_policy(name)
-        except InputError:
-            if name in sc.policies:
-                raise
-    return out
 
 
 def _fix_shares(e: PolicyEntry, u: dict[str, float]) -> PolicyEntry:
