@@ -168,8 +168,14 @@ def _probe(address: str) -> None:
 
     timeout = parse_timedelta(CONNECT_TIMEOUT)
 
+    args = Security().get_connection_args("client")  # the TLS settings of the configuration
+    if address.startswith(("tls://", "wss://")) and args.get("ssl_context") is None:
+        raise RunError(
+            f"{address} speaks TLS: put the client's TLS credentials in the dask configuration "
+            "(README, Scale)"
+        )
+
     async def identity() -> Any:
-        args = Security().get_connection_args("client")  # the TLS settings of the configuration
         comm = await connect(address, timeout=timeout, **args)
         try:
             await comm.write({"op": "identity"})

@@ -255,3 +255,39 @@ def test_dask_run_is_the_in_process_run_bit_for_bit(baseline) -> None:
         assert sorted(other.data_vars) == sorted(ref.data_vars)
         for v in ref.data_vars:
             np.testing.assert_array_equal(other[v].values, ref[v].values, err_msg=f"{v} {chunk}")
+
+
+def test_external_tls_scheduler_takes_the_configured_credentials(baseline) -> None:
+    """README, Scale: a TLS scheduler is refused without credentials, in one clear line, and
+    used with the client's credentials from the dask configuration."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+    from distributed.security import Security
+
+    sec = Security.temporary()
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        protocol="tls://",
+        security=sec,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        address = cluster.scheduler_address
+        with pytest.raises(RunError, match="TLS credentials"):
+            simulate(baseline, draws=50, options=Options(scheduler=address))
+        tls = {
+            "distributed.comm.require-encryption": True,
+            "distributed.comm.tls.ca-file": sec.tls_ca_file,
+            "distributed.comm.tls.client.cert": sec.tls_client_cert,
+            "distributed.comm.tls.client.key": sec.tls_client_key,
+        }
+        with dask.config.set(tls):
+            there = simulate(baseline, draws=50, seed=3, options=Options(scheduler=address))
+    here = simulate(baseline, draws=50, seed=3)
+    np.testing.assert_array_equal(
+        there["spending_ratio_mean"].values, here["spending_ratio_mean"].values
+    )
