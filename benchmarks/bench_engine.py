@@ -105,7 +105,8 @@ def variate_counts(sh: Shocks) -> dict[str, int]:
             counts["uniform"] += size
         else:
             raise SystemExit(
-                f"bench: unknown kind of random variate for Shocks.{f.name}; update variate_counts()"
+                f"bench: unknown kind of random variate for Shocks.{f.name}; update "
+                "variate_counts()"
             )
     return counts
 
@@ -222,7 +223,10 @@ def bench_reference(inp, sh: Shocks) -> dict:
     ref_pd, eng_pd = t_ref / REFERENCE_DRAWS, t_eng / sh.n
     speedup = ref_pd / eng_pd
     table(
-        "1. Vectorised engine vs scalar reference (baseline, same shocks; shocks drawn beforehand, not timed)",
+        (
+            "1. Vectorised engine vs scalar reference (baseline, same shocks; shocks drawn "
+            "beforehand, not timed)"
+        ),
         ("implementation", "draws", "time (best of 3)", "per draw", "draws/s"),
         [
             (
@@ -253,7 +257,8 @@ def bench_reference(inp, sh: Shocks) -> dict:
         f"(target >= {TARGET_SPEEDUP:.0f} x: {met(speedup >= TARGET_SPEEDUP)})"
     )
     print(
-        f"check: engine vs reference on the first {REFERENCE_DRAWS} draws, max relative difference {diff:.2e}"
+        f"check: engine vs reference on the first {REFERENCE_DRAWS} draws, max relative "
+        f"difference {diff:.2e}"
     )
     return {"speedup": speedup, "t_engine": t_eng}
 
@@ -297,7 +302,8 @@ def bench_floor(inp, sh: Shocks, t_shocks: float, t_engine: float) -> dict:
     )
     ratio = t_engine / floor
     print(
-        f"run_engine / floor = {ratio:.2f} (target <= {TARGET_FLOOR_RATIO:.0f} x: {met(ratio <= TARGET_FLOOR_RATIO)}); "
+        f"run_engine / floor = {ratio:.2f} (target <= {TARGET_FLOOR_RATIO:.0f} x: "
+        f"{met(ratio <= TARGET_FLOOR_RATIO)}); "
         f"(shocks_for + run_engine) / floor = {(t_shocks + t_engine) / floor:.2f}"
     )
     print(
@@ -313,7 +319,8 @@ def bench_floor(inp, sh: Shocks, t_shocks: float, t_engine: float) -> dict:
 def run_child(args: list[str], timeout: float, mem_cap: int | None) -> dict:
     """Run ``jdef ARGS`` as a child; wall time, and the child's own peak RSS from ``wait4``."""
 
-    def limit():  # in the child: a cap on address space, so that running out of memory is a clean error
+    # in the child: a cap on address space, so that running out of memory is a clean error
+    def limit():
         if mem_cap:
             resource.setrlimit(resource.RLIMIT_AS, (mem_cap, mem_cap))
 
@@ -393,7 +400,10 @@ def bench_cli(quick: bool, timeout: float, mem_cap: int | None) -> dict:
                 f"{r['label']} at {r['draws']:,} draws failed after {r['wall']:.1f} s "
                 f"(peak RSS {r['rss_mib']:,.0f} MiB): {r['error']}"
                 + (
-                    f" [address space capped at {mem_cap / 2**30:.1f} GiB; --mem-cap-gib 0 lifts the cap]"
+                    (
+                        f" [address space capped at {mem_cap / 2**30:.1f} GiB; --mem-cap-gib 0 "
+                        "lifts the cap]"
+                    )
                     if mem_cap and "MemoryError" in r["error"]
                     else ""
                 )
@@ -415,8 +425,8 @@ def bench_cli(quick: bool, timeout: float, mem_cap: int | None) -> dict:
         )
     cap = f"address-space cap {mem_cap / 2**30:.1f} GiB per child" if mem_cap else "no memory cap"
     table(
-        f"3. `jdef run` as a subprocess (--seed {SEED}, --out a temporary folder; wall time best of up to 3; "
-        f"peak RSS of the child; {cap})",
+        f"3. `jdef run` as a subprocess (--seed {SEED}, --out a temporary folder; "
+        f"wall time best of up to 3; peak RSS of the child; {cap})",
         ("case", "draws", "wall", "peak RSS", "wall/draw", "runs", "status"),
         rows,
     )
@@ -430,7 +440,8 @@ def bench_cli(quick: bool, timeout: float, mem_cap: int | None) -> dict:
         if r["label"] != "baseline" and r["rc"] == 0 and b5["rc"] == 0:
             print(
                 f"{r['label']}: {r['wall'] / b5['wall']:.2f} x the wall time and "
-                f"{r['rss_mib'] / b5['rss_mib']:.2f} x the peak memory of the default baseline at 10^5 draws"
+                f"{r['rss_mib'] / b5['rss_mib']:.2f} x the peak memory of the default baseline at "
+                "10^5 draws"
             )
     if 10_000 in base and base[10_000]["rc"] == 0 and b5["rc"] == 0:
         print(

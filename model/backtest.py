@@ -122,7 +122,10 @@ def run_backtest(
         dims,
         res["crps"],
         {
-            "long_name": "Continuous ranked probability score (units of the series: trillion yen for levels, fraction for growth)",
+            "long_name": (
+                "Continuous ranked probability score (units of the series: trillion yen for "
+                "levels, fraction for growth)"
+            ),
             "units": "1",
         },
     )
@@ -170,7 +173,10 @@ def run_backtest(
         ("series", "forecaster", "horizon"),
         nanmean(np.where(on_outlook, res["crps"], np.nan), axis=2),
         {
-            "long_name": "Mean CRPS over the origins where the government outlook is scored (the same cases for every forecaster)",
+            "long_name": (
+                "Mean CRPS over the origins where the government outlook is scored (the same "
+                "cases for every forecaster)"
+            ),
             "units": "1",
         },
     )
@@ -220,7 +226,10 @@ def run_backtest(
     ds.attrs = {
         "Conventions": "CF-1.11, ACDD-1.3",
         "title": "jdef rolling-origin backtest",
-        "summary": "Pseudo-real-time forecasts of nominal GDP and the MoD budget from each origin, scored against outturns",
+        "summary": (
+            "Pseudo-real-time forecasts of nominal GDP and the MoD budget from each origin, "
+            "scored against outturns"
+        ),
         "source": "jdef backtest",
         "date_created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "history": "jdef backtest",
@@ -237,8 +246,11 @@ def backtest_text(ds: xr.Dataset) -> str:
     lines = [
         "Rolling-origin backtest (pseudo-real-time; origins "
         f"FY{int(ds.origin.min())}-FY{int(ds.origin.max())}, {ds.attrs['draws']} draws)",
-        "CRPS in the series' units (trillion yen for levels, fraction for growth); cov = share of outturns inside the central"
-        " interval (n/a for a point forecast); bias = median forecast minus outturn",
+        (
+            "CRPS in the series' units (trillion yen for levels, fraction for growth); "
+            "cov = share of outturns inside the central interval (n/a for a point forecast); "
+            "bias = median forecast minus outturn"
+        ),
         f"{'series':<20}{'method':<20}{'h':>2}{'n':>4}{'CRPS':>11}{'cov50':>7}{'cov80':>7}{'cov90':>7}{'bias':>11}",
         "-" * 89,
     ]
@@ -273,7 +285,10 @@ def backtest_text(ds: xr.Dataset) -> str:
             )
     lines += [
         "",
-        "Pooled over horizons (each case weighted equally): coverage of the 50% / 80% / 90% intervals",
+        (
+            "Pooled over horizons (each case weighted equally): coverage of the 50% / 80% / 90% "
+            "intervals"
+        ),
     ]
     for s in ds.series.values:
         for m in ds.forecaster.values:

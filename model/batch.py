@@ -124,7 +124,10 @@ def run_one(
             ),
         },
         attrs={
-            "long_name": "Counted spending / GDP denominator at the comparison years, every draw (for paired differences)",
+            "long_name": (
+                "Counted spending / GDP denominator at the comparison years, every draw (for "
+                "paired differences)"
+            ),
             "units": "1",
             "resume_key": key,
         },
@@ -203,7 +206,10 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
     combined.attrs.update(
         {
             "title": "jdef: Japan defense spending outlook, scenario batch",
-            "summary": f"Scenarios {', '.join(o.scenario.name for o in outcomes)} on common random numbers.",
+            "summary": (
+                f"Scenarios {', '.join(o.scenario.name for o in outcomes)} on common random "
+                "numbers."
+            ),
             "scenarios": ", ".join(o.scenario.name for o in outcomes),
         }
     )
@@ -211,7 +217,8 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
 
 
 def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
-    """P(ratio >= threshold) per scenario and policy, with the paired difference against the first scenario."""
+    """P(ratio >= threshold) per scenario and policy,
+    with the paired difference against the first scenario."""
     data = []
     for o in outcomes:
         with xr.open_dataset(o.path) as ds:
@@ -250,7 +257,8 @@ def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
 
 
 def comparison_text(rows: list[dict[str, Any]]) -> str:
-    """One block per threshold: rows scenario x policy, columns fiscal years; cells P and the paired difference."""
+    """One block per threshold: rows scenario x policy, columns fiscal years;
+    cells P and the paired difference."""
     if not rows:
         return ""
     first = rows[0]["scenario"]
@@ -258,8 +266,8 @@ def comparison_text(rows: list[dict[str, Any]]) -> str:
     cell = {(r["scenario"], r["policy"], r["fiscal_year"], r["threshold"]): r for r in rows}
     keys = list(dict.fromkeys((r["scenario"], r["policy"]) for r in rows))
     lines = [
-        f"P(counted / GDP >= target) in the fiscal year, and the paired difference against '{first}' "
-        "(common random numbers; +/- Monte Carlo s.e.)"
+        "P(counted / GDP >= target) in the fiscal year, and the paired difference against "
+        f"'{first}' (common random numbers; +/- Monte Carlo s.e.)"
     ]
     for t in GOAL_THRESHOLDS:
         head = f"{'scenario':<28}{'policy':<23}" + "".join(
@@ -275,6 +283,9 @@ def comparison_text(rows: list[dict[str, Any]]) -> str:
                 elif np.isnan(r["difference"]):
                     line += f"{r['probability']:>11.3f}{'':>16}"
                 else:
-                    line += f"{r['probability']:>11.3f} {r['difference']:>+7.3f} ±{fmt_se(r['difference_se'])}"
+                    line += (
+                        f"{r['probability']:>11.3f} {r['difference']:>+7.3f} "
+                        f"±{fmt_se(r['difference_se'])}"
+                    )
             lines.append(line)
     return "\n".join(lines) + "\n"

@@ -30,7 +30,8 @@ def noisy(
 
 
 def grow(prev: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
-    """``prev (1 + rate)``: nominal growth at a fixed rate, or the expected deflator (holding real terms)."""
+    """``prev (1 + rate)``: nominal growth at a fixed rate,
+    or the expected deflator (holding real terms)."""
     return prev * (1.0 + rate)
 
 
@@ -42,7 +43,8 @@ def ramp_required(
     other_counted: np.ndarray,
     core_share: np.ndarray,
 ) -> np.ndarray:
-    """Core budget needed to move the counted initial-budget ratio a 1/years_left step to ``target``."""
+    """Core budget needed to move the counted initial-budget ratio
+    a 1/years_left step to ``target``."""
     step_ratio = prev_ratio + (target - prev_ratio) / max(years_left, 1)
     return np.maximum(step_ratio * denominator - other_counted, 0.0) / core_share
 

@@ -83,7 +83,11 @@ def calibrate(
         f'as_of = "{d.vintage()}"  # every row published by this date (the data vintage)',
         f'fit_window = "FY{window[0]}-FY{window[1]}"',
         f'data_vintage = "{d.vintage()}"',
-        'optimiser = "scipy.optimize.minimize BFGS (gtol 1e-8, maxiter 2000) from the OLS start for the economy; closed-form moments elsewhere; fixed grid for the payment profile"',
+        (
+            'optimiser = "scipy.optimize.minimize BFGS (gtol 1e-8, maxiter 2000) from the OLS '
+            "start for the economy; closed-form moments elsewhere; fixed grid for the payment "
+            'profile"'
+        ),
     ]
     lines.append("[meta.data_sha256]")
     lines += [f'"{k}" = "{v}"' for k, v in sorted(d.hashes.items())]
@@ -97,7 +101,10 @@ def calibrate(
     lines += [
         "",
         "# Parameters drawn per Monte Carlo draw from N(value, se), clipped to their valid range:",
-        "# parameter uncertainty where the fit rests on few observations (METHODOLOGY.md, section 5).",
+        (
+            "# parameter uncertainty where the fit rests on few observations (METHODOLOGY.md, "
+            "section 5)."
+        ),
         "[uncertainty]",
         "drawn = [" + ", ".join(f'"{name}"' for name in drawn()) + "]",
     ]

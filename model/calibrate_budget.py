@@ -59,32 +59,53 @@ def fit_budget(d: DataStore) -> Fitted:
     return {
         "implementation_sd": (
             impl_sd,
-            f"root mean square of log(initial budget / request), plan-covered basis, FY{', FY'.join(map(str, yrs))}",
+            (
+                "root mean square of log(initial budget / request), plan-covered basis, "
+                f"FY{', FY'.join(map(str, yrs))}"
+            ),
         ),
         "recession_cut": (
             0.0,
-            "no cut observed: the FY2021 initial budget after the FY2020 recession rose (51,235 vs 50,688 oku); scenario lever",
+            (
+                "no cut observed: the FY2021 initial budget after the FY2020 recession rose "
+                "(51,235 vs 50,688 oku); scenario lever"
+            ),
         ),
         "contract_ratio": (
             c_init[last] / excl[last],
-            f"new contracts / plan-covered initial budget in FY{last}, the latest year (front-loading of FY2023-24 contracts has passed)",
+            (
+                f"new contracts / plan-covered initial budget in FY{last}, the latest year "
+                "(front-loading of FY2023-24 contracts has passed)"
+            ),
         ),
         "contract_fy2027_sd": (
             float(math.sqrt(np.mean(cs**2))),
-            "root mean square of log(1 + supplementary contracts / initial contracts), FY2023-FY2025: how far contracts have moved from their initial figure",
+            (
+                "root mean square of log(1 + supplementary contracts / initial contracts), "
+                "FY2023-FY2025: how far contracts have moved from their initial figure"
+            ),
         )
         if len(cs)
         else (
             impl_sd,
-            f"no supplementary-contract figures published by {d.as_of}: the budget implementation s.d. stands in",
+            (
+                f"no supplementary-contract figures published by {d.as_of}: the budget "
+                "implementation s.d. stands in"
+            ),
         ),
         "related_growth_sd": (
             float(math.sqrt(np.sum(np.square(resid)) / max(n_cat_used - 1, 1))),
-            "pooled within-category s.d. of log annual growth of related categories with at least two growth observations",
+            (
+                "pooled within-category s.d. of log annual growth of related categories with at "
+                "least two growth observations"
+            ),
         ),
         "unspent_share": (
             float(np.mean(rates)),
-            "mean of unused appropriations / MoD budget (initial + supplementary, or the reported budget available), FY2022-FY2024",
+            (
+                "mean of unused appropriations / MoD budget (initial + supplementary, or the "
+                "reported budget available), FY2022-FY2024"
+            ),
         ),
     }
 
@@ -105,7 +126,10 @@ def fit_supplementary(d: DataStore) -> Fitted:
         ).get(rel_y, 0.0)
         related = (
             rel / d.value("mod_supplementary_total", rel_y),
-            f"non-MoD related supplementary (JCG/PKO + cyber) / MoD supplementary, FY{rel_y} (the only year published)",
+            (
+                f"non-MoD related supplementary (JCG/PKO + cyber) / MoD supplementary, FY{rel_y} "
+                "(the only year published)"
+            ),
         )
     else:
         related = (0.0, f"no non-MoD related supplementary figure published by {d.as_of}")
@@ -126,7 +150,10 @@ def fit_supplementary(d: DataStore) -> Fitted:
         ),
         "realignment_share": (
             float(np.mean(shares)),
-            f"mean realignment share of the MoD supplementary, FY{', FY'.join(map(str, sorted(re)))}; s.e. s.d./sqrt(n)",
+            (
+                "mean realignment share of the MoD supplementary, "
+                f"FY{', FY'.join(map(str, sorted(re)))}; s.e. s.d./sqrt(n)"
+            ),
             float(np.std(shares, ddof=1) / math.sqrt(len(shares))),
         ),
         "related_ratio": related,
@@ -144,7 +171,8 @@ def fit_contracts(d: DataStore) -> Fitted:
     outlays, existing = d.series("obligatory_outlays"), d.series("existing_future_obligations")
 
     def still_owed(t: int) -> tuple[float | None, range, Callable[[np.ndarray], float]]:
-        """The published stock of obligations signed before FY``t`` and payable after it, and the model's."""
+        """The published stock of obligations signed before FY``t``
+        and payable after it, and the model's."""
         signed = range(t - 4, t)  # older contracts are paid off within five years
         return existing.get(t), signed, lambda b: sum(n[s] * (1 - sum(b[: t - s])) for s in signed)
 
@@ -182,7 +210,8 @@ def fit_contracts(d: DataStore) -> Fitted:
     return {
         "payment_profile": (
             profile,
-            f"p0 = mean first-year share 1 - new obligations / new contracts (MoD total, FY{yrs[0]}-FY{yrs[-1]}); "
+            "p0 = mean first-year share 1 - new obligations / new contracts (MoD total, "
+            f"FY{yrs[0]}-FY{yrs[-1]}); "
             f"p1..p5 = (1 - p0) x discrete gamma weights k^(a-1) exp(-k/theta), a={a}, theta={th}, "
             f"grid least squares on relative errors; fit: {fit}",
         ),

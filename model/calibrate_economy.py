@@ -1,4 +1,5 @@
-"""Calibration of the economy: the joint MLE of real and deflator growth, the outlook error, the yen.
+"""Calibration of the economy: the joint MLE of real and deflator growth, the outlook error,
+the yen.
 
 Each ``fit_*`` returns ``{name: (value, source)}`` or ``{name: (value, source, se)}`` for one
 section of ``params.toml`` (written by ``jdef.calibrate``). The estimators are deterministic
@@ -46,7 +47,8 @@ def _hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4) -
 
 @dataclass(frozen=True)
 class EconomyFit:
-    """MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, e ~ unit-variance t(nu), for real growth and deflator."""
+    """MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, e ~ unit-variance t(nu),
+    for real growth and deflator."""
 
     coef: dict[str, float]
     se: dict[str, float]
@@ -74,10 +76,10 @@ def fit_economy_mle(
 ) -> EconomyFit:
     """Joint maximum likelihood for both series with a shared t degrees of freedom.
 
-    nu is bounded to the table's bounds of ``economy.t_df`` by a logistic transform; without a recession in the
-    sample the recession coefficients are not identified and are set to 0 (s.e. 0).
-    The optimiser (scipy BFGS from the OLS solution, fixed tolerances) is deterministic.
-    Standard errors come from the inverse of a finite-difference Hessian.
+    nu is bounded to the table's bounds of ``economy.t_df`` by a logistic transform; without a
+    recession in the sample the recession coefficients are not identified and are set to 0 (s.e. 0).
+    The optimiser (scipy BFGS from the OLS solution, fixed tolerances) is deterministic. Standard
+    errors come from the inverse of a finite-difference Hessian.
     """
     has_rec = bool(rec.any())
     ones = np.ones_like(g)
@@ -184,15 +186,17 @@ def fit_economy(d: DataStore, window: tuple[int, int]) -> Fitted:
             "as_of",
             "",
             f"only {len(yrs)} fiscal years of real growth and deflator growth were published by "
-            f"{d.as_of}; at least {MIN_ECONOMY_YEARS} are needed (the earliest GDP vintage in calibration/data "
-            "was published on 2024-12-31)",
+            f"{d.as_of}; at least {MIN_ECONOMY_YEARS} are needed "
+            "(the earliest GDP vintage in calibration/data was published on 2024-12-31)",
         )
     fit = fit_economy_mle(gy, gl, py, pl, rec)
     c, se = fit.coef, fit.se
     span = f"FY{yrs[0]}-FY{yrs[-1]} (n={len(yrs)})"
     src = (
-        f"joint MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, e ~ unit-variance Student-t (shared nu in [{NU.low:g}, {NU.high:g}]), "
-        f"real growth and deflator, {span}; R_t = 1 when real growth < -2%; s.e. from the inverse Hessian"
+        "joint MLE of x_t = c + phi x_t-1 + delta R_t + sigma e_t, "
+        f"e ~ unit-variance Student-t (shared nu in [{NU.low:g}, {NU.high:g}]), "
+        f"real growth and deflator, {span}; R_t = 1 when real growth < -2%; "
+        "s.e. from the inverse Hessian"
     )
     rev = d.series("benchmark_revision_ratio")
     recent = [math.log(v) for y, v in rev.items() if y >= max(rev) - 9] if rev else [0.0]
@@ -213,9 +217,11 @@ def fit_economy(d: DataStore, window: tuple[int, int]) -> Fitted:
         "t_df": (c["t_df"], f"Student-t degrees of freedom (shared); {src}", se["t_df"]),
         "shock_bound": (
             SHOCK_BOUND,
-            f"standardised shocks are truncated at +/- this many s.d.: {fit.max_abs_z:.2f} is the largest "
-            f"standardised MLE residual in {span}; under the fitted t the bound is passed in about "
-            f"{_t_tail(c['t_df'], SHOCK_BOUND):.1e} of shock draws, and without it the heavy tail can drive nominal GDP below zero",
+            "standardised shocks are truncated at +/- this many s.d.: "
+            f"{fit.max_abs_z:.2f} is the largest standardised MLE residual in {span}; "
+            "under the fitted t the bound is passed in about "
+            f"{_t_tail(c['t_df'], SHOCK_BOUND):.1e} of shock draws, "
+            "and without it the heavy tail can drive nominal GDP below zero",
         ),
         "recession_prob": (
             fit.recession_prob,
@@ -234,7 +240,10 @@ def fit_economy(d: DataStore, window: tuple[int, int]) -> Fitted:
         ),
         "revision_sd": (
             float(math.sqrt(np.mean(np.square(recent)))),
-            "root mean square of log(2020-base / 2015-base nominal GDP) over the last 10 fiscal years of benchmark_revision_ratio: the size of a benchmark level revision",
+            (
+                "root mean square of log(2020-base / 2015-base nominal GDP) over the last 10 "
+                "fiscal years of benchmark_revision_ratio: the size of a benchmark level revision"
+            ),
         ),
     }
 
@@ -250,7 +259,10 @@ def fit_outlook(d: DataStore) -> Fitted:
             "gov_outlook_nominal_growth",
             f"fewer than two outlooks with outturns published by {d.as_of}",
         )
-    src = f"government outlook of nominal growth minus outturn (2020-base nominal GDP), FY{', FY'.join(map(str, yrs))} (n={len(e)})"
+    src = (
+        "government outlook of nominal growth minus outturn (2020-base nominal GDP), "
+        f"FY{', FY'.join(map(str, yrs))} (n={len(e)})"
+    )
     return {
         "bias": (
             float(e.mean()),
@@ -269,7 +281,10 @@ def fit_fx(d: DataStore) -> Fitted:
     b, r = _ols(x, np.column_stack([np.ones_like(xl), xl]))
     sd = math.sqrt(r @ r / (len(x) - 2))
     anchor = math.exp(b[0] / (1.0 - b[1]))
-    src = f"OLS of log yen/dollar (calendar-year averages) on its lag, CY{yrs[0]}-CY{yrs[-1]} (n={len(yrs)})"
+    src = (
+        f"OLS of log yen/dollar (calendar-year averages) on its lag, CY{yrs[0]}-CY{yrs[-1]} "
+        f"(n={len(yrs)})"
+    )
     budget_fy2024 = d.value("mod_budget_request", 2024)
     share = d.value("fx_sensitive_items_fy2024_request", 2024) / budget_fy2024
     return {
@@ -278,6 +293,9 @@ def fit_fx(d: DataStore) -> Fitted:
         "anchor": (anchor, f"long-run mean exp(a / (1 - b)); {src}"),
         "sensitive_share": (
             share,
-            "FX-sensitive items in the FY2024 request (15,433 oku) / the FY2024 request (77,385 oku)",
+            (
+                "FX-sensitive items in the FY2024 request (15,433 oku) / the FY2024 request "
+                "(77,385 oku)"
+            ),
         ),
     }

@@ -20,7 +20,7 @@ TRILLION_YEN = "1e12"  # a pure scale: UDUNITS has no currency; the currency is 
 FRACTION = "1"
 
 # Conversion of the data pack's units into the model's unit (trillion yen)
-UNIT_TO_TRILLION = {"trillion_yen": 1.0, "oku_yen": 1e-4}
+UNIT_TO_TRILLION = {"trillion_yen": 1.0, "oku_yen": 1e-4, "billion_yen": 1e-3}
 
 # The Defense Buildup Program (FY2023-FY2027)
 PLAN_FIRST_YEAR = 2023

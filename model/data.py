@@ -29,7 +29,7 @@ COLUMNS = (
     "published",
     "note",
 )
-UNITS = {"trillion_yen", "oku_yen", "percent", "jpy_per_usd", "ratio", "years"}
+UNITS = {"trillion_yen", "oku_yen", "billion_yen", "percent", "jpy_per_usd", "ratio", "years"}
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,8 @@ class DataStore:
         return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
     def nominal_gdp(self) -> dict[int, float]:
-        """Nominal GDP by fiscal year from the latest base visible: the 2020 base, else the 2015 base."""
+        """Nominal GDP by fiscal year from the latest base visible:
+        the 2020 base, else the 2015 base."""
         return self.series("nominal_gdp") or self.series("nominal_gdp_2015base")
 
     def value(self, name: str, year: int, period: str = "FY") -> float:

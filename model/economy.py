@@ -2,7 +2,8 @@
 
 Equations (METHODOLOGY.md, section 2):
 
-    e_g  = clip(n1 * s, +/-B),  e_pi = clip((rho n1 + sqrt(1 - rho^2) n2) * s, +/-B),  s = sqrt((nu - 2) / w),  w ~ chi2(nu)
+    e_g  = clip(n1 * s, +/-B),  e_pi = clip((rho n1 + sqrt(1 - rho^2) n2) * s, +/-B),
+    s    = sqrt((nu - 2) / w),  w ~ chi2(nu)
     g_t  = mu_g,t  + phi_g  (g_t-1  - mu_g,t-1)  + sigma_g  e_g  + delta_g  (R_t - p)
     pi_t = mu_pi,t + phi_pi (pi_t-1 - mu_pi,t-1) + sigma_pi e_pi + delta_pi (R_t - p)
 

@@ -40,7 +40,8 @@ def cao_edition(d: DataStore, origin: int) -> tuple[dt.date, dict[int, float]] |
 def window_fit(
     d: DataStore, origin: int, window_start: int = 1995
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, EconomyFit]:
-    """Real growth, deflator growth and recession years of FY``window_start``-``origin``, and their MLE fit."""
+    """Real growth, deflator growth and recession years of FY``window_start``-``origin``,
+    and their MLE fit."""
     _, g, gl, p, pl, rec = economy_sample(d, (window_start, origin))
     return g, p, rec, fit_economy_mle(g, gl, p, pl, rec)
 
@@ -69,8 +70,8 @@ def economy_forecast(
     ``path``: a Cabinet Office projection of nominal growth by fiscal year (a vintage published
     around the origin). As in the engine, the rates then revert to a path instead of the window
     means: real growth to its window mean ``mu_g`` and deflator growth to
-    ``(1 + path_y) / (1 + mu_g) - 1``, so that the expected nominal growth is the path.
-    Horizons beyond the path are NaN. ``window``: the ``window_fit`` of this origin, if already made.
+    ``(1 + path_y) / (1 + mu_g) - 1``, so that the expected nominal growth is the path. Horizons
+    beyond the path are NaN. ``window``: the ``window_fit`` of this origin, if already made.
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin,)))
     g, p, rec, fit = window or window_fit(d, origin, window_start)
@@ -121,8 +122,9 @@ def economy_forecast(
 def random_walk_forecast(
     history: dict[int, float], origin: int, horizon: int, n: int, seed: int, window_start: int
 ) -> np.ndarray:
-    """Random walk with drift in logs, simulated as paths: a drift d ~ N(d_hat, s / sqrt(m)) per draw,
-    then log increments N(d, s^2), so that log x_o+h ~ N(log x_o + h d_hat, h s^2 + h^2 s^2 / m)."""
+    """Random walk with drift in logs, simulated as paths: a drift d ~ N(d_hat, s / sqrt(m)) per
+    draw, then log increments N(d, s^2), so that
+    log x_o+h ~ N(log x_o + h d_hat, h s^2 + h^2 s^2 / m)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin, 1)))
     yrs = [y for y in range(window_start + 1, origin + 1) if y in history and y - 1 in history]
     lg = np.array([math.log(history[y] / history[y - 1]) for y in yrs])

@@ -62,13 +62,15 @@ def accounts(
     counted: np.ndarray | None = None,
     ratio: np.ndarray | None = None,
 ) -> Accounts:
-    """Counted spending and ratios of every policy entry (written into ``counted`` and ``ratio`` if given)."""
+    """Counted spending and ratios of every policy entry
+    (written into ``counted`` and ``ratio`` if given)."""
     n = paths.gdp.shape[-1]
     counted = (
         np.empty((len(inp.accounting.entries), inp.axis.n_year, n)) if counted is None else counted
     )
     ratio = np.empty_like(counted) if ratio is None else ratio
-    # entries with the same counting rules (e.g. the same shares over another denominator) share one sum
+    # entries with the same counting rules (e.g. the same shares over another
+    # denominator) share one sum
     keys = [
         (
             e.supplementary,
@@ -170,7 +172,8 @@ def sorted_draws(x: np.ndarray, in_place: bool = False) -> np.ndarray:
 def quantiles(
     x: np.ndarray, q: np.ndarray, presorted: bool = False, in_place: bool = False
 ) -> np.ndarray:
-    """Quantiles over the draw axis (the last), numpy's default 'linear' definition; the quantile axis comes first.
+    """Quantiles over the draw axis (the last), numpy's default 'linear' definition; the quantile
+    axis comes first.
 
     One sort per column (faster than ``np.quantile``'s repeated partitions for
     several quantiles). Columns that are entirely NaN (years not projected) stay

@@ -115,7 +115,8 @@ class Params:
 
 
 def numeric_parameters() -> set[str]:
-    """The names "section.name" of the file's single-number parameters (what a sensitivity lever may vary)."""
+    """The names "section.name" of the file's single-number parameters
+    (what a sensitivity lever may vary)."""
     return {
         f"{sec}.{f.name}"
         for sec, cls in _SECTIONS.items()

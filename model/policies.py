@@ -168,9 +168,10 @@ def uncertain_keys(shares: dict[str, Share]) -> list[str]:
 def counted(
     spending: np.ndarray, share: np.ndarray, mask: np.ndarray, varies: np.ndarray | None = None
 ) -> np.ndarray:
-    """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and mask (c, y):
-    one set of counting rules through ``counted_many``. ``varies`` (from ``uncertain_columns``) marks
-    the shares drawn per draw; without it every share must be the same in every draw."""
+    """Counted spending (n_year, n) from spending (n_year, n_category, n), shares (n, c) and
+    mask (c, y): one set of counting rules through ``counted_many``. ``varies`` (from
+    ``uncertain_columns``) marks the shares drawn per draw; without it every share must be the
+    same in every draw."""
     varies = np.zeros(share.shape[1], dtype=bool) if varies is None else varies
     return counted_many(spending, [share], [mask], [varies])[0]
 
@@ -196,7 +197,8 @@ def counted_many(
     for e, (share, mask, var) in enumerate(zip(shares, masks, varies, strict=True)):
         if len(share) and (np.ptp(share[:, ~var], axis=0) > 0).any():
             raise ValueError(
-                "counted_many(): shares that differ between draws need ``varies`` (uncertain_columns)"
+                "counted_many(): shares that differ between draws need ``varies`` "
+                "(uncertain_columns)"
             )
         w[e] = np.where(var, 0.0, share[0] if len(share) else 0.0)[:, None] * mask
     for y in range(n_year):

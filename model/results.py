@@ -152,8 +152,9 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
         "Conventions": "CF-1.11, ACDD-1.3",
         "title": f"jdef: Japan defense spending outlook, scenario '{sc.name}'",
         "summary": (
-            f"Monte Carlo projection ({draws} draws) of Japan's nominal GDP and defense-related spending "
-            f"FY{inp.axis.years[0]}-FY{inp.axis.years[-1]}, under inclusion policies {', '.join(sc.policies)}: "
+            f"Monte Carlo projection ({draws} draws) of Japan's nominal GDP "
+            f"and defense-related spending FY{inp.axis.years[0]}-FY{inp.axis.years[-1]}, "
+            f"under inclusion policies {', '.join(sc.policies)}: "
             "probabilities of reaching each threshold ratio, quantiles and plan accounting."
         ),
         "source": "jdef stochastic model; calibration data in calibration/data (sources per row)",

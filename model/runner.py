@@ -60,7 +60,8 @@ def prepare(
         except InputError as exc:
             if name in scenario.policies or _needed(scenario, name):
                 if (POLICY_DIR / f"{name}.toml").exists() or name.endswith(".toml"):
-                    raise  # the policy file exists but is invalid: the error names that file and field
+                    # the policy file exists but is invalid: the error names that file and field
+                    raise
                 raise InputError(
                     scenario.source_file or "scenario",
                     _field(scenario, name),

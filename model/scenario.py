@@ -1,4 +1,5 @@
-"""Scenario files: TOML -> validated, frozen ``Scenario`` (the schema is :mod:`jdef.scenario_schema`).
+"""Scenario files: TOML -> validated, frozen ``Scenario`` (the schema is
+:mod:`jdef.scenario_schema`).
 
 Layering: ``extends = "baseline.toml"`` (relative to the file) loads the parent
 first and overrides only the keys the child sets. ``--set key.sub=value``

@@ -70,7 +70,10 @@ class Economy(_Strict):
         None,
         ge=50.0,
         le=500.0,
-        description="long-run yen per dollar (50-500: beyond the range since 1949); default from calibration",
+        description=(
+            "long-run yen per dollar (50-500: beyond the range since 1949); default from "
+            "calibration"
+        ),
     )
     fx_shift: StrictFloat = Field(
         0.0,
@@ -85,7 +88,9 @@ class Plan(_Strict):
         None,
         gt=0,
         le=30.0,
-        description="FY2027 plan-covered budget, trillion yen (at most 30); default: the plan's 8.9",
+        description=(
+            "FY2027 plan-covered budget, trillion yen (at most 30); default: the plan's 8.9"
+        ),
     )
     implementation_scale: StrictFloat = Field(1.0, ge=0.0, le=10.0)
 
@@ -108,7 +113,9 @@ class PostPlan(_Strict):
         50.0,
         gt=0,
         le=300.0,
-        description="new_plan: total budget FY2028-FY2032, trillion yen (expenditure basis; at most 300)",
+        description=(
+            "new_plan: total budget FY2028-FY2032, trillion yen (expenditure basis; at most 300)"
+        ),
     )
     implementation_scale: StrictFloat = Field(1.0, ge=0.0, le=10.0)
 
@@ -128,7 +135,10 @@ class Supplementary(_Strict):
         0.0,
         ge=0,
         le=20.0,
-        description="a fixed top-up added to the MoD supplementary every year from from_year, trillion yen (at most 20)",
+        description=(
+            "a fixed top-up added to the MoD supplementary every year from from_year, trillion "
+            "yen (at most 20)"
+        ),
     )
     from_year: StrictInt = Field(2026, ge=2023, le=2100)
 
@@ -137,7 +147,10 @@ class Lever(_Strict):
     """A scenario input varied by ``jdef sensitivity`` (held at the scenario's value in a run)."""
 
     key: str = Field(
-        description="scenario key (e.g. economy.real_growth_shift) or param:SECTION.NAME or share:CATEGORY (the quantile of the category's eligible share)"
+        description=(
+            "scenario key (e.g. economy.real_growth_shift) or param:SECTION.NAME or "
+            "share:CATEGORY (the quantile of the category's eligible share)"
+        )
     )
     low: StrictFloat
     high: float
@@ -166,13 +179,14 @@ class Lever(_Strict):
 
             if name not in numeric_parameters():
                 raise ValueError(
-                    f"key {self.key!r}: no such parameter; expected param:SECTION.NAME with a number in "
-                    "calibration/params.toml (e.g. param:supplementary.prob)"
+                    f"key {self.key!r}: no such parameter; expected param:SECTION.NAME "
+                    "with a number in calibration/params.toml (e.g. param:supplementary.prob)"
                 )
             lo, hi = bounds(name)
             if self.low < lo or self.high > hi:
                 raise ValueError(
-                    f"key {self.key!r}: the range [{self.low}, {self.high}] leaves the parameter's valid range [{lo}, {hi}]"
+                    f"key {self.key!r}: the range [{self.low}, {self.high}] leaves the "
+                    f"parameter's valid range [{lo}, {hi}]"
                 )
         elif kind == "share":
             from .categories import INDEX
@@ -183,7 +197,8 @@ class Lever(_Strict):
                 )
             if self.low < 0.0 or self.high > 1.0:
                 raise ValueError(
-                    f"key {self.key!r}: a share lever varies the quantile of the share range, within [0, 1]"
+                    f"key {self.key!r}: a share lever varies the quantile of the share range, "
+                    "within [0, 1]"
                 )
         elif kind != "scenario":
             raise ValueError(
@@ -274,11 +289,13 @@ class Scenario(_Strict):
             and self.post2027.target_year > self.horizon
         ):
             raise ValueError(
-                f"post2027.target_year ({self.post2027.target_year}) is after the horizon ({self.horizon})"
+                f"post2027.target_year ({self.post2027.target_year}) is after the horizon "
+                f"({self.horizon})"
             )
         if self.supplementary.from_year > self.horizon:
             raise ValueError(
-                f"supplementary.from_year ({self.supplementary.from_year}) is after the horizon ({self.horizon})"
+                f"supplementary.from_year ({self.supplementary.from_year}) is after the horizon "
+                f"({self.horizon})"
             )
         for name, lv in self.sensitivity.levers.items():
             v = self.value_at(lv.key) if lv.kind == "scenario" else 0.0
@@ -290,7 +307,8 @@ class Scenario(_Strict):
         return self
 
     def value_at(self, key: str) -> Any:
-        """The value at a dotted scenario key (e.g. ``economy.real_growth_shift``), None if there is none."""
+        """The value at a dotted scenario key (e.g. ``economy.real_growth_shift``),
+        None if there is none."""
         node: Any = self
         for part in key.split("."):
             if not isinstance(node, BaseModel) or part not in type(node).model_fields:

@@ -64,7 +64,8 @@ class Shocks:
         return self.z_revision.shape[-1]
 
     def block(self, start: int, stop: int) -> Shocks:
-        """The shocks of draws [start, stop) (views, no copy): every array's last axis is the draw."""
+        """The shocks of draws [start, stop) (views, no copy):
+        every array's last axis is the draw."""
         sl = slice(start, stop)
 
         def part(v):

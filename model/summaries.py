@@ -143,7 +143,8 @@ def exact(
 def _denominator_quantiles(
     inp: ModelInputs, quant: dict[str, np.ndarray], q: np.ndarray
 ) -> np.ndarray:
-    """Quantiles of each policy's denominator: those of reported or outlook GDP, or the fixed figure."""
+    """Quantiles of each policy's denominator:
+    those of reported or outlook GDP, or the fixed figure."""
     out = np.empty((len(q), len(inp.accounting.entries), inp.axis.n_year))
     for k, e in enumerate(inp.accounting.entries):
         out[:, k] = entry_denominator(inp, e, quant["gdp_reported"], quant["gdp_outlook"])

@@ -62,7 +62,10 @@ def summary_text(ds: xr.Dataset) -> str:
     years = sorted({r["fiscal_year"] for r in rows})
     lines = [
         f"{ds.attrs.get('title', '')}",
-        f"draws {ds.attrs.get('draws')}, seed {ds.attrs.get('seed_entropy')}, data as of {ds.attrs.get('as_of')}",
+        (
+            f"draws {ds.attrs.get('draws')}, seed {ds.attrs.get('seed_entropy')}, data as of "
+            f"{ds.attrs.get('as_of')}"
+        ),
         "",
     ]
     head = f"{'policy':<24}{'target':>7}" + "".join(f"{'FY' + str(y):>16}" for y in years)
@@ -81,7 +84,8 @@ def summary_text(ds: xr.Dataset) -> str:
             line += f"{c['probability']:>9.3f} ±{fmt_se(c['standard_error'])}"
         lines.append(line)
     lines.append(
-        "(±0.000: no Monte Carlo spread, a known year or a probability of 0 or 1; ±<.001: a s.e. below 0.0005)"
+        "(±0.000: no Monte Carlo spread, a known year or a probability of 0 or 1; ±<.001: a s.e. "
+        "below 0.0005)"
     )
     lines += ["", "Median ratio", head.replace("target", "      "), "-" * len(head)]
     seen: set[str] = set()
@@ -104,10 +108,25 @@ def summary_text(ds: xr.Dataset) -> str:
     lines += [
         "",
         "Defense Buildup Program FY2023-FY2027 (trillion yen)",
-        f"  initial budgets           (plan budget total 40.5): {qs('plan_cumulative_initial')}   P(shortfall) {float(ds['probability_of_plan_budget_shortfall']):.3f}",
-        f"  + counted supplementaries (plan level 43.0):        {qs('plan_cumulative_expenditure')}   P(shortfall) {float(ds['probability_of_plan_expenditure_shortfall']):.3f}",
-        f"  new contracts, contract basis (plan 43.5):          {qs('plan_cumulative_contracts')}   P(shortfall) {float(ds['probability_of_plan_contract_shortfall']):.3f}",
-        "    (FY2027 contracts are modelled as the plan's remainder, so the contract shortfall is about even by construction)",
+        (
+            "  initial budgets           (plan budget total 40.5): "
+            f"{qs('plan_cumulative_initial')}   P(shortfall) "
+            f"{float(ds['probability_of_plan_budget_shortfall']):.3f}"
+        ),
+        (
+            "  + counted supplementaries (plan level 43.0):        "
+            f"{qs('plan_cumulative_expenditure')}   P(shortfall) "
+            f"{float(ds['probability_of_plan_expenditure_shortfall']):.3f}"
+        ),
+        (
+            "  new contracts, contract basis (plan 43.5):          "
+            f"{qs('plan_cumulative_contracts')}   P(shortfall) "
+            f"{float(ds['probability_of_plan_contract_shortfall']):.3f}"
+        ),
+        (
+            "    (FY2027 contracts are modelled as the plan's remainder, so the contract "
+            "shortfall is about even by construction)"
+        ),
         f"  obligations payable after FY2027: {qs('obligations_after_fy2027')}",
         f"  expenditure in FY2022 yen:      {qs('plan_real_value_fy2022_yen')}",
         f"  at the plan's yen/dollar rate:  {qs('plan_value_at_plan_exchange_rate')}",

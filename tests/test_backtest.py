@@ -38,8 +38,8 @@ def test_small_backtest_runs_and_scores_are_sane():
     # PIT histogram sums to one wherever there are cases
     h = ds.pit_histogram.sel(series="nominal_gdp_level", forecaster="model").values
     assert abs(h.sum() - 1) < 1e-12
-    # same-case comparison with the government outlook (FY2011-FY2015 outlooks; none for FY2016)
-    assert int(ds.n_outlook_cases.sel(series="nominal_gdp_level", horizon=1)) == 5
+    # same-case comparison with the government outlook (FY2011-FY2016 outlooks, one per origin)
+    assert int(ds.n_outlook_cases.sel(series="nominal_gdp_level", horizon=1)) == 6
     crps1 = ds.crps.sel(series="nominal_gdp_level", horizon=1)
     cases = np.isfinite(crps1.sel(forecaster="government_outlook").values)
     for f in ("model", "random_walk_drift", "government_outlook"):

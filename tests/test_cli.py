@@ -149,7 +149,8 @@ def test_too_early_as_of_exits_2(tmp_path):
 def test_invalid_policy_file_is_named(tmp_path):
     bad = tmp_path / "badpol.toml"
     bad.write_text(
-        'name = "badpol"\ndenominator = "fy2022_fixed"\nsupplementary = true\n[shares]\nmod_core = 1.5\n'
+        'name = "badpol"\ndenominator = "fy2022_fixed"\nsupplementary = true\n'
+        "[shares]\nmod_core = 1.5\n"
     )
     f = tmp_path / "s.toml"
     f.write_text(f'name = "s"\npolicies = ["{bad}"]\n')

@@ -91,7 +91,8 @@ def test_zero_volatility_reproduces_hand_computed_path():
     }
     level = 642.4147
     for y in range(2025, 2033):
-        # the FY2024 deviation from the path (actual 0.5% vs path 0.5%; deflator 3.2% vs 3.2%) is zero
+        # the FY2024 deviation from the path
+        # (actual 0.5% vs path 0.5%; deflator 3.2% vs 3.2%) is zero
         level *= (1 + real[y]) * (1 + defl[y])
         assert paths.gdp[inp.axis.idx(y)] == pytest.approx(np.full(4, level), rel=1e-12)
     # budget: the plan's 8.9 trillion in FY2027, then held in real terms on the expected deflator

@@ -42,7 +42,8 @@ def test_summary_only_identical_whatever_the_chunk(baseline):
 
 
 def test_streamed_quantiles_within_one_bin(baseline):
-    """Each streamed quantile lies within one bin width, (max - min) / BINS of its column, of the exact one."""
+    """Each streamed quantile lies within one bin width, (max - min) / BINS
+    of its column, of the exact one."""
     from jdef.constants import DEFAULT_QUANTILES
     from jdef.runner import ChunkTask, prepare
     from jdef.summaries import BINS, combine1, combine2, exact, streamed

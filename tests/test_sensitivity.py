@@ -161,7 +161,8 @@ def test_bad_metric_exits_2(tmp_path, metric, field):
 def test_bad_lever_exits_2_naming_the_lever(tmp_path, lever, message, refused_by_run):
     f = tmp_path / "lv.toml"
     f.write_text(
-        f'extends = "{SCENARIO_DIR / "baseline.toml"}"\nname = "lv"\n[sensitivity.levers.bad]\n{lever}\nsource = "test"\n'
+        f'extends = "{SCENARIO_DIR / "baseline.toml"}"\nname = "lv"\n'
+        f'[sensitivity.levers.bad]\n{lever}\nsource = "test"\n'
     )
     out = tmp_path / "out"
     res = CliRunner().invoke(

@@ -70,7 +70,8 @@ def test_calibrate_reproduces_params_byte_for_byte():
 
 
 def test_mle_recovers_known_parameters():
-    """Simulate the model's own economy equations, fit them back; tolerance 4 s.e. (s.e. ~ 1/sqrt(n))."""
+    """Simulate the model's own economy equations, fit them back; tolerance 4 s.e.
+    (s.e. ~ 1/sqrt(n))."""
     rng = np.random.default_rng(2024)
     n = 3000
     true = dict(
@@ -113,8 +114,9 @@ def test_mle_recovers_known_parameters():
 
 
 def test_payment_profile_fit_recovers_a_known_profile(tmp_path):
-    """Targets written from a gamma profile on the grid (a = 1.5, theta = 2.0) and the shipped obligations:
-    the grid search must find that profile again, with (nearly) zero error on every target."""
+    """Targets written from a gamma profile on the grid (a = 1.5, theta = 2.0)
+    and the shipped obligations: the grid search must find that profile again, with (nearly) zero
+    error on every target."""
     from jdef.calibrate_budget import fit_contracts
     from jdef.data import load_data
 

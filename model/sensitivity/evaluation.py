@@ -1,0 +1,130 @@
+"""Evaluation of the metric at given factor values, on common random numbers.
+
+Every evaluation reuses the same pre-drawn shocks, so differences between evaluations come
+from the inputs, not from Monte Carlo noise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..calendar import run_engine
+from ..data import DataStore, load_data
+from ..errors import InputError
+from ..inputs import ModelInputs, PolicyEntry, build_inputs
+from ..params import Params
+from ..policies import Policy, Share, load_policy
+from ..runner import params_as_of, policy_names, shocks_for
+from ..scenario import Scenario
+from ..wiring import load_wiring
+from .factors import Factor, factor_table, scenario_with
+from .metric import parse_metric
+
+
+class Evaluator:
+    """Evaluates a metric of ``scenario`` at given factor values, always on the same shocks.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario at the nominal point.
+    metric_text : str
+        The metric (``METRIC_HELP``).
+    draws, seed : int
+        Monte Carlo draws of every evaluation and the seed of their shocks.
+    factors : list of Factor, optional
+        The factors varied; by default the scenario's ``factor_table``.
+    params : Params, optional
+        The parameters; by default those estimated as of the scenario's ``as_of``.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        metric_text: str,
+        draws: int,
+        seed: int,
+        factors: list[Factor] | None = None,
+        params: Params | None = None,
+    ):
+        self.scenario = scenario
+        self.data: DataStore = load_data(scenario.as_of)
+        self.params: Params = params or params_as_of(scenario.as_of, data=self.data)
+        self.policies = _policies(scenario)
+        self.wiring = load_wiring()
+        self.base = build_inputs(scenario, self.data, self.params, self.policies, self.wiring)
+        self.metric = parse_metric(metric_text, self.base)
+        self.factors = factors if factors is not None else factor_table(scenario, self.base)
+        self.shocks = shocks_for(self.base, seed, 0, draws)
+        self.draws = draws
+
+    def inputs_at(self, x: dict[str, float]) -> ModelInputs:
+        """The model inputs with the factors named in ``x`` at those values (others nominal)."""
+        varied = [f for f in self.factors if f.name in x]
+        params = self.params
+        fixed = {f.key for f in varied if f.kind == "param"}
+        if fixed:  # a parameter varied as a factor is not also drawn per draw
+            params = dataclasses.replace(
+                params, drawn=tuple(n for n in params.drawn if n not in fixed)
+            )
+        sc_over: dict[str, float] = {}
+        share_u: dict[str, float] = {}
+        for f in varied:
+            if f.kind == "scenario":
+                sc_over[f.key] = x[f.name]
+            elif f.kind == "param":
+                section, key = f.key.split(".")
+                params = params.replace(section, **{key: x[f.name]})
+            else:
+                share_u[f.key] = x[f.name]
+        inp = self.base
+        if sc_over or params is not self.params:
+            sc = scenario_with(self.scenario, sc_over) if sc_over else self.scenario
+            inp = build_inputs(sc, self.data, params, self.policies, self.wiring)
+        if share_u:
+            acc = inp.accounting.with_entries(lambda e: _fix_shares(e, share_u))
+            inp = dataclasses.replace(inp, accounting=acc)
+        return inp
+
+    def per_draw(self, inp: ModelInputs) -> np.ndarray:
+        """The metric's per-draw quantity (n,) on inputs ``inp`` (see ``Metric.per_draw``)."""
+        return self.metric.per_draw(inp, run_engine(inp, self.shocks), self.shocks)
+
+    def __call__(self, x: dict[str, float]) -> float:
+        """The metric with the factors named in ``x`` at those values (others nominal)."""
+        return self.metric.reduce(self.per_draw(self.inputs_at(x)))
+
+
+def _policies(sc: Scenario) -> dict[str, Policy]:
+    """The policy files the scenario refers to; a target policy it does not name may be missing
+    (it is read only when target-seeking needs it)."""
+    out = {}
+    for name in policy_names(sc):
+        try:
+            out[name] = load_policy(name)
+        except InputError:
+            if name in sc.policies:
+                raise
+    return out
+
+
+def _fix_shares(e: PolicyEntry, u: dict[str, float]) -> PolicyEntry:
+    """The entry with each uncertain share in ``u`` pinned at quantile ``u[cat]`` of its range."""
+    pins = {
+        cat: s.low + (s.high - s.low) * q
+        for cat, q in u.items()
+        if (s := e.shares.get(cat)) is not None and s.low != s.high
+    }
+    return pin_shares(e, pins)
+
+
+def pin_shares(e: PolicyEntry, values: dict[str, float]) -> PolicyEntry:
+    """The entry with the shares of ``values``' categories fixed at those values (share of the
+    category counted, 1), from the same year as before."""
+    shares = dict(e.shares)
+    for cat, v in values.items():
+        old = shares.get(cat)
+        shares[cat] = Share(low=v, high=v, from_year=old.from_year if old else None)
+    return dataclasses.replace(e, shares=shares)

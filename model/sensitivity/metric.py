@@ -1,0 +1,126 @@
+"""The metric a sensitivity analysis explains: its syntax, its per-draw quantity and its
+reduction over the draws (a probability or a quantile) with its Monte Carlo error."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..calendar import Paths
+from ..constants import PLAN_LAST_YEAR
+from ..errors import InputError
+from ..inputs import ModelInputs
+from ..metrics import TOLERANCE, entry_accounts, plan_accounts, probability, quantiles
+from ..shocks import Shocks
+
+METRIC_HELP = (
+    "p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | "
+    "plan_cum:contract|expenditure:QUANTILE"
+)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A parsed metric (see ``METRIC_HELP``).
+
+    ``kind`` is p_reach, p_reach_by, ratio_q or plan_cum; ``value`` the threshold (a ratio to
+    GDP or the denominator) or the quantile; ``policy`` the policy entry's label; ``basis``
+    contract or expenditure (plan_cum).
+    """
+
+    text: str
+    kind: str
+    year: int = 0
+    value: float = 0.0
+    policy: str = ""
+    basis: str = ""
+
+    @property
+    def is_probability(self) -> bool:
+        return self.kind in ("p_reach", "p_reach_by")
+
+    def long_name(self) -> str:
+        if self.kind == "p_reach":
+            return f"P(ratio >= {self.value:g} in FY{self.year}) under {self.policy}"
+        if self.kind == "p_reach_by":
+            return (
+                f"P(ratio >= {self.value:g} in some year up to FY{self.year}) under {self.policy}"
+            )
+        if self.kind == "ratio_q":
+            return f"{self.value:g} quantile of the ratio in FY{self.year} under {self.policy}"
+        return f"{self.value:g} quantile of FY2023-FY{PLAN_LAST_YEAR} {self.basis} spending (trillion yen)"
+
+    def per_draw(self, inp: ModelInputs, paths: Paths, sh: Shocks) -> np.ndarray:
+        """The per-draw quantity, shape (n,): an indicator (probabilities, 0 or 1), a ratio
+        (ratio_q, 1) or cumulative spending (plan_cum, trillion yen)."""
+        if self.kind == "plan_cum":
+            acc = plan_accounts(inp, paths)
+            return acc["cum_contracts" if self.basis == "contract" else "cum_expenditure"]
+        e = next(e for e in inp.accounting.entries if e.label == self.policy)
+        c, d = entry_accounts(inp, paths, sh, e)
+        ratio = c / d
+        j = inp.axis.idx(self.year)
+        if self.kind == "p_reach":
+            return (ratio[j] >= self.value - TOLERANCE).astype(float)
+        if self.kind == "p_reach_by":
+            return (ratio[: j + 1] >= self.value - TOLERANCE).any(axis=0).astype(float)
+        return ratio[j]
+
+    def reduce(self, v: np.ndarray) -> float:
+        """The metric from its per-draw values ``v`` (n,): their mean or their quantile."""
+        if self.is_probability:
+            return float(v.mean())
+        return float(quantiles(v, np.array([self.value]))[0])
+
+    def standard_error(self, v: np.ndarray, batches: int = 20) -> float:
+        """Monte Carlo standard error of the metric from its per-draw values ``v`` (n,):
+        binomial for a probability, else by batch means over the draws."""
+        if self.is_probability:
+            return float(probability(v)[1])
+        vals = np.array([self.reduce(p) for p in np.array_split(v, batches)])
+        return float(vals.std(ddof=1) / math.sqrt(batches))
+
+
+def parse_metric(text: str, inp: ModelInputs) -> Metric:
+    """Parse the metric syntax (``METRIC_HELP``) against the scenario's inputs.
+
+    Raises
+    ------
+    InputError
+        Naming ``metric``, for unknown policies, years outside the axis or values outside [0, 1].
+    """
+    parts = text.split(":")
+
+    def bad(why: str) -> InputError:
+        return InputError("metric", text, f"{why}; syntax: {METRIC_HELP}")
+
+    labels = [e.label for e in inp.accounting.entries]
+    if parts[0] == "plan_cum":
+        if len(parts) != 3 or parts[1] not in ("contract", "expenditure"):
+            raise bad("expected plan_cum:contract|expenditure:QUANTILE")
+        q = _number(parts[2], bad)
+        if not 0 <= q <= 1:
+            raise bad("the quantile must lie in [0, 1]")
+        return Metric(text, "plan_cum", value=q, basis=parts[1])
+    if parts[0] not in ("p_reach", "p_reach_by", "ratio_q") or len(parts) < 4:
+        raise bad(f"unknown metric '{parts[0]}'")
+    policy = ":".join(parts[3:])  # a bucket label contains a colon
+    year = _number(parts[1], bad)
+    value = _number(parts[2], bad)
+    if int(year) != year or int(year) not in inp.axis.years:
+        raise bad(f"year {parts[1]} is outside FY{inp.axis.years[0]}-FY{inp.axis.years[-1]}")
+    if policy not in labels:
+        raise bad(f"unknown policy '{policy}'; the scenario reports: {', '.join(labels)}")
+    if not 0 <= value <= 1:
+        raise bad("the threshold or quantile must lie in [0, 1]")
+    return Metric(text, parts[0], int(year), value, policy)
+
+
+def _number(s: str, bad: Callable[[str], InputError]) -> float:
+    try:
+        return float(s)
+    except ValueError:
+        raise bad(f"not a number: {s!r}") from None

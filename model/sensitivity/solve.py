@@ -1,0 +1,178 @@
+""" "What it takes": the smallest value of a lever that gives the asked probability of
+reaching a target ratio, by bisection on common random numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+from .. import categories as cats
+from ..constants import PLAN_LAST_YEAR
+from ..errors import InputError
+from ..params import Params
+from ..scenario import Scenario
+from .evaluation import Evaluator, pin_shares
+from .factors import Factor, scenario_with
+
+_SCENARIO_LEVERS = {
+    f.name: f
+    for f in (
+        Factor(
+            "post2027_growth",
+            "scenario",
+            "post2027.growth",
+            -0.2,
+            0.5,
+            0.0,
+            "fraction per year",
+            "budget policy",
+            "",
+        ),
+        Factor(
+            "supplementary_topup",
+            "scenario",
+            "supplementary.fixed_topup",
+            0.0,
+            20.0,
+            0.0,
+            "trillion yen per year",
+            "budget policy",
+            "",
+        ),
+    )
+}
+LEVERS = (*_SCENARIO_LEVERS, "category_share:NAME")
+
+
+def solve(
+    scenario: Scenario,
+    target: float,
+    year: int,
+    policy: str,
+    probability: float,
+    lever: str,
+    draws: int,
+    seed: int,
+    lo: float | None = None,
+    hi: float | None = None,
+    tol: float = 1e-7,
+    params: Params | None = None,
+) -> dict[str, float]:
+    """Smallest lever value with P(ratio >= target in ``year`` under ``policy``) >= ``probability``.
+
+    Bisection on common random numbers (the probability is non-decreasing in the
+    lever). Monte Carlo uncertainty of the answer: the answer is the
+    ``probability``-quantile of the draws' own thresholds, so its s.e. is
+    sqrt(p (1 - p) / n) / f, f = dP/dx estimated by a central difference.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the lever acts on.
+    target : float
+        The ratio to reach (1, e.g. 0.02 of GDP) in fiscal ``year`` under the policy labelled
+        ``policy``.
+    probability : float
+        The probability asked for, in (0, 1).
+    lever : str
+        One of ``LEVERS``: post2027_growth (per year), supplementary_topup (trillion yen a
+        year) or category_share:NAME (share of the category counted, 1).
+    draws, seed : int
+        Monte Carlo draws (the same for every trial value) and their seed.
+    lo, hi : float, optional
+        The bracket searched; by default the lever's range.
+    tol : float
+        Relative width of the final bracket.
+    params : Params, optional
+        The parameters; by default those estimated as of the scenario's ``as_of``.
+
+    Returns
+    -------
+    dict
+        ``value`` (the lever's units), ``probability`` there, its ``standard_error``, the final
+        ``bracket_low`` and ``bracket_high``, and ``at_lower_bound`` (1.0 when already met at
+        ``lo``, else 0.0).
+    """
+    if not 0 < probability < 1:
+        raise InputError("probability", "", "must lie strictly between 0 and 1")
+    prob_at, low, high = _trial(scenario, lever, year, policy, target, draws, seed, params)
+    a = low if lo is None else lo
+    b = high if hi is None else hi
+    pa, pb = prob_at(a), prob_at(b)
+    if pa >= probability:
+        return {
+            "value": a,
+            "probability": pa,
+            "standard_error": 0.0,
+            "bracket_low": a,
+            "bracket_high": b,
+            "at_lower_bound": 1.0,
+        }
+    if pb < probability:
+        raise InputError(
+            "lever", lever, f"even at {b:g} the probability is only {pb:.3f} < {probability}"
+        )
+    while b - a > tol * max(1.0, abs(b)):
+        mid = 0.5 * (a + b)
+        pm = prob_at(mid)
+        if pm >= probability:
+            b, pb = mid, pm
+        else:
+            a = mid
+    h = max((high - low) * 1e-3, 1e-6)
+    dens = (prob_at(b + h) - prob_at(max(b - h, low))) / (b + h - max(b - h, low))
+    se = math.sqrt(probability * (1 - probability) / draws) / dens if dens > 0 else float("inf")
+    return {
+        "value": b,
+        "probability": pb,
+        "standard_error": se,
+        "bracket_low": a,
+        "bracket_high": b,
+        "at_lower_bound": 0.0,
+    }
+
+
+def _trial(
+    scenario: Scenario,
+    lever: str,
+    year: int,
+    policy: str,
+    target: float,
+    draws: int,
+    seed: int,
+    params: Params | None,
+) -> tuple[Callable[[float], float], float, float]:
+    """The probability of reaching ``target`` as a function of the lever's value, and the
+    lever's range (low, high)."""
+    metric = f"p_reach:{year}:{target}:{policy}"
+    if lever in _SCENARIO_LEVERS:
+        factor = _SCENARIO_LEVERS[lever]
+        sc = scenario
+        if lever == "post2027_growth":
+            if year <= PLAN_LAST_YEAR:
+                raise InputError(
+                    "year",
+                    "",
+                    f"post2027_growth acts after FY{PLAN_LAST_YEAR}; choose a later year",
+                )
+            sc = scenario_with(scenario, {"post2027.rule": "grow_nominal"})
+        ev = Evaluator(sc, metric, draws, seed, factors=[factor], params=params)
+        return (lambda v: ev({factor.name: v})), factor.low, factor.high
+    if not lever.startswith("category_share:"):
+        raise InputError("lever", "", f"unknown lever '{lever}'; allowed: {', '.join(LEVERS)}")
+    cat = lever.split(":", 1)[1]
+    if cat not in cats.INDEX:
+        raise InputError("lever", "", f"unknown category '{cat}'; allowed: {', '.join(cats.NAMES)}")
+    ev = Evaluator(scenario, metric, draws, seed, factors=[], params=params)
+
+    def prob_at(v: float) -> float:
+        # only the asked policy's entry counts the category at ``v``
+        inp = ev.base
+        entries = tuple(
+            pin_shares(e, {cat: v}) if e.label == policy else e for e in inp.accounting.entries
+        )
+        acc = dataclasses.replace(inp.accounting, entries=entries)
+        return ev.metric.reduce(ev.per_draw(dataclasses.replace(inp, accounting=acc)))
+
+    return prob_at, 0.0, 1.0
