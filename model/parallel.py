@@ -231,7 +231,7 @@ def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         if cluster is not None:
             cluster.close()
         raise RunError(
-            f"cannot use the dask scheduler at {where}: {type(exc).__name__}: {exc}"
+            f"cannot reach the dask scheduler at {where}: {type(exc).__name__}: {exc}"
         ) from None
     try:
         yield client
