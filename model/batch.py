@@ -1,14 +1,19 @@
 """Batches of scenarios on common random numbers, resumable.
 
 Each scenario is written to ``OUT/NAME.nc`` as it finishes (atomically). A
-re-run skips a scenario whose file exists with the same scenario hash, seed
-and draws, and recomputes one that changed; an interrupted batch therefore
-resumes where it stopped, with identical results. The combined file
-``OUT/batch.nc`` (a ``scenario`` dimension) is written last.
+re-run skips a scenario whose file exists with the same resume key (``resume_key``:
+everything its results depend on) and recomputes one whose key changed; an
+interrupted batch therefore resumes where it stopped, with identical results. Like
+``jdef run``, a scenario of more than ``AUTO_STREAM_ABOVE`` draws streams, unless
+per-draw arrays are kept. The combined file ``OUT/batch.nc`` (a ``scenario``
+dimension) is written last; no scenario can take its name (``batch`` is reserved by
+the scenario schema).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +22,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .constants import GOAL_THRESHOLDS, SCENARIO
+from . import __version__
+from .constants import DRAW, GOAL_THRESHOLDS, POLICY, SCENARIO, default_data_dir
 from .inputs import ModelInputs
 from .io import write_netcdf
 from .metrics import TOLERANCE, probability
@@ -36,18 +42,38 @@ class Outcome:
     skipped: bool
 
 
-def _is_current(path: Path, sc: Scenario, draws: int, seed: int) -> bool:
+def resume_key(
+    inp: ModelInputs, draws: int, seed: int, keep_draws: bool, data_dir: Path | None = None
+) -> str:
+    """Everything a scenario's file depends on, as JSON: the scenario's hash, seed, draws,
+    ``keep_draws``, the calibration's hash, the hashes of the data files (in ``data_dir``,
+    the folder ``inp`` was prepared from; default ``constants.default_data_dir()``), of the
+    wiring table and of the policies as resolved, and the model's version."""
+    from .data import load_data
+    from .wiring import WIRING_FILE
+
+    acc = inp.accounting
+    policies = repr((acc.entries, acc.target_entry, acc.ramp_entry))
+    key = {
+        "scenario_sha256": inp.scenario.digest(),
+        "seed": seed,
+        "draws": draws,
+        "keep_draws": keep_draws,
+        "calibration_sha256": inp.params.sha256,
+        "data_sha256": load_data(inp.scenario.as_of, data_dir or default_data_dir()).hashes,
+        "wiring_sha256": hashlib.sha256(WIRING_FILE.read_bytes()).hexdigest(),
+        "policies_sha256": hashlib.sha256(policies.encode()).hexdigest(),
+        "model_version": __version__,
+    }
+    return json.dumps(key, sort_keys=True)
+
+
+def _is_current(path: Path, key: str) -> bool:
     if not path.exists():
         return False
     try:
         with xr.open_dataset(path) as ds:
-            a = ds.attrs
-            return (
-                a.get("scenario_sha256") == sc.digest()
-                and a.get("seed_entropy") == str(seed)
-                and a.get("draws") == str(draws)
-                and PAIRED in ds
-            )
+            return PAIRED in ds and ds[PAIRED].attrs.get("resume_key") == key
     except (OSError, ValueError):
         return False  # unreadable: recompute
 
@@ -60,34 +86,52 @@ def run_one(
     ex: Execution,
     keep_draws: bool = False,
     inp: ModelInputs | None = None,
+    key: str = "",
 ) -> Path:
     """Run one scenario through ``ex`` (``inp``: its prepared inputs, if already made) and
-    write ``OUT/NAME.nc``."""
+    write ``OUT/NAME.nc``, streamed above ``AUTO_STREAM_ABOVE`` draws unless ``keep_draws``;
+    ``key`` (from :func:`resume_key`) is recorded for resuming."""
     from .results import build_dataset
-    from .runner import prepare, summarize
+    from .runner import AUTO_STREAM_ABOVE, default_chunk, prepare, summarize
 
     inp = inp or prepare(sc)
-    ds = build_dataset(
-        inp, summarize(inp, draws, seed, ex, keep_draws=True), draws=draws, seed=seed
+    years = [int(y) for y in inp.axis.years if y in COMPARE_YEARS]
+    streamed = draws > AUTO_STREAM_ABOVE and not keep_draws
+    st = summarize(
+        inp,
+        draws,
+        seed,
+        ex,
+        default_chunk(draws, streamed),
+        streamed,
+        keep_draws,
+        paired=tuple(inp.axis.idx(y) for y in years),
     )
-    years = [y for y in COMPARE_YEARS if y in ds.fiscal_year.values]
-    paired = ds["ratio_draws"].sel(fiscal_year=years).rename(fiscal_year="comparison_year")
-    paired.attrs = {
-        "long_name": (
-            "Counted spending / GDP denominator at the comparison years, every draw (for paired "
-            "differences)"
-        ),
-        "units": "1",
-    }
-    ds[PAIRED] = paired
-    ds["comparison_year"].attrs = {
-        "long_name": "Fiscal years compared across scenarios",
-        "units": "1",
-    }
-    if not keep_draws:
-        ds = ds.drop_vars(
-            [v for v in ("ratio_draws", "counted_spending_draws", "nominal_gdp_draws") if v in ds]
-        )
+    ds = build_dataset(inp, st, draws=draws, seed=seed)
+    ds[PAIRED] = xr.DataArray(
+        st.paired,
+        dims=(POLICY, "comparison_year", DRAW),
+        coords={
+            "comparison_year": (
+                "comparison_year",
+                ds.fiscal_year.values[[inp.axis.idx(y) for y in years]],
+                {"long_name": "Fiscal years compared across scenarios", "units": "1"},
+            ),
+            DRAW: (
+                DRAW,
+                np.arange(draws, dtype=np.int32),
+                {"long_name": "Monte Carlo draw index", "units": "1"},
+            ),
+        },
+        attrs={
+            "long_name": (
+                "Counted spending / GDP denominator at the comparison years, every draw (for "
+                "paired differences)"
+            ),
+            "units": "1",
+            "resume_key": key,
+        },
+    )
     return write_netcdf(ds, out / f"{sc.name}.nc")
 
 
@@ -101,10 +145,21 @@ def run_batch(
     workers: int | None = None,
     scheduler: str | None = None,
     inputs: list[ModelInputs] | None = None,
+    data_dir: Path | None = None,
 ) -> list[Outcome]:
-    """Run the scenarios in order (``inputs``: their prepared inputs, if already made); chunks of
-    draws go to the dask cluster when one is asked for."""
-    from .parallel import execution
+    """Run the scenarios in order (``inputs``: their prepared inputs, if already made, from the
+    data in ``data_dir``, default ``constants.default_data_dir()``); chunks of draws go to the
+    dask cluster when one is asked for.
+
+    Raises
+    ------
+    InputError
+        For two scenarios of one name, or a bad ``workers`` or ``scheduler``.
+    """
+    from .parallel import check_execution, execution
+    from .runner import prepare
+
+    check_execution(workers, scheduler)
 
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -120,10 +175,12 @@ def run_batch(
     given: list[ModelInputs | None] = list(inputs) if inputs else [None] * len(scenarios)
     with execution(workers, scheduler) as ex:
         for sc, inp in zip(scenarios, given, strict=True):
+            inp = inp or prepare(sc, data_dir=data_dir)
             path = out / f"{sc.name}.nc"
-            skipped = _is_current(path, sc, draws, seed)
+            key = resume_key(inp, draws, seed, keep_draws, data_dir)
+            skipped = _is_current(path, key)
             if not skipped:
-                run_one(sc, draws, seed, out, ex, keep_draws, inp)
+                run_one(sc, draws, seed, out, ex, keep_draws, inp, key)
             o = Outcome(sc, path, skipped)
             outcomes.append(o)
             if on_done:

@@ -4,7 +4,10 @@
 list`` keeps the order of ``items``. With neither option the tasks run on threads of this
 process (numpy releases the GIL in the heavy loops). With ``workers`` it starts a
 ``dask.distributed.LocalCluster`` bound to loopback (127.0.0.1) with that many
-single-threaded worker processes; with ``scheduler`` it connects to an existing scheduler.
+single-threaded worker processes (at most ``MAX_WORKERS_PER_CORE`` a core), speaking TLS with
+credentials made for this run only (``Security.temporary()``), so that no other local process
+can connect to its scheduler and run code in its workers; with ``scheduler`` it connects to an
+existing scheduler, with the TLS settings of the dask configuration (README, Scale).
 Results do not depend on where they were computed: every task's random numbers come from
 ``SeedSequence`` keys fixed by its position (draw block, fiscal year), never from the worker.
 """
@@ -16,8 +19,13 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
-CONNECT_TIMEOUT = "5s"
+from .errors import InputError
+
+CONNECT_TIMEOUT = "3s"  # per attempt to reach a scheduler; distributed retries within it
+MAX_WORKERS_PER_CORE = 4  # more processes than this only add memory: the tasks are CPU-bound
+SCHEMES = ("tcp", "tls", "ws", "wss")
 
 
 class RunError(Exception):
@@ -42,6 +50,11 @@ class Execution:
     def __init__(self, pool: ThreadPoolExecutor | None = None, client: Any = None):
         self._pool = pool
         self._client = client
+
+    @property
+    def scheduler_address(self) -> str | None:
+        """The address of the dask scheduler the tasks go to (None: in this process)."""
+        return None if self._client is None else self._client.scheduler.address
 
     @property
     def in_process(self) -> bool:
@@ -70,6 +83,47 @@ class Execution:
         return self._client.gather(futures)
 
 
+def max_workers() -> int:
+    """The most local dask workers allowed: ``MAX_WORKERS_PER_CORE`` per core."""
+    return MAX_WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def check_execution(workers: int | None = None, scheduler: str | None = None) -> None:
+    """Refuse a number of workers or a scheduler address that cannot work, before any run.
+
+    Raises
+    ------
+    InputError
+        Naming ``workers`` (not an integer from 1 to :func:`max_workers`) or ``scheduler``
+        (not ``[SCHEME://]HOST:PORT`` with a scheme of ``SCHEMES``).
+    """
+    if workers is not None and (
+        isinstance(workers, bool)
+        or not isinstance(workers, int)
+        or not 1 <= workers <= max_workers()
+    ):
+        raise InputError(
+            "workers",
+            "",
+            f"must be an integer from 1 to {max_workers()} ({MAX_WORKERS_PER_CORE} per core), "
+            f"got {workers!r}",
+        )
+    if scheduler is None:
+        return
+    url = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
+    try:
+        port = url.port
+    except ValueError:
+        port = None
+    if url.scheme not in SCHEMES or not url.hostname or port is None or url.path or url.query:
+        raise InputError(
+            "scheduler",
+            "",
+            f"'{scheduler}' is not a dask scheduler address: expected [SCHEME://]HOST:PORT "
+            f"with SCHEME one of {', '.join(SCHEMES)}, e.g. tls://10.0.0.5:8786",
+        )
+
+
 @contextmanager
 def execution(
     workers: int | None = None, scheduler: str | None = None, threads: int | None = None
@@ -84,7 +138,15 @@ def execution(
         Connect to the dask scheduler at this address instead.
     threads : int, optional
         Threads of this process (default one per core; 1: none).
+
+    Raises
+    ------
+    InputError
+        For a bad ``workers`` or ``scheduler`` (:func:`check_execution`).
+    RunError
+        If the scheduler cannot be reached or does not speak dask's protocol.
     """
+    check_execution(workers, scheduler)
     threads = threads or os.cpu_count() or 1
     with ExitStack() as stack:
         pool = stack.enter_context(ThreadPoolExecutor(threads)) if threads > 1 else None
@@ -94,32 +156,83 @@ def execution(
         yield Execution(pool, client)
 
 
+def _probe(address: str) -> None:
+    """Ask the service at ``address`` who it is, in a thread of its own (this thread may run an
+    event loop already), so that a non-dask service fails here, within the connection timeout,
+    and not inside a ``Client`` that would not close."""
+    import asyncio
+
+    from dask.utils import parse_timedelta
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    timeout = parse_timedelta(CONNECT_TIMEOUT)
+
+    args = Security().get_connection_args("client")  # the TLS settings of the configuration
+    if address.startswith(("tls://", "wss://")) and args.get("ssl_context") is None:
+        raise RunError(
+            f"{address} speaks TLS: put the client's TLS credentials in the dask configuration "
+            "(README, Scale)"
+        )
+
+    async def identity() -> Any:
+        comm = await connect(address, timeout=timeout, **args)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    with ThreadPoolExecutor(1) as one:
+        try:
+            reply = one.submit(asyncio.run, asyncio.wait_for(identity(), 2 * timeout)).result()
+        except (OSError, TimeoutError):
+            raise  # unreachable: reported by the caller
+        except Exception as exc:  # noqa: BLE001 - e.g. a frame length read from another protocol
+            raise RunError(
+                f"the service at {address} does not speak dask's protocol ({type(exc).__name__})"
+            ) from None
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise RunError(f"the service at {address} is not a dask scheduler")
+
+
 @contextmanager
 def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     import logging
 
+    import dask
     from dask.distributed import Client, LocalCluster
+    from distributed.security import Security
 
-    logging.getLogger("distributed").setLevel(logging.ERROR)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
     cluster = None
+    where = scheduler or f"a local cluster of {workers} workers"
     try:
         if scheduler:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            # the connection timeout bounds every attempt to reach it, not only the first
+            with dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT}):
+                _probe(scheduler)
+                client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         else:
             cluster = LocalCluster(
                 n_workers=int(workers or 1),
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
+                protocol="tls://",
+                security=Security.temporary(),
                 dashboard_address=None,
-                silence_logs=logging.ERROR,
+                silence_logs=logging.CRITICAL,
             )
             client = Client(cluster, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
+    except RunError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure to connect: one line for the user
         if cluster is not None:
             cluster.close()
-        where = scheduler or f"a local cluster of {workers} workers"
-        raise RunError(f"cannot reach the dask scheduler at {where}: {exc}") from None
+        raise RunError(
+            f"cannot reach the dask scheduler at {where}: {type(exc).__name__}: {exc}"
+        ) from None
     try:
         yield client
     finally:

@@ -216,6 +216,7 @@ class ChunkTask:
     lo: dict | None = None
     hi: dict | None = None
     out: dict | None = None  # "draws" in this process: the run's per-draw arrays, written in place
+    paired: tuple[int, ...] = ()  # "pass1": also return the ratio draws at these year indices
 
     def __call__(self, span: tuple[int, int]):
         from .summaries import pass1, pass2, per_draw
@@ -237,7 +238,10 @@ class ChunkTask:
         if self.mode == "draws":
             return d
         if self.mode == "pass1":
-            return pass1(self.inp, d)
+            p1 = pass1(self.inp, d)
+            if self.paired:
+                p1["paired"] = d["ratio"][:, list(self.paired)]  # a copy: the chunk is freed
+            return p1
         assert self.lo is not None and self.hi is not None, "pass 2 needs the ranges of pass 1"
         return pass2(d, self.lo, self.hi)
 
@@ -274,8 +278,10 @@ def summarize(
     chunk: int = DEFAULT_CHUNK,
     summary_only: bool = False,
     keep_draws: bool = False,
+    paired: tuple[int, ...] = (),
 ) -> Stats:
-    """Run the draws in chunks through ``ex`` (threads here, or a dask cluster) and summarise them.
+    """Run the draws in chunks through ``ex`` (threads here, or a dask cluster) and summarise them
+    (``paired``: year indices whose ratio draws to keep in ``Stats.paired``, in both modes).
 
     Exact mode gathers every draw and sorts (one array a thread); summary-only mode streams
     chunks through two passes with bounded memory (see model/summaries.py).
@@ -295,7 +301,7 @@ def summarize(
             entry_denominator(inp, e, d["gdp_reported"], d["gdp_outlook"])
             for e in inp.accounting.entries
         )
-        return exact(inp, d, q, keep_draws, ex.local_map)
+        return exact(inp, d, q, keep_draws, ex.local_map, paired)
     if not summary_only:
         parts = ex.map(ChunkTask(inp, seed, "draws"), spans)
         d = (
@@ -304,20 +310,21 @@ def summarize(
             else {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
         )
         del parts
-        return exact(inp, d, q, keep_draws, ex.local_map)
+        return exact(inp, d, q, keep_draws, ex.local_map, paired)
     # results are folded in as they arrive, a few chunks at a time, so memory stays bounded
     group = 4
     s1: dict = {}
+    kept: list[np.ndarray] = []
     for g in range(0, len(spans), group):
-        s1 = combine1(
-            ([s1] if s1 else []) + ex.map(ChunkTask(inp, seed, "pass1"), spans[g : g + group])
-        )
+        parts = ex.map(ChunkTask(inp, seed, "pass1", paired=paired), spans[g : g + group])
+        kept += [p.pop("paired") for p in parts if "paired" in p]
+        s1 = combine1(([s1] if s1 else []) + parts)
     lo, hi = s1["min"], s1["max"]
     hist: dict[str, np.ndarray] = {}
     for g in range(0, len(spans), group):
         part = combine2(ex.map(ChunkTask(inp, seed, "pass2", lo, hi), spans[g : g + group]))
         hist = combine2([hist, part]) if hist else part
-    return streamed(inp, s1, hist, q)
+    return streamed(inp, s1, hist, q, np.concatenate(kept, axis=-1) if kept else None)
 
 
 @dataclass(frozen=True)
@@ -372,14 +379,16 @@ def simulate(
     Raises
     ------
     InputError
-        Naming the parameter or option field at fault (``draws``, ``chunk``, ``summary_only``).
+        Naming the parameter or option field at fault (``draws``, ``chunk``, ``summary_only``,
+        ``workers``, ``scheduler``).
     """
-    from .parallel import execution
+    from .parallel import check_execution, execution
     from .results import build_dataset
 
+    o = options
+    check_execution(o.workers, o.scheduler)  # before any work: a bad address fails at once
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
-    o = options
     summary_only = o.summary_only
     if summary_only is None:
         summary_only = draws > AUTO_STREAM_ABOVE and not o.keep_draws

@@ -86,13 +86,16 @@ def indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarr
 
 @dataclass
 class Stats:
-    """Quantiles (quantile axis first), probabilities with standard errors, and means."""
+    """Quantiles (quantile axis first), probabilities with standard errors, and means;
+    ``paired``: the ratio draws at the year indices asked for, (policy, year, draw), in draw
+    order (for paired comparisons across scenarios), or None."""
 
     quantile: dict[str, np.ndarray]
     prob: dict[str, tuple[np.ndarray, np.ndarray]]
     mean: dict[str, np.ndarray]
     method: str
     draws: dict[str, np.ndarray] = field(default_factory=dict)
+    paired: np.ndarray | None = None
 
 
 def exact(
@@ -101,8 +104,10 @@ def exact(
     q: np.ndarray,
     keep_draws: bool = False,
     pmap: Map = map,
+    paired: tuple[int, ...] = (),
 ) -> Stats:
-    """Exact summaries of draws held in memory.
+    """Exact summaries of draws held in memory (``paired``: year indices whose ratio draws
+    to keep, see :class:`Stats`).
 
     ``d`` is consumed: once the statistics that need the draws in their order (means, plan
     events, gaps) are taken, its arrays are sorted in place for the quantiles, except the
@@ -114,8 +119,12 @@ def exact(
     # before any sorting: it pairs counted and denominator draws
     quant = {GAP: _gap_quantiles(inp, d, thr, q, pmap)}
     prob = {k: probability(v) for k, v in plan_indicators(inp, d).items()}
-    means = {k: d[k].mean(axis=-1) for k in MEANS}
+    # numpy sums an aligned contiguous row pairwise but a misaligned one (as dask can hand over
+    # a worker's arrays, unpickled from a byte buffer) through buffers, in another order: the
+    # means of an aligned copy are bit for bit those of a run in this process (no copy there)
+    means = {k: np.require(d[k], requirements=("C", "A")).mean(axis=-1) for k in MEANS}
     draws = {k: d[k].copy() for k in KEPT} if keep_draws else {}
+    kept = d["ratio"][:, list(paired)] if paired else None  # a copy, in draw order
 
     def sort(k: str) -> np.ndarray:
         return sorted_draws(d[k], in_place=k != "ratio")
@@ -128,7 +137,7 @@ def exact(
     for k in THRESHOLD_EVENTS:
         prob[k] = (tp[f"p_{k}"], tp[f"p_{k}_se"])
     quant["denominator"] = _denominator_quantiles(inp, quant, q)
-    return Stats(quant, prob, means, "exact (sorted draws)", draws)
+    return Stats(quant, prob, means, "exact (sorted draws)", draws, kept)
 
 
 def _denominator_quantiles(
@@ -236,7 +245,14 @@ def combine2(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {k: np.add.reduce([p[k] for p in parts]) for k in parts[0]}
 
 
-def streamed(inp: ModelInputs, s1: dict, hist: dict[str, np.ndarray], q: np.ndarray) -> Stats:
+def streamed(
+    inp: ModelInputs,
+    s1: dict,
+    hist: dict[str, np.ndarray],
+    q: np.ndarray,
+    paired: np.ndarray | None = None,
+) -> Stats:
+    """Summaries from the folded passes (``paired``: kept ratio draws, see :class:`Stats`)."""
     n = s1["n"]
     prob = {}
     for k, c in s1["count"].items():
@@ -255,6 +271,7 @@ def streamed(inp: ModelInputs, s1: dict, hist: dict[str, np.ndarray], q: np.ndar
         prob,
         means,
         f"histogram ({BINS} bins per column; each quantile within (max - min)/{BINS} of exact)",
+        paired=paired,
     )
 
 
