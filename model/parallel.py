@@ -78,7 +78,9 @@ class Execution:
         items = list(items)
         if not items:
             return []
-        [f] = self._client.scatter([fn], broadcast=True)
+        # hash=False: a key of its own each call; equal tasks of two streaming passes would
+        # otherwise share one key, and releasing the first pass's would lose the second's data
+        [f] = self._client.scatter([fn], broadcast=True, hash=False)
         futures = self._client.map(_apply, [f] * len(items), items, pure=False)
         return self._client.gather(futures)
 

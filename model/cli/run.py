@@ -118,7 +118,7 @@ def batch(
     # first line whole: typer lists the commands with the docstring's line breaks
     """Run scenarios on common random numbers: OUT/NAME.nc each, OUT/batch.nc combined, and a comparison table.
 
-    A re-run skips scenarios whose output exists with the same scenario hash, seed and draws.
+    A re-run skips a scenario whose output was made from the same inputs (scenario, seed, draws, --keep-draws, calibration, data, policies, model version).
     """  # noqa: E501
     with exit_on_error():
         from rich.progress import Progress

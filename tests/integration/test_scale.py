@@ -72,6 +72,15 @@ def test_local_cluster_gives_identical_arrays(baseline):
         xr.testing.assert_identical(ref.drop_attrs(), other.drop_attrs())
 
 
+def test_streamed_run_on_workers_is_the_streamed_run_in_process(baseline):
+    """Streaming maps the same chunk tasks twice (two passes): each pass's tasks must keep
+    their own data on the cluster (they were lost when both passes shared scatter keys)."""
+    opts = {"chunk": 4096, "summary_only": True}
+    ref = simulate(baseline, draws=100_000, seed=6, options=Options(**opts))
+    two = simulate(baseline, draws=100_000, seed=6, options=Options(**opts, workers=2))
+    xr.testing.assert_identical(ref.drop_attrs(), two.drop_attrs())
+
+
 def test_execution_keeps_order_in_and_out_of_process():
     from jdef.parallel import execution
 
