@@ -29,7 +29,7 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
 golden: $(STAMP)
-	$(BIN)/python tests/golden/make_golden.py
+	$(BIN)/python tests/regression/golden/make_golden.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py

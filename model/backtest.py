@@ -2,13 +2,16 @@
 
 For each origin fiscal year ``o`` the model is refitted on the data up to ``o``
 (the latest published vintage, truncated at ``o``: the data pack holds no
-real-time vintages before December 2024, so this is a pseudo-real-time test)
-and forecasts horizons 1..5. Scores: CRPS, coverage of the central 50/80/90%
-intervals, the PIT histogram and bias (median forecast minus outturn).
-Benchmarks on the same cases: a random walk with drift (in logs) and, where
-the data has them, the government's own outlooks scored as a point forecast
-(a degenerate distribution: its CRPS is the absolute error). The forecasters are in
-``jdef.forecasters``, the scores in ``jdef.scores``.
+real-time GDP vintages, so the window and the outturns are pseudo-real-time)
+and forecasts horizons 1..5. The official paths are real-time: the forecasters
+around a path (``model_cao_path``, ``model_weo_path``) and the IMF point forecast
+(``imf_weo``) use only the editions published by the origin date, 31 August of
+o + 1 (``jdef.forecasters.origin_date``). Scores: CRPS, coverage of the central
+50/80/90% intervals, the PIT histogram and bias (median forecast minus outturn).
+Benchmarks on the same cases: a random walk with drift (in logs), the IMF's point
+forecast and, where the data has them, the government's own outlooks, the point
+forecasts scored as degenerate distributions (CRPS = absolute error). The
+forecasters are in ``jdef.forecasters``, the scores in ``jdef.scores``.
 """
 
 from __future__ import annotations
@@ -23,14 +26,26 @@ from .forecasters import (
     budget_forecast,
     cao_edition,
     economy_forecast,
+    point_forecast,
     random_walk_forecast,
+    weo_edition,
     window_fit,
 )
-from .scores import LEVELS, PIT_BINS, nanmean, score
+from .scores import LEVELS, PIT_BINS, nanmean, pit_histogram, score
 
-METHODS = ("model", "random_walk_drift", "government_outlook", "model_cao_path")
+METHODS = (
+    "model",
+    "random_walk_drift",
+    "government_outlook",
+    "model_cao_path",
+    "model_weo_path",
+    "imf_weo",
+)
 
+CAO, WEO, IMF = (METHODS.index(m) for m in ("model_cao_path", "model_weo_path", "imf_weo"))
 SERIES = ("nominal_gdp_level", "nominal_gdp_growth", "mod_budget_level")
+# the forecasters that define the same cases of every comparison
+SAME_CASES = ("model", "random_walk_drift", "model_weo_path", "imf_weo")
 
 
 def run_backtest(
@@ -72,18 +87,28 @@ def run_backtest(
             res[k][si, mi, oi, h] = sc[k]
 
     for oi, o in enumerate(origins):
-        edition, window = cao_edition(d, o), window_fit(d, o)
-        if (
-            edition is not None
-        ):  # the engine's structure: rates revert to the Cabinet Office path of the time
-            c_levels, c_growth = economy_forecast(
+        window = window_fit(d, o)
+        # the engine's structure: rates revert to an official path published by the origin date
+        for mi, edition in ((CAO, cao_edition(d, o)), (WEO, weo_edition(d, o))):
+            if edition is None:
+                continue
+            p_levels, p_growth = economy_forecast(
                 d, o, horizon, draws, seed, path=edition[1], window=window
             )
             for h in range(horizon):
                 y = o + h + 1
-                if y in gdp and np.isfinite(c_levels[0, h]):
-                    put(0, 3, oi, h, score(c_levels[:, h], gdp[y]))
-                    put(1, 3, oi, h, score(c_growth[:, h], gdp[y] / gdp[y - 1] - 1.0))
+                if y in gdp and np.isfinite(p_levels[0, h]):
+                    put(0, mi, oi, h, score(p_levels[:, h], gdp[y]))
+                    put(1, mi, oi, h, score(p_growth[:, h], gdp[y] / gdp[y - 1] - 1.0))
+            if mi == WEO:  # the IMF's own point forecast, compounded from the origin's level
+                point = point_forecast(gdp[o], edition[1], o, horizon)
+                for h in range(horizon):
+                    y = o + h + 1
+                    if y in gdp and np.isfinite(point[h]):
+                        put(0, IMF, oi, h, score(point[h : h + 1], gdp[y]))
+                        put(
+                            1, IMF, oi, h, score(np.array([edition[1][y]]), gdp[y] / gdp[y - 1] - 1)
+                        )
         levels, growth = economy_forecast(d, o, horizon, draws, seed, window=window)
         rw = random_walk_forecast(gdp, o, horizon, draws, seed, window_start=1994)
         rw_growth = np.concatenate([rw[:, :1] / gdp[o], rw[:, 1:] / rw[:, :-1]], axis=1) - 1.0
@@ -192,20 +217,12 @@ def run_backtest(
         {"long_name": "Mean of median forecast minus outturn", "units": "1"},
     )
     edges = np.linspace(0, 1, PIT_BINS + 1)
-    hist = np.zeros((len(SERIES), len(METHODS), PIT_BINS))
-    for si in range(len(SERIES)):
-        for mi in range(len(METHODS)):
-            v = res["pit"][si, mi].ravel()
-            v = v[np.isfinite(v)]
-            if len(v):
-                hist[si, mi] = np.histogram(np.clip(v, 0, 1 - 1e-12), edges)[0] / len(v)
-            else:  # no PIT values (a point forecast, or no cases)
-                hist[si, mi] = np.nan
     ds["pit_histogram"] = (
         ("series", "forecaster", "pit_bin"),
-        hist,
+        pit_histogram(res["pit"], edges),
         {"long_name": "Share of PIT values in each of 10 equal bins (all horizons)", "units": "1"},
     )
+    _same_cases(ds, res, edges)
     ds = ds.assign_coords(
         pit_bin=(
             "pit_bin",
@@ -227,8 +244,9 @@ def run_backtest(
         "Conventions": "CF-1.11, ACDD-1.3",
         "title": "jdef rolling-origin backtest",
         "summary": (
-            "Pseudo-real-time forecasts of nominal GDP and the MoD budget from each origin, "
-            "scored against outturns"
+            "Forecasts of nominal GDP and the MoD budget from each origin (official paths as "
+            "published by the origin date, national accounts pseudo-real-time), scored against "
+            "outturns"
         ),
         "source": "jdef backtest",
         "date_created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -241,10 +259,77 @@ def run_backtest(
     return ds
 
 
+def _same_cases(ds: xr.Dataset, res: dict[str, np.ndarray], edges: np.ndarray) -> None:
+    """Add the scores of every forecaster on the same cases: the (origin, horizon) cases of each
+    series where all of SAME_CASES are scored (the government outlook, a horizon-1 forecaster,
+    and the Cabinet Office path, with fewer editions, are shown on their share of these cases)."""
+    same = np.isfinite(res["crps"][:, [METHODS.index(m) for m in SAME_CASES]]).all(axis=1)
+    ds["same_case"] = (
+        ("series", "origin", "horizon"),
+        same.astype(np.int8),
+        {"long_name": f"1 if {', '.join(SAME_CASES)} are all scored on the case", "units": "1"},
+    )
+    on = {k: np.where(same[:, None], res[k], np.nan) for k in ("crps", "covered_50", "covered_80")}
+    ds["n_same_cases"] = (
+        ("series", "forecaster", "horizon"),
+        np.isfinite(on["crps"]).sum(axis=2),
+        {"long_name": "Number of same cases scored", "units": "1"},
+    )
+    for k, name in (("crps", "crps"), ("covered_50", "coverage_50"), ("covered_80", "coverage_80")):
+        ds[f"{name}_same"] = (
+            ("series", "forecaster", "horizon"),
+            nanmean(on[k], axis=2),
+            {"long_name": f"Mean of {k} over the same cases, by horizon", "units": "1"},
+        )
+        flat = on[k].reshape(*on[k].shape[:2], -1)
+        ds[f"{name}_same_pooled"] = (
+            ("series", "forecaster"),
+            nanmean(flat, axis=2),
+            {"long_name": f"Mean of {k} over the same cases, all horizons pooled", "units": "1"},
+        )
+    ds["pit_histogram_same"] = (
+        ("series", "forecaster", "pit_bin"),
+        pit_histogram(np.where(same[:, None], res["pit"], np.nan), edges),
+        {"long_name": "Share of PIT values in each bin, same cases, all horizons", "units": "1"},
+    )
+
+
+def same_cases_text(ds: xr.Dataset, series: str = "nominal_gdp_level") -> list[str]:
+    """The same-case table of ``series``: n, coverage of the 50% / 80% intervals, mean CRPS and
+    its ratios to the random walk's and the IMF point forecast's on the same cases (for a
+    forecaster scored on fewer of them, the benchmarks' CRPS on its cases), by horizon and
+    pooled over horizons (each case weighted equally)."""
+    s = ds.sel(series=series)
+    same = s.same_case.values.astype(bool)  # (origin, horizon)
+    lines = [
+        f"Same cases ({series}; every case where {', '.join(SAME_CASES)} are all scored)",
+        f"{'method':<20}{'h':>6}{'n':>4}{'cov50':>7}{'cov80':>7}{'CRPS':>10}{'/rw':>7}{'/imf':>7}",
+    ]
+    crps = {m: s.crps.sel(forecaster=m).values for m in ds.forecaster.values}
+    for m in ds.forecaster.values:
+        for h in [*range(len(ds.horizon)), None]:  # None: pooled
+            mask = same & np.isfinite(crps[m])
+            if h is not None:
+                mask[:, np.arange(len(ds.horizon)) != h] = False
+            if not mask.any():
+                continue
+            c, rw, imf = (float(crps[k][mask].mean()) for k in (m, "random_walk_drift", "imf_weo"))
+            cov = "".join(
+                f"{'n/a':>7}" if np.isnan(x := float(np.mean(v[mask]))) else f"{x:>7.2f}"
+                for v in (s[f"covered_{lv}"].sel(forecaster=m).values for lv in (50, 80))
+            )
+            lines.append(
+                f"{m:<20}{'pooled' if h is None else h + 1:>6}{int(mask.sum()):>4}{cov}"
+                f"{c:>10.{3 if 'level' in series else 5}f}{c / rw:>7.3f}{c / imf:>7.3f}"
+            )
+    return lines
+
+
 def backtest_text(ds: xr.Dataset) -> str:
     """The backtest's scores as a plain-text table (``ds`` from ``run_backtest``)."""
     lines = [
-        "Rolling-origin backtest (pseudo-real-time; origins "
+        "Rolling-origin backtest (official paths real-time, national accounts pseudo-real-time; "
+        "origins "
         f"FY{int(ds.origin.min())}-FY{int(ds.origin.max())}, {ds.attrs['draws']} draws)",
         (
             "CRPS in the series' units (trillion yen for levels, fraction for growth); "
@@ -301,4 +386,6 @@ def backtest_text(ds: xr.Dataset) -> str:
             ]
             if np.isfinite(pooled).all():
                 lines.append(f"{s:<20}{m:<20}" + "".join(f"{c:>7.2f}" for c in pooled))
+    for s in ("nominal_gdp_level", "nominal_gdp_growth"):
+        lines += ["", *same_cases_text(ds, s)]
     return "\n".join(lines) + "\n"

@@ -24,17 +24,65 @@ SD_FLOOR = 1e-4
 CAO_VINTAGES = (
     "cao_vintage_lower_nominal_growth"  # past Cabinet Office medium-term projections (lower case)
 )
+WEO_GROWTH = "imf_weo_nominal_growth"  # IMF World Economic Outlook editions, calendar years
+# The April 2020 WEO was abbreviated: its nominal GDP path was not updated and contradicts its own
+# real growth (calibration/data/README.md, "Bases and other caveats"), so it is never used.
+WEO_UNUSABLE = frozenset({dt.date(2020, 4, 14)})
+
+
+def origin_date(origin: int) -> dt.date:
+    """The day a forecaster at fiscal-year origin ``origin`` stands: 31 August of the next
+    calendar year, after the first outturn estimate of FY``origin`` (mid-May) and the spring
+    editions of the official forecasts. Every vintage forecaster uses editions published by it."""
+    return dt.date(origin + 1, 8, 31)
 
 
 def cao_edition(d: DataStore, origin: int) -> tuple[dt.date, dict[int, float]] | None:
     """The Cabinet Office projection a forecaster at ``origin`` would use: the latest edition
-    published by the end of August of the next calendar year (after the origin year's first
-    outturn estimate) that projects the year after the origin; None if there is none."""
-    cutoff = dt.date(origin + 1, 8, 31)
+    published by ``origin_date(origin)`` that projects the year after the origin; None if there
+    is none."""
+    cutoff = origin_date(origin)
     usable = [
         (day, v) for day, v in d.editions(CAO_VINTAGES).items() if day <= cutoff and origin + 1 in v
     ]
     return usable[-1] if usable else None
+
+
+def fiscal_growth(calendar: dict[int, float]) -> dict[int, float]:
+    """Fiscal-year growth rates from calendar-year ones: FY_t = 0.75 CY_t + 0.25 CY_t+1.
+
+    FY t runs from April t to March t+1, three quarters in CY t and one in CY t+1; the rule is
+    the first-order growth of that weighted level. Rates, not levels, are mapped, so that the
+    IMF's base-year breaks (which shift levels only) do not enter. Years without CY_t+1 are left
+    out.
+    """
+    return {y: 0.75 * v + 0.25 * calendar[y + 1] for y, v in calendar.items() if y + 1 in calendar}
+
+
+def weo_edition(d: DataStore, origin: int) -> tuple[dt.date, dict[int, float]] | None:
+    """The IMF path a forecaster at ``origin`` would use: nominal growth by fiscal year
+    (``fiscal_growth``) of the latest usable WEO edition published by ``origin_date(origin)``
+    that covers FY``origin + 1``; None if there is none."""
+    cutoff = origin_date(origin)
+    paths = [
+        (day, fiscal_growth(v))
+        for day, v in d.editions(WEO_GROWTH, "CY").items()
+        if day <= cutoff and day not in WEO_UNUSABLE
+    ]
+    usable = [(day, fy) for day, fy in paths if origin + 1 in fy]
+    return usable[-1] if usable else None
+
+
+def point_forecast(level: float, path: dict[int, float], origin: int, horizon: int) -> np.ndarray:
+    """Levels of FY``origin + 1`` .. ``origin + horizon`` (shape (horizon,)) from ``level`` at the
+    origin compounded at the path's growth rates; NaN from the first year beyond the path."""
+    out = np.full(horizon, np.nan)
+    for h in range(horizon):
+        if origin + h + 1 not in path:
+            break
+        level *= 1.0 + path[origin + h + 1]
+        out[h] = level
+    return out
 
 
 def window_fit(

@@ -39,3 +39,14 @@ def nanmean(x: np.ndarray, axis: int) -> np.ndarray:
         cnt = np.isfinite(x).sum(axis=axis)
         s = np.nansum(x, axis=axis)
         return np.where(cnt > 0, s / np.maximum(cnt, 1), np.nan)
+
+
+def pit_histogram(pit: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Share of the finite PIT values of each (series, forecaster) in each bin; ``pit`` has dims
+    (series, forecaster, origin, horizon). NaN where there are none (a point forecast, no case)."""
+    hist = np.full((*pit.shape[:2], len(edges) - 1), np.nan)
+    for si, mi in np.ndindex(*pit.shape[:2]):
+        v = pit[si, mi][np.isfinite(pit[si, mi])]
+        if len(v):
+            hist[si, mi] = np.histogram(np.clip(v, 0, 1 - 1e-12), edges)[0] / len(v)
+    return hist

@@ -1,8 +1,23 @@
+"""Shared fixtures and helpers for the test suite.
+
+The suite is laid out by kind: unit/ (kernels and modules with hand-written inputs),
+oracle/ (the engine against the scalar reference), statistical/ (known answers and
+statistical checks with tolerances from the number of draws), regression/ (golden files),
+cli/ (the command line in process, bad input), integration/ (the installed wheel, dask
+workers, the report in a browser).
+"""
+
+from pathlib import Path
+
 import numpy as np
 import pytest
 from jdef import load_scenario
 from jdef.constants import SCENARIO_DIR
 
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+DATA = TESTS / "data"  # bad-input corpus and test scenarios
+GOLDEN = TESTS / "regression" / "golden"
 BASELINE = SCENARIO_DIR / "baseline.toml"
 
 

@@ -106,7 +106,8 @@ def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
                     scenario.source_file,
                     field,
                     f"no policy of the scenario gives '{key}' an uncertain share, "
-                    f"so the lever would change nothing (uncertain: {', '.join(sorted(uncertain)) or 'none'})",
+                    "so the lever would change nothing "
+                    f"(uncertain: {', '.join(sorted(uncertain)) or 'none'})",
                 )
             nominal = 0.5
         out.append(Factor(name, kind, key, lv.low, lv.high, nominal, lv.units, lv.group, lv.source))
@@ -125,7 +126,7 @@ def nominal_point(factors: list[Factor]) -> dict[str, float]:
 
 
 def scenario_with(sc: Scenario, over: dict[str, Any]) -> Scenario:
-    """A validated copy of ``sc`` with the dotted keys of ``over`` (e.g. ``post2027.growth``) set."""
+    """A validated copy of ``sc`` with the dotted keys of ``over`` set (``post2027.growth``...)."""
     d = sc.model_dump()
     for key, v in over.items():
         node = d

@@ -17,7 +17,8 @@ from ..metrics import TOLERANCE, entry_accounts, plan_accounts, probability, qua
 from ..shocks import Shocks
 
 METRIC_HELP = (
-    "p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | ratio_q:YEAR:QUANTILE:POLICY | "
+    "p_reach:YEAR:THRESHOLD:POLICY | p_reach_by:YEAR:THRESHOLD:POLICY | "
+    "ratio_q:YEAR:QUANTILE:POLICY | "
     "plan_cum:contract|expenditure:QUANTILE"
 )
 
@@ -51,7 +52,10 @@ class Metric:
             )
         if self.kind == "ratio_q":
             return f"{self.value:g} quantile of the ratio in FY{self.year} under {self.policy}"
-        return f"{self.value:g} quantile of FY2023-FY{PLAN_LAST_YEAR} {self.basis} spending (trillion yen)"
+        return (
+            f"{self.value:g} quantile of FY2023-FY{PLAN_LAST_YEAR} {self.basis} spending "
+            "(trillion yen)"
+        )
 
     def per_draw(self, inp: ModelInputs, paths: Paths, sh: Shocks) -> np.ndarray:
         """The per-draw quantity, shape (n,): an indicator (probabilities, 0 or 1), a ratio

@@ -114,7 +114,10 @@ def sensitivity_dataset(
         np.array([ev.metric.standard_error(at_nominal)]),
         {
             **_INDEX,
-            "long_name": "Monte Carlo standard error of the metric at the nominal point (same draws for every evaluation)",
+            "long_name": (
+                "Monte Carlo standard error of the metric at the nominal point "
+                "(same draws for every evaluation)"
+            ),
         },
     )
     for name, fn, ln in _FACTOR_NUMBERS:
@@ -141,7 +144,10 @@ def sensitivity_dataset(
     ds.attrs = {
         "Conventions": "CF-1.11, ACDD-1.3",
         "title": f"jdef sensitivity ({method}) of '{ev.scenario.name}'",
-        "summary": f"{method} sensitivity of {ev.metric.long_name()} to {len(factors)} inputs on common random numbers",
+        "summary": (
+            f"{method} sensitivity of {ev.metric.long_name()} to {len(factors)} inputs "
+            "on common random numbers"
+        ),
         "source": "jdef sensitivity",
         "history": f"{now} created by jdef {__version__} (jdef sensitivity)",
         "date_created": now,
@@ -178,12 +184,14 @@ def ranked_text(ds: xr.Dataset) -> str:
     metric = str(ds.metric.values[0])
     lines = [
         f"{ds.attrs['title']}: {ds.metric.attrs['long_name']}",
-        f"metric {metric}; Monte Carlo s.e. of the metric at the nominal point {mc:.4f} ({ds.attrs['draws']} draws, common to every evaluation)",
+        f"metric {metric}; Monte Carlo s.e. of the metric at the nominal point {mc:.4f} "
+        f"({ds.attrs['draws']} draws, common to every evaluation)",
     ]
     nominal = ds.attrs.get("nominal_metric")
     if nominal is not None and metric.startswith("p_reach") and float(nominal) in (0.0, 1.0):
         lines.append(
-            f"note: the metric is {float(nominal):g} at the nominal point; the indices say which inputs can move it off "
+            f"note: the metric is {float(nominal):g} at the nominal point; "
+            "the indices say which inputs can move it off "
             "that value within their ranges, and depend strongly on those ranges"
         )
     names = list(ds.parameter.values)
@@ -191,7 +199,8 @@ def ranked_text(ds: xr.Dataset) -> str:
     if method == "sobol":
         if ds.attrs.get("constant_metric") == "True":
             lines.append(
-                "The metric is the same at every sample point: the indices are undefined (no input moves it over its range)."
+                "The metric is the same at every sample point: the indices are undefined "
+                "(no input moves it over its range)."
             )
             return "\n".join(lines) + "\n"
         st = ds.sobol_ST.values[:, 0]
@@ -202,7 +211,8 @@ def ranked_text(ds: xr.Dataset) -> str:
         for r, i in enumerate(np.argsort(-np.nan_to_num(st, nan=-1)), 1):
             lines.append(
                 f"{r:>4}  {names[i]:<34}{groups[i]:<15}{ds.sobol_S1.values[i, 0]:>8.3f}"
-                f"{ds.sobol_S1_conf.values[i, 0]:>8.3f}{st[i]:>8.3f}{ds.sobol_ST_conf.values[i, 0]:>8.3f}"
+                f"{ds.sobol_S1_conf.values[i, 0]:>8.3f}{st[i]:>8.3f}"
+                f"{ds.sobol_ST_conf.values[i, 0]:>8.3f}"
             )
     elif method == "morris":
         mu = ds.morris_mu_star.values[:, 0]
@@ -224,6 +234,7 @@ def ranked_text(ds: xr.Dataset) -> str:
         ]
         for r, i in enumerate(np.argsort(-np.abs(hi - lo)), 1):
             lines.append(
-                f"{r:>4}  {names[i]:<34}{groups[i]:<15}{lo[i]:>10.4f}{hi[i]:>10.4f}{hi[i] - lo[i]:>+10.4f}"
+                f"{r:>4}  {names[i]:<34}{groups[i]:<15}{lo[i]:>10.4f}{hi[i]:>10.4f}"
+                f"{hi[i] - lo[i]:>+10.4f}"
             )
     return "\n".join(lines) + "\n"

@@ -18,11 +18,9 @@ import venv
 from pathlib import Path
 
 import pytest
+from conftest import GOLDEN, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location(
-    "make_golden", ROOT / "tests" / "golden" / "make_golden.py"
-)
+_spec = importlib.util.spec_from_file_location("make_golden", GOLDEN / "make_golden.py")
 assert _spec and _spec.loader
 mg = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mg)

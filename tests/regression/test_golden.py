@@ -1,4 +1,4 @@
-"""Regression: seeded small runs against the committed golden digests (tests/golden/*.json).
+"""Regression: seeded small runs against the committed golden digests (golden/*.json).
 
 Every variable (data and coordinates) of every NetCDF file the golden commands write must be
 bit for bit identical, and every global attribute but the volatile ones listed in
@@ -13,8 +13,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import GOLDEN
 
-HERE = Path(__file__).resolve().parent / "golden"
+HERE = GOLDEN
 _spec = importlib.util.spec_from_file_location("make_golden", HERE / "make_golden.py")
 assert _spec and _spec.loader
 mg = importlib.util.module_from_spec(_spec)

@@ -66,7 +66,7 @@ def test_components_add_up_to_the_plan_covered_initial_budget(rows: list[Row]) -
 
 
 def test_general_material_plus_new_obligations_is_new_contracts(rows: list[Row]) -> None:
-    """契約ベース = 一般物件費 + 新規後年度負担 (plan-covered), the identity behind the chart reading."""
+    """契約ベース = 一般物件費 + 新規後年度負担 (plan-covered): the identity behind the chart."""
     general = _oku(rows, "mod_components.csv", "mod_general_material")
     new_obl = _oku(rows, "contracts.csv", "new_future_obligations_plan_covered")
     contracts = _oku(rows, "contracts.csv", "new_contracts_initial")

@@ -162,7 +162,7 @@ def test_invalid_policy_file_is_named(tmp_path):
 
 def test_library_parameters_reported_as_options(tmp_path):
     """The library names its parameters; the command line reports them as its options."""
-    from jdef.cli import cli_message
+    from jdef.cli.errors import cli_message
     from jdef.errors import InputError
 
     assert (

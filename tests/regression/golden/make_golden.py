@@ -7,7 +7,7 @@ the SHA-256 of its values in a canonical byte order, plus readable statistics th
 show the size of a change; and the global attributes, except the ones listed in
 VOLATILE_ATTRS, which change from run to run by design.
 
-Usage: python tests/golden/make_golden.py [--check]   (--check compares, writes nothing)
+Usage: python tests/regression/golden/make_golden.py [--check]   (--check compares, writes nothing)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
+ROOT = HERE.parent.parent.parent
 SCEN = ROOT / "scenarios"
 
 # Attributes that change by design on every run, or with the code's version and location.

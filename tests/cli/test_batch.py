@@ -5,11 +5,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import DATA
 from jdef.batch import comparison_rows, run_batch
 from jdef.cli import app
 from jdef.constants import SCENARIO_DIR
@@ -17,7 +17,7 @@ from jdef.scenario import load_scenario
 from typer.testing import CliRunner
 
 runner = CliRunner()
-BAD_DIR = Path(__file__).parent / "data" / "scenarios"
+BAD_DIR = DATA / "scenarios"
 EXPECTED_FIELD = {
     "bad-syntax.toml": "not valid TOML",
     "bad-unknown-key.toml": "horizn",

@@ -11,10 +11,11 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from jdef.cli import app
 from typer.testing import CliRunner
 
-CORPUS = Path(__file__).resolve().parent / "data" / "bad"
+CORPUS = DATA / "bad"
 SCENARIOS = sorted((CORPUS / "scenarios").glob("*.toml"))
 runner = CliRunner()
 

@@ -1,0 +1,5 @@
+"""``python -m jdef.cli``: the same as the ``jdef`` command."""
+
+from . import main
+
+main()

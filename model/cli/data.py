@@ -1,0 +1,65 @@
+"""Commands on the calibration data: ``calibrate`` (fit params.toml) and ``backtest``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError
+from .errors import exit_on_error
+from .options import OutDir, as_of_date, at_least, check_seed
+
+
+def calibrate(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Fit on data published by this date")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Parameter file to write (default calibration/params.toml)")
+    ] = None,
+) -> None:
+    """Fit the parameters from calibration/data and write params.toml."""
+    with exit_on_error():
+        from ..calibrate import write_params
+        from ..constants import PARAMS_FILE
+
+        date = as_of_date(as_of)
+        path = out or PARAMS_FILE
+        write_params(path, date)
+        typer.echo(f"wrote {path}")
+
+
+def backtest(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Use only data published by this date")
+    ] = None,
+    draws: Annotated[int, typer.Option(help="Draws per forecast")] = 2000,
+    seed: Annotated[int, typer.Option(help="Root seed")] = 1,
+    first_origin: Annotated[int, typer.Option(help="First forecast origin (fiscal year)")] = 2000,
+    out: OutDir = Path("outputs"),
+) -> None:
+    # one line: typer lists the commands with the docstring's line breaks
+    """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""  # noqa: E501
+    with exit_on_error():
+        from ..backtest import backtest_text, run_backtest
+        from ..data import load_data
+        from ..io import write_netcdf
+
+        at_least("--draws", draws, 10)
+        check_seed(seed)
+        date = as_of_date(as_of)
+        d = load_data(date)
+        gdp = d.nominal_gdp()
+        if not gdp or first_origin >= max(gdp) or first_origin < min(gdp) + 6:
+            raise InputError(
+                "--first-origin",
+                "first_origin",
+                f"must lie in FY{min(gdp, default=0) + 6}-FY{max(gdp, default=0) - 1}"
+                f" for data as of {date}",
+            )
+        ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
+        path = write_netcdf(ds, out / "backtest.nc")
+        typer.echo(backtest_text(ds))
+        typer.echo(f"wrote {path}")

@@ -1,0 +1,63 @@
+"""Options that several commands share, word for word, and the checks of their values.
+
+The checks raise :class:`~jdef.errors.InputError` named by the option, before any work starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError
+
+OutDir = Annotated[Path, typer.Option(help="Output folder")]
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Use only data published by this date (YYYY-MM-DD)")
+]
+SetKeys = Annotated[
+    list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")
+]
+KeepDraws = Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")]
+Seed = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")]
+Workers = Annotated[
+    int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")
+]
+Scheduler = Annotated[
+    str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")
+]
+
+
+def parse_date(value: str) -> dt.date:
+    """The ``--as-of`` date, YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--as-of", "as_of", f"not a date YYYY-MM-DD: {value!r}") from None
+
+
+def as_of_date(value: str | None) -> dt.date:
+    """The ``--as-of`` date; today when it is not given."""
+    return parse_date(value) if value else dt.date.today()
+
+
+def overrides(set_: list[str] | None, as_of: str | None = None) -> list[str]:
+    """Scenario overrides: the ``--as-of`` date (checked) first, then the ``--set`` keys."""
+    if as_of is None:
+        return list(set_ or [])
+    parse_date(as_of)
+    return [f"as_of={as_of}", *(set_ or [])]
+
+
+def at_least(option: str, value: int | None, least: int) -> None:
+    """Refuse a count option below ``least`` (None: not given)."""
+    if value is not None and value < least:
+        raise InputError(option, option.lstrip("-"), f"must be at least {least} (got {value})")
+
+
+def check_seed(seed: int | None) -> None:
+    """Refuse a negative ``--seed`` (None: the scenario's)."""
+    if seed is not None and seed < 0:
+        raise InputError("--seed", "seed", f"must be >= 0 (got {seed})")

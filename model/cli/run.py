@@ -1,0 +1,180 @@
+"""Commands that run scenarios and report on their results: ``run``, ``batch`` and ``report``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import exit_on_error
+from .options import (
+    AsOf,
+    KeepDraws,
+    OutDir,
+    Scheduler,
+    Seed,
+    SetKeys,
+    Workers,
+    at_least,
+    check_seed,
+    overrides,
+)
+
+
+def _write_report(result: Path, out: Path) -> None:
+    from ..report import write_report
+
+    typer.echo(f"wrote {write_report(result, out)['html']}")
+
+
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (or a name in scenarios/)")],
+    draws: Annotated[
+        int | None, typer.Option(help="Monte Carlo draws (default: the scenario's)")
+    ] = None,
+    seed: Seed = None,
+    out: OutDir = Path("outputs"),
+    as_of: AsOf = None,
+    set_: SetKeys = None,
+    keep_draws: KeepDraws = False,
+    csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")
+    ] = False,
+    summary_only: Annotated[
+        bool | None,
+        typer.Option(
+            "--summary-only/--exact",
+            help="Stream chunks of draws into the summaries (bounded memory; quantiles within one"
+            " histogram bin), or keep every draw for exact quantiles; default: stream above"
+            " 250,000 draws",
+        ),
+    ] = None,
+    chunk: Annotated[
+        int | None,
+        typer.Option(
+            help="Draws per chunk (results do not depend on it; default one chunk per core up to"
+            " 200,000, or 12,288 with --summary-only, where chunks are whole blocks of 4,096"
+            " draws)"
+        ),
+    ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+) -> None:
+    """Run one scenario: write OUT/NAME.nc and print the summary table."""
+    with exit_on_error():
+        from ..io import write_csv, write_netcdf
+        from ..runner import Options, simulate
+        from ..scenario import load_scenario
+        from ..summary import summary_csv, summary_text
+
+        at_least("--draws", draws, 1)
+        check_seed(seed)
+        sc = load_scenario(scenario, overrides(set_, as_of))
+        options = Options(
+            keep_draws=keep_draws,
+            summary_only=summary_only,
+            chunk=chunk,
+            workers=workers,
+            scheduler=scheduler,
+        )
+        ds = simulate(sc, draws, seed, options)
+        path = write_netcdf(ds, out / f"{sc.name}.nc")
+        if csv:
+            typer.echo(
+                f"wrote {write_csv(summary_csv(ds), out / f'{sc.name}_summary.csv')}", err=True
+            )
+        typer.echo(summary_text(ds))
+        typer.echo(f"wrote {path}")
+        if report:
+            _write_report(path, out)
+
+
+def batch(
+    files: Annotated[list[Path], typer.Argument(help="Scenario TOML files")],
+    draws: Annotated[
+        int | None,
+        typer.Option(help="Monte Carlo draws for every scenario (default: the first scenario's)"),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Root seed shared by all scenarios (default: the first scenario's)"),
+    ] = None,
+    out: OutDir = Path("outputs"),
+    as_of: AsOf = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a key in every scenario, KEY=VALUE (TOML value)"),
+    ] = None,
+    keep_draws: KeepDraws = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write OUT/batch.html and its figures")
+    ] = False,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+) -> None:
+    # first line whole: typer lists the commands with the docstring's line breaks
+    """Run scenarios on common random numbers: OUT/NAME.nc each, OUT/batch.nc combined, and a comparison table.
+
+    A re-run skips scenarios whose output exists with the same scenario hash, seed and draws.
+    """  # noqa: E501
+    with exit_on_error():
+        from rich.progress import Progress
+
+        from ..batch import combine, comparison_rows, comparison_text, run_batch
+        from ..runner import prepare
+        from ..scenario import load_scenario
+
+        at_least("--draws", draws, 1)
+        check_seed(seed)
+        keys = overrides(set_, as_of)
+        scenarios = [load_scenario(f, keys) for f in files]
+        # validate everything (policies, data) before the first run writes anything
+        inputs = [prepare(sc) for sc in scenarios]
+        n = draws or scenarios[0].draws
+        s = scenarios[0].seed if seed is None else seed
+        with Progress(disable=not sys.stderr.isatty(), transient=True, console=None) as progress:
+            task = progress.add_task("scenarios", total=len(scenarios))
+
+            def done(o):
+                progress.advance(task)
+                typer.echo(f"{'skipped (up to date)' if o.skipped else 'wrote'} {o.path}", err=True)
+
+            outcomes = run_batch(
+                scenarios,
+                n,
+                s,
+                out,
+                keep_draws,
+                on_done=done,
+                workers=workers,
+                scheduler=scheduler,
+                inputs=inputs,
+            )
+        _, path = combine(outcomes, out)
+        typer.echo(comparison_text(comparison_rows(outcomes)))
+        typer.echo(f"wrote {path}")
+        if report:
+            _write_report(path, out)
+
+
+def report(
+    result: Annotated[
+        Path, typer.Argument(help="Result file (.nc) from jdef run, batch or sensitivity")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: the result's folder)")
+    ] = None,
+) -> None:
+    """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
+    with exit_on_error():
+        from ..report import write_report
+
+        paths = write_report(result, out or result.parent)
+        n_fig = len(paths) - 1
+        figures = paths["html"].parent / (result.stem + "_figures")
+        typer.echo(
+            f"wrote {paths['html']} and {n_fig} figure{'s' if n_fig != 1 else ''} in {figures}"
+        )
