@@ -65,7 +65,7 @@ def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
             u, v = UNCERTAINTY[name], inp.params.value(name)
             low, high = u.sensitivity_range(v, inp.params.se[name])
             source = "calibration/params.toml: estimate +/- 2 s.e."
-            out.append(Factor(name, "param", name, low, high, v, "1", u.group, source))
+            out.append(Factor(name, "param", name, low, high, v, u.units, u.group, source))
     uncertain = list(
         dict.fromkeys(cat for e in inp.accounting.entries for cat in uncertain_keys(e.shares))
     )

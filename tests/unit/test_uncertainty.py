@@ -80,7 +80,7 @@ def test_sensitivity_parameter_factors_are_the_tables_entries():
     for f in params:
         u, v, se = UNCERTAINTY[f.name], inp.params.value(f.name), inp.params.se[f.name]
         assert (f.low, f.high, f.nominal) == (max(v - 2 * se, u.low), min(v + 2 * se, u.high), v)
-        assert f.group == u.group
+        assert (f.units, f.group) == (u.units, u.group)
     # recession_prob - 2 s.e. is below 0: the table's lower bound applies
     rec = next(f for f in params if f.name == "economy.recession_prob")
     assert rec.low == 0.0
