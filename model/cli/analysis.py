@@ -10,7 +10,17 @@ import typer
 
 from ..errors import InputError
 from .errors import exit_on_error
-from .options import OutDir, Scheduler, Seed, SetKeys, at_least, check_seed, overrides
+from .options import (
+    DataDir,
+    OutDir,
+    Scheduler,
+    Seed,
+    SetKeys,
+    at_least,
+    check_seed,
+    overrides,
+    use_data_dir,
+)
 
 
 class Method(str, Enum):
@@ -52,6 +62,7 @@ def sensitivity(
     ] = None,
     scheduler: Scheduler = None,
     out: OutDir = Path("outputs"),
+    data_dir: DataDir = None,
     set_: SetKeys = None,
     groups: Annotated[
         bool,
@@ -64,6 +75,7 @@ def sensitivity(
     # one line: typer lists the commands with the docstring's line breaks
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""  # noqa: E501
     with exit_on_error():
+        use_data_dir(data_dir)
         from ..io import write_netcdf
         from ..parallel import execution
         from ..report import write_sensitivity_png
@@ -118,9 +130,11 @@ def solve(
     ] = 2000,
     seed: Seed = None,
     set_: SetKeys = None,
+    data_dir: DataDir = None,
 ) -> None:
     """What it takes: the smallest lever value that gives the asked probability of reaching the target."""  # noqa: E501
     with exit_on_error():
+        use_data_dir(data_dir)
         from ..scenario import load_scenario
         from ..sensitivity import solve as solve_
 

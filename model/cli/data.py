@@ -9,7 +9,7 @@ import typer
 
 from ..errors import InputError
 from .errors import exit_on_error
-from .options import OutDir, as_of_date, at_least, check_seed
+from .options import DataDir, OutDir, as_of_date, at_least, check_seed, use_data_dir
 
 
 def calibrate(
@@ -19,9 +19,11 @@ def calibrate(
     out: Annotated[
         Path | None, typer.Option(help="Parameter file to write (default calibration/params.toml)")
     ] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Fit the parameters from calibration/data and write params.toml."""
     with exit_on_error():
+        use_data_dir(data_dir)
         from ..calibrate import write_params
         from ..constants import PARAMS_FILE
 
@@ -39,10 +41,12 @@ def backtest(
     seed: Annotated[int, typer.Option(help="Root seed")] = 1,
     first_origin: Annotated[int, typer.Option(help="First forecast origin (fiscal year)")] = 2000,
     out: OutDir = Path("outputs"),
+    data_dir: DataDir = None,
 ) -> None:
     # one line: typer lists the commands with the docstring's line breaks
     """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""  # noqa: E501
     with exit_on_error():
+        use_data_dir(data_dir)
         from ..backtest import backtest_text, run_backtest
         from ..data import load_data
         from ..io import write_netcdf

@@ -6,11 +6,13 @@ The checks raise :class:`~jdef.errors.InputError` named by the option, before an
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..constants import DATA_DIR_ENV
 from ..errors import InputError
 
 OutDir = Annotated[Path, typer.Option(help="Output folder")]
@@ -28,6 +30,24 @@ Workers = Annotated[
 Scheduler = Annotated[
     str | None, typer.Option(help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786")
 ]
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder of data CSV files (the format of calibration/data) to use instead of the"
+        " shipped data; the same as $JDEF_DATA_DIR; parameters are then refitted on it",
+    ),
+]
+
+
+def use_data_dir(path: Path | None) -> None:
+    """Make ``--data-dir`` this process's data folder (as ``$JDEF_DATA_DIR`` would)."""
+    if path is None:
+        return
+    if not path.is_dir():
+        raise InputError("--data-dir", "data_dir", f"not a folder: {path}")
+    os.environ[DATA_DIR_ENV] = str(path.resolve())
 
 
 def parse_date(value: str) -> dt.date:

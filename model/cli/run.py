@@ -11,6 +11,7 @@ import typer
 from .errors import exit_on_error
 from .options import (
     AsOf,
+    DataDir,
     KeepDraws,
     OutDir,
     Scheduler,
@@ -20,6 +21,7 @@ from .options import (
     at_least,
     check_seed,
     overrides,
+    use_data_dir,
 )
 
 
@@ -62,9 +64,11 @@ def run(
     ] = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     with exit_on_error():
+        use_data_dir(data_dir)
         from ..io import write_csv, write_netcdf
         from ..runner import Options, simulate
         from ..scenario import load_scenario
@@ -114,6 +118,7 @@ def batch(
     ] = False,
     workers: Workers = None,
     scheduler: Scheduler = None,
+    data_dir: DataDir = None,
 ) -> None:
     # first line whole: typer lists the commands with the docstring's line breaks
     """Run scenarios on common random numbers: OUT/NAME.nc each, OUT/batch.nc combined, and a comparison table.
@@ -121,6 +126,7 @@ def batch(
     A re-run skips a scenario whose output was made from the same inputs (scenario, seed, draws, --keep-draws, calibration, data, policies, model version).
     """  # noqa: E501
     with exit_on_error():
+        use_data_dir(data_dir)
         from rich.progress import Progress
 
         from ..batch import combine, comparison_rows, comparison_text, run_batch
