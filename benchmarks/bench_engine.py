@@ -35,8 +35,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from jdef.calendar import Paths, run_engine  # noqa: E402
+from jdef.prepare import prepare  # noqa: E402
 from jdef.reference import run_reference  # noqa: E402
-from jdef.runner import prepare, shocks_for  # noqa: E402
+from jdef.runner import shocks_for  # noqa: E402
 from jdef.scenario import load_scenario  # noqa: E402
 from jdef.shocks import Shocks  # noqa: E402
 

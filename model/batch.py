@@ -91,8 +91,9 @@ def run_one(
     """Run one scenario through ``ex`` (``inp``: its prepared inputs, if already made) and
     write ``OUT/NAME.nc``, streamed above ``AUTO_STREAM_ABOVE`` draws unless ``keep_draws``;
     ``key`` (from :func:`resume_key`) is recorded for resuming."""
+    from .prepare import prepare
     from .results import build_dataset
-    from .runner import AUTO_STREAM_ABOVE, default_chunk, prepare, summarize
+    from .runner import AUTO_STREAM_ABOVE, default_chunk, summarize
 
     inp = inp or prepare(sc)
     years = [int(y) for y in inp.axis.years if y in COMPARE_YEARS]
@@ -157,7 +158,7 @@ def run_batch(
         For two scenarios of one name, or a bad ``workers`` or ``scheduler``.
     """
     from .parallel import check_execution, execution
-    from .runner import prepare
+    from .prepare import prepare
 
     check_execution(workers, scheduler)
 

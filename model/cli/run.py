@@ -130,7 +130,7 @@ def batch(
         from rich.progress import Progress
 
         from ..batch import combine, comparison_rows, comparison_text, run_batch
-        from ..runner import prepare
+        from ..prepare import prepare
         from ..scenario import load_scenario
 
         at_least("--draws", draws, 1)

@@ -41,7 +41,7 @@ def show(
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files")]) -> None:
     """Validate scenario files (and the policies they name); exit 2 if any is invalid."""
-    from ..runner import prepare
+    from ..prepare import prepare
     from ..scenario import check_scenario
 
     bad = 0

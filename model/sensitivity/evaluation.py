@@ -15,7 +15,8 @@ from ..data import DataStore, load_data
 from ..inputs import ModelInputs, PolicyEntry, build_inputs
 from ..params import Params
 from ..policies import Share
-from ..runner import load_policies, params_as_of, shocks_for
+from ..prepare import load_policies, params_as_of
+from ..runner import shocks_for
 from ..scenario import Scenario
 from ..wiring import load_wiring
 from .factors import Factor, factor_table, scenario_with

@@ -17,7 +17,7 @@ from jdef.cli import app
 from jdef.constants import DATA_DIR_ENV, PARAMS_FILE, SCENARIO_DIR, SHIPPED_DATA_DIR
 from jdef.errors import InputError
 from jdef.params import load_params
-from jdef.runner import prepare
+from jdef.prepare import prepare
 from jdef.scenario import load_scenario
 from typer.testing import CliRunner
 

@@ -45,7 +45,8 @@ def test_streamed_quantiles_within_one_bin(baseline):
     """Each streamed quantile lies within one bin width, (max - min) / BINS
     of its column, of the exact one."""
     from jdef.constants import DEFAULT_QUANTILES
-    from jdef.runner import ChunkTask, prepare
+    from jdef.prepare import prepare
+    from jdef.runner import ChunkTask
     from jdef.summaries import BINS, combine1, combine2, exact, streamed
 
     inp = prepare(baseline)

@@ -4,8 +4,9 @@ import pytest
 from conftest import rel_err, scenario
 from jdef.calendar import EVENTS, Paths, run_engine
 from jdef.constants import SCENARIO_DIR
+from jdef.prepare import prepare
 from jdef.reference import run_reference
-from jdef.runner import prepare, shocks_for
+from jdef.runner import shocks_for
 from jdef.scenario import load_scenario
 
 CASES = {

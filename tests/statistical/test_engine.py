@@ -8,7 +8,8 @@ from jdef.calendar import Paths, run_engine
 from jdef.metrics import accounts
 from jdef.params import load_params
 from jdef.policies import load_policy
-from jdef.runner import prepare, run_draws, shocks_for, simulate
+from jdef.prepare import prepare
+from jdef.runner import run_draws, shocks_for, simulate
 
 
 def _ratio(inp, paths, sh, label):

@@ -10,7 +10,8 @@ from jdef.calendar import run_engine
 from jdef.cli import app
 from jdef.constants import SCENARIO_DIR
 from jdef.params import load_params
-from jdef.runner import prepare, shocks_for
+from jdef.prepare import prepare
+from jdef.runner import shocks_for
 from jdef.sensitivity import Factor, parse_metric, run_morris, run_oat, run_sobol, solve
 from typer.testing import CliRunner
 

@@ -9,7 +9,7 @@ from jdef import events, load_scenario
 from jdef.calendar import EVENTS, run_engine
 from jdef.constants import PLAN_LAST_YEAR, SCENARIO_DIR
 from jdef.context import drawn, run_constants
-from jdef.runner import prepare
+from jdef.prepare import prepare
 from jdef.shocks import Shocks
 from jdef.state import allocate, initial_carry
 

@@ -5,7 +5,8 @@ import pytest
 from jdef import contracts
 from jdef.calendar import run_engine
 from jdef.params import load_params
-from jdef.runner import prepare, shocks_for
+from jdef.prepare import prepare
+from jdef.runner import shocks_for
 
 
 def test_later_payments_follow_the_profile_and_leave_the_contracts_alone():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from jdef import categories as cats
 from jdef.data import load_data
-from jdef.runner import prepare
+from jdef.prepare import prepare
 
 
 @pytest.fixture(scope="module")

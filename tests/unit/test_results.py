@@ -104,7 +104,8 @@ def test_registry_matches_paths_and_the_per_draw_arrays(baseline):
     from jdef.calendar import Paths, run_engine
     from jdef.constants import CATEGORY, POLICY, THRESHOLD, YEAR
     from jdef.metrics import accounts
-    from jdef.runner import _draw_arrays, prepare, shocks_for
+    from jdef.prepare import prepare
+    from jdef.runner import _draw_arrays, shocks_for
     from jdef.summaries import per_draw
     from jdef.variables import ACCOUNTS, GAP, PER_DRAW, PLAN, draw_axes
 

@@ -13,7 +13,7 @@ from jdef.constants import PARAMS_FILE
 from jdef.data import load_data
 from jdef.errors import InputError
 from jdef.params import load_params, numeric_parameters
-from jdef.runner import prepare
+from jdef.prepare import prepare
 from jdef.sensitivity import factor_table
 from jdef.uncertainty import TABLE, UNCERTAINTY, Distribution, Uncertain, bounds, drawn
 
