@@ -18,6 +18,7 @@ from .calibrate_budget import fit_budget, fit_contracts, fit_supplementary
 from .calibrate_economy import Fitted, fit_economy, fit_fx, fit_outlook
 from .data import DataStore, load_data
 from .errors import InputError
+from .io import write_bytes
 from .uncertainty import drawn
 
 
@@ -114,7 +115,5 @@ def calibrate(
 def write_params(path: Path, as_of: dt.date, data_dir: Path | None = None) -> dict[str, Fitted]:
     """Calibrate on the data published by ``as_of`` and write ``path`` atomically."""
     text, tables = calibrate(as_of, data_dir=data_dir)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_bytes(text.encode("utf-8"), Path(path))
     return tables

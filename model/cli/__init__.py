@@ -62,6 +62,11 @@ def _keep_freed_memory() -> None:
         pass
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    # an exception, so that every ``finally`` runs: atomic writes remove their temporary files
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     # numpy asks the kernel for transparent huge pages for every large array; on this kind of
     # virtual machine the page compaction that triggers cost about 1 s of system time in a
@@ -74,6 +79,9 @@ def main() -> None:
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     if os.environ.get("JDEF_NO_MALLOPT", "0") in ("", "0"):
         _keep_freed_memory()
+    import signal
+
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         app()
     except KeyboardInterrupt:

@@ -76,7 +76,7 @@ def sensitivity(
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""  # noqa: E501
     with exit_on_error():
         use_data_dir(data_dir)
-        from ..io import write_netcdf
+        from ..io import check_writable, write_netcdf
         from ..parallel import execution
         from ..report import write_sensitivity_png
         from ..scenario import load_scenario
@@ -97,6 +97,7 @@ def sensitivity(
                 "--groups", "groups", "group indices are computed for --method sobol only"
             )
         sc = load_scenario(scenario, overrides(set_))
+        check_writable(out)
         s = sc.seed if seed is None else seed
         ev = Evaluator(sc, metric, draws, s)
         # evaluations one after the other here, or on the dask cluster

@@ -26,9 +26,11 @@ def calibrate(
         use_data_dir(data_dir)
         from ..calibrate import write_params
         from ..constants import PARAMS_FILE
+        from ..io import check_writable
 
         date = as_of_date(as_of)
         path = out or PARAMS_FILE
+        check_writable(path.parent)
         write_params(path, date)
         typer.echo(f"wrote {path}")
 
@@ -49,7 +51,7 @@ def backtest(
         use_data_dir(data_dir)
         from ..backtest import backtest_text, run_backtest
         from ..data import load_data
-        from ..io import write_netcdf
+        from ..io import check_writable, write_netcdf
 
         at_least("--draws", draws, 10)
         check_seed(seed)
@@ -63,6 +65,7 @@ def backtest(
                 f"must lie in FY{min(gdp, default=0) + 6}-FY{max(gdp, default=0) - 1}"
                 f" for data as of {date}",
             )
+        check_writable(out)
         ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
         path = write_netcdf(ds, out / "backtest.nc")
         typer.echo(backtest_text(ds))

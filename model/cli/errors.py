@@ -27,6 +27,7 @@ OPTION_OF = {
     "lever": "--lever",
     "workers": "--workers",
     "scheduler": "--scheduler",
+    "out": "--out",
 }
 
 
@@ -49,8 +50,13 @@ def exit_on_error() -> Iterator[None]:
         typer.echo(f"error: {cli_message(exc)}", err=True)
         raise typer.Exit(2) from exc
     except Exception as exc:  # noqa: BLE001
+        from ..io import DiskFullError
         from ..parallel import RunError
 
-        message = str(exc) if isinstance(exc, RunError) else f"{exc.__class__.__name__}: {exc}"
+        message = (
+            str(exc)
+            if isinstance(exc, (RunError, DiskFullError))
+            else f"{exc.__class__.__name__}: {exc}"
+        )
         typer.echo(f"error: {message}", err=True)
         raise typer.Exit(1) from exc

@@ -69,7 +69,7 @@ def run(
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     with exit_on_error():
         use_data_dir(data_dir)
-        from ..io import write_csv, write_netcdf
+        from ..io import check_writable, write_csv, write_netcdf
         from ..runner import Options, simulate
         from ..scenario import load_scenario
         from ..summary import summary_csv, summary_text
@@ -84,6 +84,7 @@ def run(
             workers=workers,
             scheduler=scheduler,
         )
+        check_writable(out)
         ds = simulate(sc, draws, seed, options)
         path = write_netcdf(ds, out / f"{sc.name}.nc")
         if csv:
@@ -130,6 +131,7 @@ def batch(
         from rich.progress import Progress
 
         from ..batch import combine, comparison_rows, comparison_text, run_batch
+        from ..io import check_writable
         from ..prepare import prepare
         from ..scenario import load_scenario
 
@@ -139,6 +141,7 @@ def batch(
         scenarios = [load_scenario(f, keys) for f in files]
         # validate everything (policies, data) before the first run writes anything
         inputs = [prepare(sc) for sc in scenarios]
+        check_writable(out)
         n = draws or scenarios[0].draws
         s = scenarios[0].seed if seed is None else seed
         with Progress(disable=not sys.stderr.isatty(), transient=True, console=None) as progress:
@@ -176,8 +179,10 @@ def report(
 ) -> None:
     """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
     with exit_on_error():
+        from ..io import check_writable
         from ..report import write_report
 
+        check_writable(out or result.parent)
         paths = write_report(result, out or result.parent)
         n_fig = len(paths) - 1
         figures = paths["html"].parent / (result.stem + "_figures")
