@@ -11,12 +11,8 @@ import numpy as np
 from . import categories as cats
 from .calendar import Paths, run_engine
 from .constants import (
-    CATEGORY,
-    POLICY,
     RNG_BLOCK,
     SHIPPED_DATA_DIR,
-    THRESHOLD,
-    YEAR,
     default_data_dir,
 )
 from .data import DataStore, load_data
@@ -27,8 +23,8 @@ from .params import Params, load_params
 from .policies import Policy, policy_path, read_policy, uncertain_keys
 from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
-from .summaries import DERIVED, Stats
-from .variables import PER_DRAW, draw_axes
+from .summaries import Stats
+from .worksize import check_draws, check_fits, draw_shapes
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -249,15 +245,7 @@ class ChunkTask:
 def _draw_arrays(inp: ModelInputs, draws: int) -> dict[str, np.ndarray]:
     """Uninitialised per-draw arrays for a whole run: every quantity of the registry but the
     derived ones (the denominators are views of the GDP arrays), shapes from their axes."""
-    size = {
-        YEAR: inp.axis.n_year,
-        POLICY: len(inp.accounting.entries),
-        CATEGORY: len(cats.NAMES),
-        THRESHOLD: len(inp.scenario.thresholds),
-    }
-    return {
-        k: np.empty((*(size[a] for a in draw_axes(k)), draws)) for k in PER_DRAW if k not in DERIVED
-    }
+    return {k: np.empty(shape) for k, shape in draw_shapes(inp, draws).items()}
 
 
 def default_chunk(draws: int, summary_only: bool) -> int:
@@ -392,14 +380,14 @@ def simulate(
     summary_only = o.summary_only
     if summary_only is None:
         summary_only = draws > AUTO_STREAM_ABOVE and not o.keep_draws
-    chunk = o.chunk or default_chunk(draws, summary_only)
-    if draws < 1:
-        raise InputError("draws", "", "must be at least 1")
+    chunk = default_chunk(draws, summary_only) if o.chunk is None else o.chunk
+    check_draws(draws)
     if chunk < 1:
         raise InputError("chunk", "", "must be at least 1")
     if summary_only and o.keep_draws:
         raise InputError("summary_only", "", "cannot keep per-draw arrays in summary-only mode")
     inp = prepare(scenario, o.params, o.data_dir)
+    check_fits(inp, draws, chunk, summary_only, o.keep_draws)
     with execution(o.workers, o.scheduler) as ex:
         st = summarize(inp, draws, seed, ex, chunk, summary_only, o.keep_draws)
     return build_dataset(inp, st, draws=draws, seed=seed)

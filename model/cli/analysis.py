@@ -10,7 +10,16 @@ import typer
 
 from ..errors import InputError
 from .errors import exit_on_error
-from .options import OutDir, Scheduler, Seed, SetKeys, at_least, check_seed, overrides
+from .options import (
+    OutDir,
+    Scheduler,
+    Seed,
+    SetKeys,
+    at_least,
+    check_draws,
+    check_seed,
+    overrides,
+)
 
 
 class Method(str, Enum):
@@ -78,7 +87,7 @@ def sensitivity(
         )
 
         at_least("--samples", samples, 2)
-        at_least("--draws", draws, 10)
+        check_draws(draws, 10)
         check_seed(seed)
         if groups and method != Method.sobol:
             raise InputError(
@@ -124,7 +133,7 @@ def solve(
         from ..scenario import load_scenario
         from ..sensitivity import solve as solve_
 
-        at_least("--draws", draws, 10)
+        check_draws(draws, 10)
         check_seed(seed)
         sc = load_scenario(scenario, overrides(set_))
         r = solve_(

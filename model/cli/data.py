@@ -9,7 +9,7 @@ import typer
 
 from ..errors import InputError
 from .errors import exit_on_error
-from .options import OutDir, as_of_date, at_least, check_seed
+from .options import OutDir, as_of_date, check_draws, check_seed
 
 
 def calibrate(
@@ -47,7 +47,7 @@ def backtest(
         from ..data import load_data
         from ..io import write_netcdf
 
-        at_least("--draws", draws, 10)
+        check_draws(draws, 10)
         check_seed(seed)
         date = as_of_date(as_of)
         d = load_data(date)

@@ -6,6 +6,7 @@ The checks raise :class:`~jdef.errors.InputError` named by the option, before an
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -31,8 +32,11 @@ Scheduler = Annotated[
 
 
 def parse_date(value: str) -> dt.date:
-    """The ``--as-of`` date, YYYY-MM-DD."""
+    """The ``--as-of`` date, YYYY-MM-DD (the extended form only: ``fromisoformat`` also takes
+    20250630, which a scenario's ``as_of`` then refuses in words that name neither)."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InputError("--as-of", "as_of", f"not a date YYYY-MM-DD: {value!r}") from None
@@ -61,3 +65,12 @@ def check_seed(seed: int | None) -> None:
     """Refuse a negative ``--seed`` (None: the scenario's)."""
     if seed is not None and seed < 0:
         raise InputError("--seed", "seed", f"must be >= 0 (got {seed})")
+
+
+def check_draws(draws: int | None, least: int = 1) -> None:
+    """Refuse a ``--draws`` below ``least`` or above the model's cap (None: the scenario's)."""
+    at_least("--draws", draws, least)
+    if draws is not None:
+        from ..worksize import check_draws as within_cap
+
+        within_cap(draws)

@@ -18,6 +18,7 @@ from .options import (
     SetKeys,
     Workers,
     at_least,
+    check_draws,
     check_seed,
     overrides,
 )
@@ -70,7 +71,8 @@ def run(
         from ..scenario import load_scenario
         from ..summary import summary_csv, summary_text
 
-        at_least("--draws", draws, 1)
+        check_draws(draws, 1)
+        at_least("--chunk", chunk, 1)
         check_seed(seed)
         sc = load_scenario(scenario, overrides(set_, as_of))
         options = Options(
@@ -124,10 +126,11 @@ def batch(
         from rich.progress import Progress
 
         from ..batch import combine, comparison_rows, comparison_text, run_batch
-        from ..runner import prepare
+        from ..runner import AUTO_STREAM_ABOVE, default_chunk, prepare
         from ..scenario import load_scenario
+        from ..worksize import check_fits
 
-        at_least("--draws", draws, 1)
+        check_draws(draws, 1)
         check_seed(seed)
         keys = overrides(set_, as_of)
         scenarios = [load_scenario(f, keys) for f in files]
@@ -135,6 +138,10 @@ def batch(
         inputs = [prepare(sc) for sc in scenarios]
         n = draws or scenarios[0].draws
         s = scenarios[0].seed if seed is None else seed
+        streamed = n > AUTO_STREAM_ABOVE and not keep_draws  # as batch.run_one runs them
+        for inp in inputs:
+            how = "use fewer draws" + (" or no --keep-draws (batch then streams)" * keep_draws)
+            check_fits(inp, n, default_chunk(n, streamed), streamed, keep_draws, how=how)
         with Progress(disable=not sys.stderr.isatty(), transient=True, console=None) as progress:
             task = progress.add_task("scenarios", total=len(scenarios))
 
