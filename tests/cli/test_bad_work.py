@@ -145,3 +145,21 @@ def test_scenarios_validate_reports_every_file(tmp_path) -> None:
     assert [line.split(":")[1].strip() for line in err] == files
     assert "Traceback" not in res.output
     assert res.stdout.strip() == "ok      scenarios/baseline.toml"
+
+
+def test_report_keeps_the_users_figures(tmp_path) -> None:
+    res = runner.invoke(app, ["run", "baseline", "--draws", "200", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "baseline_figures"
+    folder.mkdir()
+    mine = folder / "my-chart.png"
+    mine.write_bytes(b"\x89PNG\r\n\x1a\n mine")
+    (folder / "jdef-figures.txt").write_text("sensitivity.png\n../baseline.nc\nmy-chart.txt\n")
+    (folder / "sensitivity.png").write_bytes(b"\x89PNG\r\n\x1a\n old")  # drawn by a report
+    res = runner.invoke(app, ["report", str(tmp_path / "baseline.nc")])
+    assert res.exit_code == 0, res.output
+    assert mine.read_bytes() == b"\x89PNG\r\n\x1a\n mine"
+    assert (tmp_path / "baseline.nc").exists()  # a manifest names this folder's PNGs only
+    drawn = sorted(p.name for p in folder.glob("*.png") if p != mine)
+    assert "sensitivity.png" not in drawn and drawn
+    assert (folder / "jdef-figures.txt").read_text().splitlines() == drawn
