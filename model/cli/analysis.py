@@ -75,6 +75,7 @@ def sensitivity(
     with exit_on_error():
         from ..io import write_netcdf
         from ..parallel import execution
+        from ..paths import output_path
         from ..report import write_sensitivity_png
         from ..scenario import load_scenario
         from ..sensitivity import (
@@ -95,6 +96,8 @@ def sensitivity(
             )
         sc = load_scenario(scenario, overrides(set_))
         s = sc.seed if seed is None else seed
+        stem = f"{sc.name}_sensitivity_{method.value}"
+        nc, png = output_path(out, f"{stem}.nc"), output_path(out, f"{stem}.png")
         ev = Evaluator(sc, metric, draws, s)
         # evaluations one after the other here, or on the dask cluster
         with execution(workers, scheduler, threads=1) as ex:
@@ -105,9 +108,7 @@ def sensitivity(
             else:
                 res = run_sobol(ev, samples, s, ex.map, grouped=groups)
         ds = sensitivity_dataset(ev, method.value, res, samples, s, grouped=groups)
-        stem = f"{sc.name}_sensitivity_{method.value}"
-        path = write_netcdf(ds, out / f"{stem}.nc")
-        png = out / f"{stem}.png"
+        path = write_netcdf(ds, nc)
         write_sensitivity_png(ds, png)
         typer.echo(ranked_text(ds))
         typer.echo(f"wrote {path} and {png}")

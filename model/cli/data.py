@@ -24,9 +24,10 @@ def calibrate(
     with exit_on_error():
         from ..calibrate import write_params
         from ..constants import PARAMS_FILE
+        from ..paths import output_path
 
         date = as_of_date(as_of)
-        path = out or PARAMS_FILE
+        path = output_path((out or PARAMS_FILE).parent, (out or PARAMS_FILE).name)
         write_params(path, date)
         typer.echo(f"wrote {path}")
 
@@ -46,10 +47,12 @@ def backtest(
         from ..backtest import backtest_text, run_backtest
         from ..data import load_data
         from ..io import write_netcdf
+        from ..paths import output_path
 
         check_draws(draws, 10)
         check_seed(seed)
         date = as_of_date(as_of)
+        nc = output_path(out, "backtest.nc")
         d = load_data(date)
         gdp = d.nominal_gdp()
         if not gdp or first_origin >= max(gdp) or first_origin < min(gdp) + 6:
@@ -60,6 +63,6 @@ def backtest(
                 f" for data as of {date}",
             )
         ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
-        path = write_netcdf(ds, out / "backtest.nc")
+        path = write_netcdf(ds, nc)
         typer.echo(backtest_text(ds))
         typer.echo(f"wrote {path}")

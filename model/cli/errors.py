@@ -29,6 +29,7 @@ OPTION_OF = {
     "policy": "--policy",
     "workers": "--workers",
     "scheduler": "--scheduler",
+    "out": "--out",
 }
 
 

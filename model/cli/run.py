@@ -24,9 +24,18 @@ from .options import (
 )
 
 
+def _report_paths(stem: str, out: Path) -> None:
+    """Refuse a report whose HTML or figures folder would lie outside ``out``."""
+    from ..paths import output_path
+
+    output_path(out, f"{stem}.html")
+    output_path(out, f"{stem}_figures")
+
+
 def _write_report(result: Path, out: Path) -> None:
     from ..report import write_report
 
+    _report_paths(result.stem, out)
     typer.echo(f"wrote {write_report(result, out)['html']}")
 
 
@@ -67,6 +76,7 @@ def run(
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
     with exit_on_error():
         from ..io import write_csv, write_netcdf
+        from ..paths import output_path
         from ..runner import Options, simulate
         from ..scenario import load_scenario
         from ..summary import summary_csv, summary_text
@@ -75,6 +85,9 @@ def run(
         at_least("--chunk", chunk, 1)
         check_seed(seed)
         sc = load_scenario(scenario, overrides(set_, as_of))
+        nc, csv_path = output_path(out, f"{sc.name}.nc"), output_path(out, f"{sc.name}_summary.csv")
+        if report:
+            _report_paths(sc.name, out)
         options = Options(
             keep_draws=keep_draws,
             summary_only=summary_only,
@@ -83,11 +96,9 @@ def run(
             scheduler=scheduler,
         )
         ds = simulate(sc, draws, seed, options)
-        path = write_netcdf(ds, out / f"{sc.name}.nc")
+        path = write_netcdf(ds, nc)
         if csv:
-            typer.echo(
-                f"wrote {write_csv(summary_csv(ds), out / f'{sc.name}_summary.csv')}", err=True
-            )
+            typer.echo(f"wrote {write_csv(summary_csv(ds), csv_path)}", err=True)
         typer.echo(summary_text(ds))
         typer.echo(f"wrote {path}")
         if report:
@@ -126,6 +137,7 @@ def batch(
         from rich.progress import Progress
 
         from ..batch import combine, comparison_rows, comparison_text, run_batch
+        from ..paths import output_path
         from ..runner import AUTO_STREAM_ABOVE, default_chunk, prepare
         from ..scenario import load_scenario
         from ..worksize import check_fits
@@ -134,6 +146,10 @@ def batch(
         check_seed(seed)
         keys = overrides(set_, as_of)
         scenarios = [load_scenario(f, keys) for f in files]
+        for name in [*(sc.name for sc in scenarios), "batch"]:  # batch.run_one and combine's
+            output_path(out, f"{name}.nc")
+        if report:
+            _report_paths("batch", out)
         # validate everything (policies, data) before the first run writes anything
         inputs = [prepare(sc) for sc in scenarios]
         n = draws or scenarios[0].draws
@@ -179,6 +195,7 @@ def report(
     with exit_on_error():
         from ..report import write_report
 
+        _report_paths(result.stem, out or result.parent)
         paths = write_report(result, out or result.parent)
         n_fig = len(paths) - 1
         figures = paths["html"].parent / (result.stem + "_figures")
