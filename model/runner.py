@@ -32,12 +32,10 @@ if TYPE_CHECKING:
     from .parallel import Execution
 
 DEFAULT_CHUNK = 200_000  # exact mode keeps every draw anyway; one chunk avoids a concatenation
-AUTO_STREAM_ABOVE = (
-    250_000  # draws; above this, runs stream into summaries unless asked for exact quantiles
-)
-STREAM_CHUNK = (
-    3 * RNG_BLOCK
-)  # summary-only mode: 12,288 draws; the chunk (x threads) bounds the memory (README, Performance)
+# draws; above this, runs stream into summaries unless asked for exact quantiles
+AUTO_STREAM_ABOVE = 250_000
+# summary-only mode: 12,288 draws; the chunk (x threads) bounds the memory (README, Performance)
+STREAM_CHUNK = 3 * RNG_BLOCK
 
 
 def prepare(
@@ -46,8 +44,19 @@ def prepare(
     """Load data (as of the scenario's date), parameters and policies; resolve the inputs."""
     data_dir = data_dir or default_data_dir()
     data = load_data(scenario.as_of, data_dir)
-    params = params or params_as_of(scenario.as_of, data_dir, data)
+    params = params or scenario_params(scenario, data, data_dir)
     return build_inputs(scenario, data, params, load_policies(scenario))
+
+
+def scenario_params(scenario: Scenario, data: DataStore, data_dir: Path | None = None) -> Params:
+    """The parameters as of the scenario's date; InputError naming its file's ``as_of``."""
+    try:
+        return params_as_of(scenario.as_of, data_dir, data)
+    except InputError as exc:
+        if exc.file != "as_of":
+            raise
+        where = f"{exc.field}: " if exc.field else ""
+        raise InputError(scenario.source_file or "scenario", "as_of", where + exc.message) from None
 
 
 def load_policies(scenario: Scenario) -> dict[str, Policy]:
@@ -243,8 +252,7 @@ class ChunkTask:
 
 
 def _draw_arrays(inp: ModelInputs, draws: int) -> dict[str, np.ndarray]:
-    """Uninitialised per-draw arrays for a whole run: every quantity of the registry but the
-    derived ones (the denominators are views of the GDP arrays), shapes from their axes."""
+    """Uninitialised per-draw arrays for a whole run (``worksize.draw_shapes``)."""
     return {k: np.empty(shape) for k, shape in draw_shapes(inp, draws).items()}
 
 
@@ -367,8 +375,8 @@ def simulate(
     Raises
     ------
     InputError
-        Naming the parameter or option field at fault (``draws``, ``chunk``, ``summary_only``,
-        ``workers``, ``scheduler``).
+        Naming the parameter or option field at fault (``draws``, also when the run would not
+        fit in memory; ``chunk``, ``summary_only``, ``workers``, ``scheduler``).
     """
     from .parallel import check_execution, execution
     from .results import build_dataset
@@ -377,9 +385,8 @@ def simulate(
     check_execution(o.workers, o.scheduler)  # before any work: a bad address fails at once
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
-    summary_only = o.summary_only
-    if summary_only is None:
-        summary_only = draws > AUTO_STREAM_ABOVE and not o.keep_draws
+    auto = draws > AUTO_STREAM_ABOVE and not o.keep_draws
+    summary_only = auto if o.summary_only is None else o.summary_only
     chunk = default_chunk(draws, summary_only) if o.chunk is None else o.chunk
     check_draws(draws)
     if chunk < 1:

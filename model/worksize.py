@@ -65,7 +65,7 @@ def check_draws(draws: int) -> None:
 
 def draw_shapes(inp: ModelInputs, draws: int) -> dict[str, tuple[int, ...]]:
     """The shape of every per-draw array of a whole run (the registry's quantities but the
-    derived ones), the draw axis last."""
+    derived ones: the denominators are views of the GDP arrays), the draw axis last."""
     size = {
         YEAR: inp.axis.n_year,
         POLICY: len(inp.accounting.entries),

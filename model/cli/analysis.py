@@ -15,6 +15,7 @@ from .options import (
     Scheduler,
     Seed,
     SetKeys,
+    as_of_named,
     at_least,
     check_draws,
     check_seed,
@@ -72,7 +73,7 @@ def sensitivity(
 ) -> None:
     # one line: typer lists the commands with the docstring's line breaks
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""  # noqa: E501
-    with exit_on_error():
+    with exit_on_error(), as_of_named(set_, None):
         from ..io import write_netcdf
         from ..parallel import execution
         from ..paths import output_path
@@ -130,7 +131,7 @@ def solve(
     set_: SetKeys = None,
 ) -> None:
     """What it takes: the smallest lever value that gives the asked probability of reaching the target."""  # noqa: E501
-    with exit_on_error():
+    with exit_on_error(), as_of_named(set_, None):
         from ..scenario import load_scenario
         from ..sensitivity import solve as solve_
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -53,6 +55,20 @@ def overrides(set_: list[str] | None, as_of: str | None = None) -> list[str]:
         return list(set_ or [])
     parse_date(as_of)
     return [f"as_of={as_of}", *(set_ or [])]
+
+
+@contextmanager
+def as_of_named(set_: list[str] | None, as_of: str | None) -> Iterator[None]:
+    """Report a fault of the scenario's ``as_of`` as the option's that set it, if one did
+    (``--set as_of=...`` wins over ``--as-of``, as in :func:`overrides`)."""
+    try:
+        yield
+    except InputError as exc:
+        given = [s for s in set_ or [] if s.partition("=")[0].strip() == "as_of"]
+        if exc.field != "as_of" or not (given or as_of):
+            raise
+        option = f"--set {given[-1]}" if given else "--as-of"
+        raise InputError(option, "as_of", exc.message) from None
 
 
 def at_least(option: str, value: int | None, least: int) -> None:

@@ -17,6 +17,7 @@ from .options import (
     Seed,
     SetKeys,
     Workers,
+    as_of_named,
     at_least,
     check_draws,
     check_seed,
@@ -74,7 +75,7 @@ def run(
     scheduler: Scheduler = None,
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
-    with exit_on_error():
+    with exit_on_error(), as_of_named(set_, as_of):
         from ..io import write_csv, write_netcdf
         from ..paths import output_path
         from ..runner import Options, simulate
@@ -133,7 +134,7 @@ def batch(
 
     A re-run skips a scenario whose output was made from the same inputs (scenario, seed, draws, --keep-draws, calibration, data, policies, model version).
     """  # noqa: E501
-    with exit_on_error():
+    with exit_on_error(), as_of_named(set_, as_of):
         from rich.progress import Progress
 
         from ..batch import combine, comparison_rows, comparison_text, run_batch

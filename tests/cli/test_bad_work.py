@@ -25,7 +25,7 @@ def _refused(args: list[str], tmp_path, option: str, *words: str) -> str:
     assert res.exit_code == 2, res.output
     err = res.stderr.strip()
     assert len(err.splitlines()) == 1, err
-    assert err.startswith(f"error: {option}:"), err
+    assert err.startswith(f"error: {option}"), err
     assert all(w in err for w in words), err
     assert "Traceback" not in res.output
     assert not out.exists() or not any(out.iterdir()), "something was written"
@@ -163,3 +163,30 @@ def test_report_keeps_the_users_figures(tmp_path) -> None:
     drawn = sorted(p.name for p in folder.glob("*.png") if p != mine)
     assert "sensitivity.png" not in drawn and drawn
     assert (folder / "jdef-figures.txt").read_text().splitlines() == drawn
+
+
+@pytest.mark.parametrize(
+    "args,where",
+    [
+        ([], "old.toml"),  # the scenario file's own as_of
+        (["--as-of", "1990-01-01"], "--as-of"),
+        (["--set", "as_of=1990-01-01"], "--set as_of=1990-01-01"),
+        (["--as-of", "2020-01-01", "--set", "as_of=2150-01-01"], "--set as_of=2150-01-01"),
+        (["--as-of", "2150-01-01"], "--as-of"),
+    ],
+)
+def test_as_of_fault_named_where_it_was_set(args: list[str], where: str, tmp_path) -> None:
+    (tmp_path / "old.toml").write_text(
+        f'extends = "{constants.SCENARIO_DIR / "baseline.toml"}"\nas_of = 1990-01-01\n'
+    )
+    err = _refused(["run", str(tmp_path / "old.toml"), "--draws", "10", *args], tmp_path, "")
+    assert err.split(": ")[1].endswith(where) and "as_of" in err, err
+
+
+@pytest.mark.parametrize("command", ["sensitivity", "solve"])
+def test_as_of_of_the_file_named_by_sensitivity_and_solve(command: str, tmp_path) -> None:
+    (tmp_path / "old.toml").write_text(
+        f'extends = "{constants.SCENARIO_DIR / "baseline.toml"}"\nas_of = 1990-01-01\n'
+    )
+    err = _refused([command, str(tmp_path / "old.toml"), "--draws", "100"], tmp_path, "")
+    assert err.split(": ")[1].endswith("old.toml") and "as_of" in err, err
