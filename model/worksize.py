@@ -35,9 +35,9 @@ from .variables import PER_DRAW, draw_axes
 if TYPE_CHECKING:
     from .inputs import ModelInputs
 
-# a streamed 10^6-draw run takes about 37 s here; 10^9 draws is some ten hours, beyond any use
-# of the model, and far below where counts of draws stop fitting in int64 arithmetic
-MAX_DRAWS = 10**9
+# the bound of a scenario's ``draws`` (scenario_schema), for the options too: a streamed
+# 10^6-draw run takes about 37 s here, so 10^8 draws is about an hour
+MAX_DRAWS = 100_000_000
 MB = 10**6
 BASE_EXACT = 200 * MB  # the interpreter, numpy, xarray, the data and the inputs
 BASE_STREAM = 500 * MB  # the same, the histograms and the memory malloc keeps for reuse

@@ -190,3 +190,9 @@ def test_as_of_of_the_file_named_by_sensitivity_and_solve(command: str, tmp_path
     )
     err = _refused([command, str(tmp_path / "old.toml"), "--draws", "100"], tmp_path, "")
     assert err.split(": ")[1].endswith("old.toml") and "as_of" in err, err
+
+
+def test_draws_cap_is_the_bound_of_a_scenarios_draws() -> None:
+    assert load_scenario("baseline", [f"draws={MAX_DRAWS}"]).draws == MAX_DRAWS
+    with pytest.raises(InputError):
+        load_scenario("baseline", [f"draws={MAX_DRAWS + 1}"])
