@@ -67,8 +67,9 @@ def as_of_named(set_: list[str] | None, as_of: str | None) -> Iterator[None]:
         given = [s for s in set_ or [] if s.partition("=")[0].strip() == "as_of"]
         if exc.field != "as_of" or not (given or as_of):
             raise
-        option = f"--set {given[-1]}" if given else "--as-of"
-        raise InputError(option, "as_of", exc.message) from None
+        if given:
+            raise InputError(f"--set {given[-1]}", "as_of", exc.message) from None
+        raise InputError("--as-of", "", exc.message) from None  # the option is the field
 
 
 def at_least(option: str, value: int | None, least: int) -> None:

@@ -180,7 +180,8 @@ def test_as_of_fault_named_where_it_was_set(args: list[str], where: str, tmp_pat
         f'extends = "{constants.SCENARIO_DIR / "baseline.toml"}"\nas_of = 1990-01-01\n'
     )
     err = _refused(["run", str(tmp_path / "old.toml"), "--draws", "10", *args], tmp_path, "")
-    assert err.split(": ")[1].endswith(where) and "as_of" in err, err
+    assert err.split(": ")[1].endswith(where), err
+    assert ("as_of" in err) == (where != "--as-of"), err
 
 
 @pytest.mark.parametrize("command", ["sensitivity", "solve"])
