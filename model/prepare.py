@@ -23,8 +23,19 @@ def prepare(
     """Load data (as of the scenario's date), parameters and policies; resolve the inputs."""
     data_dir = data_dir or default_data_dir()
     data = load_data(scenario.as_of, data_dir)
-    params = params or params_as_of(scenario.as_of, data_dir, data)
+    params = params or scenario_params(scenario, data, data_dir)
     return build_inputs(scenario, data, params, load_policies(scenario))
+
+
+def scenario_params(scenario: Scenario, data: DataStore, data_dir: Path | None = None) -> Params:
+    """The parameters as of the scenario's date; InputError naming its file's ``as_of``."""
+    try:
+        return params_as_of(scenario.as_of, data_dir, data)
+    except InputError as exc:
+        if exc.file != "as_of":
+            raise
+        where = f"{exc.field}: " if exc.field else ""
+        raise InputError(scenario.source_file or "scenario", "as_of", where + exc.message) from None
 
 
 def load_policies(scenario: Scenario) -> dict[str, Policy]:

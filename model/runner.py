@@ -11,11 +11,7 @@ import numpy as np
 from . import categories as cats
 from .calendar import Paths, run_engine
 from .constants import (
-    CATEGORY,
-    POLICY,
     RNG_BLOCK,
-    THRESHOLD,
-    YEAR,
 )
 from .errors import InputError
 from .inputs import ModelInputs
@@ -25,8 +21,8 @@ from .policies import uncertain_keys
 from .prepare import prepare
 from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
-from .summaries import DERIVED, Stats
-from .variables import PER_DRAW, draw_axes
+from .summaries import Stats
+from .worksize import check_draws, check_fits, draw_shapes
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -34,12 +30,10 @@ if TYPE_CHECKING:
     from .parallel import Execution
 
 DEFAULT_CHUNK = 200_000  # exact mode keeps every draw anyway; one chunk avoids a concatenation
-AUTO_STREAM_ABOVE = (
-    250_000  # draws; above this, runs stream into summaries unless asked for exact quantiles
-)
-STREAM_CHUNK = (
-    3 * RNG_BLOCK
-)  # summary-only mode: 12,288 draws; the chunk (x threads) bounds the memory (README, Performance)
+# draws; above this, runs stream into summaries unless asked for exact quantiles
+AUTO_STREAM_ABOVE = 250_000
+# summary-only mode: 12,288 draws; the chunk (x threads) bounds the memory (README, Performance)
+STREAM_CHUNK = 3 * RNG_BLOCK
 
 
 def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
@@ -150,17 +144,8 @@ class ChunkTask:
 
 
 def _draw_arrays(inp: ModelInputs, draws: int) -> dict[str, np.ndarray]:
-    """Uninitialised per-draw arrays for a whole run: every quantity of the registry but the
-    derived ones (the denominators are views of the GDP arrays), shapes from their axes."""
-    size = {
-        YEAR: inp.axis.n_year,
-        POLICY: len(inp.accounting.entries),
-        CATEGORY: len(cats.NAMES),
-        THRESHOLD: len(inp.scenario.thresholds),
-    }
-    return {
-        k: np.empty((*(size[a] for a in draw_axes(k)), draws)) for k in PER_DRAW if k not in DERIVED
-    }
+    """Uninitialised per-draw arrays for a whole run (``worksize.draw_shapes``)."""
+    return {k: np.empty(shape) for k, shape in draw_shapes(inp, draws).items()}
 
 
 def default_chunk(draws: int, summary_only: bool) -> int:
@@ -282,8 +267,8 @@ def simulate(
     Raises
     ------
     InputError
-        Naming the parameter or option field at fault (``draws``, ``chunk``, ``summary_only``,
-        ``workers``, ``scheduler``).
+        Naming the parameter or option field at fault (``draws``, also when the run would not
+        fit in memory; ``chunk``, ``summary_only``, ``workers``, ``scheduler``).
     """
     from .parallel import check_execution, execution
     from .results import build_dataset
@@ -292,17 +277,16 @@ def simulate(
     check_execution(o.workers, o.scheduler)  # before any work: a bad address fails at once
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
-    summary_only = o.summary_only
-    if summary_only is None:
-        summary_only = draws > AUTO_STREAM_ABOVE and not o.keep_draws
-    chunk = o.chunk or default_chunk(draws, summary_only)
-    if draws < 1:
-        raise InputError("draws", "", "must be at least 1")
+    auto = draws > AUTO_STREAM_ABOVE and not o.keep_draws
+    summary_only = auto if o.summary_only is None else o.summary_only
+    chunk = default_chunk(draws, summary_only) if o.chunk is None else o.chunk
+    check_draws(draws)
     if chunk < 1:
         raise InputError("chunk", "", "must be at least 1")
     if summary_only and o.keep_draws:
         raise InputError("summary_only", "", "cannot keep per-draw arrays in summary-only mode")
     inp = prepare(scenario, o.params, o.data_dir)
+    check_fits(inp, draws, chunk, summary_only, o.keep_draws)
     with execution(o.workers, o.scheduler) as ex:
         st = summarize(inp, draws, seed, ex, chunk, summary_only, o.keep_draws)
     return build_dataset(inp, st, draws=draws, seed=seed)

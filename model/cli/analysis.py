@@ -16,7 +16,9 @@ from .options import (
     Scheduler,
     Seed,
     SetKeys,
+    as_of_named,
     at_least,
+    check_draws,
     check_seed,
     overrides,
     use_data_dir,
@@ -74,10 +76,11 @@ def sensitivity(
 ) -> None:
     # one line: typer lists the commands with the docstring's line breaks
     """Which inputs decide the metric: OAT tornado, Morris or Sobol indices (SALib), on common random numbers."""  # noqa: E501
-    with exit_on_error():
+    with exit_on_error(), as_of_named(set_, None):
         use_data_dir(data_dir)
         from ..io import check_writable, write_netcdf
         from ..parallel import execution
+        from ..paths import output_path
         from ..report import write_sensitivity_png
         from ..scenario import load_scenario
         from ..sensitivity import (
@@ -90,7 +93,7 @@ def sensitivity(
         )
 
         at_least("--samples", samples, 2)
-        at_least("--draws", draws, 10)
+        check_draws(draws, 10)
         check_seed(seed)
         if groups and method != Method.sobol:
             raise InputError(
@@ -99,6 +102,8 @@ def sensitivity(
         sc = load_scenario(scenario, overrides(set_))
         check_writable(out)
         s = sc.seed if seed is None else seed
+        stem = f"{sc.name}_sensitivity_{method.value}"
+        nc, png = output_path(out, f"{stem}.nc"), output_path(out, f"{stem}.png")
         ev = Evaluator(sc, metric, draws, s)
         # evaluations one after the other here, or on the dask cluster
         with execution(workers, scheduler, threads=1) as ex:
@@ -109,9 +114,7 @@ def sensitivity(
             else:
                 res = run_sobol(ev, samples, s, ex.map, grouped=groups)
         ds = sensitivity_dataset(ev, method.value, res, samples, s, grouped=groups)
-        stem = f"{sc.name}_sensitivity_{method.value}"
-        path = write_netcdf(ds, out / f"{stem}.nc")
-        png = out / f"{stem}.png"
+        path = write_netcdf(ds, nc)
         write_sensitivity_png(ds, png)
         typer.echo(ranked_text(ds))
         typer.echo(f"wrote {path} and {png}")
@@ -134,12 +137,12 @@ def solve(
     data_dir: DataDir = None,
 ) -> None:
     """What it takes: the smallest lever value that gives the asked probability of reaching the target."""  # noqa: E501
-    with exit_on_error():
+    with exit_on_error(), as_of_named(set_, None):
         use_data_dir(data_dir)
         from ..scenario import load_scenario
         from ..sensitivity import solve as solve_
 
-        at_least("--draws", draws, 10)
+        check_draws(draws, 10)
         check_seed(seed)
         sc = load_scenario(scenario, overrides(set_))
         r = solve_(

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import InputError
 from .errors import exit_on_error
-from .options import DataDir, OutDir, as_of_date, at_least, check_seed, use_data_dir
+from .options import DataDir, OutDir, as_of_date, check_draws, check_seed, use_data_dir
 
 
 def calibrate(
@@ -27,9 +27,10 @@ def calibrate(
         from ..calibrate import write_params
         from ..constants import PARAMS_FILE
         from ..io import check_writable
+        from ..paths import output_path
 
         date = as_of_date(as_of)
-        path = out or PARAMS_FILE
+        path = output_path((out or PARAMS_FILE).parent, (out or PARAMS_FILE).name)
         check_writable(path.parent)
         write_params(path, date)
         typer.echo(f"wrote {path}")
@@ -52,10 +53,12 @@ def backtest(
         from ..backtest import backtest_text, run_backtest
         from ..data import load_data
         from ..io import check_writable, write_netcdf
+        from ..paths import output_path
 
-        at_least("--draws", draws, 10)
+        check_draws(draws, 10)
         check_seed(seed)
         date = as_of_date(as_of)
+        nc = output_path(out, "backtest.nc")
         d = load_data(date)
         gdp = d.nominal_gdp()
         if not gdp or first_origin >= max(gdp) or first_origin < min(gdp) + 6:
@@ -67,6 +70,6 @@ def backtest(
             )
         check_writable(out)
         ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
-        path = write_netcdf(ds, out / "backtest.nc")
+        path = write_netcdf(ds, nc)
         typer.echo(backtest_text(ds))
         typer.echo(f"wrote {path}")

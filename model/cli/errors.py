@@ -25,6 +25,8 @@ OPTION_OF = {
     "probability": "--probability",
     "year": "--year",
     "lever": "--lever",
+    "target": "--target",
+    "policy": "--policy",
     "workers": "--workers",
     "scheduler": "--scheduler",
     "out": "--out",

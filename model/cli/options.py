@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -51,8 +54,11 @@ def use_data_dir(path: Path | None) -> None:
 
 
 def parse_date(value: str) -> dt.date:
-    """The ``--as-of`` date, YYYY-MM-DD."""
+    """The ``--as-of`` date, YYYY-MM-DD (the extended form only: ``fromisoformat`` also takes
+    20250630, which a scenario's ``as_of`` then refuses in words that name neither)."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InputError("--as-of", "as_of", f"not a date YYYY-MM-DD: {value!r}") from None
@@ -71,6 +77,21 @@ def overrides(set_: list[str] | None, as_of: str | None = None) -> list[str]:
     return [f"as_of={as_of}", *(set_ or [])]
 
 
+@contextmanager
+def as_of_named(set_: list[str] | None, as_of: str | None) -> Iterator[None]:
+    """Report a fault of the scenario's ``as_of`` as the option's that set it, if one did
+    (``--set as_of=...`` wins over ``--as-of``, as in :func:`overrides`)."""
+    try:
+        yield
+    except InputError as exc:
+        given = [s for s in set_ or [] if s.partition("=")[0].strip() == "as_of"]
+        if exc.field != "as_of" or not (given or as_of):
+            raise
+        if given:
+            raise InputError(f"--set {given[-1]}", "as_of", exc.message) from None
+        raise InputError("--as-of", "", exc.message) from None  # the option is the field
+
+
 def at_least(option: str, value: int | None, least: int) -> None:
     """Refuse a count option below ``least`` (None: not given)."""
     if value is not None and value < least:
@@ -81,3 +102,12 @@ def check_seed(seed: int | None) -> None:
     """Refuse a negative ``--seed`` (None: the scenario's)."""
     if seed is not None and seed < 0:
         raise InputError("--seed", "seed", f"must be >= 0 (got {seed})")
+
+
+def check_draws(draws: int | None, least: int = 1) -> None:
+    """Refuse a ``--draws`` below ``least`` or above the model's cap (None: the scenario's)."""
+    at_least("--draws", draws, least)
+    if draws is not None:
+        from ..worksize import check_draws as within_cap
+
+        within_cap(draws)

@@ -18,16 +18,27 @@ from .options import (
     Seed,
     SetKeys,
     Workers,
+    as_of_named,
     at_least,
+    check_draws,
     check_seed,
     overrides,
     use_data_dir,
 )
 
 
+def _report_paths(stem: str, out: Path) -> None:
+    """Refuse a report whose HTML or figures folder would lie outside ``out``."""
+    from ..paths import output_path
+
+    output_path(out, f"{stem}.html")
+    output_path(out, f"{stem}_figures")
+
+
 def _write_report(result: Path, out: Path) -> None:
     from ..report import write_report
 
+    _report_paths(result.stem, out)
     typer.echo(f"wrote {write_report(result, out)['html']}")
 
 
@@ -67,16 +78,21 @@ def run(
     data_dir: DataDir = None,
 ) -> None:
     """Run one scenario: write OUT/NAME.nc and print the summary table."""
-    with exit_on_error():
+    with exit_on_error(), as_of_named(set_, as_of):
         use_data_dir(data_dir)
         from ..io import check_writable, write_csv, write_netcdf
+        from ..paths import output_path
         from ..runner import Options, simulate
         from ..scenario import load_scenario
         from ..summary import summary_csv, summary_text
 
-        at_least("--draws", draws, 1)
+        check_draws(draws, 1)
+        at_least("--chunk", chunk, 1)
         check_seed(seed)
         sc = load_scenario(scenario, overrides(set_, as_of))
+        nc, csv_path = output_path(out, f"{sc.name}.nc"), output_path(out, f"{sc.name}_summary.csv")
+        if report:
+            _report_paths(sc.name, out)
         options = Options(
             keep_draws=keep_draws,
             summary_only=summary_only,
@@ -86,11 +102,9 @@ def run(
         )
         check_writable(out)
         ds = simulate(sc, draws, seed, options)
-        path = write_netcdf(ds, out / f"{sc.name}.nc")
+        path = write_netcdf(ds, nc)
         if csv:
-            typer.echo(
-                f"wrote {write_csv(summary_csv(ds), out / f'{sc.name}_summary.csv')}", err=True
-            )
+            typer.echo(f"wrote {write_csv(summary_csv(ds), csv_path)}", err=True)
         typer.echo(summary_text(ds))
         typer.echo(f"wrote {path}")
         if report:
@@ -126,24 +140,35 @@ def batch(
 
     A re-run skips a scenario whose output was made from the same inputs (scenario, seed, draws, --keep-draws, calibration, data, policies, model version).
     """  # noqa: E501
-    with exit_on_error():
+    with exit_on_error(), as_of_named(set_, as_of):
         use_data_dir(data_dir)
         from rich.progress import Progress
 
         from ..batch import combine, comparison_rows, comparison_text, run_batch
         from ..io import check_writable
+        from ..paths import output_path
         from ..prepare import prepare
+        from ..runner import AUTO_STREAM_ABOVE, default_chunk
         from ..scenario import load_scenario
+        from ..worksize import check_fits
 
-        at_least("--draws", draws, 1)
+        check_draws(draws, 1)
         check_seed(seed)
         keys = overrides(set_, as_of)
         scenarios = [load_scenario(f, keys) for f in files]
+        for name in [*(sc.name for sc in scenarios), "batch"]:  # batch.run_one and combine's
+            output_path(out, f"{name}.nc")
+        if report:
+            _report_paths("batch", out)
         # validate everything (policies, data) before the first run writes anything
         inputs = [prepare(sc) for sc in scenarios]
         check_writable(out)
         n = draws or scenarios[0].draws
         s = scenarios[0].seed if seed is None else seed
+        streamed = n > AUTO_STREAM_ABOVE and not keep_draws  # as batch.run_one runs them
+        for inp in inputs:
+            how = "use fewer draws" + (" or no --keep-draws (batch then streams)" * keep_draws)
+            check_fits(inp, n, default_chunk(n, streamed), streamed, keep_draws, how=how)
         with Progress(disable=not sys.stderr.isatty(), transient=True, console=None) as progress:
             task = progress.add_task("scenarios", total=len(scenarios))
 
@@ -183,6 +208,7 @@ def report(
         from ..report import write_report
 
         check_writable(out or result.parent)
+        _report_paths(result.stem, out or result.parent)
         paths = write_report(result, out or result.parent)
         n_fig = len(paths) - 1
         figures = paths["html"].parent / (result.stem + "_figures")

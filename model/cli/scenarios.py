@@ -21,8 +21,8 @@ def list_() -> None:
     for f in sorted(SCENARIO_DIR.glob("*.toml")):
         try:
             desc = tomllib.loads(f.read_text(encoding="utf-8")).get("description", "")
-        except (tomllib.TOMLDecodeError, OSError):
-            desc = "(unreadable)"
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            desc = "(unreadable: not a UTF-8 TOML file)"
         typer.echo(f"{f.stem:<28}{desc}")
 
 

@@ -123,9 +123,25 @@ def write_report(result_path: Path, out_dir: Path) -> dict[str, Path]:
     figs = Figures(folder)
     text = (render_sensitivity_html if sensitivity_only else render_html)(ds, figs, result_path)
     html_path = write_bytes(text.encode("utf-8"), out_dir / f"{stem}.html")
-    # figures from an earlier report of the same file that this one did not draw would mislead
-    keep = {p.name for p in figs.paths.values()}
-    for old in folder.glob("*.png"):
-        if old.name not in keep:
-            old.unlink()
+    _remove_stale_figures(folder, {p.name for p in figs.paths.values()})
     return {"html": html_path, **figs.paths}
+
+
+MANIFEST = "jdef-figures.txt"  # in the figures folder: the PNGs the last report drew there
+
+
+def _remove_stale_figures(folder: Path, drawn: set[str]) -> None:
+    """Delete the figures an earlier report listed in ``folder/MANIFEST`` that this one did not
+    draw (they would mislead), then list this one's. Files the reports did not write are the
+    user's and stay; so does everything in a folder without a manifest."""
+    manifest = folder / MANIFEST
+    try:
+        before = set(manifest.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        before = set()
+    for name in before - drawn:
+        # a plain PNG name of this folder only, whatever the manifest holds
+        if name.endswith(".png") and Path(name).name == name:
+            (folder / name).unlink(missing_ok=True)
+    if drawn:
+        write_bytes("".join(f"{n}\n" for n in sorted(drawn)).encode("utf-8"), manifest)

@@ -15,7 +15,7 @@ from ..data import DataStore, load_data
 from ..inputs import ModelInputs, PolicyEntry, build_inputs
 from ..params import Params
 from ..policies import Share
-from ..prepare import load_policies, params_as_of
+from ..prepare import load_policies, scenario_params
 from ..runner import shocks_for
 from ..scenario import Scenario
 from ..wiring import load_wiring
@@ -51,7 +51,7 @@ class Evaluator:
     ):
         self.scenario = scenario
         self.data: DataStore = load_data(scenario.as_of)
-        self.params: Params = params or params_as_of(scenario.as_of, data=self.data)
+        self.params: Params = params or scenario_params(scenario, self.data)
         self.policies = load_policies(scenario)
         self.wiring = load_wiring()
         self.base = build_inputs(scenario, self.data, self.params, self.policies, self.wiring)

@@ -133,6 +133,27 @@ def solve(
     }
 
 
+def _evaluator(
+    sc: Scenario,
+    metric: str,
+    draws: int,
+    seed: int,
+    factors: list[Factor],
+    params: Params | None,
+) -> Evaluator:
+    """The evaluator of the metric ``solve`` builds from its own parameters: a fault in that
+    metric is reported as the parameter's (``year``, ``target`` or ``policy``), since the caller
+    named no metric."""
+    try:
+        return Evaluator(sc, metric, draws, seed, factors=factors, params=params)
+    except InputError as exc:
+        if exc.file != "metric":
+            raise
+        why = exc.message.split("; syntax:")[0]
+        at_fault = "policy" if "policy" in why else "year" if "year" in why else "target"
+        raise InputError(at_fault, "", why) from None
+
+
 def _trial(
     scenario: Scenario,
     lever: str,
@@ -157,14 +178,14 @@ def _trial(
                     f"post2027_growth acts after FY{PLAN_LAST_YEAR}; choose a later year",
                 )
             sc = scenario_with(scenario, {"post2027.rule": "grow_nominal"})
-        ev = Evaluator(sc, metric, draws, seed, factors=[factor], params=params)
+        ev = _evaluator(sc, metric, draws, seed, [factor], params)
         return (lambda v: ev({factor.name: v})), factor.low, factor.high
     if not lever.startswith("category_share:"):
         raise InputError("lever", "", f"unknown lever '{lever}'; allowed: {', '.join(LEVERS)}")
     cat = lever.split(":", 1)[1]
     if cat not in cats.INDEX:
         raise InputError("lever", "", f"unknown category '{cat}'; allowed: {', '.join(cats.NAMES)}")
-    ev = Evaluator(scenario, metric, draws, seed, factors=[], params=params)
+    ev = _evaluator(scenario, metric, draws, seed, [], params)
 
     def prob_at(v: float) -> float:
         # only the asked policy's entry counts the category at ``v``

@@ -341,6 +341,7 @@ def test_rewrite_removes_stale_figures(run_nc, tmp_path):
     folder = tmp_path / "baseline_figures"
     folder.mkdir()
     (folder / "sensitivity.png").write_bytes(PNG_SIGNATURE)
+    (folder / "jdef-figures.txt").write_text("sensitivity.png\n")  # drawn by an earlier report
     out = write_report(run_nc, tmp_path)
     assert not (folder / "sensitivity.png").exists()
     assert sorted(folder.glob("*.png")) == sorted(v for k, v in out.items() if k != "html")
