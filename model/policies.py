@@ -11,11 +11,8 @@ policy's total.
 
 from __future__ import annotations
 
-import stat
-import tomllib
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pydantic import (
@@ -35,6 +32,7 @@ from . import categories as cats
 from .constants import OUTPUT_FIRST_YEAR, POLICY_DIR
 from .errors import InputError
 from .scenario_schema import NAME_MAX, NAME_PATTERN
+from .tomlfile import read_toml
 
 MAX_POLICY_BYTES = 1 << 20  # a policy file is a page of text; this bounds a hostile one
 LAST_YEAR = 2100  # the latest horizon a scenario may have (scenario_schema)
@@ -169,22 +167,6 @@ def policy_path(
     return path
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    """A policy file's TOML: only a regular file of at most MAX_POLICY_BYTES is read (a
-    folder, FIFO or device could fail, block or never end)."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(path, "", "not a regular file")
-        if info.st_size > MAX_POLICY_BYTES:
-            raise InputError(path, "", f"larger than {MAX_POLICY_BYTES} bytes: not a policy file")
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, "", f"cannot read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, "", f"not valid TOML ({exc})") from None
-
-
 def read_policy(path: Path) -> Policy:
     """Read and validate one policy file.
 
@@ -194,7 +176,7 @@ def read_policy(path: Path) -> Policy:
         Naming the file and the field at fault (e.g. ``shares.mod_core.low``).
     """
     try:
-        return Policy.model_validate(_read_toml(path))
+        return Policy.model_validate(read_toml(path, MAX_POLICY_BYTES, "policy"))
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])

@@ -9,7 +9,6 @@ overrides are parsed as TOML values, never evaluated as code.
 from __future__ import annotations
 
 import difflib
-import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from .scenario_schema import (
     Scenario,
     Supplementary,
 )
+from .tomlfile import read_toml
 
 __all__ = [
     "Economy",
@@ -54,29 +54,6 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    """A scenario file's TOML; only a regular file of at most MAX_SCENARIO_BYTES is read
-    (no device, FIFO or folder: reading one could block or never end)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError(path, "", "file not found") from None
-    except OSError as exc:
-        raise InputError(path, "", f"cannot read ({exc})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(path, "", "not a regular file")
-    if info.st_size > MAX_SCENARIO_BYTES:
-        raise InputError(path, "", f"larger than {MAX_SCENARIO_BYTES} bytes: not a scenario file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, "", f"cannot read ({exc})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, "", f"not valid TOML ({exc})") from None
-
-
 def _leaves(d: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[str]:
     """Dotted names of the values in a nested table: {"a": {"b": 1}, "c": 2} -> ["a.b", "c"]."""
     out: list[str] = []
@@ -94,7 +71,7 @@ def _layered(
         raise InputError(path, "extends", f"cycle in 'extends': {chain}")
     if len(seen) >= MAX_EXTENDS_DEPTH:
         raise InputError(path, "extends", f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'")
-    raw = _read_toml(path)
+    raw = read_toml(path, MAX_SCENARIO_BYTES, "scenario")
     parent = raw.pop("extends", None)
     if parent is None:
         base: dict[str, Any] = {}
