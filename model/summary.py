@@ -63,8 +63,9 @@ def summary_text(ds: xr.Dataset) -> str:
     lines = [
         f"{ds.attrs.get('title', '')}",
         (
-            f"draws {ds.attrs.get('draws')}, seed {ds.attrs.get('seed_entropy')}, data as of "
-            f"{ds.attrs.get('as_of')}"
+            f"draws {ds.attrs.get('draws')}, seed {ds.attrs.get('seed_entropy')}, as of "
+            f"{ds.attrs.get('as_of')}, data vintage {ds.attrs.get('data_vintage', '?')} "
+            "(the latest publication date used)"
         ),
         "",
     ]

@@ -80,7 +80,8 @@ def render_html(ds: xr.Dataset, figs: Figures, result_path: Path) -> str:
     ]
     meta = (
         f"draws {_attr(ds, 'draws')}, seed {_attr(ds, 'seed_entropy')}, "
-        f"data as of {_attr(ds, 'as_of')}, jdef {_attr(ds, 'model_version')}"
+        f"as of {_attr(ds, 'as_of')}, data vintage {_attr(ds, 'data_vintage')}, "
+        f"jdef {_attr(ds, 'model_version')}"
     )
     return page(title, esc(ds.attrs.get("summary", "")), meta, contents(SECTIONS), body)
 
