@@ -29,6 +29,7 @@ COLUMNS = (
     "published",
     "note",
 )
+REQUIRED = COLUMNS[:-1]  # every column but the note must be filled
 UNITS = {"trillion_yen", "oku_yen", "billion_yen", "percent", "jpy_per_usd", "ratio", "years"}
 
 
@@ -78,16 +79,7 @@ def read_table(path: Path, raw: bytes | None = None) -> list[Row]:
         where = f"line {line}"
         if None in rec or any(v is None for v in rec.values()):
             raise InputError(path, where, "wrong number of fields")
-        for col in (
-            "series",
-            "period",
-            "year",
-            "value",
-            "unit",
-            "publisher",
-            "source_url",
-            "published",
-        ):
+        for col in REQUIRED:
             if not rec[col].strip():
                 raise InputError(
                     path,

@@ -31,7 +31,7 @@ from pydantic import (
 from . import categories as cats
 from .constants import OUTPUT_FIRST_YEAR, POLICY_DIR
 from .errors import InputError
-from .scenario_schema import NAME_MAX, NAME_PATTERN
+from .scenario_schema import NAME_PATTERN, plain_name
 from .tomlfile import read_toml
 
 MAX_POLICY_BYTES = 1 << 20  # a policy file is a page of text; this bounds a hostile one
@@ -110,12 +110,7 @@ class Policy(_Strict):
     @classmethod
     def _name(cls, v: str) -> str:
         # the name labels the policy's entries (NAME and NAME:BUCKET) in every output
-        if not NAME_PATTERN.fullmatch(v):
-            raise ValueError(
-                f"{v!r} is not a plain name: 1-{NAME_MAX} characters from A-Z a-z 0-9 . _ -, "
-                "starting with a letter or digit"
-            )
-        return v
+        return plain_name(v, "plain name")
 
     @model_validator(mode="after")
     def _nonempty(self) -> Policy:

@@ -45,6 +45,16 @@ NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{NAME_MAX - 1}}}")
 RESERVED_NAMES = frozenset({"batch"})
 
 
+def plain_name(v: str, what: str) -> str:
+    """``v`` if it is a plain name (NAME_PATTERN), else ValueError calling it ``what``."""
+    if not NAME_PATTERN.fullmatch(v):
+        raise ValueError(
+            f"{v!r} is not a {what}: 1-{NAME_MAX} characters from A-Z a-z 0-9 . _ -, "
+            "starting with a letter or digit"
+        )
+    return v
+
+
 class _Strict(BaseModel):
     # Numbers are finite and of their declared type: no "2040" for an integer, "yes" for a
     # boolean or true for a number (TOML has real types; a string there is a mistake).
@@ -237,11 +247,7 @@ class Scenario(_Strict):
     @classmethod
     def _name(cls, v: str) -> str:
         # the name is the stem of every output file: it must not name a folder or hide a file
-        if not NAME_PATTERN.fullmatch(v):
-            raise ValueError(
-                f"{v!r} is not a safe file name: 1-{NAME_MAX} characters from A-Z a-z 0-9 . _ -, "
-                "starting with a letter or digit"
-            )
+        plain_name(v, "safe file name")
         if v in RESERVED_NAMES:
             raise ValueError(f"{v!r} is reserved for the combined output of 'jdef batch'")
         return v
