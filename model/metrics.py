@@ -116,13 +116,13 @@ def target_probabilities(
     ``ratio`` is (n_entry, n_year, n); results are (n_entry, n_year, n_threshold).
     Reached by year t means max over years up to t >= threshold (a running maximum);
     the first year reached is where that indicator switches on, so its probability is
-    P(by t) - P(by t-1) exactly.
+    P(by t) - P(by t-1) exactly. ``ratio_sorted`` (optional, the same draws sorted) is not
+    needed: the counts are taken on ``ratio`` itself (the same integers either way).
     """
     thr = np.asarray(thresholds) - TOLERANCE
     n = ratio.shape[-1]
-    srt = sorted_draws(ratio) if ratio_sorted is None else ratio_sorted
-    valid = _count_below(srt, np.nan)  # NaN sort last: the non-NaN values come first
-    n_above = np.stack([valid - _count_below(srt, t) for t in thr], axis=-1)  # (e, y, t)
+    valid = n - np.count_nonzero(np.isnan(ratio), axis=-1)  # NaN is never >= a threshold
+    n_above = np.stack([np.count_nonzero(ratio >= t, axis=-1) for t in thr], axis=-1)  # (e, y, t)
     running = np.maximum.accumulate(ratio, axis=1)  # NaN propagates to later years
     n_by = np.stack([np.count_nonzero(running >= t, axis=-1) for t in thr], axis=-1)
     n_first = np.diff(n_by, axis=1, prepend=0)
@@ -145,13 +145,6 @@ def target_probabilities(
 # A ratio within this of a threshold counts as reaching it: a target-seeking top-up lands on
 # the target up to floating-point rounding (e.g. 0.019999999999999993 for 0.02).
 TOLERANCE = 1e-12
-
-
-def _count_below(srt: np.ndarray, t: float) -> np.ndarray:
-    """Number of draws below ``t`` in each column of draw-sorted data (NaN counts as not below;
-    with ``t`` NaN, the number of draws that are not NaN, since NaN sorts last)."""
-    flat = srt.reshape(-1, srt.shape[-1])
-    return np.array([np.searchsorted(row, t, side="left") for row in flat]).reshape(srt.shape[:-1])
 
 
 def sorted_draws(x: np.ndarray, in_place: bool = False) -> np.ndarray:
