@@ -21,7 +21,7 @@ from .policies import uncertain_keys
 from .prepare import prepare
 from .scenario import Scenario
 from .shocks import Shocks, draw_shocks
-from .summaries import Stats
+from .summaries import Grid, Stats
 from .worksize import check_draws, check_fits, draw_shapes
 
 if TYPE_CHECKING:
@@ -109,14 +109,13 @@ class ChunkTask:
 
     inp: ModelInputs
     seed: int
-    mode: str  # "draws", "pass1" or "pass2"
-    lo: dict | None = None
-    hi: dict | None = None
+    mode: str  # "draws" or "stream"
+    grid: Grid | None = None  # "stream": the pilot's histogram grid (None: this is the pilot)
     out: dict | None = None  # "draws" in this process: the run's per-draw arrays, written in place
-    paired: tuple[int, ...] = ()  # "pass1": also return the ratio draws at these year indices
+    paired: tuple[int, ...] = ()  # "stream": also return the ratio draws at these year indices
 
     def __call__(self, span: tuple[int, int]):
-        from .summaries import pass1, pass2, per_draw
+        from .summaries import histogram, pass1, per_draw, pilot_grid
 
         sh = shocks_for(self.inp, self.seed, *span)
         into = (
@@ -134,13 +133,14 @@ class ChunkTask:
             return None
         if self.mode == "draws":
             return d
-        if self.mode == "pass1":
-            p1 = pass1(self.inp, d)
-            if self.paired:
-                p1["paired"] = d["ratio"][:, list(self.paired)]  # a copy: the chunk is freed
-            return p1
-        assert self.lo is not None and self.hi is not None, "pass 2 needs the ranges of pass 1"
-        return pass2(d, self.lo, self.hi)
+        p1 = pass1(self.inp, d)
+        grid = pilot_grid(p1) if self.grid is None else self.grid
+        p1["hist"] = histogram(d, p1, grid)
+        if self.grid is None:
+            p1["grid"] = grid
+        if self.paired:
+            p1["paired"] = d["ratio"][:, list(self.paired)]  # a copy: the chunk is freed
+        return p1
 
 
 def _draw_arrays(inp: ModelInputs, draws: int) -> dict[str, np.ndarray]:
@@ -172,10 +172,10 @@ def summarize(
     (``paired``: year indices whose ratio draws to keep in ``Stats.paired``, in both modes).
 
     Exact mode gathers every draw and sorts (one array a thread); summary-only mode streams
-    chunks through two passes with bounded memory (see model/summaries.py).
+    chunks in one pass with bounded memory (see model/summaries.py).
     """
     from .constants import DEFAULT_QUANTILES
-    from .summaries import combine1, combine2, exact, streamed
+    from .summaries import PILOT, combine1, combine_hist, exact, streamed
 
     q = np.array(DEFAULT_QUANTILES)
     if summary_only:  # whole blocks of random numbers, so that sums add in one order (combine1)
@@ -199,20 +199,24 @@ def summarize(
         )
         del parts
         return exact(inp, d, q, keep_draws, ex.local_map, paired)
-    # results are folded in as they arrive, a few chunks at a time, so memory stays bounded
+    # one pass: the pilot (the first PILOT draws) fixes the histogram grids, then the other
+    # chunks are folded in as they arrive, a few at a time, so that memory stays bounded
+    first = min(PILOT, draws)
+    spans = [(0, first)] + [(a, min(a + chunk, draws)) for a in range(first, draws, chunk)]
+    [pilot] = ex.map(ChunkTask(inp, seed, "stream", paired=paired), spans[:1])
+    grid = pilot.pop("grid")
+    kept = [pilot.pop("paired")] if paired else []
+    hist = pilot.pop("hist")
+    s1 = combine1([pilot])
     group = 4
-    s1: dict = {}
-    kept: list[np.ndarray] = []
-    for g in range(0, len(spans), group):
-        parts = ex.map(ChunkTask(inp, seed, "pass1", paired=paired), spans[g : g + group])
+    task = ChunkTask(inp, seed, "stream", grid, paired=paired)
+    for g in range(1, len(spans), group):
+        parts = ex.map(task, spans[g : g + group])
         kept += [p.pop("paired") for p in parts if "paired" in p]
-        s1 = combine1(([s1] if s1 else []) + parts)
-    lo, hi = s1["min"], s1["max"]
-    hist: dict[str, np.ndarray] = {}
-    for g in range(0, len(spans), group):
-        part = combine2(ex.map(ChunkTask(inp, seed, "pass2", lo, hi), spans[g : g + group]))
-        hist = combine2([hist, part]) if hist else part
-    return streamed(inp, s1, hist, q, np.concatenate(kept, axis=-1) if kept else None)
+        hist = combine_hist([hist, *(p.pop("hist") for p in parts)])
+        s1 = combine1([s1, *parts])
+        del parts
+    return streamed(inp, s1, hist, grid, q, np.concatenate(kept, axis=-1) if kept else None)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 ``per_draw`` gathers every per-draw quantity the registry of output variables
 (model/variables.py) summarises (draw axis last); ``indicators`` every event whose
-probability is reported. ``exact``
-summarises draws held in memory (quantiles by sorting). ``StreamingSummary``
-summarises chunks of draws in two passes without holding them: pass 1 counts
-events and finds each column's range, pass 2 fills a histogram of
-``BINS`` equal bins per column; probabilities and means are exact, and each
-quantile is within one bin width ((max - min) / BINS of its column) of the
-exact value.
+probability is reported. ``exact`` summarises draws held in memory (quantiles by
+sorting). Streaming summarises chunks of draws in one pass without holding them, each
+chunk simulated once: the first ``PILOT`` draws fix each column's grid of ``BINS`` bins
+(``pilot_grid``: a power-of-two width, the pilot's range filling a third to two thirds
+of it); every chunk (``pass1``, ``histogram``) counts events, sums for means, finds
+its columns' ranges and counts its draws in the bins, on the grid coarsened by
+doubling the width (``2**level``) where its draws fall outside. Chunks fold in any
+order (``combine1``, ``combine_hist``: integer counts, the coarsest level), so the
+results do not depend on the chunking. Probabilities and means are exact; each
+quantile is within one final bin width (``Stats.bound``) of the exact value, and a
+column the same in every draw is exact.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .calendar import Paths
+from .constants import RNG_BLOCK
 from .inputs import ModelInputs
 from .metrics import (
     Accounts,
@@ -33,6 +38,7 @@ from .metrics import (
 from .variables import GAP, PER_DRAW, THRESHOLD_EVENTS, Stat, quantities
 
 BINS = 4096
+PILOT = 3 * RNG_BLOCK  # streaming: the first draws, which fix the histogram grids
 QUANTILES = quantities(Stat.QUANTILES)
 MEANS = quantities(Stat.MEAN)
 KEPT = quantities(Stat.DRAWS)
@@ -73,15 +79,21 @@ def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.
     }
 
 
-def indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def event_counts(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The number of draws with each reported event: reaching each threshold in a year
+    (``above``), by a year (``by``: the running maximum over years reaches it), first in a year
+    (``first``: by this year and not by the one before, so ``by`` minus ``by`` a year earlier),
+    each (threshold, entry, year); and the plan events."""
     from .metrics import TOLERANCE
 
     thr = np.asarray(inp.scenario.thresholds) - TOLERANCE
-    above = d["ratio"][None] >= thr[:, None, None, None]  # (t, e, y, n)
-    by = np.logical_or.accumulate(above, axis=2)
-    first = by.copy()
-    first[:, :, 1:] &= ~by[:, :, :-1]
-    return {"above": above, "by": by, "first": first, **plan_indicators(inp, d)}
+    ratio = d["ratio"]
+    running = np.fmax.accumulate(ratio, axis=1)  # NaN ignored: a year reached stays reached
+    above = np.stack([np.count_nonzero(ratio >= t, axis=-1) for t in thr])
+    by = np.stack([np.count_nonzero(running >= t, axis=-1) for t in thr])
+    first = np.diff(by, axis=2, prepend=0)
+    plan = {k: np.count_nonzero(v, axis=-1) for k, v in plan_indicators(inp, d).items()}
+    return {"above": above, "by": by, "first": first, **plan}
 
 
 @dataclass
@@ -96,6 +108,7 @@ class Stats:
     method: str
     draws: dict[str, np.ndarray] = field(default_factory=dict)
     paired: np.ndarray | None = None
+    bound: dict[str, np.ndarray] = field(default_factory=dict)  # streamed: quantile error bounds
 
 
 def exact(
@@ -177,20 +190,17 @@ def _gap_quantiles(
 
 
 # ----------------------------------------------------------------------------
-# Streaming: two passes over chunks
+# Streaming: one pass over chunks, histograms on a grid fixed by a pilot
 # ----------------------------------------------------------------------------
 
 
 def pass1(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict:
     """Per-chunk: event counts, sums for means (one per block of RNG_BLOCK draws from the
     chunk's start), and each column's min and max."""
-    from .constants import RNG_BLOCK
-
-    ind = indicators(inp, d)
     n = d["gdp"].shape[-1]
     return {
         "n": n,
-        "count": {k: np.count_nonzero(v, axis=-1) for k, v in ind.items()},
+        "count": event_counts(inp, d),
         "blocks": {
             k: [d[k][..., a : a + RNG_BLOCK].sum(axis=-1) for a in range(0, n, RNG_BLOCK)]
             for k in MEANS
@@ -222,39 +232,109 @@ def combine1(parts: list[dict]) -> dict:
     return out
 
 
-def pass2(
-    d: dict[str, np.ndarray], lo: dict[str, np.ndarray], hi: dict[str, np.ndarray]
-) -> dict[str, np.ndarray]:
-    """Per-chunk: histogram counts (columns, BINS) on the fixed per-column ranges of pass 1."""
+HALF = BINS // 2
+# the pilot's range fills between 1/3 and 2/3 of the grid: room for later draws on both sides
+PILOT_ROOM = 1.5
+SMALLEST_WIDTH = 2.0**-600  # the grid of a column that is the same in every pilot draw
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Each column's histogram grid, fixed by the pilot draws: bin ``i`` (from ``-HALF`` to
+    ``HALF - 1``) at level ``k`` holds ``centre + [i, i + 1) * width * 2**k``. ``width`` is a
+    power of two, so that a bin of level ``k + 1`` is exactly two bins of level ``k``."""
+
+    centre: dict[str, np.ndarray]  # (columns,) per quantity
+    width: dict[str, np.ndarray]
+
+
+def pilot_grid(s1: dict) -> Grid:
+    """The grid from the pilot's column ranges (``pass1`` of the pilot draws)."""
+    centre, width = {}, {}
+    for k, lo in s1["min"].items():
+        lo, hi = lo.reshape(-1), s1["max"][k].reshape(-1)
+        c = np.nan_to_num((lo + hi) / 2)
+        span = np.nan_to_num(hi - lo)
+        with np.errstate(divide="ignore"):
+            e = np.ceil(np.log2(np.where(span > 0, span * PILOT_ROOM / BINS, 1.0)))
+        w = np.where(span > 0, np.ldexp(1.0, e.astype(int)), SMALLEST_WIDTH)
+        centre[k], width[k] = c, w
+    return Grid(centre, width)
+
+
+def _levels(m: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The smallest level ``k >= 0`` whose grid holds every value within ``m`` of the centre:
+    ``m < HALF * w * 2**k`` (a function of ``m`` alone, increasing: the level a chunk needs and
+    the level of the whole run agree whatever the chunking)."""
+    m = np.nan_to_num(m)
+    with np.errstate(divide="ignore"):
+        k = np.floor(np.log2(np.maximum(m / (HALF * w), 1.0))).astype(np.int64) - 1
+    k = np.maximum(k, 0)
+    while True:
+        over = np.ldexp(m / w, -k) >= HALF  # exact scaling by a power of two
+        if not over.any():
+            return k
+        k[over] += 1
+
+
+def histogram(d: dict[str, np.ndarray], s1: dict, grid: Grid) -> dict:
+    """Per-chunk: each column's level (the coarsest its draws need) and bin counts, (columns,
+    BINS + 1), the last bin counting NaN (years not projected)."""
     out = {}
-    for k, lo_k in lo.items():
+    for k, c in grid.centre.items():
         x = d[k].reshape(-1, d[k].shape[-1])
-        a, b = lo_k.reshape(-1, 1), hi[k].reshape(-1, 1)
-        width = np.where(b > a, (b - a) / BINS, 1.0)
-        with np.errstate(invalid="ignore"):
-            idx = np.clip(((x - a) / width).astype(np.int64), 0, BINS - 1)
-        idx[np.isnan(x)] = BINS  # a spare bin for NaN (years not projected)
-        flat = (np.arange(len(x))[:, None] * (BINS + 1) + idx).ravel()
-        out[k] = (
-            np.bincount(flat, minlength=len(x) * (BINS + 1))
-            .astype(np.int64)
-            .reshape(len(x), BINS + 1)
-        )
+        w = grid.width[k]
+        m = np.fmax(np.abs(s1["max"][k].reshape(-1) - c), np.abs(s1["min"][k].reshape(-1) - c))
+        lev = _levels(m, w)
+        inv = np.ldexp(1.0 / w, -lev)  # exact: powers of two
+        t = x - c[:, None]
+        t *= inv[:, None]
+        np.floor(t, out=t)  # the bin, from -HALF to HALF - 1
+        # and its place in the flat counts of all columns, each BINS + 1 long
+        t += (HALF + np.arange(len(x)) * (BINS + 1.0))[:, None]
+        for r in np.nonzero(np.isnan(s1["min"][k].reshape(-1)))[0]:
+            t[r, np.isnan(t[r])] = r * (BINS + 1.0) + BINS  # a spare bin for NaN
+        h = np.bincount(t.astype(np.int64).ravel(), minlength=len(x) * (BINS + 1))
+        h = h.astype(np.int32).reshape(len(x), BINS + 1)  # counts of at most MAX_DRAWS
+        out[k] = (lev, h)
     return out
 
 
-def combine2(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    return {k: np.add.reduce([p[k] for p in parts]) for k in parts[0]}
+def _coarsen(h: np.ndarray, by: np.ndarray) -> np.ndarray:
+    """Counts of the bins ``by`` levels up (row by row): bin ``i`` goes to ``i // 2**by``."""
+    h = h.copy()
+    for r in np.nonzero(by)[0]:
+        row = h[r, :BINS]
+        for _ in range(min(int(by[r]), 64)):
+            row[HALF // 2 : HALF + HALF // 2] = row[0::2] + row[1::2]
+            row[: HALF // 2] = 0
+            row[HALF + HALF // 2 :] = 0
+    return h
+
+
+def combine_hist(parts: list[dict]) -> dict:
+    """Histograms of several chunks on the level of the coarsest (exact integer counts, in any
+    order)."""
+    out = {}
+    for k in parts[0]:
+        lev = np.maximum.reduce([p[k][0] for p in parts])
+        out[k] = (lev, np.add.reduce([_coarsen(p[k][1], lev - p[k][0]) for p in parts]))
+    return out
 
 
 def streamed(
     inp: ModelInputs,
     s1: dict,
-    hist: dict[str, np.ndarray],
+    hist: dict,
+    grid: Grid,
     q: np.ndarray,
     paired: np.ndarray | None = None,
 ) -> Stats:
-    """Summaries from the folded passes (``paired``: kept ratio draws, see :class:`Stats`)."""
+    """Summaries from the folded chunks (``paired``: kept ratio draws, see :class:`Stats`).
+
+    Each quantile lies within one bin width (``Stats.bound``: ``width * 2**level`` of its
+    column) of the exact one; a column the same in every draw is exact.
+    """
     n = s1["n"]
     prob = {}
     for k, c in s1["count"].items():
@@ -264,38 +344,49 @@ def streamed(
             (np.moveaxis(p, 0, -1), np.moveaxis(se, 0, -1)) if k in THRESHOLD_EVENTS else (p, se)
         )
     means = {k: v / n for k, v in s1["sum"].items()}
-    quant = {}
-    for k, h in hist.items():
+    quant, bound = {}, {}
+    for k, (lev, h) in hist.items():
+        shape = s1["min"][k].shape
         lo, hi = s1["min"][k].reshape(-1), s1["max"][k].reshape(-1)
-        quant[k] = _hist_quantiles(h, lo, hi, q).reshape(len(q), *s1["min"][k].shape)
+        w = np.ldexp(grid.width[k], lev)
+        start = grid.centre[k] - HALF * w
+        quant[k] = _hist_quantiles(h, start, w, lo, hi, q).reshape(len(q), *shape)
+        bound[k] = np.where(hi > lo, w, 0.0).reshape(shape)
     return Stats(
         quant,
         prob,
         means,
-        f"histogram ({BINS} bins per column; each quantile within (max - min)/{BINS} of exact)",
+        f"histogram (one pass; {BINS} bins per column on a grid fixed by the first "
+        f"{PILOT:,} draws, doubled where later draws fall outside it; each quantile within one "
+        "bin width of exact)",
         paired=paired,
+        bound=bound,
     )
 
 
-def _hist_quantiles(h: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Linear-interpolation quantiles (numpy's default) located within histogram bins."""
+def _hist_quantiles(
+    h: np.ndarray, start: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray
+) -> np.ndarray:
+    """Linear-interpolation quantiles (numpy's default) located within histogram bins: each
+    order statistic at the middle of its share of its bin, kept within the column's range."""
     counts = h[:, :BINS]
     valid = counts.sum(axis=1)
     cum = np.cumsum(counts, axis=1)
-    width = np.where(hi > lo, (hi - lo) / BINS, 0.0)
+    rows = np.arange(len(h))
     out = np.full((len(q), len(h)), np.nan)
     for i, qq in enumerate(q):
         pos = qq * (valid - 1)
         r0 = np.floor(pos).astype(np.int64)
-        w = pos - r0
+        frac_w = pos - r0
         vals = []
         for r in (r0, np.minimum(r0 + 1, np.maximum(valid - 1, 0))):
-            b = np.array([np.searchsorted(cum[c], r[c], side="right") for c in range(len(h))])
+            b = np.array([np.searchsorted(cum[c], r[c], side="right") for c in rows])
             b = np.minimum(b, BINS - 1)
-            before = np.where(b > 0, cum[np.arange(len(h)), np.maximum(b - 1, 0)], 0)
-            inbin = np.maximum(counts[np.arange(len(h)), b], 1)
+            before = np.where(b > 0, cum[rows, np.maximum(b - 1, 0)], 0)
+            inbin = np.maximum(counts[rows, b], 1)
             frac = (r - before + 0.5) / inbin
-            vals.append(lo + (b + frac) * width)
-        v = vals[0] * (1 - w) + vals[1] * w
-        out[i] = np.where(valid > 0, np.where(hi > lo, v, lo), np.nan)
+            vals.append(np.clip(start + (b + frac) * w, lo, hi))
+        v = vals[0] * (1 - frac_w) + vals[1] * frac_w
+        same = lo * (1 - frac_w) + lo * frac_w  # as exact mode has it, to the last bit
+        out[i] = np.where(valid > 0, np.where(hi > lo, v, same), np.nan)
     return out
