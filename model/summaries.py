@@ -294,9 +294,9 @@ def histogram(d: dict[str, np.ndarray], s1: dict, grid: Grid) -> dict:
         t += (HALF + np.arange(len(x)) * (BINS + 1.0))[:, None]
         for r in np.nonzero(np.isnan(s1["min"][k].reshape(-1)))[0]:
             t[r, np.isnan(t[r])] = r * (BINS + 1.0) + BINS  # a spare bin for NaN
-        h = np.bincount(t.astype(np.int64).ravel(), minlength=len(x) * (BINS + 1))
-        h = h.astype(np.int32).reshape(len(x), BINS + 1)  # counts of at most MAX_DRAWS
-        out[k] = (lev, h)
+        flat = np.bincount(t.astype(np.int64).ravel(), minlength=len(x) * (BINS + 1))
+        # int32: counts of at most MAX_DRAWS, half the memory of the chunks in flight
+        out[k] = (lev, flat.astype(np.int32).reshape(len(x), BINS + 1))
     return out
 
 
