@@ -277,26 +277,37 @@ def _levels(m: np.ndarray, w: np.ndarray) -> np.ndarray:
         k[over] += 1
 
 
+ROWS = 16  # columns binned at a time: temporaries that stay in cache (twice as fast here)
+
+
 def histogram(d: dict[str, np.ndarray], s1: dict, grid: Grid) -> dict:
     """Per-chunk: each column's level (the coarsest its draws need) and bin counts, (columns,
     BINS + 1), the last bin counting NaN (years not projected)."""
     out = {}
+    n = d["gdp"].shape[-1]
+    t = np.empty((ROWS, n))
+    idx = np.empty((ROWS, n), dtype=np.int64)
+    # each row's bins in the flat counts of a block of rows, BINS + 1 a row
+    offset = (HALF + np.arange(ROWS) * (BINS + 1.0))[:, None]
     for k, c in grid.centre.items():
-        x = d[k].reshape(-1, d[k].shape[-1])
+        x = d[k].reshape(-1, n)
         w = grid.width[k]
-        m = np.fmax(np.abs(s1["max"][k].reshape(-1) - c), np.abs(s1["min"][k].reshape(-1) - c))
-        lev = _levels(m, w)
+        lo, hi = s1["min"][k].reshape(-1), s1["max"][k].reshape(-1)
+        lev = _levels(np.fmax(np.abs(hi - c), np.abs(lo - c)), w)
         inv = np.ldexp(1.0 / w, -lev)  # exact: powers of two
-        t = x - c[:, None]
-        t *= inv[:, None]
-        np.floor(t, out=t)  # the bin, from -HALF to HALF - 1
-        # and its place in the flat counts of all columns, each BINS + 1 long
-        t += (HALF + np.arange(len(x)) * (BINS + 1.0))[:, None]
-        for r in np.nonzero(np.isnan(s1["min"][k].reshape(-1)))[0]:
-            t[r, np.isnan(t[r])] = r * (BINS + 1.0) + BINS  # a spare bin for NaN
-        flat = np.bincount(t.astype(np.int64).ravel(), minlength=len(x) * (BINS + 1))
-        # int32: counts of at most MAX_DRAWS, half the memory of the chunks in flight
-        out[k] = (lev, flat.astype(np.int32).reshape(len(x), BINS + 1))
+        h = np.empty((len(x), BINS + 1), dtype=np.int32)  # counts of at most MAX_DRAWS
+        for a in range(0, len(x), ROWS):
+            r = min(ROWS, len(x) - a)
+            tt, ii = t[:r], idx[:r]
+            np.subtract(x[a : a + r], c[a : a + r, None], out=tt)
+            tt *= inv[a : a + r, None]
+            np.floor(tt, out=tt)  # the bin, from -HALF to HALF - 1
+            tt += offset[:r]
+            for j in np.nonzero(np.isnan(lo[a : a + r]))[0]:
+                tt[j, np.isnan(tt[j])] = j * (BINS + 1.0) + BINS  # a spare bin for NaN
+            ii[...] = tt
+            h[a : a + r] = np.bincount(ii.ravel(), minlength=r * (BINS + 1)).reshape(r, -1)
+        out[k] = (lev, h)
     return out
 
 
