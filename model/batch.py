@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,27 +79,32 @@ def _is_current(path: Path, key: str) -> bool:
         return False  # unreadable: recompute
 
 
-def run_one(
-    sc: Scenario,
-    draws: int,
-    seed: int,
-    out: Path,
-    ex: Execution,
-    keep_draws: bool = False,
-    inp: ModelInputs | None = None,
-    key: str = "",
-) -> Path:
-    """Run one scenario through ``ex`` (``inp``: its prepared inputs, if already made) and
-    write ``OUT/NAME.nc``, streamed above ``AUTO_STREAM_ABOVE`` draws unless ``keep_draws``;
-    ``key`` (from :func:`resume_key`) is recorded for resuming."""
-    from .prepare import prepare
-    from .results import build_dataset
+@dataclass(frozen=True)
+class ScenarioTask:
+    """Summarise one scenario's draws where it runs (picklable: a whole scenario is one task on
+    a dask worker, so that only its summaries travel back, not its per-draw arrays)."""
+
+    draws: int
+    seed: int
+    keep_draws: bool = False
+
+    def __call__(self, inp: ModelInputs) -> Any:
+        from .parallel import execution
+
+        with execution(threads=1) as local:
+            return summarize_one(inp, self.draws, self.seed, local, self.keep_draws)
+
+
+def summarize_one(
+    inp: ModelInputs, draws: int, seed: int, ex: Execution, keep_draws: bool = False
+) -> Any:
+    """One scenario's ``Stats`` through ``ex``, streamed above ``AUTO_STREAM_ABOVE`` draws unless
+    ``keep_draws``, with the ratio draws of the comparison years kept (``PAIRED``)."""
     from .runner import AUTO_STREAM_ABOVE, default_chunk, summarize
 
-    inp = inp or prepare(sc)
     years = [int(y) for y in inp.axis.years if y in COMPARE_YEARS]
     streamed = draws > AUTO_STREAM_ABOVE and not keep_draws
-    st = summarize(
+    return summarize(
         inp,
         draws,
         seed,
@@ -108,6 +114,37 @@ def run_one(
         keep_draws,
         paired=tuple(inp.axis.idx(y) for y in years),
     )
+
+
+def run_one(
+    sc: Scenario,
+    draws: int,
+    seed: int,
+    out: Path,
+    ex: Execution,
+    keep_draws: bool = False,
+    inp: ModelInputs | None = None,
+    key: str = "",
+    st: Any = None,
+) -> Path:
+    """Run one scenario through ``ex`` (``inp``: its prepared inputs, if already made; ``st``:
+    its summaries, if already computed) and write ``OUT/NAME.nc``, streamed above
+    ``AUTO_STREAM_ABOVE`` draws unless ``keep_draws``; ``key`` (from :func:`resume_key`) is
+    recorded for resuming."""
+    from .prepare import prepare
+
+    inp = inp or prepare(sc)
+    st = st if st is not None else summarize_one(inp, draws, seed, ex, keep_draws)
+    return write_one(sc, inp, st, draws, seed, out, key)
+
+
+def write_one(
+    sc: Scenario, inp: ModelInputs, st: Any, draws: int, seed: int, out: Path, key: str
+) -> Path:
+    """Write one scenario's summaries ``st`` (with its ``PAIRED`` draws) to ``OUT/NAME.nc``."""
+    from .results import build_dataset
+
+    years = [int(y) for y in inp.axis.years if y in COMPARE_YEARS]
     ds = build_dataset(inp, st, draws=draws, seed=seed)
     ds[PAIRED] = xr.DataArray(
         st.paired,
@@ -133,7 +170,14 @@ def run_one(
             "resume_key": key,
         },
     )
-    return write_netcdf(ds, out / f"{sc.name}.nc")
+    with _WRITE:  # HDF5 is not thread-safe, and the files are written without its lock
+        return write_netcdf(ds, out / f"{sc.name}.nc")
+
+
+_WRITE = threading.Lock()
+# in this process, scenarios of at most this many draws run side by side (one a core), so that
+# one's serial parts (preparing, the Dataset, the file) overlap another's numpy work
+SIDE_BY_SIDE_DRAWS = 200_000
 
 
 def run_batch(
@@ -148,20 +192,26 @@ def run_batch(
     inputs: list[ModelInputs] | None = None,
     data_dir: Path | None = None,
 ) -> list[Outcome]:
-    """Run the scenarios in order (``inputs``: their prepared inputs, if already made, from the
-    data in ``data_dir``, default ``constants.default_data_dir()``); chunks of draws go to the
-    dask cluster when one is asked for.
+    """Run the scenarios (``inputs``: their prepared inputs, if already made, from the data in
+    ``data_dir``, default ``constants.default_data_dir()``), reporting them in order.
+
+    On a dask cluster each scenario is one task (``ScenarioTask``: its inputs shipped once, its
+    summaries back, the cluster started once for the batch); in this process scenarios of up
+    to ``SIDE_BY_SIDE_DRAWS`` draws run side by side on threads, their chunks on the shared
+    threads. Results are identical either way.
 
     Raises
     ------
     InputError
         For two scenarios of one name, or a bad ``workers`` or ``scheduler``.
     """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     from .parallel import check_execution, execution
     from .prepare import prepare
 
     check_execution(workers, scheduler)
-
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         from .errors import InputError
@@ -172,20 +222,40 @@ def run_batch(
             "name",
             f"two scenarios are named '{dup}'; names must be distinct (they name the output files)",
         )
-    outcomes = []
     given: list[ModelInputs | None] = list(inputs) if inputs else [None] * len(scenarios)
+    inps = [inp or prepare(sc, data_dir=data_dir) for sc, inp in zip(scenarios, given, strict=True)]
+    keys = [resume_key(inp, draws, seed, keep_draws, data_dir) for inp in inps]
+    paths = [out / f"{sc.name}.nc" for sc in scenarios]
+    todo = [i for i, (p, k) in enumerate(zip(paths, keys, strict=True)) if not _is_current(p, k)]
+    outcomes = []
     with execution(workers, scheduler) as ex:
-        for sc, inp in zip(scenarios, given, strict=True):
-            inp = inp or prepare(sc, data_dir=data_dir)
-            path = out / f"{sc.name}.nc"
-            key = resume_key(inp, draws, seed, keep_draws, data_dir)
-            skipped = _is_current(path, key)
-            if not skipped:
-                run_one(sc, draws, seed, out, ex, keep_draws, inp, key)
-            o = Outcome(sc, path, skipped)
-            outcomes.append(o)
-            if on_done:
-                on_done(o)
+        if not ex.in_process:
+            stats = dict(
+                zip(
+                    todo,
+                    ex.map(ScenarioTask(draws, seed, keep_draws), [inps[i] for i in todo]),
+                    strict=True,
+                )
+            )
+
+            def one(i: int) -> Path:
+                return write_one(scenarios[i], inps[i], stats.pop(i), draws, seed, out, keys[i])
+
+        else:
+
+            def one(i: int) -> Path:
+                return run_one(scenarios[i], draws, seed, out, ex, keep_draws, inps[i], keys[i])
+
+        side = (os.cpu_count() or 1) if ex.in_process and draws <= SIDE_BY_SIDE_DRAWS else 1
+        with ThreadPoolExecutor(max(side, 1)) as pool:
+            done = {i: pool.submit(one, i) for i in todo}
+            for i, sc in enumerate(scenarios):
+                if i in done:
+                    done.pop(i).result()
+                o = Outcome(sc, paths[i], i not in todo)
+                outcomes.append(o)
+                if on_done:
+                    on_done(o)
     return outcomes
 
 

@@ -176,3 +176,15 @@ def test_batch_cli_writes_combined_file(tmp_path):
         assert list(ds.scenario.values) == ["baseline", "topup-on"]
         assert "probability_of_spending_ratio_above_threshold" in ds
     assert "paired difference" in res.stdout
+
+
+def test_batch_on_workers_is_the_batch_in_process(tmp_path):
+    """A batch on a local cluster (a scenario a task) writes the same files as in this process
+    (scenarios side by side on threads)."""
+    scs = [load_scenario(SCENARIO_DIR / f) for f in ("baseline.toml", "weak-yen.toml")]
+    here, there = tmp_path / "here", tmp_path / "there"
+    a = run_batch(scs, draws=600, seed=3, out=here)
+    b = run_batch(scs, draws=600, seed=3, out=there, workers=2)
+    for x, y in zip(a, b, strict=True):
+        with xr.open_dataset(x.path) as dx, xr.open_dataset(y.path) as dy:
+            xr.testing.assert_identical(dx.load().drop_attrs(), dy.load().drop_attrs())
