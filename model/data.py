@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .constants import UNIT_TO_TRILLION, default_data_dir
@@ -159,8 +160,16 @@ class DataStore:
     as_of: dt.date
     hashes: dict[str, str] = field(default_factory=dict)
 
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], list[Row]]:
+        """The rows of each (series, period), in file order (built once: lookups are many)."""
+        index: dict[tuple[str, str], list[Row]] = {}
+        for r in self.rows:
+            index.setdefault((r.series, r.period), []).append(r)
+        return index
+
     def _find(self, series: str, period: str) -> list[Row]:
-        return [r for r in self.rows if r.series == series and r.period == period]
+        return list(self._index.get((series, period), ()))
 
     def series(self, name: str, period: str = "FY") -> dict[int, float]:
         """Values by year, converted to trillion yen (money), fractions (percent) or as is."""
