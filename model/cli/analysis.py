@@ -105,8 +105,9 @@ def sensitivity(
         stem = f"{sc.name}_sensitivity_{method.value}"
         nc, png = output_path(out, f"{stem}.nc"), output_path(out, f"{stem}.png")
         ev = Evaluator(sc, metric, draws, s)
-        # evaluations one after the other here, or on the dask cluster
-        with execution(workers, scheduler, threads=1) as ex:
+        # evaluations on this process's threads (one a core; the shocks are shared, drawn
+        # once), or on the dask cluster
+        with execution(workers, scheduler) as ex:
             if method == Method.oat:
                 res = run_oat(ev, ex.map)
             elif method == Method.morris:
