@@ -1,6 +1,6 @@
 """Benchmark of the jdef engine, measured side by side in one process run.
 
-    .venv/bin/python benchmarks/bench_engine.py            # everything, including 10^7 streamed draws
+    .venv/bin/python benchmarks/bench_engine.py            # everything (10^7 streamed draws too)
     .venv/bin/python benchmarks/bench_engine.py --quick    # skip the 10^7-draw run
     .venv/bin/python benchmarks/bench_engine.py --readme   # and rewrite README's table
 

@@ -205,8 +205,9 @@ def pass1(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict:
             k: [d[k][..., a : a + RNG_BLOCK].sum(axis=-1) for a in range(0, n, RNG_BLOCK)]
             for k in MEANS
         },
-        "min": {k: np.min(d[k], axis=-1) for k in QUANTILES},
-        "max": {k: np.max(d[k], axis=-1) for k in QUANTILES},
+        # of the values that are not NaN (NaN where every draw is: years not projected)
+        "min": {k: np.fmin.reduce(d[k], axis=-1) for k in QUANTILES},
+        "max": {k: np.fmax.reduce(d[k], axis=-1) for k in QUANTILES},
     }
 
 
@@ -303,7 +304,7 @@ def histogram(d: dict[str, np.ndarray], s1: dict, grid: Grid) -> dict:
             tt *= inv[a : a + r, None]
             np.floor(tt, out=tt)  # the bin, from -HALF to HALF - 1
             tt += offset[:r]
-            for j in np.nonzero(np.isnan(lo[a : a + r]))[0]:
+            for j in np.nonzero(np.isnan(tt).any(axis=1))[0]:
                 tt[j, np.isnan(tt[j])] = j * (BINS + 1.0) + BINS  # a spare bin for NaN
             ii[...] = tt
             h[a : a + r] = np.bincount(ii.ravel(), minlength=r * (BINS + 1)).reshape(r, -1)
