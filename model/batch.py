@@ -230,16 +230,11 @@ def run_batch(
     outcomes = []
     with execution(workers, scheduler) as ex:
         if not ex.in_process:
-            stats = dict(
-                zip(
-                    todo,
-                    ex.map(ScenarioTask(draws, seed, keep_draws), [inps[i] for i in todo]),
-                    strict=True,
-                )
-            )
+            # a scenario a task, all submitted at once; each file written as its summaries come
+            results = ex.imap(ScenarioTask(draws, seed, keep_draws), [inps[i] for i in todo])
 
             def one(i: int) -> Path:
-                return write_one(scenarios[i], inps[i], stats.pop(i), draws, seed, out, keys[i])
+                return write_one(scenarios[i], inps[i], next(results), draws, seed, out, keys[i])
 
         else:
 

@@ -84,6 +84,22 @@ class Execution:
         futures = self._client.map(_apply, [f] * len(items), items, pure=False)
         return self._client.gather(futures)
 
+    def imap(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """``fn`` over ``items``, every task started at once, the results yielded in order as
+        they come (so that the caller can use the first while the others still run)."""
+        items = list(items)
+        if self._client is None or not items:
+            if self._pool is None or len(items) <= 1:
+                yield from (fn(x) for x in items)
+            else:
+                yield from self._pool.map(fn, items)
+            return
+        [f] = self._client.scatter([fn], broadcast=True, hash=False)
+        futures = self._client.map(_apply, [f] * len(items), items, pure=False)
+        for fut in futures:
+            yield fut.result()
+            fut.release()
+
 
 def max_workers() -> int:
     """The most local dask workers allowed: ``MAX_WORKERS_PER_CORE`` per core."""
