@@ -13,12 +13,12 @@ from . import __version__
 from . import categories as cats
 from .constants import (
     CATEGORY,
-    DEFAULT_QUANTILES,
+    DEFAULT_PERCENTILES,
     DRAW,
     FRACTION,
     PACKAGE_DIR,
+    PERCENTILE,
     POLICY,
-    QUANTILE,
     THRESHOLD,
     TRILLION_YEN,
     YEAR,
@@ -76,7 +76,7 @@ def variables_of(v: Variable, inp: ModelInputs, st: Stats) -> dict[str, xr.Varia
             f"{v.name}_standard_error": xr.Variable(v.dims, np.asarray(se), se_attrs),
         }
     if v.stat is Stat.QUANTILES:
-        data = _arrange(st.quantile[v.of], (QUANTILE, *v.draw_axes), v)
+        data = _arrange(st.quantile[v.of], (PERCENTILE, *v.draw_axes), v)
     elif v.stat is Stat.MEAN:
         data = _arrange(st.mean[v.of], v.draw_axes, v)
     elif v.stat is Stat.DRAWS:
@@ -99,7 +99,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
     draws, seed : int
         Recorded in the attributes.
     """
-    q = np.array(DEFAULT_QUANTILES)
+    pct = np.array(DEFAULT_PERCENTILES, dtype=float)
     thr = np.array(inp.scenario.thresholds)
     keep_draws = bool(st.draws)
     v: dict[str, xr.Variable] = {}
@@ -126,10 +126,10 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
             thr,
             {"long_name": "Target ratio of counted spending to the GDP denominator", "units": "1"},
         ),
-        QUANTILE: (
-            QUANTILE,
-            q,
-            {"long_name": "Quantile of the Monte Carlo distribution", "units": "1"},
+        PERCENTILE: (
+            PERCENTILE,
+            pct,
+            {"long_name": "Percentile of the Monte Carlo distribution", "units": "%"},
         ),
         CATEGORY: (
             CATEGORY,

@@ -45,7 +45,7 @@ def summary_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
                         "probability": float(p.sel(sel)),
                         "standard_error": float(se.sel(sel)),
                         "median_ratio": float(
-                            ds["spending_ratio"].sel(quantile=0.5, policy=pol, fiscal_year=y)
+                            ds["spending_ratio"].sel(percentile=50, policy=pol, fiscal_year=y)
                         ),
                     }
                 )
@@ -96,14 +96,14 @@ def summary_text(ds: xr.Dataset) -> str:
             lines.append(
                 f"{pol:<24}{'':>7}" + "".join(f"{cells[y]['median_ratio']:>16.2%}" for y in years)
             )
-    q = ds["quantile"].values
+    pct = ds["percentile"].values
 
     def qs(name: str) -> str:
         v = ds[name].values
         return "  ".join(
-            f"q{int(round(qq * 100)):02d} {x:6.2f}"
-            for qq, x in zip(q, v, strict=True)
-            if qq in (0.05, 0.5, 0.95)
+            f"p{int(round(pp)):02d} {x:6.2f}"
+            for pp, x in zip(pct, v, strict=True)
+            if any(np.isclose(pp, (5, 50, 95)))
         )
 
     lines += [

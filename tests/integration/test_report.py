@@ -226,9 +226,9 @@ def test_numbers_match_netcdf(run_nc, run_report):
         )
 
         counted = float(
-            ds["counted_spending"].sel(quantile=0.5, policy="mod-core", fiscal_year=2030)
+            ds["counted_spending"].sel(percentile=50, policy="mod-core", fiscal_year=2030)
         )
-        ratio = float(ds["spending_ratio"].sel(quantile=0.5, policy="mod-core", fiscal_year=2030))
+        ratio = float(ds["spending_ratio"].sel(percentile=50, policy="mod-core", fiscal_year=2030))
         assert page.cell(
             var="counted_spending", policy="mod-core", year=2030, quantile="0.5"
         ).startswith(fmt_yen(counted))
@@ -248,7 +248,7 @@ def test_numbers_match_netcdf(run_nc, run_report):
             "plan_real_value_fy2022_yen",
             "plan_value_at_plan_exchange_rate",
         ):
-            assert page.cell(var=v, quantile="0.5") == fmt_yen(float(ds[v].sel(quantile=0.5)))
+            assert page.cell(var=v, quantile="0.5") == fmt_yen(float(ds[v].sel(percentile=50)))
         p = float(ds["probability_of_plan_contract_shortfall"])
         assert page.cell(var="probability_of_plan_contract_shortfall") == fmt_prob_se(
             p, float(ds["probability_of_plan_contract_shortfall_standard_error"])

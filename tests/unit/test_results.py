@@ -147,7 +147,7 @@ def test_dataset_holds_the_registry_in_its_order(written):
     for v in drawn:
         assert {w.draw_axes for w in drawn if w.of == v.of} == {v.draw_axes}, v.name
     gdp = ds["nominal_gdp_draws"].values
-    q = ds["quantile"].values
+    q = ds["percentile"].values / 100
     np.testing.assert_allclose(ds["nominal_gdp"].values, np.quantile(gdp, q, axis=-1), rtol=1e-14)
     spend_mean = ds["category_spending_mean"].sel(category="mod_core").values
     assert spend_mean.shape == (ds.fiscal_year.size,)
