@@ -141,7 +141,15 @@ def test_dataset_holds_the_registry_in_its_order(written):
             names.append(f"{v.name}_standard_error")
         assert ds[v.name].dims == v.dims, v.name
         assert ds[v.name].attrs["long_name"] == v.long_name
-    assert list(ds.data_vars) == names
+    added = ("_lower_bound", "_upper_bound")  # the 95% intervals, after the registry
+    assert [n for n in ds.data_vars if not n.endswith(added) and n != "spending_ratio_known"] == (
+        names
+    )
+    for n in names:
+        if n.endswith("_standard_error"):
+            p = n.removesuffix("_standard_error")
+            lo, hi = ds[f"{p}_lower_bound"], ds[f"{p}_upper_bound"]
+            assert ((lo <= ds[p]) & (ds[p] <= hi)).all(), p
     # every variable of one per-draw quantity sees it on the same axes
     drawn = [v for v in VARIABLES if v.stat in (Stat.QUANTILES, Stat.MEAN, Stat.DRAWS)]
     for v in drawn:
