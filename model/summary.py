@@ -278,7 +278,7 @@ def summary_csv(ds: xr.Dataset) -> str:
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for r in tidy_rows(ds):
-        out = {k: r.get(k) for k in CSV_COLUMNS}
+        out: dict[str, Any] = {k: r.get(k) for k in CSV_COLUMNS}
         for k in ("value", "standard_error", "lower_95", "upper_95"):
             if out[k] is not None:
                 out[k] = repr(float(out[k]))

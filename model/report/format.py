@@ -26,7 +26,6 @@ __all__ = [
 ]
 
 
-
 def fy(year: object) -> str:
     """A fiscal year as 'FY2027'."""
     return f"FY{int(cast(SupportsInt, year))}"

@@ -102,7 +102,8 @@ def test_run_writes_file_and_summary(tmp_path):
     with xr.open_dataset(tmp_path / "baseline.nc") as ds:
         assert ds.attrs["draws"] == "300"
     csv_text = (tmp_path / "baseline_summary.csv").read_text()
-    assert csv_text.startswith("# title: ") and "\npolicy,fiscal_year,threshold,statistic,value," in csv_text
+    assert csv_text.startswith("# title: ")
+    assert "\npolicy,fiscal_year,threshold,statistic,value," in csv_text
 
 
 def test_set_override_parsed_as_toml(tmp_path):
