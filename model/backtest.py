@@ -26,11 +26,13 @@ from .forecasters import (
     budget_forecast,
     cao_edition,
     economy_forecast,
+    fan_scale_at,
     point_forecast,
     random_walk_forecast,
     weo_edition,
     window_fit,
 )
+from .economy import MIN_ERRORS
 from .scores import LEVELS, PIT_BINS, nanmean, pit_histogram, score
 
 METHODS = (
@@ -81,6 +83,8 @@ def run_backtest(
     keys = ("crps", "pit", "median", "outcome", "covered_50", "covered_80", "covered_90")
     shape = (len(SERIES), len(METHODS), len(origins), horizon)
     res = {k: np.full(shape, np.nan) for k in keys}
+    fan_scale = np.full(len(origins), np.nan)
+    n_errors = np.zeros(len(origins), dtype=np.int32)
 
     def put(si: int, mi: int, oi: int, h: int, sc: dict[str, float]) -> None:
         for k in keys:
@@ -88,12 +92,16 @@ def run_backtest(
 
     for oi, o in enumerate(origins):
         window = window_fit(d, o)
+        # the production uncertainty model: its fan scale from the official errors known at o
+        weo = weo_edition(d, o)
+        scale, n_err = fan_scale_at(d, o, weo[1] if weo else None, window, horizon, draws, seed)
+        fan_scale[oi], n_errors[oi] = scale, n_err
         # the engine's structure: rates revert to an official path published by the origin date
-        for mi, edition in ((CAO, cao_edition(d, o)), (WEO, weo_edition(d, o))):
+        for mi, edition in ((CAO, cao_edition(d, o)), (WEO, weo)):
             if edition is None:
                 continue
             p_levels, p_growth = economy_forecast(
-                d, o, horizon, draws, seed, path=edition[1], window=window
+                d, o, horizon, draws, seed, path=edition[1], window=window, fan_scale=scale
             )
             for h in range(horizon):
                 y = o + h + 1
@@ -171,6 +179,23 @@ def run_backtest(
                 "units": "1",
             },
         )
+    ds["fan_scale"] = (
+        ("origin",),
+        fan_scale,
+        {
+            "long_name": (
+                "Fan scale of the path forecasters at the origin: rolling conformal scaling on "
+                "the official forecasts' errors known at the origin (1 with fewer than "
+                f"{MIN_ERRORS}; METHODOLOGY.md, section 2.5)"
+            ),
+            "units": "1",
+        },
+    )
+    ds["n_official_errors"] = (
+        ("origin",),
+        n_errors,
+        {"long_name": "Number of official forecast errors known at the origin", "units": "1"},
+    )
     n_cases = np.isfinite(res["crps"]).sum(
         axis=2
     )  # scored cases (coverage and PIT: interval forecasts only)
