@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from .data import DataStore
+from .economy import MIN_ERRORS
 from .forecasters import (
     budget_forecast,
     cao_edition,
@@ -32,7 +33,6 @@ from .forecasters import (
     weo_edition,
     window_fit,
 )
-from .economy import MIN_ERRORS
 from .scores import LEVELS, PIT_BINS, nanmean, pit_histogram, score
 
 METHODS = (

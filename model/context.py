@@ -60,9 +60,9 @@ class Drawn:
     outlook_bias: Value
     recession_prob: Value
     real_ar: Value
-    real_sd: Value  # times the scenario's volatility scale
+    real_sd: Value  # times the calibrated fan scale and the scenario's volatility scale
     deflator_ar: Value
-    deflator_sd: Value  # times the scenario's volatility scale
+    deflator_sd: Value  # times the calibrated fan scale and the scenario's volatility scale
     supp_prob: Value
     supp_log_ratio_mean: Value
     realignment_share: Value
@@ -124,6 +124,7 @@ def run_constants(inp: ModelInputs) -> Run:
 def drawn(run: Run, sh: Shocks) -> Drawn:
     """The per-draw constants of the block of draws ``sh``."""
     p, vs = run.params, run.economy.volatility_scale
+    fan = p.economy.fan_scale * vs  # the economy's shocks: calibrated fan scale x volatility
 
     def pv(name: str) -> Value:
         v: Value = p.per_draw(name, sh.z_param.get(name, 0.0))
@@ -140,9 +141,9 @@ def drawn(run: Run, sh: Shocks) -> Drawn:
         outlook_bias=pv("outlook.bias"),
         recession_prob=pv("economy.recession_prob"),
         real_ar=pv("economy.real_ar"),
-        real_sd=pv("economy.real_sd") * vs,
+        real_sd=pv("economy.real_sd") * fan,
         deflator_ar=pv("economy.deflator_ar"),
-        deflator_sd=pv("economy.deflator_sd") * vs,
+        deflator_sd=pv("economy.deflator_sd") * fan,
         supp_prob=pv("supplementary.prob"),
         supp_log_ratio_mean=pv("supplementary.log_ratio_mean"),
         realignment_share=pv("supplementary.realignment_share"),

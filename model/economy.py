@@ -83,7 +83,6 @@ def log_ar1(
     return anchor_log + ar * (prev_log - anchor_log) + sd * z
 
 
-
 SD_FLOOR = 1e-4  # a shock s.d. drawn below this is floored to it (see economy_year)
 
 

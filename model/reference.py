@@ -209,16 +209,19 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             r_c = r_t - (
                 pv("economy.recession_prob") if sc.economy.recessions else 0.0
             )  # centred: E[R - p] = 0
+            # shock scales times the calibrated fan scale, floored at 1e-4 (METHODOLOGY 2.5)
+            sd_g = max(pv("economy.real_sd") * ec.fan_scale * vs, 1e-4)
+            sd_pi = max(pv("economy.deflator_sd") * ec.fan_scale * vs, 1e-4)
             g = (
                 inp.path.mu_real[j]
                 + pv("economy.real_ar") * real_dev
-                + pv("economy.real_sd") * vs * e_g
+                + sd_g * e_g
                 + ec.recession_real * r_c
             )
             pi = (
                 inp.path.mu_deflator[j]
                 + pv("economy.deflator_ar") * defl_dev
-                + pv("economy.deflator_sd") * vs * e_pi
+                + sd_pi * e_pi
                 + ec.recession_deflator * r_c
             )
             real_dev, defl_dev = g - inp.path.mu_real[j], pi - inp.path.mu_deflator[j]
