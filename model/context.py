@@ -15,6 +15,7 @@ import numpy as np
 from . import categories as cats
 from .constants import PLAN_LAST_YEAR
 from .inputs import Accounting, Axis, GrowthPath, Known, ModelInputs, PlanFigures
+from .nowcast import Nowcast
 from .params import Params
 from .policies import share_values, year_mask
 from .scenario import Economy, Plan, PostPlan, Supplementary
@@ -51,6 +52,7 @@ class Run:
     post2027: PostPlan
     supplementary: Supplementary
     related: tuple[RelatedPlan, ...]  # per axis year
+    nowcast: Nowcast | None = None  # a finished year's GDP from its quarters (jdef.nowcast)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def run_constants(inp: ModelInputs) -> Run:
         post2027=sc.post2027,
         supplementary=sc.supplementary,
         related=related_plan(inp.axis, inp.known, inp.plan),
+        nowcast=inp.nowcast,
     )
 
 

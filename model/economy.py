@@ -139,3 +139,8 @@ def conformal_scale(errors: list[tuple[int, float]], spread: np.ndarray) -> floa
     if len(ratios) < MIN_ERRORS:
         return 1.0
     return float(np.median(ratios))
+
+
+def nowcast_level(level: float, sd: float, z: np.ndarray) -> np.ndarray:
+    """A finished year's nominal GDP per draw: the nowcast times its revision, exp(sd z)."""
+    return level * np.exp(sd * np.asarray(z))

@@ -199,7 +199,17 @@ def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
         (e.shock_corr, e.t_df, e.shock_bound, e.recession_real, e.recession_deflator),
         out=(g, pi),
     )
-    economy.nominal_level(_prev(st.gdp, j, run.known.gdp_prev), g, pi, out=st.gdp[j])
+    gprev = _prev(st.gdp, j, run.known.gdp_prev)
+    now = run.nowcast
+    if now is not None and t == now.year:
+        # a finished year: its level is the nowcast up to a revision, real growth the path's
+        # (no shock, no recession), the deflator the rest
+        g.fill(mu_g)
+        rec.fill(0.0)
+        level = economy.nowcast_level(now.level, now.sd, sh.z_nowcast)
+        np.divide(level, gprev * (1.0 + g), out=pi)
+        pi -= 1.0
+    economy.nominal_level(gprev, g, pi, out=st.gdp[j])
     np.multiply(
         _prev(st.deflator_index, j, run.known.deflator_index_prev),
         1.0 + pi,

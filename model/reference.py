@@ -224,6 +224,11 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                 + sd_pi * e_pi
                 + ec.recession_deflator * r_c
             )
+            now = inp.nowcast
+            if now is not None and t == now.year:  # a finished year: the nowcast, revised
+                g, r_t = inp.path.mu_real[j], 0.0
+                level = now.level * math.exp(now.sd * float(sh.z_nowcast[i]))
+                pi = level / (gprev * (1 + g)) - 1
             real_dev, defl_dev = g - inp.path.mu_real[j], pi - inp.path.mu_deflator[j]
             real[j], defl[j], rec[j] = g, pi, r_t
             gdp[j] = gprev * (1 + g) * (1 + pi)
