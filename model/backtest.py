@@ -33,7 +33,7 @@ from .forecasters import (
     weo_edition,
     window_fit,
 )
-from .scores import LEVELS, PIT_BINS, nanmean, pit_histogram, score
+from .scores import LEVELS, PIT_BINS, nanmean, pit_counts, pit_histogram, score
 
 METHODS = (
     "model",
@@ -215,8 +215,9 @@ def run_backtest(
             nanmean(res[k], axis=2),
             {"long_name": f"Mean over origins of {k}", "units": "1"},
         )
-    # the same cases for every forecaster: those where the government outlook was scored
-    on_outlook = np.isfinite(res["crps"][:, METHODS.index("government_outlook")])[
+    # the same cases for every forecaster: the government outlook and SAME_CASES all scored
+    scored = np.isfinite(res["crps"][:, [METHODS.index(m) for m in SAME_CASES]]).all(axis=1)
+    on_outlook = (np.isfinite(res["crps"][:, METHODS.index("government_outlook")]) & scored)[
         :, None
     ]  # (series, 1, origin, horizon)
     ds["crps_mean_outlook_cases"] = (
@@ -224,8 +225,8 @@ def run_backtest(
         nanmean(np.where(on_outlook, res["crps"], np.nan), axis=2),
         {
             "long_name": (
-                "Mean CRPS over the origins where the government outlook is scored (the same "
-                "cases for every forecaster)"
+                "Mean CRPS over the origins where the government outlook and "
+                f"{', '.join(SAME_CASES)} are all scored (the same cases for every forecaster)"
             ),
             "units": "1",
         },
@@ -233,7 +234,13 @@ def run_backtest(
     ds["n_outlook_cases"] = (
         ("series", "horizon"),
         on_outlook[:, 0].sum(axis=1),
-        {"long_name": "Number of origins with a government outlook", "units": "1"},
+        {
+            "long_name": (
+                f"Number of origins where the government outlook and {', '.join(SAME_CASES)} "
+                "are all scored"
+            ),
+            "units": "1",
+        },
     )
     bias = res["median"] - res["outcome"]
     ds["bias"] = (
@@ -312,10 +319,16 @@ def _same_cases(ds: xr.Dataset, res: dict[str, np.ndarray], edges: np.ndarray) -
             nanmean(flat, axis=2),
             {"long_name": f"Mean of {k} over the same cases, all horizons pooled", "units": "1"},
         )
+    pit_same = np.where(same[:, None], res["pit"], np.nan)
     ds["pit_histogram_same"] = (
         ("series", "forecaster", "pit_bin"),
-        pit_histogram(np.where(same[:, None], res["pit"], np.nan), edges),
+        pit_histogram(pit_same, edges),
         {"long_name": "Share of PIT values in each bin, same cases, all horizons", "units": "1"},
+    )
+    ds["pit_count_same"] = (
+        ("series", "forecaster", "horizon", "pit_bin"),
+        pit_counts(pit_same, edges),
+        {"long_name": "Number of PIT values in each bin, same cases, by horizon", "units": "1"},
     )
 
 
@@ -381,7 +394,13 @@ def backtest_text(ds: xr.Dataset) -> str:
                     f"{s:<20}{m:<20}{int(h):>2}{n:>4}{float(ds.crps_mean.sel(sel)):>11.4f}{cov}"
                     f"{float(ds.bias.sel(sel)):>11.4f}"
                 )
-    lines += ["", "Same cases (origins with a government outlook, one year ahead): mean CRPS"]
+    lines += [
+        "",
+        (
+            "Same cases (one year ahead, origins where the government outlook and "
+            f"{', '.join(SAME_CASES)} are all scored): mean CRPS"
+        ),
+    ]
     for s in ds.series.values:
         n = int(ds.n_outlook_cases.sel(series=s, horizon=1))
         if n:
@@ -414,3 +433,26 @@ def backtest_text(ds: xr.Dataset) -> str:
     for s in ("nominal_gdp_level", "nominal_gdp_growth"):
         lines += ["", *same_cases_text(ds, s)]
     return "\n".join(lines) + "\n"
+
+
+def pit_figure(ds: xr.Dataset, series: str = "nominal_gdp_level") -> bytes:
+    """PNG of the PIT histograms of the interval forecasters on the same cases (``pit_count_same``
+    pooled over horizons, as shares): a calibrated forecaster's bars are flat at 1 / PIT_BINS."""
+    from .report.figures.common import figure, png_bytes
+
+    counts = ds.pit_count_same.sel(series=series).sum("horizon")
+    shown = [str(m) for m in ds.forecaster.values if int(counts.sel(forecaster=m).sum()) > 0]
+    fig = figure(3.0 * max(len(shown), 1), 2.8)
+    axes = fig.subplots(1, max(len(shown), 1), sharey=True, squeeze=False)[0]
+    centres = ds.pit_bin.values
+    for ax, m in zip(axes, shown, strict=False):
+        c = counts.sel(forecaster=m).values
+        n = int(c.sum())
+        ax.bar(centres, c / n, width=1.0 / PIT_BINS, edgecolor="white", color="#1f77b4")
+        ax.axhline(1.0 / PIT_BINS, color="#d62728", lw=1.2, ls="--")
+        ax.set_title(f"{m} (n={n})", fontsize=9)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("PIT", fontsize=8)
+    axes[0].set_ylabel("share of cases", fontsize=8)
+    fig.suptitle(f"PIT histograms, {series}, same cases, horizons 1-5 pooled", fontsize=10)
+    return png_bytes(fig)
