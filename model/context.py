@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import categories as cats
+from . import economy
 from .constants import PLAN_LAST_YEAR
 from .inputs import Accounting, Axis, GrowthPath, Known, ModelInputs, PlanFigures
 from .nowcast import Nowcast
@@ -144,9 +145,9 @@ def drawn(run: Run, sh: Shocks) -> Drawn:
         outlook_bias=pv("outlook.bias"),
         recession_prob=pv("economy.recession_prob"),
         real_ar=pv("economy.real_ar"),
-        real_sd=pv("economy.real_sd") * fan,
+        real_sd=economy.shock_scale(pv("economy.real_sd"), fan),
         deflator_ar=pv("economy.deflator_ar"),
-        deflator_sd=pv("economy.deflator_sd") * fan,
+        deflator_sd=economy.shock_scale(pv("economy.deflator_sd"), fan),
         supp_prob=pv("supplementary.prob"),
         supp_log_ratio_mean=pv("supplementary.log_ratio_mean"),
         realignment_share=pv("supplementary.realignment_share"),

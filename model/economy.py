@@ -107,18 +107,26 @@ def economy_year(
     The one function that builds the GDP fan, in the engine (``events.economy_event``) and in
     the backtest (``forecasters.economy_forecast``) alike (METHODOLOGY.md, sections 2.1, 2.5
     and 9): the Student-t shock pair, the recession term ``centred`` (R - p) and the two rates
-    reverting to the path. ``real_sd`` and ``deflator_sd`` are the draw's shock scales times
-    the calibrated fan scale (``conformal_scale``) and the scenario's volatility scale; below
-    SD_FLOOR they are floored to it (a zero scale would make a draw a point forecast).
-    ``fixed`` is (shock_corr, t_df, shock_bound, recession_real, recession_deflator).
+    reverting to the path. ``real_sd`` and ``deflator_sd`` are the draw's shock scales as
+    ``shock_scale`` makes them (floored, times the calibrated fan scale and the scenario's
+    volatility scale). ``fixed`` is (shock_corr, t_df, shock_bound, recession_real,
+    recession_deflator).
     """
     corr, df, bound, d_g, d_pi = fixed
     e_g, e_pi = student_t_pair(n1, n2, w, corr, df, bound)
     o_g, o_pi = out if out is not None else (None, None)
-    sd_g, sd_pi = np.maximum(real_sd, SD_FLOOR), np.maximum(deflator_sd, SD_FLOOR)
-    g = mean_reverting(mu_g, dev_g, real_ar, sd_g, e_g, centred, d_g, out=o_g)
-    pi = mean_reverting(mu_pi, dev_pi, deflator_ar, sd_pi, e_pi, centred, d_pi, out=o_pi)
+    g = mean_reverting(mu_g, dev_g, real_ar, real_sd, e_g, centred, d_g, out=o_g)
+    pi = mean_reverting(mu_pi, dev_pi, deflator_ar, deflator_sd, e_pi, centred, d_pi, out=o_pi)
     return g, pi
+
+
+def shock_scale(drawn_sd, scale: float):
+    """A draw's shock scale as the fan uses it: the drawn s.d. floored at SD_FLOOR (a zero s.d.
+    would make a draw a point forecast; the early backtest windows have s.e.s the size of the
+    estimate), times ``scale`` (the calibrated fan scale, times the scenario's volatility scale
+    in the engine). The engine (``context.drawn``) and the backtest
+    (``forecasters.economy_forecast``) both call it."""
+    return np.maximum(drawn_sd, SD_FLOOR) * scale
 
 
 MIN_ERRORS = 10  # fewer official errors known than this: no calibration (fan scale 1)

@@ -206,7 +206,7 @@ def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
         # (no shock, no recession), the deflator the rest
         g.fill(mu_g)
         rec.fill(0.0)
-        level = economy.nowcast_level(now.level, now.sd, sh.z_nowcast)
+        level = economy.nowcast_level(now.level, now.sd * eco.volatility_scale, sh.z_nowcast)
         np.divide(level, gprev * (1.0 + g), out=pi)
         pi -= 1.0
     economy.nominal_level(gprev, g, pi, out=st.gdp[j])

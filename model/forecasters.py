@@ -188,7 +188,8 @@ def economy_forecast(
         return UNCERTAINTY[f"economy.{name}"].draw(c[name], se[name], rng.standard_normal(n))
 
     ar_g, ar_p = draw("real_ar"), draw("deflator_ar")
-    sd_g, sd_p = draw("real_sd") * fan_scale, draw("deflator_sd") * fan_scale
+    sd_g = economy.shock_scale(draw("real_sd"), fan_scale)
+    sd_p = economy.shock_scale(draw("deflator_sd"), fan_scale)
     if path is None:
         # the mean of an AR(1) process is known to s.e. sigma / (1 - phi) / sqrt(m)
         se_mu_g = c["real_sd"] / max(1.0 - c["real_ar"], 0.05) / math.sqrt(m)
