@@ -69,7 +69,7 @@ def sensitivity(
     groups: Annotated[
         bool,
         typer.Option(
-            "--groups",
+            "--groups/--no-groups",
             help="Sobol: indices per group of inputs (economy, budget policy, accounting, ...)",
         ),
     ] = False,

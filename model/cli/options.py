@@ -25,7 +25,9 @@ AsOf = Annotated[
 SetKeys = Annotated[
     list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")
 ]
-KeepDraws = Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")]
+KeepDraws = Annotated[
+    bool, typer.Option("--keep-draws/--no-keep-draws", help="Also store per-draw arrays (large)")
+]
 Seed = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")]
 Workers = Annotated[
     int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")

@@ -52,9 +52,12 @@ def run(
     as_of: AsOf = None,
     set_: SetKeys = None,
     keep_draws: KeepDraws = False,
-    csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
+    csv: Annotated[
+        bool, typer.Option("--csv/--no-csv", help="Also write the summary as CSV")
+    ] = False,
     report: Annotated[
-        bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")
+        bool,
+        typer.Option("--report/--no-report", help="Also write OUT/NAME.html and OUT/NAME_figures/"),
     ] = False,
     summary_only: Annotated[
         bool | None,
@@ -129,7 +132,7 @@ def batch(
     ] = None,
     keep_draws: KeepDraws = False,
     report: Annotated[
-        bool, typer.Option("--report", help="Also write OUT/batch.html and its figures")
+        bool, typer.Option("--report/--no-report", help="Also write OUT/batch.html and its figures")
     ] = False,
     workers: Workers = None,
     scheduler: Scheduler = None,
