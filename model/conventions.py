@@ -53,14 +53,15 @@ GLOBAL_DEFAULTS = {
     "license": "MIT",
     "creator_name": "jdef developers",
     "creator_type": "group",
-    "creator_url": "https://github.com/jdef-project/jdef",
-    "creator_email": "jdef-developers@users.noreply.github.com",
+    # jdef has no public web address or mailbox; ACDD asks for the attributes, so they say so
+    "creator_url": "none (no public web address)",
+    "creator_email": "none (no public mailbox)",
     "creator_institution": "jdef project",
     "institution": "jdef project",
     "publisher_name": "jdef project",
     "publisher_type": "group",
-    "publisher_url": "https://github.com/jdef-project/jdef",
-    "publisher_email": "jdef-developers@users.noreply.github.com",
+    "publisher_url": "none (no public web address)",
+    "publisher_email": "none (no public mailbox)",
     "naming_authority": "jdef",
     "project": "jdef",
     "processing_level": "model output (Monte Carlo summaries)",
@@ -341,6 +342,8 @@ def batch_attrs(parts: Sequence[xr.Dataset], names: Sequence[str]) -> dict:
     keys = list(dict.fromkeys(k for p in parts for k in p.attrs))
     out: dict = {}
     for k in keys:
+        if k in ("history", "command_line") or k.startswith("date_"):
+            continue  # set below: one value for the batch
         vals = [p.attrs.get(k) for p in parts]
         if all(isinstance(v, str) for v in vals) and len(set(vals)) == 1:
             out[k] = vals[0]
@@ -352,7 +355,8 @@ def batch_attrs(parts: Sequence[xr.Dataset], names: Sequence[str]) -> dict:
                 sort_keys=True,
             )
     created = [str(p.attrs.get("date_created", "")) for p in parts]
-    out["date_created"] = max(created) if any(created) else ""
+    if any(created):
+        out["date_created"] = max(created)
     out["history"] = "\n".join(
         dict.fromkeys(str(p.attrs.get("history", "")) for p in parts if p.attrs.get("history"))
     )
