@@ -40,7 +40,7 @@ def calibrate(
         path = output_path(out, "params.toml")
         check_writable(out)
         write_params(path, date)
-        typer.echo(f"wrote {path}")
+        typer.echo(f"wrote {path}", err=True)
 
 
 def backtest(
@@ -79,4 +79,4 @@ def backtest(
         ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
         path = write_netcdf(ds, nc)
         typer.echo(backtest_text(ds))
-        typer.echo(f"wrote {path}")
+        typer.echo(f"wrote {path}", err=True)

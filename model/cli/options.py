@@ -79,6 +79,39 @@ def overrides(set_: list[str] | None, as_of: str | None = None) -> list[str]:
     return [f"as_of={as_of}", *(set_ or [])]
 
 
+def named_overrides(name: str, set_: list[str] | None) -> str | None:
+    """The ``name=`` override that puts the ``--set`` keys into the output name
+    (``baseline_set_post2027.growth-0.03``), or None: no ``--set``, or one sets ``name``.
+    A name over the scenario schema's length takes a hash of the keys instead."""
+    import hashlib
+
+    from ..scenario_schema import NAME_MAX
+
+    keys = list(set_ or [])
+    if not keys or any(k.partition("=")[0].strip() == "name" for k in keys):
+        return None
+    suffix = re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(k.strip() for k in keys)).strip("-_.")
+    new = f"{name}_set_{suffix}"
+    if len(new) > NAME_MAX or not suffix:
+        new = f"{name}_set_{hashlib.sha256(chr(0).join(keys).encode()).hexdigest()[:12]}"
+    return f'name="{new}"'
+
+
+def load_named(path: Path, set_: list[str] | None, as_of: str | None = None) -> tuple:
+    """The scenario with its overrides (``--as-of`` checked, then ``--set``), named after the
+    ``--set`` keys unless one of them sets ``name`` (a ``--set`` run never overwrites the plain
+    scenario's file); and the overrides as shown in the summary header."""
+    from ..scenario import load_scenario
+
+    keys = overrides(set_, as_of)
+    sc = load_scenario(path, keys)
+    rename = named_overrides(sc.name, set_)
+    if rename is not None:
+        sc = load_scenario(path, [*keys, rename])
+    shown = [f"--as-of {as_of}"] * (as_of is not None) + [f"--set {k}" for k in set_ or []]
+    return sc, shown
+
+
 @contextmanager
 def as_of_named(set_: list[str] | None, as_of: str | None) -> Iterator[None]:
     """Report a fault of the scenario's ``as_of`` as the option's that set it, if one did

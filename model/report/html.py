@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..io import write_bytes
-from .figures.common import png_bytes
+from .figures.common import add_source, png_bytes, svg_bytes
 from .format import esc
 
 if TYPE_CHECKING:
@@ -55,18 +55,28 @@ def attrs(**kv: object) -> str:
 
 
 class Figures:
-    """The figures of one report: writes each PNG into ``folder`` and keeps its bytes to embed."""
+    """The figures of one report: writes each as PNG (embedded in the page) and SVG (vector)
+    into ``folder``, with the source line at its foot, and keeps the PNG bytes to embed."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, source: str = ""):
+        from .. import progress
+
         self.folder = folder
+        self.source = source
         self.paths: dict[str, Path] = {}
+        self.svg: dict[str, Path] = {}
         self.png: dict[str, bytes] = {}
+        self._tick = progress.task("figures", None)
 
     def save(self, fig: Figure, name: str) -> str:
-        """Write ``fig`` as ``folder/NAME.png`` (atomically); return ``name``."""
+        """Write ``fig`` as ``folder/NAME.png`` and ``NAME.svg`` (atomically); return ``name``."""
+        if self.source:
+            add_source(fig, self.source)
         data = png_bytes(fig)
         self.paths[name] = write_bytes(data, self.folder / f"{name}.png")
+        self.svg[name] = write_bytes(svg_bytes(fig), self.folder / f"{name}.svg")
         self.png[name] = data
+        self._tick(1)
         return name
 
     def img(self, name: str, alt: str, caption: str) -> str:

@@ -86,6 +86,33 @@ def render_html(ds: xr.Dataset, figs: Figures, result_path: Path) -> str:
     return page(title, esc(ds.attrs.get("summary", "")), meta, contents(SECTIONS), body)
 
 
+def source_line(ds: xr.Dataset) -> str:
+    """'Source: jdef 0.1.0 Monte Carlo model, scenario baseline, 10000 draws, seed 7; data
+    vintage 2026-06-05 (calibration/data, sources per row)' for the foot of each figure."""
+    import re
+
+    a = ds.attrs
+    m = re.search(r"scenario '([^']+)'", str(a.get("title", "")))
+    name = f"scenario {m.group(1)}" if m else ""
+    if not name and a.get("scenarios"):
+        name = f"scenarios {a['scenarios']}"
+    what = ", ".join(
+        x
+        for x in (
+            name,
+            f"{a['draws']} draws" if a.get("draws") else "",
+            f"seed {a['seed_entropy']}" if a.get("seed_entropy") else "",
+        )
+        if x
+    )
+    vintage = f"; data vintage {a['data_vintage']}" if a.get("data_vintage") else ""
+    return (
+        f"Source: jdef {a.get('model_version', '')} Monte Carlo model"
+        + (f", {what}" if what else "")
+        + f"{vintage} (MoD, MoF, Cabinet Office, IMF figures; sources per row in calibration/data)"
+    )
+
+
 def write_report(result_path: Path, out_dir: Path) -> dict[str, Path]:
     """Write PNG figures to ``out_dir/STEM_figures/`` and ``out_dir/STEM.html``.
 
@@ -121,10 +148,10 @@ def write_report(result_path: Path, out_dir: Path) -> dict[str, Path]:
         _check(ds, result_path)
     stem = result_path.stem
     folder = out_dir / f"{stem}_figures"
-    figs = Figures(folder)
+    figs = Figures(folder, source_line(ds))
     text = (render_sensitivity_html if sensitivity_only else render_html)(ds, figs, result_path)
     html_path = write_bytes(text.encode("utf-8"), out_dir / f"{stem}.html")
-    _remove_stale_figures(folder, {p.name for p in figs.paths.values()})
+    _remove_stale_figures(folder, {p.name for p in [*figs.paths.values(), *figs.svg.values()]})
     return {"html": html_path, **figs.paths}
 
 
@@ -142,7 +169,7 @@ def _remove_stale_figures(folder: Path, drawn: set[str]) -> None:
         before = set()
     for name in before - drawn:
         # a plain PNG name of this folder only, whatever the manifest holds
-        if name.endswith(".png") and Path(name).name == name:
+        if name.endswith((".png", ".svg")) and Path(name).name == name:
             (folder / name).unlink(missing_ok=True)
     if drawn:
         write_bytes("".join(f"{n}\n" for n in sorted(drawn)).encode("utf-8"), manifest)

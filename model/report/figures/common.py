@@ -41,6 +41,24 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def svg_bytes(fig: Figure) -> bytes:
+    """The figure as SVG (vector), with fixed metadata and ids so the bytes repeat."""
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "jdef", "svg.fonttype": "path"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "jdef"})
+    return buf.getvalue()
+
+
+def add_source(fig: Figure, text: str) -> None:
+    """The source line at the foot of ``fig`` (once), below everything else."""
+    if getattr(fig, "_jdef_source", False):
+        return
+    fig.text(0.01, 0.003, text, ha="left", va="bottom", fontsize=7, color="#555555")
+    fig._jdef_source = True  # type: ignore[attr-defined]
+
+
 def year_axis(ax: Axes, years: Iterable[int]) -> None:
     """Ticks labelled 'FY2030' every 1, 2 or 5 years, with a minor tick on every year."""
     from matplotlib.ticker import FixedLocator, FuncFormatter
