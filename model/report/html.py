@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 # Section ids and headings of a run or batch report, in the order they appear.
 SECTIONS = {
+    "headline": "Headline",
     "summary": "Summary",
     "fan-charts": "Fan charts: GDP, counted spending and the ratio",
     "probabilities": "Probability of reaching the targets",
@@ -41,6 +42,7 @@ th{background:#f4f4f6;text-align:left}tbody+tbody{border-top:2px solid #888}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td .words{display:block;color:#555;font-size:.8rem}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.7rem;overflow-x:auto;font-size:.8rem}
+.headline{font-size:1.12rem;background:#f5f7fa;border-left:4px solid #1f77b4;padding:.7rem 1rem}
 .note{color:#555;font-size:.88rem}sup{line-height:0}code{font-size:.88em}
 dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}
 dl.prov dt{font-weight:600}dl.prov dd{margin:0;word-break:break-all}
@@ -56,7 +58,7 @@ def attrs(**kv: object) -> str:
 
 class Figures:
     """The figures of one report: writes each as PNG (embedded in the page) and SVG (vector)
-    into ``folder``, with the source line at its foot, and keeps the PNG bytes to embed."""
+    into ``folder``, with the source line along its top, and keeps the PNG bytes to embed."""
 
     def __init__(self, folder: Path, source: str = ""):
         from .. import progress

@@ -11,9 +11,11 @@ from ..errors import InputError
 from ..io import write_bytes
 from . import access
 from .access import REQUIRED, SENSITIVITY_VARS
+from .figures.common import source_line
 from .format import esc
 from .html import SECTIONS, Figures, contents, page
 from .sections.charts import fans_section, probabilities_section
+from .sections.headline import headline_section
 from .sections.plan import plan_section
 from .sections.provenance import provenance_section
 from .sections.reconciliation import reconciliation_section
@@ -70,6 +72,7 @@ def render_html(ds: xr.Dataset, figs: Figures, result_path: Path) -> str:
     scs = access.scenarios(ds)
     title = ds.attrs.get("title") or f"jdef report: {result_path.stem}"
     body = [
+        headline_section(ds),
         summary_section(ds, scs),
         fans_section(figs, ds, scs),
         probabilities_section(figs, ds, scs),
@@ -84,33 +87,6 @@ def render_html(ds: xr.Dataset, figs: Figures, result_path: Path) -> str:
         f"jdef {_attr(ds, 'model_version')}"
     )
     return page(title, esc(ds.attrs.get("summary", "")), meta, contents(SECTIONS), body)
-
-
-def source_line(ds: xr.Dataset) -> str:
-    """'Source: jdef 0.1.0 Monte Carlo model, scenario baseline, 10000 draws, seed 7; data
-    vintage 2026-06-05 (calibration/data, sources per row)' for the foot of each figure."""
-    import re
-
-    a = ds.attrs
-    m = re.search(r"scenario '([^']+)'", str(a.get("title", "")))
-    name = f"scenario {m.group(1)}" if m else ""
-    if not name and a.get("scenarios"):
-        name = f"scenarios {a['scenarios']}"
-    what = ", ".join(
-        x
-        for x in (
-            name,
-            f"{a['draws']} draws" if a.get("draws") else "",
-            f"seed {a['seed_entropy']}" if a.get("seed_entropy") else "",
-        )
-        if x
-    )
-    vintage = f"; data vintage {a['data_vintage']}" if a.get("data_vintage") else ""
-    return (
-        f"Source: jdef {a.get('model_version', '')} Monte Carlo model"
-        + (f", {what}" if what else "")
-        + f"{vintage} (MoD, MoF, Cabinet Office, IMF figures; sources per row in calibration/data)"
-    )
 
 
 def write_report(result_path: Path, out_dir: Path) -> dict[str, Path]:
