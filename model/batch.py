@@ -200,10 +200,12 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
         if "draw" in part.dims:
             part = part.drop_dims("draw")
         parts.append(part.expand_dims({SCENARIO: [o.scenario.name]}))
-    combined = xr.concat(
-        parts, dim=SCENARIO, join="outer", combine_attrs="drop_conflicts", data_vars="all"
-    )
+    from .conventions import batch_attrs
+
+    combined = xr.concat(parts, dim=SCENARIO, join="outer", combine_attrs="drop", data_vars="all")
     combined[SCENARIO].attrs = {"long_name": "Scenario name"}
+    # the scenarios' shared attributes, and the differing ones (scenario, id, ...) by scenario
+    combined.attrs = batch_attrs(parts, [o.scenario.name for o in outcomes])
     combined.attrs.update(
         {
             "title": "jdef: Japan defense spending outlook, scenario batch",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,22 @@ from .io import write_bytes
 from .uncertainty import drawn
 
 
+def _toml(v: Any) -> str:
+    """One TOML value as tomli-w writes it (strings escaped to the TOML spec, newlines and
+    control characters included; floats as repr, nan and inf as TOML spells them)."""
+    import tomli_w
+
+    return tomli_w.dumps({"v": v}).removeprefix("v = ").rstrip("\n")
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_fmt(x) for x in v) + "]"
-    return repr(float(v))
+    return _toml(float(v))
 
 
 def _esc(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"')
+    return _toml(str(s))
 
 
 FAN_DRAWS, FAN_SEED = 2000, 1  # the unscaled fan the official errors are measured against
@@ -127,14 +136,14 @@ def calibrate(
         ),
     ]
     lines.append("[meta.data_sha256]")
-    lines += [f'"{k}" = "{v}"' for k, v in sorted(d.hashes.items())]
+    lines += [f"{_esc(k)} = {_esc(v)}" for k, v in sorted(d.hashes.items())]
     for section, entries in tables.items():
         lines.append("")
         lines.append(f"[{section}]")
         for name, entry in entries.items():
             value, source = entry[0], entry[1]
             se = f", se = {_fmt(entry[2])}" if len(entry) > 2 else ""
-            lines.append(f'{name} = {{ value = {_fmt(value)}{se}, source = "{_esc(source)}" }}')
+            lines.append(f"{name} = {{ value = {_fmt(value)}{se}, source = {_esc(source)} }}")
     lines += [
         "",
         "# Parameters drawn per Monte Carlo draw from N(value, se), clipped to their valid range:",
@@ -145,7 +154,9 @@ def calibrate(
         "[uncertainty]",
         "drawn = [" + ", ".join(f'"{name}"' for name in drawn()) + "]",
     ]
-    return "\n".join(lines) + "\n", tables
+    text = "\n".join(lines) + "\n"
+    tomllib.loads(text)  # what was written reads back
+    return text, tables
 
 
 def write_params(path: Path, as_of: dt.date, data_dir: Path | None = None) -> dict[str, Fitted]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +153,7 @@ def _explain_one(err: Any, path: Path | str, origin: dict[str, str]) -> InputErr
 
 
 def check_scenario(
-    path: str | Path, overrides: list[str] | tuple[str, ...] = ()
+    path: str | Path, overrides: Overrides = ()
 ) -> tuple[Scenario | None, list[InputError]]:
     """The scenario and no problems, or None and every problem in the file at once."""
     try:
@@ -168,10 +169,30 @@ class _Many(Exception):
         self.errors = errors
 
 
-def load_scenario(
-    path: str | Path, overrides: list[str] | tuple[str, ...] = (), _all: bool = False
-) -> Scenario:
+Overrides = str | Sequence[str] | Mapping[str, Any]
+
+
+def _override_items(overrides: Overrides) -> list[tuple[str, tuple[list[str], Any]]]:
+    """Overrides as (text, (keys, value)): ``"a.b=1"`` (one override, not its characters),
+    ``["a.b=1", "c=x"]`` (TOML values, as ``--set``), or ``{"a.b": 1}`` (Python values)."""
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    if isinstance(overrides, Mapping):
+        out = []
+        for key, value in overrides.items():
+            keys = [k.strip() for k in str(key).split(".")]
+            if not all(keys):
+                raise InputError("overrides", str(key), "empty key")
+            out.append((f"{key}={value!r}", (keys, value)))
+        return out
+    return [(item, parse_override(item)) for item in overrides]
+
+
+def load_scenario(path: str | Path, overrides: Overrides = (), _all: bool = False) -> Scenario:
     """Read, layer, override and validate a scenario file.
+
+    ``overrides``: ``"key.sub=VALUE"`` strings (a list, or one string), the value read as
+    TOML as ``--set`` reads it; or a mapping ``{"key.sub": value}`` of Python values.
 
     Raises
     ------
@@ -185,8 +206,7 @@ def load_scenario(
         path = SCENARIO_DIR / f"{path}.toml"
     origin: dict[str, str] = {}
     raw = _layered(path, origin=origin)
-    for item in overrides:
-        keys, value = parse_override(item)
+    for item, (keys, value) in _override_items(overrides):
         name = ".".join(keys)
         origin.update(
             {

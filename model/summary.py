@@ -24,7 +24,7 @@ THRESHOLD_STATS = {
 }
 
 
-def _cell(ds: xr.Dataset, var: str, sel: dict[str, Any]) -> dict[str, Any]:
+def probability_cell(ds: xr.Dataset, var: str, sel: dict[str, Any]) -> dict[str, Any]:
     """A probability with its s.e., interval, known flag, words and text."""
     p = float(ds[var].sel(sel))
     se = float(ds[f"{var}_standard_error"].sel(sel))
@@ -78,7 +78,7 @@ def summary_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
                         "policy": str(pol),
                         "threshold": t,
                         "fiscal_year": int(y),
-                        **_cell(ds, PROBABILITY, sel),
+                        **probability_cell(ds, PROBABILITY, sel),
                         "median_ratio": float(
                             ds["spending_ratio"].sel(percentile=50, policy=pol, fiscal_year=y)
                         ),
@@ -175,7 +175,7 @@ def summary_text(ds: xr.Dataset) -> str:
 
 
 def _scalar_prob(ds: xr.Dataset, var: str) -> str:
-    c = _cell(ds, var, {})
+    c = probability_cell(ds, var, {})
     return f"{c['text']} ({c['words']})"
 
 
@@ -192,7 +192,7 @@ def tidy_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
                 for stat, var in THRESHOLD_STATS.items():
                     if var in ds:
                         sel = dict(policy=pol, fiscal_year=y, threshold=t)
-                        c = _cell(ds, var, sel)
+                        c = probability_cell(ds, var, sel)
                         rows.append(
                             {
                                 **base,
