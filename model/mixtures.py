@@ -298,7 +298,7 @@ def _dataset(
     )
     put("branch_weight_source", (BRANCH,), np.array([b.source for b in branches], object))
     put("branch_weight_is_judgement", (BRANCH,), np.array([b.judgement for b in branches], "i1"))
-    dims = ds["probability_of_spending_ratio_above_threshold"].dims
+    dims = tuple(str(d) for d in ds["probability_of_spending_ratio_above_threshold"].dims)
     for name, key in (
         ("branch_probability_of_spending_ratio_above_threshold", "above"),
         ("branch_probability_of_spending_ratio_reached_threshold_by_year", "by"),
