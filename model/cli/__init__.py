@@ -16,6 +16,7 @@ import sys
 import typer
 
 from . import analysis, data, run, scenarios
+from .discover import discover
 
 __all__ = ["app", "main"]
 
@@ -33,6 +34,7 @@ app.command()(run.run)
 app.command()(run.batch)
 app.command()(analysis.sensitivity)
 app.command()(analysis.solve)
+app.command()(discover)
 app.command()(run.report)
 app.command()(data.calibrate)
 app.command()(data.backtest)
