@@ -172,6 +172,16 @@ def run_batch(
             "name",
             f"two scenarios are named '{dup}'; names must be distinct (they name the output files)",
         )
+    for sc in scenarios:  # a mixture's paired draws and resume key are not defined yet
+        if sc.mixture is not None:
+            from .errors import InputError
+
+            raise InputError(
+                sc.source_file or sc.name,
+                "mixture",
+                "a policy mixture cannot be run in a batch (its paired comparison is not "
+                "defined); run it with 'jdef run'",
+            )
     outcomes = []
     given: list[ModelInputs | None] = list(inputs) if inputs else [None] * len(scenarios)
     with execution(workers, scheduler) as ex:

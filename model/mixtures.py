@@ -55,6 +55,29 @@ def branch_scenario(sc: Scenario, name: str) -> Scenario:
     return Scenario(**d)
 
 
+def check_branches(sc: Scenario) -> None:
+    """Prepare every branch (its rule's target policy, the data): InputError naming
+    ``mixture.branches.NAME`` in the scenario's file."""
+    from .prepare import prepare
+
+    assert sc.mixture is not None
+    for name in sc.mixture.branches:
+        try:
+            prepare(branch_scenario(sc, name))
+        except InputError as exc:
+            raise branch_error(sc, name, exc) from None
+
+
+def branch_error(sc: Scenario, name: str, exc: InputError) -> InputError:
+    """A branch's fault, named in the mixture: ``post2027.X`` -> ``mixture.branches.NAME.
+    post2027.X`` in the scenario's file; any other fault keeps its file and field."""
+    if str(exc.field).startswith("post2027."):
+        return InputError(
+            sc.source_file or "scenario", f"mixture.branches.{name}.{exc.field}", exc.message
+        )
+    return exc
+
+
 def branch_uniforms(seed: int, start: int, stop: int) -> np.ndarray:
     """The uniform numbers that pick the branches of draws [start, stop): one generator per
     block of ``RNG_BLOCK`` draws, as for the shocks, so a draw's branch depends on its index
@@ -180,11 +203,7 @@ def simulate_mixture(
                 sc_b = branch_scenario(scenario, name)
                 inp = prepare(sc_b, o.params, o.data_dir)
             except InputError as exc:
-                raise InputError(
-                    scenario.source_file or "scenario",
-                    f"mixture.branches.{name}",
-                    exc.one_line(),
-                ) from None
+                raise branch_error(scenario, name, exc) from None
             if inp0 is None:
                 inp0 = inp
                 check_fits(inp, draws, chunk, False, o.keep_draws)

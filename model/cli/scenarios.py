@@ -52,6 +52,10 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files")]
         if sc is not None:
             try:
                 prepare(sc)  # policies, target policies and data
+                if sc.mixture is not None:  # each branch's rule and target policy
+                    from ..mixtures import check_branches
+
+                    check_branches(sc)
             except InputError as exc:
                 problems = [exc]
         for problem in problems:

@@ -183,3 +183,23 @@ def test_no_mixture_keeps_the_scenario_digest():
     sc = load_scenario(SCENARIO_DIR / "baseline.toml")
     assert "mixture" not in sc.resolved()
     assert "mixture" in load_scenario(MIX).resolved()
+
+
+def test_batch_refuses_a_mixture(tmp_path):
+    from jdef.batch import run_batch
+
+    with pytest.raises(InputError) as e:
+        run_batch([load_scenario(MIX)], 100, 1, tmp_path)
+    assert e.value.field == "mixture" and not list(tmp_path.iterdir())
+
+
+def test_a_branch_with_an_unknown_target_policy_is_named(tmp_path):
+    f = _write(
+        tmp_path,
+        '[mixture.branches.a]\nweight = 1.0\nsource = "x"\n'
+        'post2027 = { rule = "ramp_to_ratio", target_policy = "nosuch" }\n',
+    )
+    with pytest.raises(InputError) as e:
+        simulate(load_scenario(f), 50, 1)
+    assert e.value.field == "mixture.branches.a.post2027.target_policy"
+    assert str(e.value.file).endswith("m.toml") and "nosuch" in e.value.message
