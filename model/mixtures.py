@@ -259,7 +259,7 @@ def _dataset(
 
     import xarray as xr
 
-    from .constants import POLICY, QUANTILE, YEAR
+    from .constants import PERCENTILE, POLICY, YEAR
     from .results import build_dataset
     from .variables import BRANCH_VARIABLES, VARIABLES, Stat
 
@@ -324,10 +324,10 @@ def _dataset(
     ):
         put(name, (BRANCH, *dims), np.stack([s.prob[key][0] for s in stats]))
         put(f"{name}_standard_error", (BRANCH, *dims), np.stack([s.prob[key][1] for s in stats]))
-    # quantile axis first, as spending_ratio's (QUANTILE, POLICY, YEAR)
+    # percentile axis first, as spending_ratio's (PERCENTILE, POLICY, YEAR)
     put(
         "branch_spending_ratio",
-        (BRANCH, QUANTILE, POLICY, YEAR),
+        (BRANCH, PERCENTILE, POLICY, YEAR),
         np.stack([s.quantile["ratio"] for s in stats]),
     )
     return ds
