@@ -185,12 +185,20 @@ def test_no_mixture_keeps_the_scenario_digest():
     assert "mixture" in load_scenario(MIX).resolved()
 
 
-def test_batch_refuses_a_mixture(tmp_path):
-    from jdef.batch import run_batch
+def test_batch_runs_a_mixture_beside_plain_scenarios(tmp_path):
+    import xarray as xr
+    from jdef.batch import combine, comparison_rows, run_batch
 
-    with pytest.raises(InputError) as e:
-        run_batch([load_scenario(MIX)], 100, 1, tmp_path)
-    assert e.value.field == "mixture" and not list(tmp_path.iterdir())
+    scs = [load_scenario(SCENARIO_DIR / "baseline.toml"), load_scenario(MIX)]
+    outcomes = run_batch(scs, 300, 4, tmp_path)
+    alone = simulate(load_scenario(MIX), 300, 4)
+    with xr.open_dataset(tmp_path / "late-2026-mixture.nc") as ds:
+        v = "probability_of_spending_ratio_reached_threshold_by_year"
+        assert np.array_equal(ds[v].values, alone[v].values)
+        assert "branch" in ds.dims
+    combined, _ = combine(outcomes, tmp_path)
+    assert "branch" not in combined.dims
+    assert {r["scenario"] for r in comparison_rows(outcomes)} >= {"late-2026-mixture"}
 
 
 def test_a_branch_with_an_unknown_target_policy_is_named(tmp_path):
