@@ -63,13 +63,17 @@ class Evaluator:
         # a policy mixture: each branch's scenario, inputs and shocks (common random numbers:
         # the same seed; a branch's own uncertain shares add streams, the others are equal)
         self.branches: dict[str, tuple[Scenario, ModelInputs, Shocks]] = {}
+        self.branch_policies: dict[str, dict] = {}
         self._cache: dict[tuple, np.ndarray] = {}
         if scenario.mixture is not None:
             from ..mixtures import assign_branches, branch_scenario, branch_uniforms
 
             for name in scenario.mixture.branches:
                 sc_b = branch_scenario(scenario, name)
-                inp_b = build_inputs(sc_b, self.data, self.params, load_policies(sc_b), self.wiring)
+                self.branch_policies[name] = load_policies(sc_b)  # its target policy too
+                inp_b = build_inputs(
+                    sc_b, self.data, self.params, self.branch_policies[name], self.wiring
+                )
                 self.branches[name] = (sc_b, inp_b, shocks_for(inp_b, seed, 0, draws))
             self.weights = scenario.mixture.weights()
             self.u_branch = branch_uniforms(seed, 0, draws)
@@ -80,9 +84,10 @@ class Evaluator:
         x: dict[str, float],
         scenario: Scenario | None = None,
         base: ModelInputs | None = None,
+        policies: dict | None = None,
     ) -> ModelInputs:
         """The model inputs with the factors named in ``x`` at those values (others nominal);
-        ``scenario`` and ``base``: a mixture branch's instead of the scenario's."""
+        ``scenario``, ``base`` and ``policies``: a mixture branch's instead of the scenario's."""
         scenario = scenario or self.scenario
         base = base or self.base
         varied = [f for f in self.factors if f.name in x and f.kind != "weight"]
@@ -105,7 +110,7 @@ class Evaluator:
         inp = base
         if sc_over or params is not self.params:
             sc = scenario_with(scenario, sc_over) if sc_over else scenario
-            inp = build_inputs(sc, self.data, params, self.policies, self.wiring)
+            inp = build_inputs(sc, self.data, params, policies or self.policies, self.wiring)
         if share_u:
             acc = inp.accounting.with_entries(lambda e: _fix_shares(e, share_u))
             inp = dataclasses.replace(inp, accounting=acc)
@@ -136,7 +141,7 @@ class Evaluator:
         )
         if key not in self._cache:
             sc_b, inp_b, sh_b = self.branches[name]
-            inp = self.inputs_at(x, sc_b, inp_b)
+            inp = self.inputs_at(x, sc_b, inp_b, self.branch_policies[name])
             self._cache[key] = self.metric.per_draw(inp, run_engine(inp, sh_b), sh_b)
             if len(self._cache) > 4 * len(self.branches):  # the latest points only
                 self._cache.pop(next(iter(self._cache)))

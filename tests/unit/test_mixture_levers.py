@@ -59,3 +59,15 @@ def test_factor_table_of_the_mixture_lists_weights():
     ev = Evaluator(load_scenario(MIX), METRIC, 50, 1)
     kinds = {f.kind for f in factor_table(ev.scenario, ev.base)}
     assert "weight" in kinds
+
+
+def test_a_branch_target_policy_outside_the_reported_ones_works_with_levers(tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text(
+        f'extends = "{SCENARIO_DIR / "no-new-plan-floor.toml"}"\nname = "m"\n'
+        '[mixture.branches.a]\nweight = 0.5\nsource = "x"\npost2027 = { rule = "hold_real" }\n'
+        '[mixture.branches.b]\nweight = 0.5\nsource = "x"\npost2027 = { rule = "ramp_to_ratio", '
+        'target_ratio = 0.03, target_year = 2035, target_policy = "broadened-gdp" }\n'
+    )
+    ev = Evaluator(load_scenario(f), METRIC, 50, 2)
+    assert 0.0 <= ev({"real_growth_shift": 0.01}) <= 1.0
