@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__
-from .constants import DRAW, GOAL_THRESHOLDS, POLICY, SCENARIO, default_data_dir
+from .constants import DRAW, GOAL_THRESHOLDS, POLICY, SCENARIO, YEAR, default_data_dir
 from .inputs import ModelInputs
 from .io import write_netcdf
 from .metrics import TOLERANCE, probability
@@ -125,17 +125,28 @@ def run_one(
     keep_draws: bool = False,
     inp: ModelInputs | None = None,
     key: str = "",
-    st: Any = None,
 ) -> Path:
-    """Run one scenario through ``ex`` (``inp``: its prepared inputs, if already made; ``st``:
-    its summaries, if already computed) and write ``OUT/NAME.nc``, streamed above
-    ``AUTO_STREAM_ABOVE`` draws unless ``keep_draws``; ``key`` (from :func:`resume_key`) is
-    recorded for resuming."""
+    """Run one scenario through ``ex`` (``inp``: its prepared inputs, if already made) and
+    write ``OUT/NAME.nc``, streamed above ``AUTO_STREAM_ABOVE`` draws unless ``keep_draws``;
+    ``key`` (from :func:`resume_key`) is recorded for resuming."""
     from .prepare import prepare
 
     inp = inp or prepare(sc)
-    st = st if st is not None else summarize_one(inp, draws, seed, ex, keep_draws)
-    return write_one(sc, inp, st, draws, seed, out, key)
+    if sc.mixture is None:
+        return write_one(
+            sc, inp, summarize_one(inp, draws, seed, ex, keep_draws), draws, seed, out, key
+        )
+    # a policy mixture: its sampled draws are the paired ones
+    from .mixtures import simulate_mixture
+    from .runner import Options
+
+    years = [int(y) for y in inp.axis.years if y in COMPARE_YEARS]
+    ds = simulate_mixture(sc, draws, seed, Options(keep_draws=True), ex)
+    paired = ds["ratio_draws"].sel(fiscal_year=years).transpose(POLICY, YEAR, DRAW).values
+    if not keep_draws:
+        ds = ds.drop_vars([v for v in ds.data_vars if str(v).endswith("_draws")])
+        ds = ds.drop_dims(DRAW, errors="ignore")
+    return _write(sc, inp, ds, paired, draws, out, key)
 
 
 def write_one(
@@ -144,10 +155,25 @@ def write_one(
     """Write one scenario's summaries ``st`` (with its ``PAIRED`` draws) to ``OUT/NAME.nc``."""
     from .results import build_dataset
 
+    assert st.paired is not None, "summarize keeps the paired draws when asked"
+    return _write(
+        sc, inp, build_dataset(inp, st, draws=draws, seed=seed), st.paired, draws, out, key
+    )
+
+
+def _write(
+    sc: Scenario,
+    inp: ModelInputs,
+    ds: xr.Dataset,
+    paired: np.ndarray,
+    draws: int,
+    out: Path,
+    key: str,
+) -> Path:
+    """``ds`` with the ``PAIRED`` draws and the resume key, written to ``OUT/NAME.nc``."""
     years = [int(y) for y in inp.axis.years if y in COMPARE_YEARS]
-    ds = build_dataset(inp, st, draws=draws, seed=seed)
     ds[PAIRED] = xr.DataArray(
-        st.paired,
+        paired,
         dims=(POLICY, "comparison_year", DRAW),
         coords={
             "comparison_year": (
@@ -231,9 +257,13 @@ def run_batch(
     with execution(workers, scheduler) as ex:
         if not ex.in_process:
             # a scenario a task, all submitted at once; each file written as its summaries come
-            results = ex.imap(ScenarioTask(draws, seed, keep_draws), [inps[i] for i in todo])
+            # (a policy mixture runs its chunks on the cluster instead)
+            tasks = [i for i in todo if scenarios[i].mixture is None]
+            results = ex.imap(ScenarioTask(draws, seed, keep_draws), [inps[i] for i in tasks])
 
             def one(i: int) -> Path:
+                if scenarios[i].mixture is not None:
+                    return run_one(scenarios[i], draws, seed, out, ex, keep_draws, inps[i], keys[i])
                 return write_one(scenarios[i], inps[i], next(results), draws, seed, out, keys[i])
 
         else:
@@ -264,11 +294,17 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
         part = ds.drop_vars(drop).drop_vars("comparison_year", errors="ignore")
         if "draw" in part.dims:
             part = part.drop_dims("draw")
+        if "branch" in part.dims:  # a mixture's branches stay in its own file
+            part = part.drop_dims("branch").drop_vars(
+                [v for v in part.data_vars if str(v).startswith("sampled_")]
+            )
         parts.append(part.expand_dims({SCENARIO: [o.scenario.name]}))
-    combined = xr.concat(
-        parts, dim=SCENARIO, join="outer", combine_attrs="drop_conflicts", data_vars="all"
-    )
+    from .conventions import batch_attrs
+
+    combined = xr.concat(parts, dim=SCENARIO, join="outer", combine_attrs="drop", data_vars="all")
     combined[SCENARIO].attrs = {"long_name": "Scenario name"}
+    # the scenarios' shared attributes, and the differing ones (scenario, id, ...) by scenario
+    combined.attrs = batch_attrs(parts, [o.scenario.name for o in outcomes])
     combined.attrs.update(
         {
             "title": "jdef: Japan defense spending outlook, scenario batch",

@@ -79,6 +79,20 @@ def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.
     }
 
 
+def indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-draw events: reaching each threshold in a year (``above``), by a year (``by``), first
+    in a year (``first``), each (threshold, entry, year, n); and the plan events. (Streaming
+    counts them without these arrays: ``event_counts``.)"""
+    from .metrics import TOLERANCE
+
+    thr = np.asarray(inp.scenario.thresholds) - TOLERANCE
+    above = d["ratio"][None] >= thr[:, None, None, None]  # (t, e, y, n)
+    by = np.logical_or.accumulate(above, axis=2)
+    first = by.copy()
+    first[:, :, 1:] &= ~by[:, :, :-1]
+    return {"above": above, "by": by, "first": first, **plan_indicators(inp, d)}
+
+
 def event_counts(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The number of draws with each reported event: reaching each threshold in a year
     (``above``), by a year (``by``: the running maximum over years reaches it), first in a year
