@@ -501,11 +501,11 @@ def bench_startup() -> dict:
 
 BATCH = [
     "scenarios/baseline.toml",
-    "scenarios/weak-yen.toml",
     "scenarios/no-supplementary.toml",
     "scenarios/high-growth.toml",
     "scenarios/recession-2027.toml",
-    "scenarios/new-plan.toml",
+    "scenarios/growth-transition.toml",
+    "scenarios/topup-on.toml",
 ]
 BATCH_DRAWS = 50_000
 STREAM_SIZES = (1_000_000, 10_000_000)

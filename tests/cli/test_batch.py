@@ -186,7 +186,7 @@ def test_batch_cli_writes_combined_file(tmp_path):
 def test_batch_on_workers_is_the_batch_in_process(tmp_path):
     """A batch on a local cluster (a scenario a task) writes the same files as in this process
     (scenarios side by side on threads)."""
-    scs = [load_scenario(SCENARIO_DIR / f) for f in ("baseline.toml", "weak-yen.toml")]
+    scs = [load_scenario(SCENARIO_DIR / f) for f in ("baseline.toml", "no-supplementary.toml")]
     here, there = tmp_path / "here", tmp_path / "there"
     a = run_batch(scs, draws=600, seed=3, out=here)
     b = run_batch(scs, draws=600, seed=3, out=there, workers=2)
