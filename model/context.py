@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import categories as cats
+from . import contracts
 from .constants import PLAN_LAST_YEAR
 from .inputs import Accounting, Axis, GrowthPath, Known, ModelInputs, PlanFigures
 from .params import Params
@@ -66,6 +67,8 @@ class Drawn:
     supp_prob: Value
     supp_log_ratio_mean: Value
     realignment_share: Value
+    personnel_drift: Value  # real growth of personnel and provisions, fraction per year
+    buildup_profile: np.ndarray  # (L + 1, n) the buildup payment profile, tilted per draw
     revision: np.ndarray  # (n,) factor from true to reported GDP, the same every year
     shares: dict[str, tuple[np.ndarray, np.ndarray]]  # policy label -> (share (n, C), mask (C, Y))
 
@@ -146,6 +149,11 @@ def drawn(run: Run, sh: Shocks) -> Drawn:
         supp_prob=pv("supplementary.prob"),
         supp_log_ratio_mean=pv("supplementary.log_ratio_mean"),
         realignment_share=pv("supplementary.realignment_share"),
+        personnel_drift=pv("budget.personnel_drift"),
+        buildup_profile=np.broadcast_to(
+            contracts.tilted_profiles(p.contracts.buildup_profile, pv("contracts.profile_tilt")),
+            (len(p.contracts.buildup_profile), sh.n),
+        ),
         revision=np.exp(p.economy.revision_sd * vs * sh.z_revision),
         shares=shares,
     )

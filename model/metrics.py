@@ -15,6 +15,7 @@ from .inputs import ModelInputs, PolicyEntry
 from .policies import Denominator, counted_many, share_values, uncertain_columns, year_mask
 from .policies import counted as count
 from .shocks import Shocks
+from .state import central_profile
 
 
 @dataclass
@@ -209,17 +210,11 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
         core + supp
     )  # expenditure basis, as in the MOF chart (initial + plan-counted supplementary)
     contracts = paths.contracts[j0:j1]
-    prof = inp.params.contracts.payment_profile
-    outstanding = np.zeros(paths.gdp.shape[-1])
-    signed = {
-        **{s: np.asarray(c) for s, c in inp.known.contracts_before.items()},
-        **{
-            int(y): paths.contracts[inp.axis.idx(int(y))]
-            for y in inp.axis.years
-            if y <= PLAN_LAST_YEAR
-        },
-    }
-    for s, c in signed.items():
+    # obligations payable after FY2027: contracts before the axis at their central profile,
+    # and each axis year's own (the engine's owed_after_plan, by the draw's profile)
+    outstanding = np.nansum(paths.owed_after_plan[:j1], axis=0)
+    for s, c in inp.known.contracts_before.items():
+        prof = central_profile(inp, s)
         paid = sum(prof[: min(PLAN_LAST_YEAR - s, len(prof) - 1) + 1])
         outstanding = outstanding + c * (1.0 - paid)
     dindex = paths.deflator_index[j0:j1]
