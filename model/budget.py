@@ -85,14 +85,16 @@ def fund_obligations(
 
     ``gap = max(personnel + due - core, 0)``; ``core += gap`` (the budget is never below what
     it must pay, so no category goes negative); ``general_material = core - personnel - due``
-    (>= 0). The gap is the year's financing gap: what the rule's level leaves unfunded.
+    (>= 0; exactly 0 where the gap is positive). The gap is the year's financing gap: what
+    the rule's level leaves unfunded.
     """
     np.add(personnel, due, out=general_material)  # the floor, for now
     np.subtract(general_material, core, out=gap)
     np.maximum(gap, 0.0, out=gap)
     core += gap
     np.subtract(core, general_material, out=general_material)
-    np.maximum(general_material, 0.0, out=general_material)  # rounding at the floor
+    general_material[gap > 0] = 0.0  # at the floor nothing is left (no rounding residue)
+    np.maximum(general_material, 0.0, out=general_material)
 
 
 def fundable_contracts(

@@ -226,6 +226,7 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
         "cum_expenditure": expenditure.sum(axis=0),
         "cum_contracts": contracts.sum(axis=0),
         "obligations_after_plan": outstanding,
+        "financing_gap_after_plan": paths.financing_gap[j1:].sum(axis=0),
         "real_value_fy2022": (expenditure / dindex).sum(axis=0),
         "value_at_plan_fx": (expenditure * (1.0 - phi + phi * fx_plan / fx)).sum(axis=0),
     }

@@ -197,7 +197,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             floor = pers[j] + due[j]
             fgap[j] = max(floor - b, 0.0)
             b = b + fgap[j]
-            gmat[j] = max(b - floor, 0.0)
+            gmat[j] = 0.0 if fgap[j] > 0 else max(b - floor, 0.0)
             if t <= PLAN_LAST_YEAR:
                 signed = sum(c for c in con[years.index(2023) : j] if not math.isnan(c))
                 remaining = max(inp.plan.contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)

@@ -31,6 +31,7 @@ PLAN = (
     "cum_expenditure",
     "cum_contracts",
     "obligations_after_plan",
+    "financing_gap_after_plan",
     "real_value_fy2022",
     "value_at_plan_fx",
 )
@@ -160,6 +161,21 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("payments_on_earlier_contracts", QS, "payments_due", (Q, Y), YEN,
              "Quantiles of payments due on earlier contracts (obligatory outlays) (trillion "
              "yen); projected years only"),
+    Variable("personnel_and_provisions", QS, "personnel", (Q, Y), YEN,
+             "Quantiles of MoD personnel and provisions (人件・糧食費), plan-covered; from its "
+             "published base year (trillion yen)"),
+    Variable("general_material_costs", QS, "general_material", (Q, Y), YEN,
+             "Quantiles of MoD general material costs (一般物件費): the plan-covered budget less "
+             "personnel and payments due; projected years only (trillion yen)"),
+    Variable("financing_gap", QS, "financing_gap", (Q, Y), YEN,
+             "Quantiles of the financing gap: what the year's budget rule left unfunded of "
+             "personnel and payments due, added to the budget so that no spending is negative "
+             "(trillion yen)"),
+    Variable("financing_gap_mean", MEAN, "financing_gap", (Y,), YEN,
+             "Mean financing gap (trillion yen)"),
+    Variable("probability_of_financing_gap", PROB, "financing_gap", (Y,), ONE,
+             "Probability that the budget rule's level falls short of personnel plus payments "
+             "due in the fiscal year (a financing gap)"),
     Variable("executed_mod_spending", QS, "executed", (Q, Y), YEN,
              "Quantiles of MoD spending executed after unspent money (trillion yen)"),
     Variable("target_seeking_topup_mean", MEAN, "topup", (Y,), YEN,
@@ -186,6 +202,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("obligations_after_fy2027", QS, "obligations_after_plan", (Q,), YEN,
              "Quantiles of contract obligations signed by FY2027 and payable after FY2027 "
              "(trillion yen)"),
+    Variable("financing_gap_after_fy2027", QS, "financing_gap_after_plan", (Q,), YEN,
+             "Quantiles of the financing gap summed over FY2028 to the horizon: what the "
+             "post-2027 rule left unfunded of personnel and payments due (trillion yen)"),
+    Variable("probability_of_financing_gap_after_fy2027", PROB, "any_financing_gap", (), ONE,
+             "Probability that the post-2027 rule leaves personnel or payments due unfunded in "
+             "some year after FY2027"),
     Variable("plan_real_value_fy2022_yen", QS, "real_value_fy2022", (Q,), YEN,
              "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator "
              "(trillion yen)"),
