@@ -48,13 +48,18 @@ def fit_budget(d: DataStore) -> Fitted:
         d.series("unused_appropriations"),
     )
     avail = d.series("budget_available_for_settlement")
-    rates = []
+    rates, r_years = [], []
     for y in sorted(unused):
         base = avail.get(y) or (
             incl.get(y, 0) + supp.get(y, 0) if y in incl and y in supp else None
         )
-        if base and y >= 2022:
+        if base:
             rates.append(unused[y] / base)
+            r_years.append(y)
+    # execution shortfalls: the same comparison as the supplementary (pooled, regime, trend)
+    u_table = compare_level_models(r_years, np.log(rates))
+    u_choice = choose_level_model(u_table)
+    u_models = describe_models(u_table, lambda v: f"{math.exp(v):.2%}")
     return {
         **fit_personnel(d),
         "implementation_sd": (
@@ -94,10 +99,12 @@ def fit_budget(d: DataStore) -> Fitted:
             ),
         ),
         "unspent_share": (
-            float(np.mean(rates)),
+            float(math.exp(u_table[u_choice]["next"])),
             (
-                "mean of unused appropriations / MoD budget (initial + supplementary, or the "
-                "reported budget available), FY2022-FY2024"
+                "unused appropriations / MoD budget (initial + supplementary, or the reported "
+                f"budget available), FY{', FY'.join(map(str, r_years))}, in logs: {u_choice} "
+                "model chosen by AIC among the models that beat the pooled fit out of sample "
+                f"(leave-one-out) ({u_models}); exp of its mean for the next year"
             ),
         ),
     }
@@ -150,12 +157,121 @@ def fit_personnel(d: DataStore) -> Fitted:
     }
 
 
+MIN_REGIME = 2  # observations on each side of a regime break
+
+
+def _level_fit(model: str, x: np.ndarray, y: np.ndarray) -> tuple[Callable[[float], float], int]:
+    """One candidate for the mean of ``y`` over years ``x``: its predictor and mean parameters.
+
+    ``pooled``: one mean; ``regime``: a mean before and one from a break year, the break chosen
+    by likelihood among years leaving MIN_REGIME observations on each side; ``trend``: a line.
+    """
+    if model == "pooled":
+        m = float(y.mean())
+        return (lambda t: m), 1
+    if model == "trend":
+        c = np.polyfit(x - x.mean(), y, 1)
+        xm = float(x.mean())
+        return (lambda t: float(np.polyval(c, t - xm))), 2
+    best: tuple[float, float, float, float] | None = None
+    for b in np.unique(x)[MIN_REGIME:]:
+        lo, hi = y[x < b], y[x >= b]
+        if len(lo) < MIN_REGIME or len(hi) < MIN_REGIME:
+            continue
+        rss = float(np.sum((lo - lo.mean()) ** 2) + np.sum((hi - hi.mean()) ** 2))
+        if best is None or rss < best[0]:
+            best = (rss, float(b), float(lo.mean()), float(hi.mean()))
+    if best is None:
+        raise ValueError("too few observations for a regime break")
+    _, brk, a, b2 = best
+    return (lambda t: a if t < brk else b2), 3  # two means and the break year
+
+
+def compare_level_models(years: list[int], y: np.ndarray) -> dict[str, dict[str, float]]:
+    """Pooled, regime and trend models of a short annual series, scored by log likelihood, AIC
+    (the break year counted as a parameter) and the leave-one-out log predictive density (each
+    fold refits everything, the break year too; Gaussian with the unbiased residual s.d.).
+
+    Returns, per model: ``ll``, ``aic``, ``loo``, ``next`` (the mean predicted for the year
+    after the last), ``sd`` (unbiased residual s.d.), ``se`` (s.e. of ``next``), ``n_last``
+    (observations behind ``next``), ``break`` (regime only)."""
+    x = np.asarray(years, dtype=float)
+    out: dict[str, dict[str, float]] = {}
+    for model in ("pooled", "regime", "trend"):
+        try:
+            pred, k = _level_fit(model, x, y)
+        except ValueError:
+            continue
+        res = y - np.array([pred(t) for t in x])
+        n = len(y)
+        k_mean = 2 if model == "regime" else k  # the break year is not a mean parameter
+        sd_ml = float(np.sqrt(np.mean(res**2)))
+        ll = float(np.sum(-0.5 * np.log(2 * np.pi * sd_ml**2) - res**2 / (2 * sd_ml**2)))
+        sd = float(np.sqrt(np.sum(res**2) / max(n - k_mean, 1)))
+        loo = 0.0
+        for i in range(n):
+            keep = np.arange(n) != i
+            try:
+                p_i, _ = _level_fit(model, x[keep], y[keep])
+            except ValueError:
+                loo = -math.inf
+                break
+            r_i = y[keep] - np.array([p_i(t) for t in x[keep]])
+            s_i = float(np.sqrt(np.sum(r_i**2) / max(keep.sum() - k_mean, 1)))
+            e = float(y[i] - p_i(float(x[i])))
+            loo += -0.5 * math.log(2 * math.pi * s_i**2) - e**2 / (2 * s_i**2)
+        nxt = float(pred(float(x[-1] + 1)))
+        if model == "regime":
+            brk = float(min(t for t in x if pred(t) == pred(float(x[-1]))))
+            n_last = float(np.sum(x >= brk))
+            se = sd / math.sqrt(n_last)
+        elif model == "trend":
+            xc = x - x.mean()
+            se = sd * math.sqrt(1 / n + (x[-1] + 1 - x.mean()) ** 2 / float(np.sum(xc**2)))
+            n_last, brk = float(n), math.nan
+        else:
+            n_last, brk, se = float(n), math.nan, sd / math.sqrt(n)
+        out[model] = {
+            "ll": ll,
+            "aic": 2 * k + 1 * 2 - 2 * ll,  # + 1 for the s.d.
+            "loo": loo,
+            "next": nxt,
+            "sd": sd,
+            "se": se,
+            "n_last": n_last,
+            "break": brk,
+        }
+    return out
+
+
+def choose_level_model(table: dict[str, dict[str, float]]) -> str:
+    """The model with the lowest AIC among those that also beat the pooled fit out of sample
+    (leave-one-out score); the pooled fit when none does."""
+    ok = [m for m in table if m == "pooled" or table[m]["loo"] > table["pooled"]["loo"]]
+    return min(ok, key=lambda m: table[m]["aic"])
+
+
+def describe_models(table: dict[str, dict[str, float]], fmt: Callable[[float], str]) -> str:
+    def one(m: str, v: dict[str, float]) -> str:
+        brk = f" from FY{int(v['break'])}" if m == "regime" else ""
+        return (
+            f"{m}{brk}: logL {v['ll']:.2f}, AIC {v['aic']:.2f}, LOO {v['loo']:.2f}, "
+            f"next {fmt(v['next'])}"
+        )
+
+    return "; ".join(one(m, v) for m, v in table.items())
+
+
 def fit_supplementary(d: DataStore) -> Fitted:
     incl, supp = d.series("mod_initial_incl"), d.series("mod_supplementary_total")
     yrs = [y for y in sorted(supp) if y in incl]
     r = np.array([supp[y] / incl[y] for y in yrs])
     pos = r[r > 0]
     lr = np.log(pos)
+    table = compare_level_models([y for y, v in zip(yrs, r, strict=True) if v > 0], lr)
+    choice = choose_level_model(table)
+    chosen = table[choice]
+    models = describe_models(table, lambda v: f"{math.exp(v):.1%}")
     re = d.series("mod_supplementary_realignment")
     shares = [re[y] / supp[y] for y in sorted(re) if y in supp]
     rel_years = d.series("related_supplementary_jcg_pko")
@@ -180,13 +296,19 @@ def fit_supplementary(d: DataStore) -> Fitted:
             f"share of years with a MoD supplementary budget, {span}",
         ),
         "log_ratio_mean": (
-            float(lr.mean()),
-            f"mean of log(supplementary / initial incl. SACO), {span}; s.e. s.d./sqrt(n)",
-            float(lr.std(ddof=1) / math.sqrt(len(lr))),
+            chosen["next"],
+            (
+                f"log(supplementary / initial incl. SACO), {span}: {choice} model chosen "
+                "by AIC among the models that beat the pooled fit out of sample (leave-one-out) "
+                f"over pooled, regime and trend ({models}); the value is its "
+                "mean for the next year; s.e. s.d./sqrt(n of the current regime)"
+            ),
+            chosen["se"],
         ),
         "log_ratio_sd": (
-            float(lr.std(ddof=1)),
-            f"s.d. of log(supplementary / initial incl. SACO), {span}",
+            chosen["sd"],
+            f"residual s.d. of log(supplementary / initial incl. SACO) in the {choice} model, "
+            f"{span}",
         ),
         "realignment_share": (
             float(np.mean(shares)),
