@@ -84,14 +84,40 @@ def _runs(idx: list[int]) -> tuple[tuple[int, int], ...]:
     return tuple(runs)
 
 
+def rule_imputed(axis: Axis, known: Known, plan: PlanFigures) -> np.ndarray:
+    """(n_category, n_year) bool: cells of the last known budget year (the year before the first
+    projected initial budget) filled from a neighbouring year, whose category belongs to a
+    group with a published FY2027 target. They are drawn by the group-target rule instead
+    (issue 15), since the plan has those groups roughly double by FY2027 (METHODOLOGY.md,
+    section 3.10)."""
+    out = np.zeros(known.imputed.shape, dtype=bool)
+    for name in PROJECTED_INITIAL:
+        c = cats.INDEX[name]
+        if cats.BY_NAME[name].group not in plan.group_targets_2027:
+            continue
+        for j, t in enumerate(axis.years):
+            if (
+                0 < j
+                and t == axis.first_initial - 1
+                and t <= PLAN_LAST_YEAR
+                and known.imputed[c, j]
+            ):
+                out[c, j] = True
+    return out
+
+
 def related_plan(axis: Axis, known: Known, plan: PlanFigures) -> tuple[RelatedPlan, ...]:
-    """Per axis year, how each projected related category is decided."""
+    """Per axis year, how each projected related category is decided (and, before the first
+    projected initial budget, each rule-imputed one)."""
+    drawn_known = rule_imputed(axis, known, plan)
     out = []
     for j, t in enumerate(axis.years):
         toward, grow = [], []
         for name in PROJECTED_INITIAL:
             c = cats.INDEX[name]
-            if not np.isnan(known.spending[c, j]):
+            if t < axis.first_initial and not drawn_known[c, j]:
+                continue  # a known year: only its rule-imputed cells are drawn
+            if not np.isnan(known.spending[c, j]) and not drawn_known[c, j]:
                 continue
             group = cats.BY_NAME[name].group
             if group in plan.group_targets_2027 and t <= PLAN_LAST_YEAR:

@@ -126,25 +126,33 @@ def personnel(run: Run, dr: Drawn, st: State, j: int) -> None:
     budget.personnel_step(prev, float(run.path.mu_deflator[j]), dr.personnel_drift, st.personnel[j])
 
 
+def _toward_targets(run: Run, st: State, sh: Shocks, j: int, t: int, sd: float) -> None:
+    """Related categories of a group with a FY2027 target: a geometric step towards their
+    share of it, with log-normal noise."""
+    spend = st.spending
+    for k, group, members in run.related[j].toward:
+        prev = spend[j - 1, k]
+        share_of_group = prev / spend[j - 1, list(members)].sum(axis=0)
+        target = run.plan.group_targets_2027[group] * share_of_group
+        level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
+        budget.noisy(level, sd, sh.z_related[j, k], out=spend[j, k])
+
+
 def initial_budget(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
     """The initial budget, decided on the outlook: related categories, the MoD plan-covered
     budget built from its components (personnel, payments due, general material costs) and new
     contracts."""
     t = int(run.axis.years[j])
     personnel(run, dr, st, j)
-    if t < run.axis.first_initial:
-        return c
     bp = run.params.budget
     spend = st.spending
-    exp_factor = st.gdp_outlook[j] / _prev(st.gdp, j, run.known.gdp_prev)  # 1 + expected growth
     sd_rel = bp.related_growth_sd
     plan = run.related[j]
-    for k, group, members in plan.toward:  # towards the group's FY2027 target
-        prev = spend[j - 1, k]
-        share_of_group = prev / spend[j - 1, list(members)].sum(axis=0)
-        target = run.plan.group_targets_2027[group] * share_of_group
-        level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
-        budget.noisy(level, sd_rel, sh.z_related[j, k], out=spend[j, k])
+    if t < run.axis.first_initial:  # known year: only rule-imputed cells are drawn
+        _toward_targets(run, st, sh, j, t, sd_rel)
+        return c
+    exp_factor = st.gdp_outlook[j] / _prev(st.gdp, j, run.known.gdp_prev)  # 1 + expected growth
+    _toward_targets(run, st, sh, j, t, sd_rel)
     for a, b in plan.grow:  # a run of adjacent categories at a time (views, no copies)
         budget.related_step(
             spend[j - 1, a:b], exp_factor, sd_rel, sh.z_related[j, a:b], out=spend[j, a:b]

@@ -17,6 +17,7 @@ import numpy as np
 from . import categories as cats
 from .calendar import Paths
 from .constants import PLAN_LAST_YEAR
+from .context import rule_imputed
 from .inputs import ModelInputs, PolicyEntry
 from .policies import Denominator
 from .scenario import PostRule
@@ -85,6 +86,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
     raw = [cp.buildup_profile[k] * math.exp(tau * (k - mean_k)) for k in lags]
     buildup = [bp0] + [(1 - bp0) * w / sum(raw) for w in raw]
     drift = pv("budget.personnel_drift")
+    drawn_known = rule_imputed(inp.axis, inp.known, inp.plan)
     base_year = int(p.budget.personnel_base_year)
 
     real_dev, defl_dev = inp.path.real_dev0, inp.path.deflator_dev0
@@ -131,7 +133,23 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         else:
             g_out = known
         outlook[j] = gprev * (1 + g_out)
-        # 2. initial budget
+        # 2. initial budget (in the last known year: only the rule-imputed related cells)
+        if t < inp.axis.first_initial:
+            for name in NAMES:
+                c = cats.INDEX[name]
+                if not drawn_known[c, j]:
+                    continue
+                prev = spend[name][j - 1]
+                grp = GROUP[name]
+                tot = sum(
+                    spend[m][j - 1] for m in NAMES if GROUP[m] == grp and KIND[m] == "initial"
+                )
+                target = inp.plan.group_targets_2027[grp] * prev / tot
+                spend[name][j] = (
+                    prev
+                    * (target / prev) ** (1 / (PLAN_LAST_YEAR - t + 1))
+                    * math.exp(p.budget.related_growth_sd * float(sh.z_related[j, c, i]))
+                )
         if t >= inp.axis.first_initial:
             exp_g = outlook[j] / gprev - 1
             for name in NAMES:

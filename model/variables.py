@@ -84,9 +84,19 @@ QS, MEAN, PROB, DRAWS = Stat.QUANTILES, Stat.MEAN, Stat.PROBABILITY, Stat.DRAWS
 INPUT, LABEL = Stat.INPUT, Stat.LABEL
 
 IMPUTED_FLAGS = (
-    ("flag_values", np.array([0, 1], dtype=np.int8)),
-    ("flag_meanings", "published imputed"),
+    ("flag_values", np.array([0, 1, 2], dtype=np.int8)),
+    ("flag_meanings", "published imputed drawn_by_plan_target_rule"),
 )
+
+
+def _imputed_flags(inp: ModelInputs) -> np.ndarray:
+    """0 published, 1 filled from the nearest year, 2 drawn by the group-target rule (the last
+    known year's missing related figures, issue 15: context.rule_imputed)."""
+    from .context import rule_imputed
+
+    flags = inp.known.imputed.astype(np.int8)
+    flags[rule_imputed(inp.axis, inp.known, inp.plan)] = 2
+    return flags
 
 
 def _describe(e: PolicyEntry) -> str:
@@ -154,8 +164,9 @@ VARIABLES: tuple[Variable, ...] = (
              axes=(Y, C)),
     Variable("category_imputed", INPUT, "imputed", (C, Y), ONE,
              "1 where a known-period figure was not found and was filled from the nearest year "
-             "with a figure",
-             attrs=IMPUTED_FLAGS, value=lambda inp: inp.known.imputed.astype(np.int8)),
+             "with a figure; 2 where it was not found and is drawn per draw by the plan's "
+             "group-target rule (the last known year's four areas and PKO/other)",
+             attrs=IMPUTED_FLAGS, value=_imputed_flags),
     Variable("new_contracts", QS, "contracts", (Q, Y), YEN,
              "Quantiles of new contracts, plan-covered, contract basis (trillion yen)"),
     Variable("payments_on_earlier_contracts", QS, "payments_due", (Q, Y), YEN,
