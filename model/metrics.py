@@ -201,6 +201,20 @@ def quantiles(
     return np.moveaxis(out, -1, 0)
 
 
+def unfinanced_after_plan(inp: ModelInputs, paths: Paths) -> np.ndarray:
+    """Plan-covered budgets FY2028 to the horizon less what the 2022 financing plan provides a
+    year (the FY2022 base plus the fund, settlement surpluses, spending reform and tax
+    measures), summed, per draw (trillion yen; negative: within the plan's financing; NaN
+    where the financing plan is not published by as_of)."""
+    j1 = inp.axis.idx(PLAN_LAST_YEAR) + 1
+    years = paths.spending.shape[0] - j1
+    financed = (
+        sum(inp.plan.financing_after_plan.values()) if inp.plan.financing_after_plan else np.nan
+    )
+    core = paths.spending[j1:, cats.INDEX["mod_core"]]
+    return np.asarray(core.sum(axis=0) - years * financed)
+
+
 def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
     """Cumulative FY2023-FY2027 spending against the plan, per draw."""
     j0, j1 = inp.axis.idx(PLAN_FIRST_YEAR), inp.axis.idx(PLAN_LAST_YEAR) + 1
@@ -227,6 +241,7 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
         "cum_contracts": contracts.sum(axis=0),
         "obligations_after_plan": outstanding,
         "financing_gap_after_plan": paths.financing_gap[j1:].sum(axis=0),
+        "unfinanced_after_plan": unfinanced_after_plan(inp, paths),
         "real_value_fy2022": (expenditure / dindex).sum(axis=0),
         "value_at_plan_fx": (expenditure * (1.0 - phi + phi * fx_plan / fx)).sum(axis=0),
     }

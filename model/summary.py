@@ -129,6 +129,12 @@ def summary_text(ds: xr.Dataset) -> str:
         "      each with implementation noise only, so either shortfall is about even",
         f"  obligations payable after FY2027: {qs('obligations_after_fy2027')}",
     ]
+    if "spending_above_financing_plan_after_fy2027" in ds:
+        lines.append(
+            "  budgets above the 2022 financing plan "
+            f"({float(ds['financing_plan_yearly']):.1f}/yr), FY2028 on (sum): "
+            f"{qs('spending_above_financing_plan_after_fy2027')}"
+        )
     if "financing_gap_after_fy2027" in ds:
         lines.append(
             f"  financing gap after FY2027 (sum): {qs('financing_gap_after_fy2027')}   P(any) "

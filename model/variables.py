@@ -32,6 +32,7 @@ PLAN = (
     "cum_contracts",
     "obligations_after_plan",
     "financing_gap_after_plan",
+    "unfinanced_after_plan",
     "real_value_fy2022",
     "value_at_plan_fx",
 )
@@ -219,6 +220,18 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("probability_of_financing_gap_after_fy2027", PROB, "any_financing_gap", (), ONE,
              "Probability that the post-2027 rule leaves personnel or payments due unfunded in "
              "some year after FY2027"),
+    Variable("spending_above_financing_plan_after_fy2027", QS, "unfinanced_after_plan", (Q,),
+             YEN,
+             "Quantiles of plan-covered budgets FY2028 to the horizon less the 2022 financing "
+             "plan's yearly sources (FY2022 base 5.2 + fund 0.9 + settlement surpluses 0.7 + "
+             "spending reform 1.0 + tax measures 1.0 tn, incl. the income surtax from January "
+             "2027), summed (trillion yen; negative: within the plan's financing)"),
+    Variable("financing_plan_yearly", INPUT, "financing_plan_yearly", (), YEN,
+             "The 2022 financing plan's yearly sources from FY2028: FY2022 base + fund + "
+             "settlement surpluses + spending reform + tax measures (trillion yen; NaN where not "
+             "published by as_of)",
+             value=lambda inp: float(sum(inp.plan.financing_after_plan.values()))
+             if inp.plan.financing_after_plan else float("nan")),
     Variable("plan_real_value_fy2022_yen", QS, "real_value_fy2022", (Q,), YEN,
              "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator "
              "(trillion yen)"),
