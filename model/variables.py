@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import categories as cats
-from .constants import CATEGORY, DRAW, FRACTION, POLICY, QUANTILE, THRESHOLD, TRILLION_YEN, YEAR
+from .constants import (
+    CATEGORY,
+    DRAW,
+    FRACTION,
+    PERCENTILE,
+    POLICY,
+    THRESHOLD,
+    TRILLION_YEN,
+    YEAR,
+)
 
 if TYPE_CHECKING:
     from .inputs import ModelInputs, PolicyEntry
@@ -75,12 +84,12 @@ class Variable:
     @property
     def draw_axes(self) -> tuple[str, ...]:
         """The per-draw quantity's axes, draw axis omitted."""
-        return self.axes or tuple(d for d in self.dims if d not in (QUANTILE, DRAW))
+        return self.axes or tuple(d for d in self.dims if d not in (PERCENTILE, DRAW))
 
 
 YEN, ONE = TRILLION_YEN, FRACTION
 REL = (("spp__relative_to_threshold", "greater_than_or_equal_to"),)
-Q, P, Y, T, C = QUANTILE, POLICY, YEAR, THRESHOLD, CATEGORY
+Q, P, Y, T, C = PERCENTILE, POLICY, YEAR, THRESHOLD, CATEGORY
 QS, MEAN, PROB, DRAWS = Stat.QUANTILES, Stat.MEAN, Stat.PROBABILITY, Stat.DRAWS
 INPUT, LABEL = Stat.INPUT, Stat.LABEL
 
