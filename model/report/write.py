@@ -16,6 +16,7 @@ from .format import esc
 from .html import SECTIONS, Figures, contents, page
 from .sections.charts import fans_section, probabilities_section
 from .sections.headline import headline_section
+from .sections.paired import paired_section
 from .sections.plan import plan_section
 from .sections.provenance import provenance_section
 from .sections.reconciliation import reconciliation_section
@@ -74,6 +75,7 @@ def render_html(ds: xr.Dataset, figs: Figures, result_path: Path) -> str:
     body = [
         headline_section(ds),
         summary_section(ds, scs),
+        paired_section(ds, scs),
         fans_section(figs, ds, scs),
         probabilities_section(figs, ds, scs),
         plan_section(figs, ds, scs),
