@@ -296,6 +296,10 @@ def simulate(
     check_draws(draws)
     if chunk < 1:
         raise InputError("chunk", "", "must be at least 1")
+    if scenario.mixture is not None:  # a weighted set of post-FY2027 rules (jdef.mixtures)
+        from .mixtures import simulate_mixture
+
+        return simulate_mixture(scenario, draws, seed, o)  # every draw kept (never streamed)
     if summary_only and o.keep_draws:
         raise InputError("summary_only", "", "cannot keep per-draw arrays in summary-only mode")
     inp = prepare(scenario, o.params, o.data_dir)

@@ -18,8 +18,10 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError
 from .scenario_schema import (
+    Branch,
     Economy,
     EconomyPath,
+    Mixture,
     Plan,
     PostPlan,
     PostRule,
@@ -29,8 +31,10 @@ from .scenario_schema import (
 from .tomlfile import read_toml
 
 __all__ = [
+    "Branch",
     "Economy",
     "EconomyPath",
+    "Mixture",
     "Plan",
     "PostPlan",
     "PostRule",
@@ -145,9 +149,10 @@ def _explain_one(err: Any, path: Path | str, origin: dict[str, str]) -> InputErr
         )
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-        if not loc and ": " in msg and msg.split(": ")[0].count(".") == 1:
+        # a model-level check names its dotted key first (mixture keys have several dots)
+        if not loc and ": " in msg and " " not in msg.split(": ")[0] and "." in msg.split(": ")[0]:
             key, msg = msg.split(": ", 1)
-        elif not loc and msg.split(" ")[0].count(".") == 1:
+        elif not loc and msg.split(" ")[0].count(".") >= 1:
             key = msg.split(" ")[0]
     return InputError(path, key, msg)
 

@@ -171,7 +171,35 @@ def summary_text(ds: xr.Dataset) -> str:
         f"  expenditure in FY2022 yen:      {qs('plan_real_value_fy2022_yen')}",
         f"  at the plan's yen/dollar rate:  {qs('plan_value_at_plan_exchange_rate')}",
     ]
+    if "branch" in ds.dims:
+        lines += mixture_lines(ds)
     return "\n".join(lines) + "\n"
+
+
+def mixture_lines(ds: xr.Dataset) -> list[str]:
+    """A policy mixture's branches: weight, share of draws, P(reached by the last summary
+    year) under one policy (current-gdp if reported), for each threshold."""
+    var = "branch_probability_of_spending_ratio_reached_threshold_by_year"
+    pols = [str(p) for p in ds.policy.values]
+    pol = "current-gdp" if "current-gdp" in pols else pols[0]
+    y = max(y for y in SUMMARY_YEARS if y in ds.fiscal_year.values)
+    thr = [float(t) for t in ds.threshold.values]
+    head = f"{'branch':<24}{'weight':>8}{'draws':>8}" + "".join(f"{f'>={t:.1%}':>10}" for t in thr)
+    out = [
+        "",
+        f"Policy mixture: probabilities above are sum of weight x branch probability; "
+        f"P(reached by FY{y}) under {pol} per branch",
+        head,
+        "-" * len(head),
+    ]
+    for b in ds.branch.values:
+        p = ds[var].sel(branch=b, policy=pol, fiscal_year=y).values
+        out.append(
+            f"{str(b):<24}{float(ds['branch_weight'].sel(branch=b)):>8.3f}"
+            f"{float(ds['branch_draw_share'].sel(branch=b)):>8.3f}"
+            + "".join(f"{float(x):>10.3f}" for x in p)
+        )
+    return out
 
 
 def _scalar_prob(ds: xr.Dataset, var: str) -> str:

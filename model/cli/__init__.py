@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import analysis, data, run, scenarios
+from .discover import discover
 
 __all__ = ["app", "main"]
 
@@ -99,6 +100,7 @@ app.command()(run.run)
 app.command()(run.batch)
 app.command()(analysis.sensitivity)
 app.command()(analysis.solve)
+app.command()(discover)
 app.command()(run.report)
 app.command()(data.calibrate)
 app.command()(data.backtest)

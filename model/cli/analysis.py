@@ -137,7 +137,11 @@ def solve(
     policy: Annotated[str, typer.Option(help="Inclusion policy (or NAME:BUCKET)")] = "current-gdp",
     probability: Annotated[float, typer.Option(help="Probability asked for")] = 0.8,
     lever: Annotated[
-        str, typer.Option(help="post2027_growth | supplementary_topup | category_share:NAME")
+        str,
+        typer.Option(
+            help="post2027_growth | supplementary_topup | category_share:NAME | weight:BRANCH "
+            "(a branch of the scenario's policy mixture)"
+        ),
     ] = "post2027_growth",
     draws: Annotated[
         int, typer.Option(help="Monte Carlo draws (the same draws for every trial value)")
@@ -158,7 +162,12 @@ def solve(
         r = solve_(
             sc, target, year, policy, probability, lever, draws, sc.seed if seed is None else seed
         )
-        unit = LEVER_UNIT.get(lever, "share of the category counted")
+        unit = LEVER_UNIT.get(
+            lever,
+            "weight of the branch (the others share the rest in proportion)"
+            if lever.startswith("weight:")
+            else "share of the category counted",
+        )
         typer.echo(
             f"{lever} = {r['value']:.6g} {unit}\n"
             f"  gives P(ratio >= {target:g} in FY{year} under {policy}) = {r['probability']:.3f}"

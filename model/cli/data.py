@@ -57,9 +57,9 @@ def backtest(
     """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""  # noqa: E501
     with exit_on_error():
         use_data_dir(data_dir)
-        from ..backtest import backtest_text, run_backtest
+        from ..backtest import backtest_text, pit_figure, run_backtest
         from ..data import load_data
-        from ..io import check_writable, write_netcdf
+        from ..io import check_writable, write_bytes, write_netcdf
         from ..paths import output_path
 
         check_draws(draws, 10)
@@ -78,5 +78,7 @@ def backtest(
         check_writable(out)
         ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
         path = write_netcdf(ds, nc)
+        png = write_bytes(pit_figure(ds), output_path(out, "backtest_pit.png"))
         typer.echo(backtest_text(ds))
         typer.echo(f"wrote {path}", err=True)
+        typer.echo(f"wrote {png}", err=True)

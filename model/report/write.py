@@ -15,6 +15,7 @@ from .figures.common import source_line
 from .format import esc
 from .html import SECTIONS, Figures, contents, page
 from .sections.charts import fans_section, probabilities_section
+from .sections.discovery import is_discovery_result, render_discovery_html
 from .sections.headline import headline_section
 from .sections.paired import paired_section
 from .sections.plan import plan_section
@@ -122,12 +123,20 @@ def write_report(result_path: Path, out_dir: Path) -> dict[str, Path]:
     except (OSError, ValueError) as exc:
         raise InputError(result_path, "", f"not a readable NetCDF file ({exc})") from None
     sensitivity_only = _is_sensitivity_result(ds)
-    if not sensitivity_only:
+    discovery = is_discovery_result(ds)  # a jdef discover result
+    if not sensitivity_only and not discovery:
         _check(ds, result_path)
     stem = result_path.stem
     folder = out_dir / f"{stem}_figures"
     figs = Figures(folder, source_line(ds))
-    text = (render_sensitivity_html if sensitivity_only else render_html)(ds, figs, result_path)
+    render = (
+        render_discovery_html
+        if discovery
+        else render_sensitivity_html
+        if sensitivity_only
+        else render_html
+    )
+    text = render(ds, figs, result_path)
     html_path = write_bytes(text.encode("utf-8"), out_dir / f"{stem}.html")
     _remove_stale_figures(folder, {p.name for p in [*figs.paths.values(), *figs.svg.values()]})
     return {"html": html_path, **figs.paths}
