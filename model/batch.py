@@ -315,7 +315,51 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
             "scenarios": ", ".join(o.scenario.name for o in outcomes),
         }
     )
+    _add_paired(combined, outcomes)
     return combined, write_netcdf(combined, out / "batch.nc")
+
+
+def _add_paired(combined: xr.Dataset, outcomes: list[Outcome]) -> None:
+    """The paired differences against the first scenario (common random numbers), for the
+    report: P(ratio >= goal) of each scenario minus the first's, with its s.e."""
+    rows = comparison_rows(outcomes)
+    if not rows:
+        return
+    scs = [o.scenario.name for o in outcomes]
+    pols = list(dict.fromkeys(r["policy"] for r in rows))
+    yrs = sorted({r["fiscal_year"] for r in rows})
+    thr = list(GOAL_THRESHOLDS)
+    shape = (len(scs), len(pols), len(yrs), len(thr))
+    diff, se = np.full(shape, np.nan), np.full(shape, np.nan)
+    for r in rows:
+        at = (
+            scs.index(r["scenario"]),
+            pols.index(r["policy"]),
+            yrs.index(r["fiscal_year"]),
+            thr.index(r["threshold"]),
+        )
+        diff[at], se[at] = r["difference"], r["difference_se"]
+    dims = (SCENARIO, "paired_policy", "comparison_year", "goal")
+    first = scs[0]
+    combined.coords["paired_policy"] = ("paired_policy", np.array(pols, dtype=object))
+    combined.coords["comparison_year"] = ("comparison_year", np.array(yrs, dtype=np.int32))
+    combined.coords["goal"] = ("goal", np.array(thr), {"long_name": "Goal ratio", "units": "1"})
+    combined["paired_policy"].attrs["long_name"] = "Inclusion policy (paired comparison)"
+    combined["comparison_year"].attrs["long_name"] = "Fiscal year of the paired comparison"
+    combined["probability_difference"] = (
+        dims,
+        diff,
+        {
+            "long_name": f"P(ratio >= goal) minus that of scenario '{first}' on the same draws "
+            "(common random numbers)",
+            "units": "1",
+        },
+    )
+    combined["probability_difference_standard_error"] = (
+        dims,
+        se,
+        {"long_name": "Monte Carlo standard error of the paired difference", "units": "1"},
+    )
 
 
 def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 SECTIONS = {
     "headline": "Headline",
     "summary": "Summary",
+    "paired": "Paired differences between scenarios",
     "fan-charts": "Fan charts: GDP, counted spending and the ratio",
     "probabilities": "Probability of reaching the targets",
     "plan": "Plan tracking: the FY2023-FY2027 Defense Buildup Program",
@@ -41,6 +42,7 @@ th,td{border:1px solid #d9d9d9;padding:.25rem .5rem;vertical-align:top}
 th{background:#f4f4f6;text-align:left}tbody+tbody{border-top:2px solid #888}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td .words{display:block;color:#555;font-size:.8rem}
+td .ci{display:block;font-size:.8rem;white-space:nowrap}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.7rem;overflow-x:auto;font-size:.8rem}
 .headline{font-size:1.12rem;background:#f5f7fa;border-left:4px solid #1f77b4;padding:.7rem 1rem}
 .note{color:#555;font-size:.88rem}sup{line-height:0}code{font-size:.88em}

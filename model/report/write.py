@@ -17,6 +17,7 @@ from .html import SECTIONS, Figures, contents, page
 from .sections.charts import fans_section, probabilities_section
 from .sections.discovery import is_discovery_result, render_discovery_html
 from .sections.headline import headline_section
+from .sections.paired import paired_section
 from .sections.plan import plan_section
 from .sections.provenance import provenance_section
 from .sections.reconciliation import reconciliation_section
@@ -75,6 +76,7 @@ def render_html(ds: xr.Dataset, figs: Figures, result_path: Path) -> str:
     body = [
         headline_section(ds),
         summary_section(ds, scs),
+        paired_section(ds, scs),
         fans_section(figs, ds, scs),
         probabilities_section(figs, ds, scs),
         plan_section(figs, ds, scs),

@@ -162,9 +162,9 @@ def test_report_keeps_the_users_figures(tmp_path) -> None:
     assert (tmp_path / "baseline.nc").exists()  # a manifest names this folder's PNGs only
     drawn = sorted(p.name for p in folder.glob("*.png") if p != mine)
     assert "sensitivity.png" not in drawn and drawn
-    # the manifest lists every figure drawn, PNG and SVG (figures are also written as SVG)
-    listed = (folder / "jdef-figures.txt").read_text().splitlines()
-    assert sorted(n for n in listed if n.endswith(".png")) == drawn
+    svg = sorted(p.name for p in folder.glob("*.svg"))  # each figure also as SVG
+    assert svg == [n.replace(".png", ".svg") for n in drawn]
+    assert (folder / "jdef-figures.txt").read_text().splitlines() == sorted(drawn + svg)
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,10 @@ KINDS = {
         "baseline_sensitivity_oat.nc",
     ),
     "backtest": (["backtest", "--draws", "20", "--first-origin", "2018"], "backtest.nc"),
+    "discover": (
+        ["discover", "baseline", "--experiments", "20", "--draws", "100"],
+        "baseline_discover.nc",
+    ),
 }
 
 
@@ -86,7 +90,7 @@ def test_run_file_is_cf_and_acdd_clean(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.parametrize("kind", ["batch", "sensitivity", "backtest"])
+@pytest.mark.parametrize("kind", ["batch", "sensitivity", "backtest", "discover"])
 def test_every_file_kind_is_cf_and_acdd_clean(kind, tmp_path, monkeypatch):
     path = _make(kind, tmp_path, monkeypatch)
     assert_compliant(path)

@@ -19,6 +19,7 @@ from jdef.constants import SCENARIO_DIR
 from jdef.errors import InputError
 from jdef.io import write_netcdf
 from jdef.report import SECTIONS, fmt_prob_se, fmt_ratio, fmt_yen, in_words, write_report
+from jdef.report.sections.paired import fmt_difference
 
 POLICIES = 'policies=["mod-core", "current", "current-gdp"]'
 SMALL = [POLICIES, "horizon=2036"]
@@ -314,11 +315,24 @@ def test_batch_report(batch_nc, batch_report):
         assert heading in page.headings["h2"]
     figs = {k: v for k, v in batch_report.items() if k != "html"}
     assert {
-        "fan_counted_spending_baseline",
-        "fan_counted_spending_topup-on",
+        "fan_counted_spending_baseline",  # the fans of the first scenario
+        "median_spending_ratio_by_scenario",  # every scenario's median, one line each
         "probability_in_year_2pct",
         "plan_tracking",
     } <= set(figs)
+    assert "fan_counted_spending_topup-on" not in figs
+    # the paired differences against the first scenario, from batch.nc
+    with xr.open_dataset(batch_nc) as ds:
+        d = ds["probability_difference"].sel(
+            scenario="topup-on", paired_policy="current", comparison_year=2030, goal=0.02
+        )
+        se = ds["probability_difference_standard_error"].sel(
+            scenario="topup-on", paired_policy="current", comparison_year=2030, goal=0.02
+        )
+        assert page.cell(
+            var="probability_difference", scenario="topup-on", policy="current", year=2030
+        ) == fmt_difference(float(d), float(se))
+        assert "headline" in page.headings["h2"][0].lower()
     assert len(page.images) == len(figs)
     for path in figs.values():
         assert png_size(path.read_bytes())[0] >= 400

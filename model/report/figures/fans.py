@@ -154,6 +154,47 @@ def policy_fans(
     return fig
 
 
+def scenario_medians(
+    ds: xr.Dataset, scs: list[str], var: str, scale: float, targets: list[float], ylabel: str
+) -> Figure | None:
+    """A batch: one panel per policy, the median of ``var`` of every scenario as a line
+    (distinct colours and dashes), the targets dashed; the fans of the first scenario are
+    drawn on their own."""
+    from .common import line_style, series_colors
+
+    pols = list(dict.fromkeys(p for sc in scs for p in policies(part(ds, sc), var)))
+    if not pols:
+        return None
+    colors = series_colors(scs)
+    fig = figure(12, 3.1 * math.ceil(len(pols) / 4) + 1.4)
+    axes, spare = grid(fig, len(pols), 4, sharey=True)
+    for ax, pol in zip(axes, pols, strict=True):
+        for k, sc in enumerate(scs):
+            da = part(ds, sc)[var]
+            med = quantile(da, 0.5)
+            if med is None or pol not in policies(part(ds, sc), var):
+                continue
+            yrs = np.asarray(da["fiscal_year"].values, dtype=int)
+            ax.plot(
+                yrs,
+                med.sel(policy=pol).values * scale,
+                color=colors[sc],
+                label=sc,
+                **line_style(k),
+            )
+        if targets:
+            target_lines(ax, targets)
+        ax.set_title(pol, fontsize=9.5)
+        ax.grid(True, alpha=0.3)
+        year_axis(ax, np.asarray(part(ds, scs[0])["fiscal_year"].values, dtype=int))
+    for i, ax in enumerate(axes):
+        if i % 4 == 0:
+            ax.set_ylabel(ylabel, fontsize=9)
+    handles, _ = axes[0].get_legend_handles_labels()
+    legend_place(fig, spare, handles, ncol_bottom=4)
+    return fig
+
+
 def _own_target(part: xr.Dataset, pol: str) -> float | None:
     """The target the policy file names for this entry, or None."""
     if "policy_target" not in part:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xarray as xr
 
 from .. import access
-from ..figures.fans import common_ylim, gdp_fan, policy_fans
+from ..figures.fans import common_ylim, gdp_fan, policy_fans, scenario_medians
 from ..figures.probabilities import PROB_MEASURES, batch_probabilities, run_probabilities
 from ..format import esc, fmt_threshold
 from ..html import SECTIONS, Figures
@@ -32,7 +32,23 @@ def fans_section(figs: Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
     targets = access.targets(ds)
     lim_c = common_ylim(ds["counted_spending"], 1.0, []) if len(scs) > 1 else None
     lim_r = common_ylim(ds["spending_ratio"], 100.0, targets) if len(scs) > 1 else None
-    for sc in scs:
+    if len(scs) > 1:
+        fig = scenario_medians(
+            ds, [str(s) for s in scs], "spending_ratio", 100.0, targets, "median % of GDP"
+        )
+        if fig is not None:
+            fig.suptitle("Median counted spending / GDP denominator: every scenario", fontsize=12)
+            name = figs.save(fig, "median_spending_ratio_by_scenario")
+            out.append(
+                figs.img(
+                    name,
+                    "Median spending ratio of every scenario, per policy",
+                    "The median ratio of each scenario (one line each), per policy; the fans "
+                    f"below are those of the first scenario, {esc(scs[0])}, the reference of "
+                    "the paired differences.",
+                )
+            )
+    for sc in scs[:1]:
         part = access.part(ds, sc)
         suffix = f"_{access.slug(sc)}" if sc is not None else ""
         of = f" ({sc})" if sc else ""

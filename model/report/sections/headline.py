@@ -35,6 +35,18 @@ def _say(c: dict) -> str:
     return f"{c['words']} ({c['text']})"
 
 
+def _across_scenarios(ds: xr.Dataset, scs: list, y27: int) -> list[str]:
+    cells = [(sc, _cell(access.part(ds, sc), ABOVE, "current", y27, 0.02)) for sc in scs]
+    ps = [(c["probability"], sc) for sc, c in cells if c is not None]
+    if len(ps) < 2:
+        return []
+    (plo, slo), (phi, shi) = min(ps), max(ps)
+    return [
+        f"Across the {len(scs)} scenarios the 2% probability under 'current' in {fy(y27)} "
+        f"ranges from {plo:.3f} ('{slo}') to {phi:.3f} ('{shi}')."
+    ]
+
+
 def headline_sentences(ds: xr.Dataset) -> list[str]:
     """The sentences, from the first scenario of a batch (and the spread across scenarios)."""
     scs = access.scenarios(ds)
@@ -58,6 +70,8 @@ def headline_sentences(ds: xr.Dataset) -> list[str]:
             f"NATO's 3.5% core level by {fy(y35)} (in some year up to then) is at best "
             f"{_say(c)}, under '{pol}'."
         )
+    if len(scs) > 1:  # a batch: the spread across scenarios comes before the policies'
+        out += _across_scenarios(ds, scs, y27)
     y30 = 2030 if 2030 in years else years[-1]
     med = [
         (float(x.sel(policy=pol, fiscal_year=y30).values), pol)
@@ -72,21 +86,13 @@ def headline_sentences(ds: xr.Dataset) -> list[str]:
             f"{fmt_ratio(hi[0])} ('{hi[1]}') across the {len(med)} accounting policies: what "
             "is counted matters as much as what is spent."
         )
-    if len(scs) > 1:
-        cells = [(sc, _cell(access.part(ds, sc), ABOVE, "current", y27, 0.02)) for sc in scs]
-        ps = [(c["probability"], sc) for sc, c in cells if c is not None]
-        if len(ps) > 1:
-            (plo, slo), (phi, shi) = min(ps), max(ps)
-            out.append(
-                f"Across the {len(scs)} scenarios the 2% probability under 'current' in "
-                f"{fy(y27)} ranges from {plo:.3f} ('{slo}') to {phi:.3f} ('{shi}')."
-            )
+    out = out[:4]  # and the yardstick: five sentences at most
     out.append(
         f"Words follow {YARDSTICK_SHORT}; brackets are 95% Clopper-Pearson intervals from "
         f"{ds.attrs.get('draws', '?')} draws, and a year with no Monte Carlo spread reads "
         "'known'."
     )
-    return out[:5] if len(out) > 5 else out
+    return out
 
 
 def headline_section(ds: xr.Dataset) -> str:

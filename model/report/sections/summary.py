@@ -33,9 +33,12 @@ def prob_cell(part: xr.Dataset, var: str, pol: str, y: int, t: float, sc: str | 
         get(f"{var}_upper_bound"),
         known,
     )
+    # the interval on a line of its own (the text reads the same: ' [lo, hi]' follows)
+    head, _, ci = text.partition(" [")
+    ci_html = f'<span class="ci"> [{esc(ci)}</span>' if ci else ""
     return (
         f'<td class="num"{attrs(var=var, scenario=sc, policy=pol, year=y, threshold=f"{t:g}")}>'
-        f'{esc(text)}<span class="words">{esc(in_words(p, known))}</span></td>'
+        f'{esc(head)}{ci_html}<span class="words">{esc(in_words(p, known))}</span></td>'
     )
 
 
