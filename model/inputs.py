@@ -17,6 +17,8 @@ import numpy as np
 
 from .constants import OUTPUT_FIRST_YEAR, PLAN_LAST_YEAR
 from .data import DataStore
+from .decisions import Decision
+from .decisions import apply as apply_decisions
 from .errors import InputError
 from .history import (
     BudgetHistory,
@@ -29,6 +31,7 @@ from .history import (
 from .params import Params
 from .policies import Denominator, Policy, Share
 from .scenario import PostRule, Scenario
+from .targets import AmountTarget, PublishedFigure, amount_targets, published_figures
 from .wiring import Wiring, load_wiring
 
 if TYPE_CHECKING:
@@ -51,6 +54,7 @@ class PolicyEntry:
     supplementary: bool
     shares: dict[str, Share]
     target: float | None = None  # the ratio the policy file says this entry is measured against
+    target_amount: str | None = None  # the name of the amount target the policy file names
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,10 @@ class Accounting:
     entries: tuple[PolicyEntry, ...]
     target_entry: PolicyEntry | None  # policy used by target-seeking top-ups
     ramp_entry: PolicyEntry | None  # policy used by the ramp_to_ratio rule
+    gdp_fy2022_revised: float = float("nan")  # FY2022 GDP as revised (latest vintage), tn yen
+    target_amounts: tuple[AmountTarget, ...] = ()  # amounts named by the policies (targets.py)
+    published: tuple[PublishedFigure, ...] = ()  # figures to reconcile with (targets.py)
+    decisions: tuple[Decision, ...] = ()  # announced decisions and their effect (decisions.py)
 
     def with_entries(self, f: Callable[[PolicyEntry], PolicyEntry]) -> Accounting:
         """A copy with every entry mapped through ``f``."""
@@ -246,10 +254,17 @@ def accounting(scenario: Scenario, data: DataStore, policies: dict[str, Policy])
     for name in scenario.policies:
         pol = policies[name]
         targets = pol.targets()
+        amount = pol.target_amount.name if pol.target_amount else None
         for label, shares in pol.entries():
             entries.append(
                 PolicyEntry(
-                    label, pol.name, pol.denominator, pol.supplementary, shares, targets.get(label)
+                    label,
+                    pol.name,
+                    pol.denominator,
+                    pol.supplementary,
+                    shares,
+                    targets.get(label),
+                    amount if label == pol.name else None,
                 )
             )
 
@@ -276,12 +291,41 @@ def accounting(scenario: Scenario, data: DataStore, policies: dict[str, Policy])
         if post.rule == PostRule.ramp_to_ratio
         else None
     )
-    return Accounting(
+    listed = [(policies[n], n) for n in scenario.policies]
+    acc = Accounting(
         gdp_fy2022_goal=data.value("gdp_fy2022_goal_denominator", 2022),
         entries=tuple(entries),
         target_entry=target,
         ramp_entry=ramp,
+        gdp_fy2022_revised=data.nominal_gdp().get(2022, float("nan")),
+        target_amounts=amount_targets(listed, data),
+        published=published_figures(listed, data),
     )
+    return dataclasses.replace(
+        acc,
+        target_entry=target and engine_entry(target, acc),
+        ramp_entry=ramp and engine_entry(ramp, acc),
+    )
+
+
+def engine_entry(e: PolicyEntry, acc: Accounting) -> PolicyEntry:
+    """The entry as the engine's top-up and ramp rule see it.
+
+    The engine knows fixed (``fy2022_fixed``), outlook and reported denominators; an entry over
+    the revised FY2022 GDP ``R`` is the same entry over the fixed ``F`` with every share scaled
+    by ``F / R``: its ratio, its gap to any target ratio and the top-up that closes the gap are
+    unchanged (METHODOLOGY.md, section 4.3).
+    """
+    if e.denominator != Denominator.fy2022_revised:
+        return e
+    k = acc.gdp_fy2022_goal / acc.gdp_fy2022_revised
+    shares = {
+        n: Share.model_construct(
+            low=s.low * k, high=s.high * k, from_year=s.from_year, to_year=s.to_year
+        )
+        for n, s in e.shares.items()
+    }
+    return dataclasses.replace(e, denominator=Denominator.fy2022_fixed, shares=shares)
 
 
 def known_figures(econ: EconomyHistory, fx: np.ndarray, budgets: BudgetHistory) -> Known:
@@ -323,13 +367,17 @@ def build_inputs(
     path = growth_path(scenario, data, params, years, econ, wiring)
     fx = fx_history(data, years, scenario.as_of)
     budgets = budget_history(data, years, scenario.as_of, wiring)
+    # announced decisions change the prepared scenario and accounting, never the engine
+    run_scenario, acc = apply_decisions(
+        scenario, data, policies, accounting(scenario, data, policies), budgets.first_supp
+    )
     return ModelInputs(
         axis=Axis(years, econ.first, budgets.first_initial, budgets.first_supp, fx.first),
         known=known_figures(econ, fx.fx, budgets),
         path=path,
         plan=plan_figures(scenario, data, wiring),
-        accounting=accounting(scenario, data, policies),
-        scenario=scenario,
+        accounting=acc,
+        scenario=run_scenario,
         params=params,
         provenance=Provenance(
             data_vintage=data.vintage(),

@@ -35,9 +35,11 @@ def entry_denominator(
     inp: ModelInputs, e: PolicyEntry, gdp_reported: np.ndarray, gdp_outlook: np.ndarray
 ) -> np.ndarray:
     """A policy entry's denominator, (n_year, n): reported or outlook GDP, or a read-only
-    broadcast view of the fixed FY2022 figure."""
+    broadcast view of a fixed FY2022 figure (as fixed in 2022, or as revised since)."""
     if e.denominator == Denominator.fy2022_fixed:
         return np.broadcast_to(inp.accounting.gdp_fy2022_goal, gdp_reported.shape)
+    if e.denominator == Denominator.fy2022_revised:
+        return np.broadcast_to(inp.accounting.gdp_fy2022_revised, gdp_reported.shape)
     return gdp_reported if e.denominator == Denominator.current_gdp else gdp_outlook
 
 
@@ -74,7 +76,11 @@ def accounts(
     keys = [
         (
             e.supplementary,
-            tuple(sorted((name, s.low, s.high, s.from_year) for name, s in e.shares.items())),
+            tuple(
+                sorted(
+                    (name, s.low, s.high, s.from_year, s.to_year) for name, s in e.shares.items()
+                )
+            ),
         )
         for e in inp.accounting.entries
     ]
@@ -233,4 +239,76 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
         "obligations_after_plan": outstanding,
         "real_value_fy2022": (expenditure / dindex).sum(axis=0),
         "value_at_plan_fx": (expenditure * (1.0 - phi + phi * fx_plan / fx)).sum(axis=0),
+    }
+
+
+# ----------------------------------------------------------------------------
+# Targets stated as amounts, and the reconciliation with published figures
+# ----------------------------------------------------------------------------
+
+
+def amount_indicators(inp: ModelInputs, counted: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-draw events on the amount targets: counted spending at or above each amount in the
+    year (``amount_above``) and in some year up to it (``amount_by``), (n_entry, n_year,
+    n_amount, n). Every entry is measured against every amount: an amount, unlike a ratio, does
+    not depend on the entry's denominator."""
+    a = np.array([t.amount for t in inp.accounting.target_amounts]) - TOLERANCE
+    above = counted[:, :, None, :] >= a[None, None, :, None]
+    return {"amount_above": above, "amount_by": np.logical_or.accumulate(above, axis=1)}
+
+
+def known_counted(inp: ModelInputs, e: PolicyEntry) -> np.ndarray:
+    """An entry's counted spending in the years whose counted categories are all known at the
+    as-of date, (n_year,) trillion yen; NaN where any is projected or a share is uncertain."""
+    spend = inp.known.spending  # (c, y), NaN where projected
+    mask = year_mask(e.shares, inp.axis.years)
+    out = np.zeros(inp.axis.n_year)
+    for name, s in e.shares.items():
+        c = cats.INDEX[name]
+        if cats.BY_NAME[name].kind == "supplementary" and not e.supplementary:
+            continue
+        w = s.low if s.low == s.high else np.nan
+        # a category that does not count in a year adds nothing, even when not yet known there
+        out += np.where(mask[c] > 0, w * mask[c] * spend[c], 0.0)
+    return out
+
+
+def known_denominator(inp: ModelInputs, e: PolicyEntry) -> np.ndarray:
+    """An entry's denominator where known at the as-of date, (n_year,); NaN where projected."""
+    if e.denominator == Denominator.fy2022_fixed:
+        return np.full(inp.axis.n_year, inp.accounting.gdp_fy2022_goal)
+    if e.denominator == Denominator.fy2022_revised:
+        return np.full(inp.axis.n_year, inp.accounting.gdp_fy2022_revised)
+    if e.denominator == Denominator.current_gdp:
+        return np.array(inp.known.gdp, dtype=float)
+    return np.full(inp.axis.n_year, np.nan)  # the outlook is drawn even in known years
+
+
+def reconciliation(inp: ModelInputs) -> dict[str, np.ndarray]:
+    """Published against modelled, one row per published figure (``Accounting.published``):
+    the modelled counted spending and ratio of the figure's policy in its year (from the known
+    figures; NaN where not all known at the as-of date), and whether the figure's own measure
+    is within its rounding."""
+    by_label = {e.label: e for e in inp.accounting.entries}
+    rows = inp.accounting.published
+    amount = np.full(len(rows), np.nan)
+    ratio = np.full(len(rows), np.nan)
+    for k, p in enumerate(rows):
+        e = by_label[p.policy]
+        if inp.axis.years[0] <= p.year <= inp.axis.years[-1]:
+            j = inp.axis.idx(p.year)
+            amount[k] = known_counted(inp, e)[j]
+            ratio[k] = amount[k] / known_denominator(inp, e)[j]
+    modelled = np.array(
+        [ratio[k] if p.measure == "ratio" else amount[k] for k, p in enumerate(rows)]
+    )
+    published = np.array([p.value for p in rows])
+    rounding = np.array([p.rounding for p in rows])
+    diff = modelled - published
+    within = np.where(np.isnan(diff), -1, (np.abs(diff) <= rounding + 1e-12).astype(int))
+    return {
+        "amount": amount,
+        "ratio": ratio,
+        "difference": diff,
+        "within": within.astype(np.int8),
     }

@@ -235,7 +235,22 @@ class Scenario(_Strict):
     draws: StrictInt = Field(10_000, ge=1, le=100_000_000)
     seed: StrictInt = Field(20261125, ge=0)
     thresholds: tuple[StrictFloat, ...] = (0.015, 0.02, 0.035, 0.05)
-    policies: tuple[str, ...] = ("mod-core", "current", "broadened", "current-gdp", "nato-style")
+    policies: tuple[str, ...] = (
+        "mod-core",
+        "government",
+        "current",
+        "broadened",
+        "fy2022-revised",
+        "current-gdp",
+        "nato-style",
+    )
+    decisions: StrictBool = Field(
+        True,
+        description=(
+            "apply the announced decisions published by as_of (calibration/data/decisions.csv; "
+            "a pledge of the 2% level turns on the top-up for its year); false ignores them"
+        ),
+    )
     economy: Economy = Economy()
     plan: Plan = Plan()
     post2027: PostPlan = PostPlan()

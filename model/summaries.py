@@ -23,6 +23,7 @@ from .calendar import Paths
 from .inputs import ModelInputs
 from .metrics import (
     Accounts,
+    amount_indicators,
     entry_denominator,
     plan_accounts,
     probability,
@@ -64,12 +65,14 @@ def per_draw(
 
 
 def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per-draw events other than reaching a threshold: a top-up, plan shortfalls."""
+    """Per-draw events other than reaching a threshold: a top-up, plan shortfalls, amount
+    targets (``metrics.amount_indicators``)."""
     return {
         "topup": d["topup"] > 0,
         "initial_shortfall": d["cum_initial"] < inp.plan.expenditure_total,
         "expenditure_shortfall": d["cum_expenditure"] < inp.plan.level,
         "contract_shortfall": d["cum_contracts"] < inp.plan.contract_total,
+        **amount_indicators(inp, d["counted"]),
     }
 
 
