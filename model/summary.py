@@ -132,7 +132,147 @@ def summary_text(ds: xr.Dataset) -> str:
         f"  expenditure in FY2022 yen:      {qs('plan_real_value_fy2022_yen')}",
         f"  at the plan's yen/dollar rate:  {qs('plan_value_at_plan_exchange_rate')}",
     ]
+    lines += yardstick_lines(ds, years) + reconciliation_lines(ds) + decision_lines(ds)
     return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------
+# Targets by name, the reconciliation table and the decisions (issue 14)
+# ----------------------------------------------------------------------------
+
+DENOMINATOR_WORDS = {
+    "fy2022_fixed": "of FY2022 GDP",
+    "fy2022_revised": "of FY2022 GDP as revised",
+    "current_gdp": "of current-year GDP",
+    "outlook_gdp": "of the outlook GDP",
+}
+YARDSTICK_RATIO = 0.02  # the ratio reading shown beside an amount target
+
+
+def ratio_name(ds: xr.Dataset, pol: str, threshold: float) -> str:
+    """'2.0% of FY2022 GDP (560.2 trillion yen)': a ratio threshold named by the entry's
+    denominator (with its figure where it is fixed)."""
+    desc = (
+        str(ds["policy_description"].sel(policy=pol).values) if "policy_description" in ds else ""
+    )
+    key = next((k for k in DENOMINATOR_WORDS if f"denominator {k}," in desc), "")
+    name = f"{threshold:.1%} {DENOMINATOR_WORDS.get(key, 'of GDP')}"
+    if key.startswith("fy2022") and "denominator" in ds:
+        d = float(ds["denominator"].sel(policy=pol, quantile=0.5).isel(fiscal_year=0))
+        name += f" ({d:.1f} trillion yen)"
+    return name
+
+
+def yardstick_lines(ds: xr.Dataset, years: list[int]) -> list[str]:
+    """For each policy naming an amount target: P(at or above) under the amount and under 2% of
+    its denominator, both named, and one sentence for each summary year where they disagree."""
+    need = ("policy_target_amount_name", "probability_of_counted_spending_above_target_amount")
+    if any(k not in ds for k in need) or not np.isclose(ds.threshold, YARDSTICK_RATIO).any():
+        return []
+    own = {str(p): str(n) for p, n in zip(ds.policy.values, ds[need[0]].values, strict=True) if n}
+    names = [str(n) for n in ds["target_amount_name"].values]
+    if not own or not years:
+        return []
+    pa, se_a = ds[need[1]], ds[need[1] + "_standard_error"]
+    pr = ds["probability_of_spending_ratio_above_threshold"]
+    se_r = ds["probability_of_spending_ratio_above_threshold_standard_error"]
+    thr = ds.threshold.values[np.isclose(ds.threshold.values, YARDSTICK_RATIO)][0]
+    head = f"{'policy':<16}{'reading':<46}" + "".join(f"{'FY' + str(y):>16}" for y in years)
+    out = [
+        "",
+        "Targets by name: the government's yardstick (an amount) beside the ratio it stands for",
+        "(probability that counted spending is at or above it, +/- Monte Carlo s.e.)",
+        head,
+        "-" * len(head),
+    ]
+    sentences: dict[tuple[int, str], list[str]] = {}
+    for pol, tname in own.items():
+        k = names.index(tname)
+        rname = ratio_name(ds, pol, float(thr))
+        cells_a = [
+            (
+                float(pa.sel(policy=pol, fiscal_year=y)[k]),
+                float(se_a.sel(policy=pol, fiscal_year=y)[k]),
+            )
+            for y in years
+        ]
+        cells_r = [
+            (
+                float(pr.sel(policy=pol, fiscal_year=y, threshold=thr)),
+                float(se_r.sel(policy=pol, fiscal_year=y, threshold=thr)),
+            )
+            for y in years
+        ]
+        for name, cells in ((tname, cells_a), (rname, cells_r)):
+            out.append(
+                f"{pol:<16}{name[:45]:<46}" + "".join(f"{p:>9.3f} ±{fmt_se(e)}" for p, e in cells)
+            )
+        amount = float(ds["target_amount"].values[k])
+        for y, (a, _), (r, _) in zip(years, cells_a, cells_r, strict=True):
+            if (a >= 0.5) == (r >= 0.5):
+                continue
+            med = float(ds["counted_spending"].sel(policy=pol, fiscal_year=y, quantile=0.5))
+            rat = float(ds["spending_ratio"].sel(policy=pol, fiscal_year=y, quantile=0.5))
+            den = float(ds["denominator"].sel(policy=pol, fiscal_year=y, quantile=0.5))
+            yes, no = (tname, rname) if a >= 0.5 else (rname, tname)
+            text = (
+                f"reached under the {yes} but not under {no} (median counted "
+                f"{med:.2f} trillion yen, {rat:.2%}; the yardstick is {amount:g} trillion yen, "
+                f"{float(thr):.1%} of {den:.1f} is {float(thr) * den:.2f})."
+            )
+            sentences.setdefault((y, text), []).append(pol)
+    return out + [f"FY{y} ({', '.join(p)}): {t}" for (y, t), p in sentences.items()]
+
+
+def reconciliation_lines(ds: xr.Dataset) -> list[str]:
+    """Published figures against the model's known years (the reconciliation table)."""
+    if "published_figure" not in ds or ds.sizes.get("published_figure", 0) == 0:
+        return []
+    out = [
+        "",
+        "Reconciliation: published figures against the model (known years)",
+        f"{'policy':<16}{'year':<8}{'published':>12}{'modelled':>12}{'rounding':>12}  "
+        f"{'within':<8}source",
+    ]
+    for i in range(ds.sizes["published_figure"]):
+        row = ds.isel(published_figure=i)
+        ratio = not np.isnan(float(row["published_ratio"]))
+        if ratio:
+            pub, mod = float(row["published_ratio"]), float(row["modelled_ratio"])
+            rnd = float(row["published_ratio_rounding"])
+            cells = f"{pub:>12.1%}{mod:>12.2%}{'±' + format(rnd * 100, '.2f') + 'pp':>12}"
+        else:
+            pub, mod = float(row["published_amount"]), float(row["modelled_amount"])
+            rnd = float(row["published_amount_rounding"])
+            cells = f"{pub:>9.2f} tn{mod:>9.2f} tn{'±' + format(rnd, '.2f') + ' tn':>12}"
+        flag = {1: "yes", 0: "NO", -1: "unknown"}[int(row["published_figure_within_rounding"])]
+        src = str(row["published_figure_source"].values).split(", http")[0]
+        date = str(row["published_figure_source"].values).rsplit(", ", 1)[-1]
+        out.append(
+            f"{str(row['published_figure_policy'].values):<16}"
+            f"{'FY' + str(int(row['published_figure_fiscal_year'])):<8}{cells}  {flag:<8}"
+            f"{src} ({date})"
+        )
+    return out
+
+
+def decision_lines(ds: xr.Dataset) -> list[str]:
+    """The announced decisions published by the as-of date that changed, or could have
+    changed, the run (the others are in the file's decision_* variables)."""
+    if "decision" not in ds or ds.sizes.get("decision", 0) == 0:
+        return []
+    eff = [str(x) for x in ds["decision_effect"].values]
+    out = ["", f"Announced decisions published by the as-of date: {len(eff)}"]
+    for d, e, m in zip(ds["decision"].values, eff, ds["decision_mapping"].values, strict=True):
+        if e != "no effect" or str(d).startswith("pledge"):
+            out.append(f"  {d}: {e}: {m}")
+    n = sum(
+        e == "no effect" and not str(d).startswith("pledge")
+        for d, e in zip(ds["decision"].values, eff, strict=True)
+    )
+    if n:
+        out.append(f"  {n} more with no effect on the model (why: decision_mapping in the file)")
+    return out
 
 
 def summary_csv(ds: xr.Dataset) -> str:
