@@ -163,32 +163,32 @@ def ratio_name(ds: xr.Dataset, pol: str, threshold: float) -> str:
     return name
 
 
-def yardstick_lines(ds: xr.Dataset, years: list[int]) -> list[str]:
-    """For each policy naming an amount target: P(at or above) under the amount and under 2% of
-    its denominator, both named, and one sentence for each summary year where they disagree."""
+def yardstick_rows(
+    ds: xr.Dataset, years: list[int]
+) -> tuple[list[tuple[str, str, list[tuple[float, float]]]], list[str]]:
+    """For each policy naming an amount target: (policy, reading, [(P, s.e.) per year]) under
+    the amount and under 2% of its denominator, both named; and one sentence for each year
+    where they disagree (policies with the same sentence together)."""
     need = ("policy_target_amount_name", "probability_of_counted_spending_above_target_amount")
     if any(k not in ds for k in need) or not np.isclose(ds.threshold, YARDSTICK_RATIO).any():
-        return []
-    own = {str(p): str(n) for p, n in zip(ds.policy.values, ds[need[0]].values, strict=True) if n}
+        return [], []
+    own = {
+        str(p): str(n)
+        for p, n in zip(ds.policy.values, ds[need[0]].values, strict=True)
+        if isinstance(n, str) and n
+    }
     names = [str(n) for n in ds["target_amount_name"].values]
-    if not own or not years:
-        return []
     pa, se_a = ds[need[1]], ds[need[1] + "_standard_error"]
     pr = ds["probability_of_spending_ratio_above_threshold"]
     se_r = ds["probability_of_spending_ratio_above_threshold_standard_error"]
-    thr = ds.threshold.values[np.isclose(ds.threshold.values, YARDSTICK_RATIO)][0]
-    head = f"{'policy':<16}{'reading':<46}" + "".join(f"{'FY' + str(y):>16}" for y in years)
-    out = [
-        "",
-        "Targets by name: the government's yardstick (an amount) beside the ratio it stands for",
-        "(probability that counted spending is at or above it, +/- Monte Carlo s.e.)",
-        head,
-        "-" * len(head),
-    ]
+    thr = float(ds.threshold.values[np.isclose(ds.threshold.values, YARDSTICK_RATIO)][0])
+    rows: list[tuple[str, str, list[tuple[float, float]]]] = []
     sentences: dict[tuple[int, str], list[str]] = {}
     for pol, tname in own.items():
+        if tname not in names:
+            continue
         k = names.index(tname)
-        rname = ratio_name(ds, pol, float(thr))
+        rname = ratio_name(ds, pol, thr)
         cells_a = [
             (
                 float(pa.sel(policy=pol, fiscal_year=y)[k]),
@@ -203,10 +203,7 @@ def yardstick_lines(ds: xr.Dataset, years: list[int]) -> list[str]:
             )
             for y in years
         ]
-        for name, cells in ((tname, cells_a), (rname, cells_r)):
-            out.append(
-                f"{pol:<16}{name[:45]:<46}" + "".join(f"{p:>9.3f} ±{fmt_se(e)}" for p, e in cells)
-            )
+        rows += [(pol, tname, cells_a), (pol, rname, cells_r)]
         amount = float(ds["target_amount"].values[k])
         for y, (a, _), (r, _) in zip(years, cells_a, cells_r, strict=True):
             if (a >= 0.5) == (r >= 0.5):
@@ -218,10 +215,30 @@ def yardstick_lines(ds: xr.Dataset, years: list[int]) -> list[str]:
             text = (
                 f"reached under the {yes} but not under {no} (median counted "
                 f"{med:.2f} trillion yen, {rat:.2%}; the yardstick is {amount:g} trillion yen, "
-                f"{float(thr):.1%} of {den:.1f} is {float(thr) * den:.2f})."
+                f"{thr:.1%} of {den:.1f} is {thr * den:.2f})."
             )
             sentences.setdefault((y, text), []).append(pol)
-    return out + [f"FY{y} ({', '.join(p)}): {t}" for (y, t), p in sentences.items()]
+    return rows, [f"FY{y} ({', '.join(p)}): {t}" for (y, t), p in sentences.items()]
+
+
+def yardstick_lines(ds: xr.Dataset, years: list[int]) -> list[str]:
+    """The targets by name as text (``yardstick_rows``)."""
+    rows, sentences = yardstick_rows(ds, years)
+    if not rows:
+        return []
+    head = f"{'policy':<16}{'reading':<46}" + "".join(f"{'FY' + str(y):>16}" for y in years)
+    out = [
+        "",
+        "Targets by name: the government's yardstick (an amount) beside the ratio it stands for",
+        "(probability that counted spending is at or above it, +/- Monte Carlo s.e.)",
+        head,
+        "-" * len(head),
+    ]
+    for pol, name, cells in rows:
+        out.append(
+            f"{pol:<16}{name[:45]:<46}" + "".join(f"{p:>9.3f} ±{fmt_se(e)}" for p, e in cells)
+        )
+    return out + sentences
 
 
 def reconciliation_lines(ds: xr.Dataset) -> list[str]:
