@@ -29,7 +29,7 @@ from .history import (
     on_axis,
 )
 from .params import Params
-from .policies import Denominator, Policy, Share
+from .policies import Basis, Denominator, Policy, Share
 from .scenario import PostRule, Scenario
 from .targets import AmountTarget, PublishedFigure, amount_targets, published_figures
 from .wiring import Wiring, load_wiring
@@ -55,6 +55,8 @@ class PolicyEntry:
     shares: dict[str, Share]
     target: float | None = None  # the ratio the policy file says this entry is measured against
     target_amount: str | None = None  # the name of the amount target the policy file names
+    outlays: bool = False  # MoD categories counted as payments (outlays), not budgets
+    caveats: str = ""  # what the policy's definition asks for and the model does not count
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,10 @@ class Accounting:
     target_amounts: tuple[AmountTarget, ...] = ()  # amounts named by the policies (targets.py)
     published: tuple[PublishedFigure, ...] = ()  # figures to reconcile with (targets.py)
     decisions: tuple[Decision, ...] = ()  # announced decisions and their effect (decisions.py)
+    # for policies counting outlays: the MoD supplementary of the year before the axis (plan-
+    # counted part, realignment part; paid the year after) and settled MoD spending by year
+    supplementary_before: tuple[float, float] = (0.0, 0.0)
+    settled: dict[int, float] = dataclasses.field(default_factory=dict)
 
     def with_entries(self, f: Callable[[PolicyEntry], PolicyEntry]) -> Accounting:
         """A copy with every entry mapped through ``f``."""
@@ -265,6 +271,8 @@ def accounting(scenario: Scenario, data: DataStore, policies: dict[str, Policy])
                     shares,
                     targets.get(label),
                     amount if label == pol.name else None,
+                    pol.basis == Basis.outlays,
+                    "; ".join(pol.caveats) if label == pol.name else "",
                 )
             )
 
@@ -300,12 +308,23 @@ def accounting(scenario: Scenario, data: DataStore, policies: dict[str, Policy])
         gdp_fy2022_revised=data.nominal_gdp().get(2022, float("nan")),
         target_amounts=amount_targets(listed, data),
         published=published_figures(listed, data),
+        supplementary_before=supplementary_before(data),
+        settled=data.series("spent_total_mod"),
     )
     return dataclasses.replace(
         acc,
         target_entry=target and engine_entry(target, acc),
         ramp_entry=ramp and engine_entry(ramp, acc),
     )
+
+
+def supplementary_before(data: DataStore) -> tuple[float, float]:
+    """The MoD supplementary of the fiscal year before the axis: (total less realignment,
+    realignment), trillion yen; its money is paid in the first axis year (outlays basis)."""
+    y = OUTPUT_FIRST_YEAR - 1
+    total = data.series("mod_supplementary_total").get(y, 0.0)
+    realign = data.series("mod_supplementary_realignment").get(y, 0.0)
+    return (total - realign, realign)
 
 
 def engine_entry(e: PolicyEntry, acc: Accounting) -> PolicyEntry:

@@ -54,6 +54,8 @@ def entry_accounts(
         year_mask(e.shares, inp.axis.years),
         uncertain_columns(e.shares, e.supplementary),
     )
+    if e.outlays:
+        c = c + outlay_adjustment(inp, paths.spending, e)
     return c, entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
 
 
@@ -76,6 +78,7 @@ def accounts(
     keys = [
         (
             e.supplementary,
+            e.outlays,
             tuple(
                 sorted(
                     (name, s.low, s.high, s.from_year, s.to_year) for name, s in e.shares.items()
@@ -98,6 +101,8 @@ def accounts(
     for k, e in enumerate(inp.accounting.entries):
         if not distinct:
             counted[k] = sums[rules.index(keys[k])]
+        if e.outlays:
+            counted[k] += outlay_adjustment(inp, paths.spending, e)
         denom.append(entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook))
         np.divide(counted[k], denom[k], out=ratio[k])
     return Accounts(counted, tuple(denom), ratio)
@@ -257,6 +262,43 @@ def amount_indicators(inp: ModelInputs, counted: np.ndarray) -> dict[str, np.nda
     return {"amount_above": above, "amount_by": np.logical_or.accumulate(above, axis=1)}
 
 
+MOD_INITIAL = ("mod_core", "saco_realignment")
+MOD_SUPPLEMENTARY = ("mod_supplementary", "saco_realignment_supplementary")
+
+
+def outlay_adjustment(inp: ModelInputs, spending: np.ndarray, e: PolicyEntry) -> np.ndarray:
+    """What an outlays-basis entry adds to its budget-basis count, (n_year, n).
+
+    Outlays of the MoD (NATO counts payments made in the fiscal year): the MoD's settled
+    spending where published (``spent_total_mod``, times the entry's ``mod_core`` share), else
+    the carry-over lag: this year's initial budgets and last year's supplementary budgets
+    (decided in November-December, paid mostly in the next fiscal year), less the unspent
+    share. METHODOLOGY.md, section 4.4.
+    """
+
+    def w(name: str) -> float:
+        s = e.shares.get(name)
+        if s is None or (cats.BY_NAME[name].kind == "supplementary" and not e.supplementary):
+            return 0.0
+        return s.low  # the MoD categories' shares are known exactly (a policy file's choice)
+
+    u = inp.params.budget.unspent_share
+    col = {n: spending[:, cats.INDEX[n]] for n in (*MOD_INITIAL, *MOD_SUPPLEMENTARY)}
+    zero = np.zeros_like(col["mod_core"])
+    initial = sum((w(n) * col[n] for n in MOD_INITIAL), zero)
+    supp = sum((w(n) * col[n] for n in MOD_SUPPLEMENTARY), zero)
+    before = sum(
+        w(n) * b
+        for n, b in zip(MOD_SUPPLEMENTARY, inp.accounting.supplementary_before, strict=True)
+    )
+    lagged = np.concatenate([np.broadcast_to(before, supp[:1].shape), supp[:-1]], axis=0)
+    outlays = (1.0 - u) * (initial + lagged)
+    for y, v in inp.accounting.settled.items():
+        if inp.axis.years[0] <= y <= inp.axis.years[-1]:
+            outlays[inp.axis.idx(y)] = w("mod_core") * v
+    return np.asarray(outlays - initial - supp)
+
+
 def known_counted(inp: ModelInputs, e: PolicyEntry) -> np.ndarray:
     """An entry's counted spending in the years whose counted categories are all known at the
     as-of date, (n_year,) trillion yen; NaN where any is projected or a share is uncertain."""
@@ -270,6 +312,8 @@ def known_counted(inp: ModelInputs, e: PolicyEntry) -> np.ndarray:
         w = s.low if s.low == s.high else np.nan
         # a category that does not count in a year adds nothing, even when not yet known there
         out += np.where(mask[c] > 0, w * mask[c] * spend[c], 0.0)
+    if e.outlays:
+        out += outlay_adjustment(inp, spend.T[:, :, None], e)[:, 0]
     return out
 
 
@@ -306,6 +350,7 @@ def reconciliation(inp: ModelInputs) -> dict[str, np.ndarray]:
     rounding = np.array([p.rounding for p in rows])
     diff = modelled - published
     within = np.where(np.isnan(diff), -1, (np.abs(diff) <= rounding + 1e-12).astype(int))
+    within = np.where([p.reference for p in rows], 2, within) if rows else within
     return {
         "amount": amount,
         "ratio": ratio,

@@ -109,6 +109,15 @@ class Published(_Strict):
     year: StrictInt = Field(ge=OUTPUT_FIRST_YEAR, le=LAST_YEAR)
     rounding: StrictFloat = Field(gt=0, le=10.0)
     note: StrictStr = ""
+    # another publisher's accounting (e.g. SIPRI), shown for comparison: not expected to lie
+    # within the rounding (the residual is explained in METHODOLOGY.md, section 4.4)
+    reference: StrictBool = False
+    bucket: StrictStr = ""  # the bucket whose counting it compares with ("" = the total)
+
+
+class Basis(str, Enum):
+    budget = "budget"  # appropriations: initial and supplementary budgets as decided
+    outlays = "outlays"  # payments: MoD settlement where published, else a carry-over lag
 
 
 def _shares(v: object) -> object:
@@ -154,6 +163,9 @@ class Policy(_Strict):
     buckets: dict[str, Bucket] = {}
     target_amount: TargetAmount | None = None
     published: tuple[Published, ...] = ()
+    basis: Basis = Basis.budget
+    # what the policy's definition asks for and the model cannot count (shown in the outputs)
+    caveats: tuple[StrictStr, ...] = ()
 
     _norm = field_validator("shares", mode="before")(_shares)
     _valid = field_validator("shares")(_check_shares)

@@ -262,7 +262,9 @@ def reconciliation_lines(ds: xr.Dataset) -> list[str]:
             pub, mod = float(row["published_amount"]), float(row["modelled_amount"])
             rnd = float(row["published_amount_rounding"])
             cells = f"{pub:>9.2f} tn{mod:>9.2f} tn{'±' + format(rnd, '.2f') + ' tn':>12}"
-        flag = {1: "yes", 0: "NO", -1: "unknown"}[int(row["published_figure_within_rounding"])]
+        flag = {1: "yes", 0: "NO", -1: "unknown", 2: "ref."}[
+            int(row["published_figure_within_rounding"])
+        ]
         src = str(row["published_figure_source"].values).split(", http")[0]
         date = str(row["published_figure_source"].values).rsplit(", ", 1)[-1]
         out.append(
@@ -270,7 +272,13 @@ def reconciliation_lines(ds: xr.Dataset) -> list[str]:
             f"{'FY' + str(int(row['published_figure_fiscal_year'])):<8}{cells}  {flag:<8}"
             f"{src} ({date})"
         )
-    return out
+    caveats = [
+        f"  {p}: {c}"
+        for p, c in zip(ds.policy.values, ds.get("policy_caveats", ds.policy).values, strict=True)
+        if "policy_caveats" in ds and c
+    ]
+    notes = ["  ref.: another publisher's accounting, shown for comparison (METHODOLOGY 4.4)"]
+    return out + notes + (["", "Caveats", *caveats] if caveats else [])
 
 
 def decision_lines(ds: xr.Dataset) -> list[str]:

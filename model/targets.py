@@ -42,6 +42,7 @@ class PublishedFigure:
     series: str
     source: str  # "publisher, URL, published"
     note: str
+    reference: bool = False  # another publisher's accounting, shown for comparison
 
     @property
     def label(self) -> str:
@@ -137,9 +138,20 @@ def published_figures(
                     f"published.{k}.series",
                     f"series '{p.series}' is in {r.unit}: expected percent or yen",
                 )
+            label = f"{pol.name}:{p.bucket}" if p.bucket else pol.name
+            if label not in dict(pol.entries()):
+                raise InputError(where, f"published.{k}.bucket", f"no bucket '{p.bucket}'")
             out.append(
                 PublishedFigure(
-                    pol.name, p.year, measure, convert(r), rounding, p.series, row_source(r), p.note
+                    label,
+                    p.year,
+                    measure,
+                    convert(r),
+                    rounding,
+                    p.series,
+                    row_source(r),
+                    p.note,
+                    p.reference,
                 )
             )
     return tuple(out)

@@ -103,7 +103,8 @@ IMPUTED_FLAGS = (
 
 def _describe(e: PolicyEntry) -> str:
     supp = "supplementary included" if e.supplementary else "initial budgets only"
-    return f"{e.policy}: denominator {e.denominator.value}, {supp}"
+    basis = "; MoD counted as outlays" if e.outlays else ""
+    return f"{e.policy}: denominator {e.denominator.value}, {supp}{basis}"
 
 
 def _policy_descriptions(inp: ModelInputs) -> np.ndarray:
@@ -243,16 +244,6 @@ VARIABLES: tuple[Variable, ...] = (
              "Counted spending, every draw (trillion yen)"),
     Variable("nominal_gdp_draws", DRAWS, "gdp", (Y, DRAW), YEN,
              "Nominal GDP, every draw (trillion yen)"),
-    Variable("policy_description", LABEL, "entries", (P,), None,
-             "Inclusion policy: denominator and supplementary counting",
-             value=_policy_descriptions),
-    Variable("policy_target", LABEL, "entries", (P,), ONE,
-             "The ratio the policy file says this entry is measured against (NaN: the 2% and "
-             "3.5% thresholds)",
-             value=_policy_targets),
-    Variable("category_long_name", LABEL, "categories", (C,), None,
-             "Category description",
-             value=_category_long_names),
     # targets stated as amounts (policies' target_amount; metrics.amount_indicators)
     Variable("probability_of_counted_spending_above_target_amount", PROB, "amount_above",
              (P, Y, TA), ONE,
@@ -267,22 +258,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("target_amount", INPUT, "amounts", (TA,), YEN,
              "Target stated as an amount of counted spending (trillion yen)",
              value=_amounts),
-    Variable("target_amount_name", LABEL, "amounts", (TA,), None,
-             "Name of the target amount",
-             value=lambda inp: _strings([t.name for t in inp.accounting.target_amounts])),
-    Variable("target_amount_source", LABEL, "amounts", (TA,), None,
-             "Source of the target amount (publisher, URL, publication date)",
-             value=lambda inp: _strings([t.source for t in inp.accounting.target_amounts])),
-    Variable("policy_target_amount_name", LABEL, "entries", (P,), None,
-             "The target amount the policy file names as its own yardstick ('' if none)",
-             value=lambda inp: _strings([e.target_amount or "" for e in inp.accounting.entries])),
     # the reconciliation table: published against modelled, known years (metrics.reconciliation)
-    Variable("published_figure", LABEL, "published", (PF,), None,
-             "Published figure: POLICY FYyyyy MEASURE",
-             value=lambda inp: _strings([p.label for p in inp.accounting.published])),
-    Variable("published_figure_policy", LABEL, "published", (PF,), None,
-             "The inclusion policy whose counting the published figure uses",
-             value=lambda inp: _strings([p.policy for p in inp.accounting.published])),
     Variable("published_figure_fiscal_year", INPUT, "published", (PF,), ONE,
              "Fiscal year of the published figure",
              value=lambda inp: np.array([p.year for p in inp.accounting.published], np.int32)),
@@ -309,10 +285,39 @@ VARIABLES: tuple[Variable, ...] = (
              value=lambda inp: _published(inp, "amount")),
     Variable("published_figure_within_rounding", INPUT, "published", (PF,), ONE,
              "1 if the modelled figure is within the published figure's rounding, 0 if not, "
-             "-1 if not known at the as-of date",
-             attrs=(("flag_values", np.array([-1, 0, 1], dtype=np.int8)),
-                    ("flag_meanings", "not_known outside_rounding within_rounding")),
+             "-1 if not known at the as-of date, 2 for another publisher's accounting shown for "
+             "comparison (not expected within rounding)",
+             attrs=(("flag_values", np.array([-1, 0, 1, 2], dtype=np.int8)),
+                    ("flag_meanings", "not_known outside_rounding within_rounding reference")),
              value=lambda inp: _published(inp, "within")),
+    Variable("policy_description", LABEL, "entries", (P,), None,
+             "Inclusion policy: denominator and supplementary counting",
+             value=_policy_descriptions),
+    Variable("policy_target", LABEL, "entries", (P,), ONE,
+             "The ratio the policy file says this entry is measured against (NaN: the 2% and "
+             "3.5% thresholds)",
+             value=_policy_targets),
+    Variable("category_long_name", LABEL, "categories", (C,), None,
+             "Category description",
+             value=_category_long_names),
+    Variable("target_amount_name", LABEL, "amounts", (TA,), None,
+             "Name of the target amount",
+             value=lambda inp: _strings([t.name for t in inp.accounting.target_amounts])),
+    Variable("target_amount_source", LABEL, "amounts", (TA,), None,
+             "Source of the target amount (publisher, URL, publication date)",
+             value=lambda inp: _strings([t.source for t in inp.accounting.target_amounts])),
+    Variable("policy_target_amount_name", LABEL, "entries", (P,), None,
+             "The target amount the policy file names as its own yardstick ('' if none)",
+             value=lambda inp: _strings([e.target_amount or "" for e in inp.accounting.entries])),
+    Variable("policy_caveats", LABEL, "entries", (P,), None,
+             "What the policy's definition asks for and the model does not count ('' if none)",
+             value=lambda inp: _strings([e.caveats for e in inp.accounting.entries])),
+    Variable("published_figure", LABEL, "published", (PF,), None,
+             "Published figure: POLICY FYyyyy MEASURE",
+             value=lambda inp: _strings([p.label for p in inp.accounting.published])),
+    Variable("published_figure_policy", LABEL, "published", (PF,), None,
+             "The inclusion policy whose counting the published figure uses",
+             value=lambda inp: _strings([p.policy for p in inp.accounting.published])),
     Variable("published_figure_source", LABEL, "published", (PF,), None,
              "Source of the published figure (publisher, URL, publication date)",
              value=lambda inp: _strings([p.source for p in inp.accounting.published])),

@@ -30,6 +30,8 @@ def test_reconciliation_reproduces_every_known_year_within_its_rounding(inp):
     assert {p.year for p in rows if p.policy == "government"} == PUBLISHED_YEARS
     rec = reconciliation(inp)
     for k, p in enumerate(rows):
+        if p.reference:  # SIPRI: another accounting, compared in test_nato_style_*
+            continue
         modelled = rec["ratio"][k] if p.measure == "ratio" else rec["amount"][k]
         assert abs(modelled - p.value) <= p.rounding + 1e-12, (p.label, modelled, p.value)
         assert rec["within"][k] == 1
@@ -109,7 +111,7 @@ def test_baseline_fy2025_reached_under_the_yardstick_not_under_strict_two_percen
     assert "government 2% level (11 trillion yen)" in text
     assert "2.0% of FY2022 GDP" in text
     assert "FY2025 (government" in text and "but not under 2.0% of FY2022 GDP" in text
-    assert ds.sizes["published_figure"] == 5
+    assert ds.sizes["published_figure"] == 7  # 5 government, 2 SIPRI
 
 
 def _asof(day: str, *more: str):
@@ -172,3 +174,43 @@ def test_applying_decisions_twice_changes_nothing():
     again, acc = apply(inp.scenario, data, load_policies(sc), inp.accounting, 2025)
     assert again.supplementary == inp.scenario.supplementary
     assert acc.target_entry == inp.accounting.target_entry
+
+
+def test_nato_style_by_nato_definition(inp):
+    """Outlays (settlement FY2023, carry-over lag FY2024), the Coast Guard outside core, the
+    proposed categories only from FY2027, pensions flagged, SIPRI shown for comparison."""
+    by = {e.label: e for e in inp.accounting.entries}
+    core, res = by["nato-style:core"], by["nato-style:resilience"]
+    assert core.outlays and "coast_guard" not in core.shares and "pko_other" not in core.shares
+    assert all(res.shares[c].from_year == 2027 for c in ("space", "shipbuilding"))
+    assert "pensions" in by["nato-style"].caveats
+    rec = reconciliation(inp)
+    rows = {p.label: (k, p) for k, p in enumerate(inp.accounting.published)}
+    k23, p23 = rows["nato-style:core FY2023 amount"]
+    k24, p24 = rows["nato-style:core FY2024 amount"]
+    assert p23.reference and rec["within"][k23] == 2
+    # FY2023: the MoD's settled spending 7.1613 (+ OSA 0.002) against SIPRI's 7.1575
+    assert rec["amount"][k23] == pytest.approx(7.1613 + 0.002, abs=1e-9)
+    assert abs(rec["amount"][k23] - p23.value) < 0.01
+    # FY2024: initial 7.9496 + FY2023 supplementary 0.8130, less the unspent share, + OSA
+    u = inp.params.budget.unspent_share
+    assert rec["amount"][k24] == pytest.approx((7.9496 + 0.8130) * (1 - u) + 0.005, abs=1e-9)
+    assert abs(rec["amount"][k24] - p24.value) < 0.2  # the residual of METHODOLOGY 4.4
+
+
+def test_outlays_in_projected_years_follow_the_carry_over_lag(inp):
+    sh = shocks_for(inp, 3, 0, 50)
+    paths = run_engine(inp, sh)
+    acc = accounts(inp, paths, sh)
+    from jdef import categories as cats
+
+    k = [e.label for e in inp.accounting.entries].index("nato-style:core")
+    j = inp.axis.idx(2027)
+    s = paths.spending
+    u = inp.params.budget.unspent_share
+    mod = lambda y, names: sum(s[y, cats.INDEX[n]] for n in names)  # noqa: E731
+    want = (1 - u) * (
+        mod(j, ("mod_core", "saco_realignment"))
+        + mod(j - 1, ("mod_supplementary", "saco_realignment_supplementary"))
+    ) + s[j, cats.INDEX["international_cooperation"]]
+    np.testing.assert_allclose(acc.counted[k, j], want, rtol=1e-12)

@@ -154,7 +154,7 @@ def published_table(part: xr.Dataset) -> list[str]:
             pub = fmt_yen(float(row["published_amount"]))
             mod = fmt_yen(float(row["modelled_amount"]))
             rnd = f"± {float(row['published_amount_rounding']):.2f}"
-        flag = {1: "yes", 0: "no", -1: "not known"}.get(
+        flag = {1: "yes", 0: "no", -1: "not known", 2: "comparison"}.get(
             int(row["published_figure_within_rounding"]), "?"
         )
         out.append(
