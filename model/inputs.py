@@ -306,7 +306,7 @@ def accounting(scenario: Scenario, data: DataStore, policies: dict[str, Policy])
         target_entry=target,
         ramp_entry=ramp,
         gdp_fy2022_revised=data.nominal_gdp().get(2022, float("nan")),
-        target_amounts=amount_targets(listed, data),
+        target_amounts=amount_targets(listed, data, scenario),
         published=published_figures(listed, data),
         supplementary_before=supplementary_before(data),
         settled=data.series("spent_total_mod"),

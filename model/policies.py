@@ -36,7 +36,7 @@ from pydantic import (
 from . import categories as cats
 from .constants import OUTPUT_FIRST_YEAR, POLICY_DIR
 from .errors import InputError
-from .scenario_schema import NAME_PATTERN, plain_name
+from .scenario_schema import NAME_PATTERN, TargetAmount, plain_name
 from .tomlfile import read_toml
 
 MAX_POLICY_BYTES = 1 << 20  # a policy file is a page of text; this bounds a hostile one
@@ -75,28 +75,6 @@ class Share(_Strict):
         return (self.from_year is None or year >= self.from_year) and (
             self.to_year is None or year <= self.to_year
         )
-
-
-class TargetAmount(_Strict):
-    """A target stated as a yen level: counted spending at or above ``amount`` trillion yen.
-
-    The amount is either given (``amount``) or read from a calibration data series
-    (``series``, ``year``: e.g. the government's 11兆円程度, ``security_related_target`` FY2027),
-    as published by the run's as-of date.
-    """
-
-    name: StrictStr = Field(min_length=1, max_length=200)
-    amount: StrictFloat | None = Field(None, gt=0, le=1000.0)
-    series: StrictStr | None = None
-    year: StrictInt | None = Field(None, ge=1900, le=LAST_YEAR)
-
-    @model_validator(mode="after")
-    def _one(self) -> TargetAmount:
-        if (self.amount is None) == (self.series is None):
-            raise ValueError("give either 'amount' (trillion yen) or 'series' and 'year'")
-        if self.series is not None and self.year is None:
-            raise ValueError("'series' needs 'year'")
-        return self
 
 
 class Published(_Strict):

@@ -16,6 +16,7 @@ from pathlib import Path
 from .data import DataStore, Row, convert
 from .errors import InputError
 from .policies import Policy, TargetAmount
+from .scenario_schema import Scenario
 
 RATIO, AMOUNT = "ratio", "amount"  # what a published figure measures
 MONEY_UNITS = ("trillion_yen", "oku_yen", "billion_yen")
@@ -84,9 +85,10 @@ def resolve_amount(t: TargetAmount, data: DataStore, where: str | Path, field: s
 
 
 def amount_targets(
-    policies: Sequence[tuple[Policy, str | Path]], data: DataStore
+    policies: Sequence[tuple[Policy, str | Path]], data: DataStore, scenario: Scenario | None = None
 ) -> tuple[AmountTarget, ...]:
-    """The amount targets the listed policies name, once each, in order of first mention.
+    """The amount targets the listed policies name, then the scenario's own
+    (``target_amounts``), once each, in order of first mention.
 
     Raises
     ------
@@ -94,14 +96,20 @@ def amount_targets(
         If two policies give one name to two different amounts.
     """
     out: dict[str, AmountTarget] = {}
-    for pol, where in policies:
-        if pol.target_amount is None:
-            continue
-        a = resolve_amount(pol.target_amount, data, where, "target_amount")
+    named: list[tuple[TargetAmount, str | Path, str]] = [
+        (pol.target_amount, where, "target_amount")
+        for pol, where in policies
+        if pol.target_amount is not None
+    ]
+    if scenario is not None:
+        file = scenario.source_file or "scenario"
+        named += [(t, file, f"target_amounts.{k}") for k, t in enumerate(scenario.target_amounts)]
+    for t, where, field in named:
+        a = resolve_amount(t, data, where, field)
         if a.name in out and out[a.name].amount != a.amount:
             raise InputError(
                 where,
-                "target_amount.name",
+                f"{field}.name",
                 f"'{a.name}' is {out[a.name].amount} trillion yen in another policy, "
                 f"{a.amount} here: one name, one amount",
             )

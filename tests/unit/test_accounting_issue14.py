@@ -214,3 +214,30 @@ def test_outlays_in_projected_years_follow_the_carry_over_lag(inp):
         + mod(j - 1, ("mod_supplementary", "saco_realignment_supplementary"))
     ) + s[j, cats.INDEX["international_cooperation"]]
     np.testing.assert_allclose(acc.counted[k, j], want, rtol=1e-12)
+
+
+def test_a_scenario_states_its_own_amount_target():
+    sc = scenario('target_amounts=[{name="14 trillion yen", amount=14.0}]')
+    inp = prepare(sc)
+    assert [(t.name, t.amount) for t in inp.accounting.target_amounts] == [
+        ("government 2% level (11 trillion yen)", 11.0),
+        ("14 trillion yen", 14.0),
+    ]
+
+
+def test_bad_amount_targets_are_named(tmp_path):
+    from jdef.errors import InputError
+    from jdef.policies import read_policy
+
+    p = tmp_path / "p.toml"
+    p.write_text(
+        'name = "p"\ndenominator = "fy2022_fixed"\nsupplementary = true\n'
+        "[shares]\nmod_core = 1.0\n"
+        '[target_amount]\nname = "x"\namount = 11.0\nseries = "security_related_target"\n'
+    )
+    with pytest.raises(InputError) as e:
+        read_policy(p)
+    assert e.value.field == "target_amount" and "either" in e.value.message
+    with pytest.raises(InputError) as e:
+        prepare(scenario('target_amounts=[{name="y", series="no_such_series", year=2027}]'))
+    assert e.value.field == "target_amounts.0" and "no_such_series" in e.value.message
