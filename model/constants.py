@@ -12,7 +12,7 @@ YEAR = "fiscal_year"
 POLICY = "policy"
 CATEGORY = "category"
 THRESHOLD = "threshold"
-QUANTILE = "quantile"
+PERCENTILE = "percentile"  # of the Monte Carlo distribution, in % (IMPROVER's name)
 SCENARIO = "scenario"
 TARGET_AMOUNT = "target_amount"  # targets stated as amounts (trillion yen)
 PUBLISHED = "published_figure"  # the published figures of the reconciliation table
@@ -39,7 +39,10 @@ OUTPUT_FIRST_YEAR = PLAN_FIRST_YEAR
 # SeedSequence child, so results do not depend on how draws are chunked.
 RNG_BLOCK = 4096
 
-DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+# the percentiles every result holds (the coordinate ``percentile``, in %); the same as
+# fractions for the computations (5 / 100 is the double nearest 0.05)
+DEFAULT_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+DEFAULT_QUANTILES = tuple(p / 100 for p in DEFAULT_PERCENTILES)
 
 
 def _shipped_root() -> Path:

@@ -13,12 +13,12 @@ from . import __version__
 from . import categories as cats
 from .constants import (
     CATEGORY,
-    DEFAULT_QUANTILES,
+    DEFAULT_PERCENTILES,
     DRAW,
     FRACTION,
     PACKAGE_DIR,
+    PERCENTILE,
     POLICY,
-    QUANTILE,
     THRESHOLD,
     TRILLION_YEN,
     YEAR,
@@ -68,7 +68,7 @@ def variables_of(v: Variable, inp: ModelInputs, st: Stats) -> dict[str, xr.Varia
         p, se = st.prob[v.of]
         se_attrs = {
             "long_name": f"Monte Carlo standard error of {v.name}",
-            "coverage_content_type": "modelResult",
+            "coverage_content_type": "qualityInformation",
             "units": FRACTION,
         }
         return {
@@ -76,7 +76,7 @@ def variables_of(v: Variable, inp: ModelInputs, st: Stats) -> dict[str, xr.Varia
             f"{v.name}_standard_error": xr.Variable(v.dims, np.asarray(se), se_attrs),
         }
     if v.stat is Stat.QUANTILES:
-        data = _arrange(st.quantile[v.of], (QUANTILE, *v.draw_axes), v)
+        data = _arrange(st.quantile[v.of], (PERCENTILE, *v.draw_axes), v)
     elif v.stat is Stat.MEAN:
         data = _arrange(st.mean[v.of], v.draw_axes, v)
     elif v.stat is Stat.DRAWS:
@@ -85,6 +85,68 @@ def variables_of(v: Variable, inp: ModelInputs, st: Stats) -> dict[str, xr.Varia
         assert v.value is not None, f"{v.name}: an input variable needs a value"
         data = v.value(inp)
     return {v.name: xr.Variable(v.dims, np.asarray(data), attrs)}
+
+
+KNOWN = "spending_ratio_known"
+# the probabilities of the ratio against a threshold (known where the ratio is)
+RATIO_EVENTS = tuple(
+    v.name for v in VARIABLES if v.stat is Stat.PROBABILITY and THRESHOLD in v.dims
+)
+
+
+def known_ratio(ds: xr.Dataset) -> xr.DataArray:
+    """(policy, fiscal_year) True where the ratio has no Monte Carlo spread in this year and
+    every earlier one: all its percentiles and its mean are equal (every draw the same, as in
+    a year whose budgets and GDP are published), so the probabilities there are facts."""
+    r = ds["spending_ratio"]
+    lo, hi = r.min(PERCENTILE), r.max(PERCENTILE)
+    flat = (hi == lo) & np.isclose(ds["spending_ratio_mean"], lo, rtol=1e-12, atol=0)
+    return flat.astype(bool).cumprod("fiscal_year").astype(bool).transpose(POLICY, YEAR)
+
+
+def add_intervals(ds: xr.Dataset, draws: int) -> None:
+    """Beside each probability and its standard error, its 95% binomial interval
+    (``jdef.probability``: Clopper-Pearson) as ``NAME_lower_bound`` and ``NAME_upper_bound``,
+    and for the ratio's events the flag of known cells (``spending_ratio_known``)."""
+    from .probability import LEVEL, METHOD, interval
+
+    known = known_ratio(ds) if "spending_ratio" in ds and "spending_ratio_mean" in ds else None
+    if known is not None:
+        ds[KNOWN] = xr.Variable(
+            known.dims,
+            known.values.astype(np.int8),
+            {
+                "long_name": "1 where the spending ratio is known (no Monte Carlo spread: "
+                "every draw the same in this and every earlier fiscal year)",
+                "flag_values": np.array([0, 1], dtype=np.int8),
+                "flag_meanings": "projected known",
+                "units": FRACTION,
+                "coverage_content_type": "auxiliaryInformation",
+            },
+        )
+    for name in [n for n in ds.data_vars if f"{n}_standard_error" in ds]:
+        p = ds[name]
+        k = (
+            known.broadcast_like(p).transpose(*p.dims).values
+            if known is not None and name in RATIO_EVENTS
+            else False
+        )
+        lo, hi = interval(p.values, draws, k)
+        what = f"{LEVEL:.0%} interval of {name} ({METHOD}, from {draws} draws"
+        what += "; the point itself where spending_ratio_known is 1)" if np.any(k) else ")"
+        for side, x in (("lower", lo), ("upper", hi)):
+            ds[f"{name}_{side}_bound"] = xr.Variable(
+                p.dims,
+                x,
+                {
+                    "long_name": f"{side.capitalize()} bound of the {what}",
+                    "units": FRACTION,
+                    "coverage_content_type": "qualityInformation",
+                },
+            )
+        if np.any(k):
+            se = ds[f"{name}_standard_error"]
+            se.values = np.where(k, 0.0, se.values)
 
 
 def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Dataset:
@@ -99,7 +161,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
     draws, seed : int
         Recorded in the attributes.
     """
-    q = np.array(DEFAULT_QUANTILES)
+    pct = np.array(DEFAULT_PERCENTILES, dtype=float)
     thr = np.array(inp.scenario.thresholds)
     keep_draws = bool(st.draws)
     v: dict[str, xr.Variable] = {}
@@ -126,10 +188,10 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
             thr,
             {"long_name": "Target ratio of counted spending to the GDP denominator", "units": "1"},
         ),
-        QUANTILE: (
-            QUANTILE,
-            q,
-            {"long_name": "Quantile of the Monte Carlo distribution", "units": "1"},
+        PERCENTILE: (
+            PERCENTILE,
+            pct,
+            {"long_name": "Percentile of the Monte Carlo distribution", "units": "%"},
         ),
         CATEGORY: (
             CATEGORY,
@@ -146,6 +208,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
     ds = xr.Dataset(v, coords=coords)
     for name, x in after.items():
         ds[name] = x
+    add_intervals(ds, draws)
     sc = inp.scenario
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     ds.attrs = {

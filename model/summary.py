@@ -7,15 +7,51 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .constants import GOAL_THRESHOLDS
+from .constants import GOAL_THRESHOLDS, THRESHOLD
+from .probability import YARDSTICK, fmt_probability, fmt_se, in_words
+
+__all__ = ["fmt_se", "summary_csv", "summary_rows", "summary_text"]
 
 SUMMARY_YEARS = (2025, 2027, 2030, 2035)
 
 
+PROBABILITY = "probability_of_spending_ratio_above_threshold"
+# the tidy CSV's statistics of a threshold: short name -> variable
+THRESHOLD_STATS = {
+    "p_above": "probability_of_spending_ratio_above_threshold",
+    "p_reached_by": "probability_of_spending_ratio_reached_threshold_by_year",
+    "p_first": "probability_of_first_reaching_threshold",
+}
+
+
+def _cell(ds: xr.Dataset, var: str, sel: dict[str, Any]) -> dict[str, Any]:
+    """A probability with its s.e., interval, known flag, words and text."""
+    p = float(ds[var].sel(sel))
+    se = float(ds[f"{var}_standard_error"].sel(sel))
+    lo = float(ds[f"{var}_lower_bound"].sel(sel)) if f"{var}_lower_bound" in ds else np.nan
+    hi = float(ds[f"{var}_upper_bound"].sel(sel)) if f"{var}_upper_bound" in ds else np.nan
+    known = bool(
+        "spending_ratio_known" in ds
+        and THRESHOLD in ds[var].dims
+        and ds["spending_ratio_known"].sel(
+            {k: v for k, v in sel.items() if k in ds["spending_ratio_known"].dims}
+        )
+    )
+    return {
+        "probability": p,
+        "standard_error": se,
+        "lower_95": lo,
+        "upper_95": hi,
+        "known": known,
+        "words": in_words(p, known),
+        "text": fmt_probability(p, se, lo, hi, known),
+    }
+
+
 def summary_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
+    """The terminal table's cells: per policy, its own target (or the 2% and 3.5% goals and
+    any threshold no policy claims) and the summary years."""
     rows = []
-    p = ds["probability_of_spending_ratio_above_threshold"]
-    se = ds["probability_of_spending_ratio_above_threshold_standard_error"]
     years = [y for y in SUMMARY_YEARS if y in ds.fiscal_year.values]
     targets = (
         ds["policy_target"].values if "policy_target" in ds else np.full(ds.policy.size, np.nan)
@@ -42,19 +78,21 @@ def summary_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
                         "policy": str(pol),
                         "threshold": t,
                         "fiscal_year": int(y),
-                        "probability": float(p.sel(sel)),
-                        "standard_error": float(se.sel(sel)),
+                        **_cell(ds, PROBABILITY, sel),
                         "median_ratio": float(
-                            ds["spending_ratio"].sel(quantile=0.5, policy=pol, fiscal_year=y)
+                            ds["spending_ratio"].sel(percentile=50, policy=pol, fiscal_year=y)
                         ),
                     }
                 )
     return rows
 
 
-def fmt_se(se: float) -> str:
-    """A Monte Carlo standard error to three places; '<.001' where a non-zero one rounds to zero."""
-    return "<.001" if 0 < se < 0.0005 else f"{se:.3f}"
+def _overrides_line(ds: xr.Dataset) -> list[str]:
+    """'overrides: --set a=1, --as-of 2026-03-01' when the run had any."""
+    import json
+
+    keys = json.loads(ds.attrs.get("overrides", "[]") or "[]")
+    return [f"overrides: {', '.join(keys)}"] if keys else []
 
 
 def summary_text(ds: xr.Dataset) -> str:
@@ -67,28 +105,29 @@ def summary_text(ds: xr.Dataset) -> str:
             f"{ds.attrs.get('as_of')}, data vintage {ds.attrs.get('data_vintage', '?')} "
             "(the latest publication date used)"
         ),
+        *_overrides_line(ds),
         "",
     ]
-    head = f"{'policy':<24}{'target':>7}" + "".join(f"{'FY' + str(y):>16}" for y in years)
     lines += [
-        "Probability that counted spending / GDP is at or above the target (+/- Monte Carlo s.e.)",
-        head,
-        "-" * len(head),
+        "Probability that counted spending / GDP is at or above the target: estimate ± Monte "
+        "Carlo s.e. [95% interval], and in words",
+        f"{'policy':<24}{'target':>7}  {'year':<7}{'probability ± s.e. [95% interval]':<38}words",
+        "-" * 100,
     ]
     by: dict[tuple[str, float], dict[int, dict[str, Any]]] = {}
     for r in rows:
         by.setdefault((r["policy"], r["threshold"]), {})[r["fiscal_year"]] = r
     for (pol, t), cells in by.items():
-        line = f"{pol:<24}{t:>7.1%}"
-        for y in years:
+        for i, y in enumerate(years):
             c = cells[y]
-            line += f"{c['probability']:>9.3f} ±{fmt_se(c['standard_error'])}"
-        lines.append(line)
+            lead = f"{pol:<24}{t:>7.1%}" if i == 0 else " " * 31
+            lines.append(f"{lead}  FY{y:<5}{c['text']:<38}{c['words']}")
     lines.append(
-        "(±0.000: no Monte Carlo spread, a known year or a probability of 0 or 1; ±<.001: a s.e. "
-        "below 0.0005)"
+        f"(interval: Clopper-Pearson 95%; known: a year with no Monte Carlo spread; words: "
+        f"{YARDSTICK})"
     )
-    lines += ["", "Median ratio", head.replace("target", "      "), "-" * len(head)]
+    head = f"{'policy':<24}{'':>7}" + "".join(f"{'FY' + str(y):>16}" for y in years)
+    lines += ["", "Median ratio", head, "-" * len(head)]
     seen: set[str] = set()
     for (pol, _t), cells in by.items():
         if pol not in seen:
@@ -96,14 +135,14 @@ def summary_text(ds: xr.Dataset) -> str:
             lines.append(
                 f"{pol:<24}{'':>7}" + "".join(f"{cells[y]['median_ratio']:>16.2%}" for y in years)
             )
-    q = ds["quantile"].values
+    pct = ds["percentile"].values
 
     def qs(name: str) -> str:
         v = ds[name].values
         return "  ".join(
-            f"q{int(round(qq * 100)):02d} {x:6.2f}"
-            for qq, x in zip(q, v, strict=True)
-            if qq in (0.05, 0.5, 0.95)
+            f"p{int(round(pp)):02d} {x:6.2f}"
+            for pp, x in zip(pct, v, strict=True)
+            if any(np.isclose(pp, (5, 50, 95)))
         )
 
     lines += [
@@ -112,17 +151,17 @@ def summary_text(ds: xr.Dataset) -> str:
         (
             "  initial budgets           (plan budget total 40.5): "
             f"{qs('plan_cumulative_initial')}   P(shortfall) "
-            f"{float(ds['probability_of_plan_budget_shortfall']):.3f}"
+            f"{_scalar_prob(ds, 'probability_of_plan_budget_shortfall')}"
         ),
         (
             "  + counted supplementaries (plan level 43.0):        "
             f"{qs('plan_cumulative_expenditure')}   P(shortfall) "
-            f"{float(ds['probability_of_plan_expenditure_shortfall']):.3f}"
+            f"{_scalar_prob(ds, 'probability_of_plan_expenditure_shortfall')}"
         ),
         (
             "  new contracts, contract basis (plan 43.5):          "
             f"{qs('plan_cumulative_contracts')}   P(shortfall) "
-            f"{float(ds['probability_of_plan_contract_shortfall']):.3f}"
+            f"{_scalar_prob(ds, 'probability_of_plan_contract_shortfall')}"
         ),
         (
             "    (FY2027 contracts are modelled as the plan's remainder, so the contract "
@@ -158,14 +197,14 @@ def ratio_name(ds: xr.Dataset, pol: str, threshold: float) -> str:
     key = next((k for k in DENOMINATOR_WORDS if f"denominator {k}," in desc), "")
     name = f"{threshold:.1%} {DENOMINATOR_WORDS.get(key, 'of GDP')}"
     if key.startswith("fy2022") and "denominator" in ds:
-        d = float(ds["denominator"].sel(policy=pol, quantile=0.5).isel(fiscal_year=0))
+        d = float(ds["denominator"].sel(policy=pol, percentile=50).isel(fiscal_year=0))
         name += f" ({d:.1f} trillion yen)"
     return name
 
 
 def yardstick_rows(
     ds: xr.Dataset, years: list[int]
-) -> tuple[list[tuple[str, str, list[tuple[float, float]]]], list[str]]:
+) -> tuple[list[tuple[str, str, list[dict[str, Any]]]], list[str]]:
     """For each policy naming an amount target: (policy, reading, [(P, s.e.) per year]) under
     the amount and under 2% of its denominator, both named; and one sentence for each year
     where they disagree (policies with the same sentence together)."""
@@ -178,39 +217,38 @@ def yardstick_rows(
         if isinstance(n, str) and n
     }
     names = [str(n) for n in ds["target_amount_name"].values]
-    pa, se_a = ds[need[1]], ds[need[1] + "_standard_error"]
-    pr = ds["probability_of_spending_ratio_above_threshold"]
-    se_r = ds["probability_of_spending_ratio_above_threshold_standard_error"]
+    amounts = ds["target_amount"].values
     thr = float(ds.threshold.values[np.isclose(ds.threshold.values, YARDSTICK_RATIO)][0])
-    rows: list[tuple[str, str, list[tuple[float, float]]]] = []
+    rows: list[tuple[str, str, list[dict[str, Any]]]] = []
     sentences: dict[tuple[int, str], list[str]] = {}
     for pol, tname in own.items():
         if tname not in names:
             continue
         k = names.index(tname)
         rname = ratio_name(ds, pol, thr)
-        cells_a = [
-            (
-                float(pa.sel(policy=pol, fiscal_year=y)[k]),
-                float(se_a.sel(policy=pol, fiscal_year=y)[k]),
+        cells_a, cells_r = [], []
+        for y in years:
+            known = bool(
+                "spending_ratio_known" in ds
+                and ds["spending_ratio_known"].sel(policy=pol, fiscal_year=y).any()
             )
-            for y in years
-        ]
-        cells_r = [
-            (
-                float(pr.sel(policy=pol, fiscal_year=y, threshold=thr)),
-                float(se_r.sel(policy=pol, fiscal_year=y, threshold=thr)),
-            )
-            for y in years
-        ]
+            ca = _cell(ds, need[1], dict(policy=pol, fiscal_year=y, target_amount=amounts[k]))
+            if known:
+                ca = {**ca, "known": True, "words": in_words(ca["probability"], True)}
+                ca["text"] = fmt_probability(
+                    ca["probability"], ca["standard_error"], ca["lower_95"], ca["upper_95"], True
+                )
+            cells_a.append(ca)
+            cells_r.append(_cell(ds, PROBABILITY, dict(policy=pol, fiscal_year=y, threshold=thr)))
         rows += [(pol, tname, cells_a), (pol, rname, cells_r)]
-        amount = float(ds["target_amount"].values[k])
-        for y, (a, _), (r, _) in zip(years, cells_a, cells_r, strict=True):
+        amount = float(amounts[k])
+        for y, ca, cr in zip(years, cells_a, cells_r, strict=True):
+            a, r = ca["probability"], cr["probability"]
             if (a >= 0.5) == (r >= 0.5):
                 continue
-            med = float(ds["counted_spending"].sel(policy=pol, fiscal_year=y, quantile=0.5))
-            rat = float(ds["spending_ratio"].sel(policy=pol, fiscal_year=y, quantile=0.5))
-            den = float(ds["denominator"].sel(policy=pol, fiscal_year=y, quantile=0.5))
+            med = float(ds["counted_spending"].sel(policy=pol, fiscal_year=y, percentile=50))
+            rat = float(ds["spending_ratio"].sel(policy=pol, fiscal_year=y, percentile=50))
+            den = float(ds["denominator"].sel(policy=pol, fiscal_year=y, percentile=50))
             yes, no = (tname, rname) if a >= 0.5 else (rname, tname)
             text = (
                 f"reached under the {yes} but not under {no} (median counted "
@@ -226,18 +264,17 @@ def yardstick_lines(ds: xr.Dataset, years: list[int]) -> list[str]:
     rows, sentences = yardstick_rows(ds, years)
     if not rows:
         return []
-    head = f"{'policy':<16}{'reading':<46}" + "".join(f"{'FY' + str(y):>16}" for y in years)
     out = [
         "",
         "Targets by name: the government's yardstick (an amount) beside the ratio it stands for",
-        "(probability that counted spending is at or above it, +/- Monte Carlo s.e.)",
-        head,
-        "-" * len(head),
+        "(probability that counted spending is at or above it: estimate ± s.e. [95% interval])",
+        f"{'policy':<16}{'reading':<46}{'year':<8}probability",
+        "-" * 100,
     ]
     for pol, name, cells in rows:
-        out.append(
-            f"{pol:<16}{name[:45]:<46}" + "".join(f"{p:>9.3f} ±{fmt_se(e)}" for p, e in cells)
-        )
+        for i, (y, c) in enumerate(zip(years, cells, strict=True)):
+            lead = f"{pol:<16}{name[:45]:<46}" if i == 0 else " " * 62
+            out.append(f"{lead}FY{y:<6}{c['text']:<38}{c['words']}")
     return out + sentences
 
 
@@ -300,11 +337,115 @@ def decision_lines(ds: xr.Dataset) -> list[str]:
     return out
 
 
-def summary_csv(ds: xr.Dataset) -> str:
-    rows = summary_rows(ds)
-    out = ["policy,threshold,fiscal_year,probability,standard_error,median_ratio"]
+def _scalar_prob(ds: xr.Dataset, var: str) -> str:
+    c = _cell(ds, var, {})
+    return f"{c['text']} ({c['words']})"
+
+
+def tidy_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
+    """One row per policy, fiscal year, threshold and statistic, every year: the three
+    threshold probabilities (with s.e., 95% interval, known flag and words) and, with an
+    empty threshold, the ratio's mean and percentiles."""
+    rows = []
+    pct = ds["percentile"].values
+    for pol in ds.policy.values:
+        for y in ds.fiscal_year.values:
+            base = {"policy": str(pol), "fiscal_year": int(y)}
+            for t in ds.threshold.values:
+                for stat, var in THRESHOLD_STATS.items():
+                    if var in ds:
+                        sel = dict(policy=pol, fiscal_year=y, threshold=t)
+                        c = _cell(ds, var, sel)
+                        rows.append(
+                            {
+                                **base,
+                                "threshold": float(t),
+                                "statistic": stat,
+                                "value": c.pop("probability"),
+                                **c,
+                            }
+                        )
+            r = ds["spending_ratio"].sel(policy=pol, fiscal_year=y).values
+            rows.append(
+                {
+                    **base,
+                    "threshold": None,
+                    "statistic": "ratio_mean",
+                    "value": float(ds["spending_ratio_mean"].sel(policy=pol, fiscal_year=y)),
+                }
+            )
+            for pp, x in zip(pct, r, strict=True):
+                rows.append(
+                    {
+                        **base,
+                        "threshold": None,
+                        "statistic": f"ratio_p{pp:02.0f}",
+                        "value": float(x),
+                    }
+                )
+    return rows
+
+
+CSV_COLUMNS = (
+    "policy",
+    "fiscal_year",
+    "threshold",
+    "statistic",
+    "value",
+    "standard_error",
+    "lower_95",
+    "upper_95",
+    "known",
+    "words",
+    "text",
+)
+
+
+def provenance_lines(ds: xr.Dataset) -> list[str]:
+    """'# key: value' lines naming what made the numbers (read with ``comment='#'``)."""
+    keys = (
+        "title",
+        "id",
+        "history",
+        "scenario_sha256",
+        "seed_entropy",
+        "draws",
+        "as_of",
+        "data_vintage",
+        "calibration_sha256",
+        "model_version",
+        "git_commit",
+        "quantile_method",
+        "overrides",
+    )
+    out = [f"# {k}: {ds.attrs[k]}" for k in keys if ds.attrs.get(k) not in (None, "")]
     out += [
-        f"{r['policy']},{r['threshold']},{r['fiscal_year']},{r['probability']:.6f},{r['standard_error']:.6f},{r['median_ratio']:.6f}"
-        for r in rows
+        "# interval: Clopper-Pearson (exact binomial) 95%, scipy.stats.beta; known: no Monte "
+        "Carlo spread (interval = the point)",
+        f"# words: {YARDSTICK}",
+        "# statistic: p_above = P(ratio >= threshold in the year), p_reached_by = P(reached in "
+        "some year up to this one), p_first = P(first reached this year), ratio_mean and "
+        "ratio_pNN (percentile NN) of counted spending / GDP denominator",
     ]
-    return "\n".join(out) + "\n"
+    return out
+
+
+def summary_csv(ds: xr.Dataset) -> str:
+    """The tidy CSV: a provenance header, then one row per policy, fiscal year, threshold and
+    statistic (``csv`` module quoting)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    buf.write("\n".join(line.replace("\n", " ") for line in provenance_lines(ds)) + "\n")
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    for r in tidy_rows(ds):
+        out: dict[str, Any] = {k: r.get(k) for k in CSV_COLUMNS}
+        for k in ("value", "standard_error", "lower_95", "upper_95"):
+            if out[k] is not None:
+                out[k] = repr(float(out[k]))
+        if out["known"] is not None:
+            out["known"] = int(out["known"])
+        w.writerow(out)
+    return buf.getvalue()

@@ -24,9 +24,9 @@ from .constants import (
     DECISION,
     DRAW,
     FRACTION,
+    PERCENTILE,
     POLICY,
     PUBLISHED,
-    QUANTILE,
     TARGET_AMOUNT,
     THRESHOLD,
     TRILLION_YEN,
@@ -85,12 +85,12 @@ class Variable:
     @property
     def draw_axes(self) -> tuple[str, ...]:
         """The per-draw quantity's axes, draw axis omitted."""
-        return self.axes or tuple(d for d in self.dims if d not in (QUANTILE, DRAW))
+        return self.axes or tuple(d for d in self.dims if d not in (PERCENTILE, DRAW))
 
 
 YEN, ONE = TRILLION_YEN, FRACTION
 REL = (("spp__relative_to_threshold", "greater_than_or_equal_to"),)
-Q, P, Y, T, C = QUANTILE, POLICY, YEAR, THRESHOLD, CATEGORY
+Q, P, Y, T, C = PERCENTILE, POLICY, YEAR, THRESHOLD, CATEGORY
 QS, MEAN, PROB, DRAWS = Stat.QUANTILES, Stat.MEAN, Stat.PROBABILITY, Stat.DRAWS
 INPUT, LABEL = Stat.INPUT, Stat.LABEL
 TA, PF, DC = TARGET_AMOUNT, PUBLISHED, DECISION

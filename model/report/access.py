@@ -1,6 +1,6 @@
 """Reading a result Dataset for the report: scenarios, policies, years, targets and slices.
 
-A run result has dims fiscal_year, policy, threshold, quantile and category; a
+A run result has dims fiscal_year, policy, threshold, percentile and category; a
 batch adds ``scenario`` (and its outer join leaves NaN for policies a scenario
 does not have); a sensitivity result has ``parameter`` and ``metric``.
 """
@@ -34,7 +34,7 @@ SENSITIVITY_PREFERRED = {
     "policy": "current",
     "fiscal_year": 2030,
     "threshold": 0.02,
-    "quantile": 0.5,
+    "percentile": 50.0,
 }
 
 
@@ -60,9 +60,10 @@ def coord(ds: xr.Dataset, dim: str, value: float) -> float | None:
 
 
 def quantile(da: xr.DataArray, q: float) -> xr.DataArray | None:
-    """``da`` at quantile ``q``, or None when the file does not hold that quantile."""
-    c = coord(da.to_dataset(name="_x"), "quantile", q)
-    return None if c is None else da.sel(quantile=c)
+    """``da`` at quantile ``q`` (a fraction: the coordinate ``percentile`` at 100 q), or None
+    when the file does not hold that percentile."""
+    c = coord(da.to_dataset(name="_x"), "percentile", 100 * q)
+    return None if c is None else da.sel(percentile=c)
 
 
 def policies(part: xr.Dataset, var: str = "counted_spending") -> list[str]:

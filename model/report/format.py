@@ -10,7 +10,20 @@ import html
 import math
 from typing import SupportsFloat, SupportsInt, cast
 
-NICE_ODDS = (10, 15, 20, 25, 30, 40, 50, 100)
+from ..probability import fmt_probability, in_words
+
+__all__ = [
+    "esc",
+    "fmt_index",
+    "fmt_prob",
+    "fmt_prob_se",
+    "fmt_ratio",
+    "fmt_threshold",
+    "fmt_yen",
+    "fy",
+    "in_words",
+    "isnan",
+]
 
 
 def fy(year: object) -> str:
@@ -35,11 +48,12 @@ def fmt_prob(p: object) -> str:
     return "n/a" if isnan(p) else f"{_num(p):.3f}"
 
 
-def fmt_prob_se(p: object, se: object) -> str:
-    """'0.623 ± 0.008': the probability and its Monte Carlo standard error."""
-    if isnan(p):
-        return "n/a"
-    return fmt_prob(p) if isnan(se) else f"{fmt_prob(p)} ± {_num(se):.3f}"
+def fmt_prob_se(
+    p: object, se: object, lo: object = None, hi: object = None, known: bool = False
+) -> str:
+    """'0.623 ± 0.008 [0.607, 0.639]': the probability, its Monte Carlo standard error and
+    its 95% interval (``jdef.probability.fmt_probability``, as in the terminal and the CSV)."""
+    return fmt_probability(p, se, lo, hi, known)
 
 
 def fmt_yen(x: object) -> str:
@@ -60,36 +74,6 @@ def fmt_threshold(t: float) -> str:
 def fmt_index(x: object) -> str:
     """A sensitivity index with three decimals."""
     return "n/a" if isnan(x) else f"{_num(x):.3f}"
-
-
-def _nice(n: float) -> int:
-    """The denominator in NICE_ODDS nearest to ``n`` on a log scale."""
-    return min(NICE_ODDS, key=lambda d: abs(math.log(d / n)))
-
-
-def in_words(p: object) -> str:
-    """A probability in words: 'almost no chance', 'about 1 in 20', 'about 3 in 10',
-    'about 19 in 20', 'almost certain'.
-
-    Below 0.01 'almost no chance' and above 0.99 'almost certain'; from 0.01 to
-    0.1 'about 1 in N' and from 0.9 to 0.99 its mirror image 'about N-1 in N'
-    (N = 1/p, or 1/(1-p), taken to the nearest of 10, 15, 20, 25, 30, 40, 50,
-    100, so that 0.985 reads 'about 49 in 50', not 'about 10 in 10'); from 0.1
-    to 0.9 'about k in 10', p rounded to the nearest tenth.
-    """
-    if isnan(p):
-        return "not available"
-    q = _num(p)
-    if q < 0.01:
-        return "almost no chance"
-    if q > 0.99:
-        return "almost certain"
-    if q < 0.1:
-        return f"about 1 in {_nice(1 / q)}"
-    if q > 0.9:
-        n = _nice(1 / (1 - q))
-        return f"about {n - 1} in {n}"
-    return f"about {math.floor(q * 10 + 0.5)} in 10"
 
 
 def esc(x: object) -> str:

@@ -31,7 +31,7 @@ def _check(ds: xr.Dataset, path: Path) -> None:
     missing = [v for v in REQUIRED if v not in ds]
     if missing:
         raise InputError(path, missing[0], "not a jdef result: the variable is missing")
-    for d in ("fiscal_year", "policy", "quantile"):
+    for d in ("fiscal_year", "policy", "percentile"):
         if d not in ds.dims:
             raise InputError(path, d, "not a jdef result: the dimension is missing")
 
@@ -92,7 +92,7 @@ def write_report(result_path: Path, out_dir: Path) -> dict[str, Path]:
     Parameters
     ----------
     result_path : Path
-        A run result (dims fiscal_year, policy, threshold, quantile, category), a batch
+        A run result (dims fiscal_year, policy, threshold, percentile, category), a batch
         result (the same and ``scenario``) or a ``jdef sensitivity`` result (parameter,
         metric).
     out_dir : Path

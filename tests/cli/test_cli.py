@@ -101,7 +101,9 @@ def test_run_writes_file_and_summary(tmp_path):
     assert "FY2027" in res.stdout and "current" in res.stdout
     with xr.open_dataset(tmp_path / "baseline.nc") as ds:
         assert ds.attrs["draws"] == "300"
-    assert (tmp_path / "baseline_summary.csv").read_text().startswith("policy,threshold")
+    csv_text = (tmp_path / "baseline_summary.csv").read_text()
+    assert csv_text.startswith("# title: ")
+    assert "\npolicy,fiscal_year,threshold,statistic,value," in csv_text
 
 
 def test_set_override_parsed_as_toml(tmp_path):

@@ -143,21 +143,19 @@ def batch_report(batch_nc, tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.parametrize(
     "p, words",
     [
-        (0.0, "almost no chance"),
-        (0.005, "almost no chance"),
-        (0.01, "about 1 in 100"),
-        (0.05, "about 1 in 20"),
-        (0.027, "about 1 in 40"),
-        (0.1, "about 1 in 10"),
-        (0.3, "about 3 in 10"),
-        (0.34, "about 3 in 10"),
-        (0.35, "about 4 in 10"),
-        (0.5, "about 5 in 10"),
-        (0.9, "about 9 in 10"),
-        (0.95, "about 19 in 20"),
-        (0.985, "about 49 in 50"),
-        (0.995, "almost certain"),
-        (1.0, "almost certain"),
+        (0.0, "less than 1 in 100"),
+        (0.005, "less than 1 in 100"),
+        (0.01, "almost no chance"),
+        (0.027, "almost no chance"),
+        (0.05, "very unlikely"),
+        (0.3, "unlikely"),
+        (0.5, "roughly even chance"),
+        (0.7, "likely"),
+        (0.9, "very likely"),
+        (0.95, "almost certain"),
+        (0.99, "almost certain"),
+        (0.995, "more than 99 in 100"),
+        (1.0, "more than 99 in 100"),
         (float("nan"), "not available"),
     ],
 )
@@ -226,9 +224,9 @@ def test_numbers_match_netcdf(run_nc, run_report):
         )
 
         counted = float(
-            ds["counted_spending"].sel(quantile=0.5, policy="mod-core", fiscal_year=2030)
+            ds["counted_spending"].sel(percentile=50, policy="mod-core", fiscal_year=2030)
         )
-        ratio = float(ds["spending_ratio"].sel(quantile=0.5, policy="mod-core", fiscal_year=2030))
+        ratio = float(ds["spending_ratio"].sel(percentile=50, policy="mod-core", fiscal_year=2030))
         assert page.cell(
             var="counted_spending", policy="mod-core", year=2030, quantile="0.5"
         ).startswith(fmt_yen(counted))
@@ -248,7 +246,7 @@ def test_numbers_match_netcdf(run_nc, run_report):
             "plan_real_value_fy2022_yen",
             "plan_value_at_plan_exchange_rate",
         ):
-            assert page.cell(var=v, quantile="0.5") == fmt_yen(float(ds[v].sel(quantile=0.5)))
+            assert page.cell(var=v, quantile="0.5") == fmt_yen(float(ds[v].sel(percentile=50)))
         p = float(ds["probability_of_plan_contract_shortfall"])
         assert page.cell(var="probability_of_plan_contract_shortfall") == fmt_prob_se(
             p, float(ds["probability_of_plan_contract_shortfall_standard_error"])

@@ -249,9 +249,9 @@ def test_plan_accounts_against_the_right_totals():
     ds = simulate(scenario(), draws=500, seed=2)
     assert float(ds["plan_budget_total"]) == 40.5 and float(ds["plan_level_total"]) == 43.0
     # initial budgets FY2023-26 are known (33.6091 tn) and FY2027 is about 8.9
-    assert float(ds["plan_cumulative_initial"].sel(quantile=0.5)) == pytest.approx(
+    assert float(ds["plan_cumulative_initial"].sel(percentile=50)) == pytest.approx(
         6.6001 + 7.7249 + 8.4748 + 8.8093 + 8.9, abs=0.05
     )
-    assert float(ds["plan_cumulative_expenditure"].sel(quantile=0.5)) > float(
-        ds["plan_cumulative_initial"].sel(quantile=0.5)
+    assert float(ds["plan_cumulative_expenditure"].sel(percentile=50)) > float(
+        ds["plan_cumulative_initial"].sel(percentile=50)
     )

@@ -142,13 +142,21 @@ def test_dataset_holds_the_registry_in_its_order(written):
             names.append(f"{v.name}_standard_error")
         assert ds[v.name].dims == v.dims, v.name
         assert ds[v.name].attrs["long_name"] == v.long_name
-    assert list(ds.data_vars) == names
+    added = ("_lower_bound", "_upper_bound")  # the 95% intervals, after the registry
+    assert [n for n in ds.data_vars if not n.endswith(added) and n != "spending_ratio_known"] == (
+        names
+    )
+    for n in names:
+        if n.endswith("_standard_error"):
+            p = n.removesuffix("_standard_error")
+            lo, hi = ds[f"{p}_lower_bound"], ds[f"{p}_upper_bound"]
+            assert ((lo <= ds[p]) & (ds[p] <= hi)).all(), p
     # every variable of one per-draw quantity sees it on the same axes
     drawn = [v for v in VARIABLES if v.stat in (Stat.QUANTILES, Stat.MEAN, Stat.DRAWS)]
     for v in drawn:
         assert {w.draw_axes for w in drawn if w.of == v.of} == {v.draw_axes}, v.name
     gdp = ds["nominal_gdp_draws"].values
-    q = ds["quantile"].values
+    q = ds["percentile"].values / 100
     np.testing.assert_allclose(ds["nominal_gdp"].values, np.quantile(gdp, q, axis=-1), rtol=1e-14)
     spend_mean = ds["category_spending_mean"].sel(category="mod_core").values
     assert spend_mean.shape == (ds.fiscal_year.size,)

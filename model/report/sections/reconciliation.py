@@ -7,7 +7,7 @@ import re
 import numpy as np
 import xarray as xr
 
-from ...summary import fmt_se, yardstick_rows
+from ...summary import yardstick_rows
 from .. import access
 from ..format import esc, fmt_ratio, fmt_yen, fy
 from ..html import SECTIONS, attrs
@@ -125,7 +125,7 @@ def yardstick_table(part: xr.Dataset, years: list[int]) -> list[str]:
         f"<table><thead><tr><th>policy</th><th>reading</th>{head}</tr></thead><tbody>",
     ]
     for pol, name, cells in rows:
-        tds = "".join(f'<td class="num">{p:.3f} ± {esc(fmt_se(e))}</td>' for p, e in cells)
+        tds = "".join(f'<td class="num">{esc(c["text"])}</td>' for c in cells)
         out.append(f"<tr><td>{esc(pol)}</td><td>{esc(name)}</td>{tds}</tr>")
     out.append("</tbody></table>")
     out += [f'<p class="note">{esc(t)}</p>' for t in sentences]

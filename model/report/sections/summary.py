@@ -13,19 +13,29 @@ from ..html import SECTIONS, attrs
 
 
 def prob_cell(part: xr.Dataset, var: str, pol: str, y: int, t: float, sc: str | None) -> str:
-    """A table cell: the probability ± its Monte Carlo error, and in words below."""
+    """A table cell: the probability ± its Monte Carlo error [95% interval], and in words
+    below (ICD 203); 'known' in a year with no Monte Carlo spread."""
     if var not in part:
         return '<td class="num">n/a</td>'
-    p = float(part[var].sel(policy=pol, fiscal_year=y, threshold=t).values)
-    se_name = f"{var}_standard_error"
-    se = (
-        float(part[se_name].sel(policy=pol, fiscal_year=y, threshold=t).values)
-        if se_name in part
-        else float("nan")
+    at = dict(policy=pol, fiscal_year=y, threshold=t)
+
+    def get(name: str) -> float:
+        return float(part[name].sel(at).values) if name in part else float("nan")
+
+    p = get(var)
+    known = "spending_ratio_known" in part and bool(
+        part["spending_ratio_known"].sel(policy=pol, fiscal_year=y).values == 1
+    )
+    text = fmt_prob_se(
+        p,
+        get(f"{var}_standard_error"),
+        get(f"{var}_lower_bound"),
+        get(f"{var}_upper_bound"),
+        known,
     )
     return (
         f'<td class="num"{attrs(var=var, scenario=sc, policy=pol, year=y, threshold=f"{t:g}")}>'
-        f'{esc(fmt_prob_se(p, se))}<span class="words">{esc(in_words(p))}</span></td>'
+        f'{esc(text)}<span class="words">{esc(in_words(p, known))}</span></td>'
     )
 
 
@@ -37,7 +47,11 @@ def summary_section(ds: xr.Dataset, scs: list[str | None]) -> str:
         f'<section id="summary"><h2>{SECTIONS["summary"]}</h2>',
         '<p class="note">Probability that counted spending divided by the policy\'s GDP '
         "denominator is at or above the target, computed from the Monte Carlo draws, with its "
-        "Monte Carlo standard error (±) and in words. A policy's denominator is FY2022 GDP (the "
+        "Monte Carlo standard error (±), its 95% interval (Clopper-Pearson, in brackets) and in "
+        "words from the ICD 203 probability yardstick (almost no chance 1-5%, very unlikely "
+        "5-20%, unlikely 20-45%, roughly even chance 45-55%, likely 55-80%, very likely 80-95%, "
+        "almost certain 95-99%); a year whose ratio has no Monte Carlo spread reads "
+        "'known'. A policy's denominator is FY2022 GDP (the "
         "government's fixed yardstick), current-year GDP or the outlook, as its description in "
         "the reconciliation section says.</p>",
     ]
