@@ -56,7 +56,18 @@ def entry_accounts(
     )
     if e.outlays:
         c = c + outlay_adjustment(inp, paths.spending, e)
+    _known_years_exact(inp, e, c)
     return c, entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
+
+
+def _known_years_exact(inp: ModelInputs, e: PolicyEntry, counted: np.ndarray) -> None:
+    """Counted spending of the years whose counted categories are all published set to the one
+    figure of the known budgets (``known_counted``), in place, (n_year, n): the vectorised sum
+    can differ from draw to draw in the last bit, and a known year is one number."""
+    kc = known_counted(inp, e)
+    j = np.flatnonzero(~np.isnan(kc))
+    if len(j):
+        counted[j] = kc[j, None]
 
 
 def accounts(
@@ -103,6 +114,7 @@ def accounts(
             counted[k] = sums[rules.index(keys[k])]
         if e.outlays:
             counted[k] += outlay_adjustment(inp, paths.spending, e)
+        _known_years_exact(inp, e, counted[k])
         denom.append(entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook))
         np.divide(counted[k], denom[k], out=ratio[k])
     return Accounts(counted, tuple(denom), ratio)

@@ -100,7 +100,10 @@ def known_ratio(ds: xr.Dataset) -> xr.DataArray:
     a year whose budgets and GDP are published), so the probabilities there are facts."""
     r = ds["spending_ratio"]
     lo, hi = r.min(PERCENTILE), r.max(PERCENTILE)
-    flat = (hi == lo) & np.isclose(ds["spending_ratio_mean"], lo, rtol=1e-12, atol=0)
+    # equal draws interpolate to percentiles that may differ in the last bit (x(1-w) + xw)
+    flat = (abs(hi - lo) <= 1e-12 * abs(lo)) & np.isclose(
+        ds["spending_ratio_mean"], lo, rtol=1e-12, atol=0
+    )
     return flat.astype(bool).cumprod("fiscal_year").astype(bool).transpose(POLICY, YEAR)
 
 
