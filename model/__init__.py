@@ -2,33 +2,52 @@
 
 Public API (heavy libraries are imported lazily so that ``jdef --help`` is fast)::
 
-    from jdef import load_scenario, simulate
-    scenario = load_scenario("scenarios/baseline.toml")
-    ds = simulate(scenario, draws=10_000, seed=7)   # an xarray.Dataset
+    import jdef
+    scenario = jdef.load_scenario("baseline", {"post2027.growth": 0.03})   # or ["key=VALUE"]
+    ds = jdef.simulate(scenario, draws=10_000, seed=7)   # an xarray.Dataset
+    print(jdef.summary_text(ds))
+    jdef.write_netcdf(ds, Path("outputs/baseline.nc"))    # with the CF/ACDD conventions
+    jdef.write_report(Path("outputs/baseline.nc"), Path("outputs"))
+
+``dir(jdef)`` lists the names below.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("jdef")
 except PackageNotFoundError:  # run from a source tree that was never installed
     __version__ = "0+unknown"
-__all__ = ["Options", "load_scenario", "simulate", "__version__"]
+
+# public name -> the module that defines it (imported on first use)
+_PUBLIC = {
+    "load_scenario": "scenario",
+    "Scenario": "scenario",
+    "simulate": "runner",
+    "Options": "runner",
+    "InputError": "errors",
+    "summary_text": "summary",
+    "summary_csv": "summary",
+    "write_netcdf": "io",
+    "write_report": "report",
+    "interval": "probability",
+    "in_words": "probability",
+    "fmt_probability": "probability",
+}
+__all__ = [*_PUBLIC, "__version__"]
 
 
-def __getattr__(name: str):
-    if name == "load_scenario":
-        from .scenario import load_scenario
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'jdef' has no attribute {name!r}")
 
-        return load_scenario
-    if name == "simulate":
-        from .runner import simulate
 
-        return simulate
-    if name == "Options":
-        from .runner import Options
-
-        return Options
-    raise AttributeError(name)
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -22,16 +22,18 @@ import numpy as np
 import xarray as xr
 
 from .data import DataStore
+from .economy import MIN_ERRORS
 from .forecasters import (
     budget_forecast,
     cao_edition,
     economy_forecast,
+    fan_scale_at,
     point_forecast,
     random_walk_forecast,
     weo_edition,
     window_fit,
 )
-from .scores import LEVELS, PIT_BINS, nanmean, pit_histogram, score
+from .scores import LEVELS, PIT_BINS, nanmean, pit_counts, pit_histogram, score
 
 METHODS = (
     "model",
@@ -81,6 +83,8 @@ def run_backtest(
     keys = ("crps", "pit", "median", "outcome", "covered_50", "covered_80", "covered_90")
     shape = (len(SERIES), len(METHODS), len(origins), horizon)
     res = {k: np.full(shape, np.nan) for k in keys}
+    fan_scale = np.full(len(origins), np.nan)
+    n_errors = np.zeros(len(origins), dtype=np.int32)
 
     def put(si: int, mi: int, oi: int, h: int, sc: dict[str, float]) -> None:
         for k in keys:
@@ -88,12 +92,16 @@ def run_backtest(
 
     for oi, o in enumerate(origins):
         window = window_fit(d, o)
+        # the production uncertainty model: its fan scale from the official errors known at o
+        weo = weo_edition(d, o)
+        scale, n_err = fan_scale_at(d, o, weo[1] if weo else None, window, horizon, draws, seed)
+        fan_scale[oi], n_errors[oi] = scale, n_err
         # the engine's structure: rates revert to an official path published by the origin date
-        for mi, edition in ((CAO, cao_edition(d, o)), (WEO, weo_edition(d, o))):
+        for mi, edition in ((CAO, cao_edition(d, o)), (WEO, weo)):
             if edition is None:
                 continue
             p_levels, p_growth = economy_forecast(
-                d, o, horizon, draws, seed, path=edition[1], window=window
+                d, o, horizon, draws, seed, path=edition[1], window=window, fan_scale=scale
             )
             for h in range(horizon):
                 y = o + h + 1
@@ -171,6 +179,23 @@ def run_backtest(
                 "units": "1",
             },
         )
+    ds["fan_scale"] = (
+        ("origin",),
+        fan_scale,
+        {
+            "long_name": (
+                "Fan scale of the path forecasters at the origin: rolling conformal scaling on "
+                "the official forecasts' errors known at the origin (1 with fewer than "
+                f"{MIN_ERRORS}; METHODOLOGY.md, section 2.5)"
+            ),
+            "units": "1",
+        },
+    )
+    ds["n_official_errors"] = (
+        ("origin",),
+        n_errors,
+        {"long_name": "Number of official forecast errors known at the origin", "units": "1"},
+    )
     n_cases = np.isfinite(res["crps"]).sum(
         axis=2
     )  # scored cases (coverage and PIT: interval forecasts only)
@@ -190,8 +215,9 @@ def run_backtest(
             nanmean(res[k], axis=2),
             {"long_name": f"Mean over origins of {k}", "units": "1"},
         )
-    # the same cases for every forecaster: those where the government outlook was scored
-    on_outlook = np.isfinite(res["crps"][:, METHODS.index("government_outlook")])[
+    # the same cases for every forecaster: the government outlook and SAME_CASES all scored
+    scored = np.isfinite(res["crps"][:, [METHODS.index(m) for m in SAME_CASES]]).all(axis=1)
+    on_outlook = (np.isfinite(res["crps"][:, METHODS.index("government_outlook")]) & scored)[
         :, None
     ]  # (series, 1, origin, horizon)
     ds["crps_mean_outlook_cases"] = (
@@ -199,8 +225,8 @@ def run_backtest(
         nanmean(np.where(on_outlook, res["crps"], np.nan), axis=2),
         {
             "long_name": (
-                "Mean CRPS over the origins where the government outlook is scored (the same "
-                "cases for every forecaster)"
+                "Mean CRPS over the origins where the government outlook and "
+                f"{', '.join(SAME_CASES)} are all scored (the same cases for every forecaster)"
             ),
             "units": "1",
         },
@@ -208,7 +234,13 @@ def run_backtest(
     ds["n_outlook_cases"] = (
         ("series", "horizon"),
         on_outlook[:, 0].sum(axis=1),
-        {"long_name": "Number of origins with a government outlook", "units": "1"},
+        {
+            "long_name": (
+                f"Number of origins where the government outlook and {', '.join(SAME_CASES)} "
+                "are all scored"
+            ),
+            "units": "1",
+        },
     )
     bias = res["median"] - res["outcome"]
     ds["bias"] = (
@@ -287,10 +319,16 @@ def _same_cases(ds: xr.Dataset, res: dict[str, np.ndarray], edges: np.ndarray) -
             nanmean(flat, axis=2),
             {"long_name": f"Mean of {k} over the same cases, all horizons pooled", "units": "1"},
         )
+    pit_same = np.where(same[:, None], res["pit"], np.nan)
     ds["pit_histogram_same"] = (
         ("series", "forecaster", "pit_bin"),
-        pit_histogram(np.where(same[:, None], res["pit"], np.nan), edges),
+        pit_histogram(pit_same, edges),
         {"long_name": "Share of PIT values in each bin, same cases, all horizons", "units": "1"},
+    )
+    ds["pit_count_same"] = (
+        ("series", "forecaster", "horizon", "pit_bin"),
+        pit_counts(pit_same, edges),
+        {"long_name": "Number of PIT values in each bin, same cases, by horizon", "units": "1"},
     )
 
 
@@ -356,7 +394,13 @@ def backtest_text(ds: xr.Dataset) -> str:
                     f"{s:<20}{m:<20}{int(h):>2}{n:>4}{float(ds.crps_mean.sel(sel)):>11.4f}{cov}"
                     f"{float(ds.bias.sel(sel)):>11.4f}"
                 )
-    lines += ["", "Same cases (origins with a government outlook, one year ahead): mean CRPS"]
+    lines += [
+        "",
+        (
+            "Same cases (one year ahead, origins where the government outlook and "
+            f"{', '.join(SAME_CASES)} are all scored): mean CRPS"
+        ),
+    ]
     for s in ds.series.values:
         n = int(ds.n_outlook_cases.sel(series=s, horizon=1))
         if n:
@@ -389,3 +433,26 @@ def backtest_text(ds: xr.Dataset) -> str:
     for s in ("nominal_gdp_level", "nominal_gdp_growth"):
         lines += ["", *same_cases_text(ds, s)]
     return "\n".join(lines) + "\n"
+
+
+def pit_figure(ds: xr.Dataset, series: str = "nominal_gdp_level") -> bytes:
+    """PNG of the PIT histograms of the interval forecasters on the same cases (``pit_count_same``
+    pooled over horizons, as shares): a calibrated forecaster's bars are flat at 1 / PIT_BINS."""
+    from .report.figures.common import figure, png_bytes
+
+    counts = ds.pit_count_same.sel(series=series).sum("horizon")
+    shown = [str(m) for m in ds.forecaster.values if int(counts.sel(forecaster=m).sum()) > 0]
+    fig = figure(3.0 * max(len(shown), 1), 2.8)
+    axes = fig.subplots(1, max(len(shown), 1), sharey=True, squeeze=False)[0]
+    centres = ds.pit_bin.values
+    for ax, m in zip(axes, shown, strict=False):
+        c = counts.sel(forecaster=m).values
+        n = int(c.sum())
+        ax.bar(centres, c / n, width=1.0 / PIT_BINS, edgecolor="white", color="#1f77b4")
+        ax.axhline(1.0 / PIT_BINS, color="#d62728", lw=1.2, ls="--")
+        ax.set_title(f"{m} (n={n})", fontsize=9)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("PIT", fontsize=8)
+    axes[0].set_ylabel("share of cases", fontsize=8)
+    fig.suptitle(f"PIT histograms, {series}, same cases, horizons 1-5 pooled", fontsize=10)
+    return png_bytes(fig)

@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__
-from .constants import DRAW, GOAL_THRESHOLDS, POLICY, SCENARIO, default_data_dir
+from .constants import DRAW, GOAL_THRESHOLDS, POLICY, SCENARIO, YEAR, default_data_dir
 from .inputs import ModelInputs
 from .io import write_netcdf
 from .metrics import TOLERANCE, probability
@@ -97,20 +97,32 @@ def run_one(
 
     inp = inp or prepare(sc)
     years = [int(y) for y in inp.axis.years if y in COMPARE_YEARS]
-    streamed = draws > AUTO_STREAM_ABOVE and not keep_draws
-    st = summarize(
-        inp,
-        draws,
-        seed,
-        ex,
-        default_chunk(draws, streamed),
-        streamed,
-        keep_draws,
-        paired=tuple(inp.axis.idx(y) for y in years),
-    )
-    ds = build_dataset(inp, st, draws=draws, seed=seed)
+    if sc.mixture is not None:  # a policy mixture: its sampled draws are the paired ones
+        from .mixtures import simulate_mixture
+        from .runner import Options
+
+        ds = simulate_mixture(sc, draws, seed, Options(keep_draws=True), ex)
+        paired = ds["ratio_draws"].sel(fiscal_year=years).transpose(POLICY, YEAR, DRAW).values
+        if not keep_draws:
+            ds = ds.drop_vars([v for v in ds.data_vars if str(v).endswith("_draws")])
+            ds = ds.drop_dims(DRAW, errors="ignore")
+    else:
+        streamed = draws > AUTO_STREAM_ABOVE and not keep_draws
+        st = summarize(
+            inp,
+            draws,
+            seed,
+            ex,
+            default_chunk(draws, streamed),
+            streamed,
+            keep_draws,
+            paired=tuple(inp.axis.idx(y) for y in years),
+        )
+        ds = build_dataset(inp, st, draws=draws, seed=seed)
+        assert st.paired is not None, "summarize keeps the paired draws when asked"
+        paired = st.paired
     ds[PAIRED] = xr.DataArray(
-        st.paired,
+        paired,
         dims=(POLICY, "comparison_year", DRAW),
         coords={
             "comparison_year": (
@@ -199,11 +211,17 @@ def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
         part = ds.drop_vars(drop).drop_vars("comparison_year", errors="ignore")
         if "draw" in part.dims:
             part = part.drop_dims("draw")
+        if "branch" in part.dims:  # a mixture's branches stay in its own file
+            part = part.drop_dims("branch").drop_vars(
+                [v for v in part.data_vars if str(v).startswith("sampled_")]
+            )
         parts.append(part.expand_dims({SCENARIO: [o.scenario.name]}))
-    combined = xr.concat(
-        parts, dim=SCENARIO, join="outer", combine_attrs="drop_conflicts", data_vars="all"
-    )
+    from .conventions import batch_attrs
+
+    combined = xr.concat(parts, dim=SCENARIO, join="outer", combine_attrs="drop", data_vars="all")
     combined[SCENARIO].attrs = {"long_name": "Scenario name"}
+    # the scenarios' shared attributes, and the differing ones (scenario, id, ...) by scenario
+    combined.attrs = batch_attrs(parts, [o.scenario.name for o in outcomes])
     combined.attrs.update(
         {
             "title": "jdef: Japan defense spending outlook, scenario batch",

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import categories as cats
+from . import economy
 from .constants import PLAN_LAST_YEAR
 from .inputs import Accounting, Axis, GrowthPath, Known, ModelInputs, PlanFigures
+from .nowcast import Nowcast
 from .params import Params
 from .policies import share_values, year_mask
 from .scenario import Economy, Plan, PostPlan, Supplementary
@@ -51,6 +53,7 @@ class Run:
     post2027: PostPlan
     supplementary: Supplementary
     related: tuple[RelatedPlan, ...]  # per axis year
+    nowcast: Nowcast | None = None  # a finished year's GDP from its quarters (jdef.nowcast)
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,9 @@ class Drawn:
     outlook_bias: Value
     recession_prob: Value
     real_ar: Value
-    real_sd: Value  # times the scenario's volatility scale
+    real_sd: Value  # times the calibrated fan scale and the scenario's volatility scale
     deflator_ar: Value
-    deflator_sd: Value  # times the scenario's volatility scale
+    deflator_sd: Value  # times the calibrated fan scale and the scenario's volatility scale
     supp_prob: Value
     supp_log_ratio_mean: Value
     realignment_share: Value
@@ -118,12 +121,14 @@ def run_constants(inp: ModelInputs) -> Run:
         post2027=sc.post2027,
         supplementary=sc.supplementary,
         related=related_plan(inp.axis, inp.known, inp.plan),
+        nowcast=inp.nowcast,
     )
 
 
 def drawn(run: Run, sh: Shocks) -> Drawn:
     """The per-draw constants of the block of draws ``sh``."""
     p, vs = run.params, run.economy.volatility_scale
+    fan = p.economy.fan_scale * vs  # the economy's shocks: calibrated fan scale x volatility
 
     def pv(name: str) -> Value:
         v: Value = p.per_draw(name, sh.z_param.get(name, 0.0))
@@ -140,9 +145,9 @@ def drawn(run: Run, sh: Shocks) -> Drawn:
         outlook_bias=pv("outlook.bias"),
         recession_prob=pv("economy.recession_prob"),
         real_ar=pv("economy.real_ar"),
-        real_sd=pv("economy.real_sd") * vs,
+        real_sd=economy.shock_scale(pv("economy.real_sd"), fan),
         deflator_ar=pv("economy.deflator_ar"),
-        deflator_sd=pv("economy.deflator_sd") * vs,
+        deflator_sd=economy.shock_scale(pv("economy.deflator_sd"), fan),
         supp_prob=pv("supplementary.prob"),
         supp_log_ratio_mean=pv("supplementary.log_ratio_mean"),
         realignment_share=pv("supplementary.realignment_share"),

@@ -81,3 +81,74 @@ def log_ar1(
 ) -> np.ndarray:
     """Log yen/dollar rate reverting towards its anchor."""
     return anchor_log + ar * (prev_log - anchor_log) + sd * z
+
+
+SD_FLOOR = 1e-4  # a shock s.d. drawn below this is floored to it (see economy_year)
+
+
+def economy_year(
+    mu_g: float,
+    mu_pi,
+    dev_g,
+    dev_pi,
+    real_ar,
+    real_sd,
+    deflator_ar,
+    deflator_sd,
+    n1: np.ndarray,
+    n2: np.ndarray,
+    w: np.ndarray,
+    centred: np.ndarray,
+    fixed: tuple[float, float, float, float, float],
+    out: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One year of the economy's fan: real growth and deflator growth, (n,) each.
+
+    The one function that builds the GDP fan, in the engine (``events.economy_event``) and in
+    the backtest (``forecasters.economy_forecast``) alike (METHODOLOGY.md, sections 2.1, 2.5
+    and 9): the Student-t shock pair, the recession term ``centred`` (R - p) and the two rates
+    reverting to the path. ``real_sd`` and ``deflator_sd`` are the draw's shock scales as
+    ``shock_scale`` makes them (floored, times the calibrated fan scale and the scenario's
+    volatility scale). ``fixed`` is (shock_corr, t_df, shock_bound, recession_real,
+    recession_deflator).
+    """
+    corr, df, bound, d_g, d_pi = fixed
+    e_g, e_pi = student_t_pair(n1, n2, w, corr, df, bound)
+    o_g, o_pi = out if out is not None else (None, None)
+    g = mean_reverting(mu_g, dev_g, real_ar, real_sd, e_g, centred, d_g, out=o_g)
+    pi = mean_reverting(mu_pi, dev_pi, deflator_ar, deflator_sd, e_pi, centred, d_pi, out=o_pi)
+    return g, pi
+
+
+def shock_scale(drawn_sd, scale: float):
+    """A draw's shock scale as the fan uses it: the drawn s.d. floored at SD_FLOOR (a zero s.d.
+    would make a draw a point forecast; the early backtest windows have s.e.s the size of the
+    estimate), times ``scale`` (the calibrated fan scale, times the scenario's volatility scale
+    in the engine). The engine (``context.drawn``) and the backtest
+    (``forecasters.economy_forecast``) both call it."""
+    return np.maximum(drawn_sd, SD_FLOOR) * scale
+
+
+MIN_ERRORS = 10  # fewer official errors known than this: no calibration (fan scale 1)
+
+
+def conformal_scale(errors: list[tuple[int, float]], spread: np.ndarray) -> float:
+    """The fan scale: rolling conformal scaling on official forecasters' past errors.
+
+    ``errors``: (horizon h, log(outturn / official forecast)) of every past official forecast
+    whose outturn is known; ``spread``: the unscaled fan's median absolute log deviation from
+    its median, by horizon (``spread[h - 1]``, NaN where the fan does not reach). The scale is
+    the median over the errors of |error| / spread(h): multiplying the shock scales by it
+    makes the fan's central 50% interval as wide as the official errors' median size. With
+    fewer than MIN_ERRORS usable errors it is 1 (no calibration).
+    """
+    ratios = [abs(e) / spread[h - 1] for h, e in errors if h <= len(spread)]
+    ratios = [r for r in ratios if np.isfinite(r)]
+    if len(ratios) < MIN_ERRORS:
+        return 1.0
+    return float(np.median(ratios))
+
+
+def nowcast_level(level: float, sd: float, z: np.ndarray) -> np.ndarray:
+    """A finished year's nominal GDP per draw: the nowcast times its revision, exp(sd z)."""
+    return level * np.exp(sd * np.asarray(z))

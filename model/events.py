@@ -171,9 +171,6 @@ def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
     if t < run.axis.first_econ:
         return Carry(c.real_dev, c.deflator_dev, log_fx)
     e = p.economy
-    e_g, e_pi = economy.student_t_pair(
-        sh.n_real[j], sh.n_deflator[j], sh.chi2[j], e.shock_corr, e.t_df, e.shock_bound
-    )
     rec = st.recession[j]
     if t in eco.forced_recessions:
         rec.fill(1.0)
@@ -185,20 +182,34 @@ def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
     centred = rec - (dr.recession_prob if eco.recessions else 0.0)
     mu_g, mu_pi = run.path.mu_real[j], run.path.mu_deflator[j]
     g, pi = st.real_growth[j], st.deflator_growth[j]
-    economy.mean_reverting(
-        mu_g, c.real_dev, dr.real_ar, dr.real_sd, e_g, centred, e.recession_real, out=g
-    )
-    economy.mean_reverting(
+    # the fan: the same function as the backtest's path forecasters (forecasters.economy_forecast)
+    economy.economy_year(
+        mu_g,
         mu_pi,
+        c.real_dev,
         c.deflator_dev,
+        dr.real_ar,
+        dr.real_sd,
         dr.deflator_ar,
         dr.deflator_sd,
-        e_pi,
+        sh.n_real[j],
+        sh.n_deflator[j],
+        sh.chi2[j],
         centred,
-        e.recession_deflator,
-        out=pi,
+        (e.shock_corr, e.t_df, e.shock_bound, e.recession_real, e.recession_deflator),
+        out=(g, pi),
     )
-    economy.nominal_level(_prev(st.gdp, j, run.known.gdp_prev), g, pi, out=st.gdp[j])
+    gprev = _prev(st.gdp, j, run.known.gdp_prev)
+    now = run.nowcast
+    if now is not None and t == now.year:
+        # a finished year: its level is the nowcast up to a revision, real growth the path's
+        # (no shock, no recession), the deflator the rest
+        g.fill(mu_g)
+        rec.fill(0.0)
+        level = economy.nowcast_level(now.level, now.sd * eco.volatility_scale, sh.z_nowcast)
+        np.divide(level, gprev * (1.0 + g), out=pi)
+        pi -= 1.0
+    economy.nominal_level(gprev, g, pi, out=st.gdp[j])
     np.multiply(
         _prev(st.deflator_index, j, run.known.deflator_index_prev),
         1.0 + pi,

@@ -17,9 +17,9 @@ from .calibrate_economy import SHOCK_BOUND, EconomyFit, economy_sample, fit_econ
 from .data import DataStore
 from .uncertainty import UNCERTAINTY
 
-# A shock s.d. drawn below this is floored to it: the early windows (five years at FY2000)
-# have s.e.s the size of the estimate, and an s.d. of zero would make a draw a point forecast.
-SD_FLOOR = 1e-4
+# A shock s.d. drawn below this is floored to it (in economy.economy_year): the early windows
+# (five years at FY2000) have s.e.s the size of the estimate.
+SD_FLOOR = economy.SD_FLOOR
 
 CAO_VINTAGES = (
     "cao_vintage_lower_nominal_growth"  # past Cabinet Office medium-term projections (lower case)
@@ -94,6 +94,60 @@ def window_fit(
     return g, p, rec, fit_economy_mle(g, gl, p, pl, rec)
 
 
+def official_errors(d: DataStore, origin: int, horizon: int = 5) -> list[tuple[int, float]]:
+    """Past errors of the official forecasts known at ``origin``: (horizon h, log(outturn /
+    forecast)) of every case whose outturn year is at most ``origin``.
+
+    Two official forecasters, as CBO and the OBR build fans from their own past errors: the
+    IMF WEO path used at each earlier origin ``o' < origin`` (``weo_edition``, published by
+    ``origin_date(o')``), compounded from ``Y_o'`` (``point_forecast``), h = 1..``horizon``;
+    and the government's one-year outlook of nominal growth (h = 1), from ``Y_y-1``. Nothing
+    published after ``origin_date(origin)`` and no outturn after FY``origin`` enters.
+    """
+    gdp = d.nominal_gdp()
+    out: list[tuple[int, float]] = []
+    for o in range(min(gdp, default=origin), origin):
+        edition = weo_edition(d, o)
+        if edition is None or o not in gdp:
+            continue
+        point = point_forecast(gdp[o], edition[1], o, horizon)
+        for h in range(1, horizon + 1):
+            y = o + h
+            if y <= origin and y in gdp and np.isfinite(point[h - 1]):
+                out.append((h, math.log(gdp[y] / point[h - 1])))
+    outlook = d.series("gov_outlook_nominal_growth")
+    for y in sorted(outlook):
+        if y <= origin and y in gdp and y - 1 in gdp:
+            out.append((1, math.log(gdp[y] / (gdp[y - 1] * (1.0 + outlook[y])))))
+    return out
+
+
+def fan_scale_at(
+    d: DataStore,
+    origin: int,
+    path: dict[int, float] | None,
+    window: tuple | None = None,
+    horizon: int = 5,
+    n: int = 2000,
+    seed: int = 1,
+) -> tuple[float, int]:
+    """The calibrated fan scale at ``origin`` and the number of official errors it rests on:
+    ``economy.conformal_scale`` of the official errors known there (``official_errors``)
+    against the spread of the unscaled fan around ``path`` (``economy_forecast`` with fan
+    scale 1, parameters fitted up to ``origin``). The backtest calls it at every origin, and
+    ``jdef calibrate`` at the last year of data for the production run."""
+    errors = official_errors(d, origin, horizon)
+    if path is None or len(errors) < economy.MIN_ERRORS:
+        return 1.0, len(errors)
+    levels, _ = economy_forecast(d, origin, horizon, n, seed, path=path, window=window)
+    spread = np.full(horizon, np.nan)
+    for h in range(horizon):
+        if np.isfinite(levels[0, h]):
+            x = np.log(levels[:, h])
+            spread[h] = np.median(np.abs(x - np.median(x)))
+    return economy.conformal_scale(errors, spread), len(errors)
+
+
 def economy_forecast(
     d: DataStore,
     origin: int,
@@ -103,23 +157,28 @@ def economy_forecast(
     window_start: int = 1995,
     path: dict[int, float] | None = None,
     window: tuple | None = None,
+    fan_scale: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Model forecast of nominal GDP (levels and growth, (n, horizon)) from data up to ``origin``.
 
-    The economy block of the engine (economy.py kernels) with parameters fitted on
-    FY``window_start``-``origin`` and parameter uncertainty: AR coefficients and shock
-    scales from N(estimate, s.e.) clipped to the uncertainty table's bounds (the shock
-    scales also to at least SD_FLOOR), the recession probability p from its Jeffreys posterior
-    Beta(k + 1/2, n - k + 1/2), and the long-run mean growth rates from N(window mean,
-    sigma / (1 - phi) / sqrt(n)) (the s.e. of the mean of an AR(1) process). As in the
-    engine, recessions enter centred, delta (R - p), so that they do not lower the long-run
-    mean a second time (the window means already include the recession years).
+    Each year is ``economy.economy_year``, the function that builds the engine's fan, with
+    parameters fitted on FY``window_start``-``origin`` (``window_fit``, the estimator of
+    ``jdef calibrate``).
 
-    ``path``: a Cabinet Office projection of nominal growth by fiscal year (a vintage published
-    around the origin). As in the engine, the rates then revert to a path instead of the window
-    means: real growth to its window mean ``mu_g`` and deflator growth to
-    ``(1 + path_y) / (1 + mu_g) - 1``, so that the expected nominal growth is the path. Horizons
-    beyond the path are NaN. ``window``: the ``window_fit`` of this origin, if already made.
+    ``path`` None (``model``): the rates revert to the window means, with the uncertainty of
+    a model without an official path: AR coefficients and shock scales from N(estimate, s.e.)
+    clipped to the uncertainty table's bounds, the recession probability p from its Jeffreys
+    posterior Beta(k + 1/2, n - k + 1/2), and the long-run means from N(window mean,
+    sigma / (1 - phi) / sqrt(n)) (the s.e. of the mean of an AR(1) process).
+
+    ``path`` given (``model_cao_path``, ``model_weo_path``): the production uncertainty model
+    (METHODOLOGY.md, section 2.5), as the engine draws it: AR coefficients, shock scales and
+    p from N(estimate, s.e.) clipped to the table's bounds (``Uncertain.draw``, as
+    ``Params.per_draw``), the shock scales times ``fan_scale`` (``fan_scale_at``; in the engine
+    ``economy.fan_scale`` of params.toml). Real growth reverts to its window mean ``mu_g`` and
+    deflator growth to ``(1 + path_y) / (1 + mu_g) - 1``, so that the expected nominal
+    growth is the path. Horizons beyond the path are NaN. ``window``: the ``window_fit`` of
+    this origin, if already made.
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin,)))
     g, p, rec, fit = window or window_fit(d, origin, window_start)
@@ -129,21 +188,27 @@ def economy_forecast(
         return UNCERTAINTY[f"economy.{name}"].draw(c[name], se[name], rng.standard_normal(n))
 
     ar_g, ar_p = draw("real_ar"), draw("deflator_ar")
-    sd_g, sd_p = np.maximum(draw("real_sd"), SD_FLOOR), np.maximum(draw("deflator_sd"), SD_FLOOR)
-    # the mean of an AR(1) process is known to s.e. sigma / (1 - phi) / sqrt(m) (its long-run s.d.)
-    se_mu_g = c["real_sd"] / max(1.0 - c["real_ar"], 0.05) / math.sqrt(m)
-    se_mu_p = c["deflator_sd"] / max(1.0 - c["deflator_ar"], 0.05) / math.sqrt(m)
-    mu_g = g.mean() + se_mu_g * rng.standard_normal(n)
-    mu_p = p.mean() + se_mu_p * rng.standard_normal(n)
-    k = rec.sum()
-    prob = rng.beta(k + 0.5, m - k + 0.5, n)
+    sd_g = economy.shock_scale(draw("real_sd"), fan_scale)
+    sd_p = economy.shock_scale(draw("deflator_sd"), fan_scale)
+    if path is None:
+        # the mean of an AR(1) process is known to s.e. sigma / (1 - phi) / sqrt(m)
+        se_mu_g = c["real_sd"] / max(1.0 - c["real_ar"], 0.05) / math.sqrt(m)
+        se_mu_p = c["deflator_sd"] / max(1.0 - c["deflator_ar"], 0.05) / math.sqrt(m)
+        mu_g = g.mean() + se_mu_g * rng.standard_normal(n)
+        mu_p = p.mean() + se_mu_p * rng.standard_normal(n)
+        k = rec.sum()
+        prob = rng.beta(k + 0.5, m - k + 0.5, n)
+    else:
+        mu_g = float(g.mean())
+        prob = UNCERTAINTY["economy.recession_prob"].draw(
+            fit.recession_prob, fit.recession_prob_se, rng.standard_normal(n)
+        )
+        # the deflator path implied by the nominal path and real growth's mean
+        mu_p_path = {y: (1.0 + v) / (1.0 + mu_g) - 1.0 for y, v in path.items()}
+        mu_p = mu_p_path.get(origin, p[-1])  # no path value for the origin: deviation 0
     gdp = d.nominal_gdp()
     level = np.full(n, gdp[origin])
-    if path is not None:  # the deflator path implied by the nominal path and real growth's mean
-        mu_p_path = {y: (1.0 + v) / (1.0 + mu_g) - 1.0 for y, v in path.items()}
-        mu_p = mu_p_path.get(
-            origin, p[-1]
-        )  # no path value for the origin: deviation 0, as in the engine
+    fixed = (fit.corr, c["t_df"], SHOCK_BOUND, c["recession_real"], c["recession_deflator"])
     dev_g, dev_p = g[-1] - mu_g, p[-1] - mu_p
     levels, growth = np.full((n, horizon), np.nan), np.full((n, horizon), np.nan)
     for h in range(horizon):
@@ -153,12 +218,10 @@ def economy_forecast(
             mu_p = mu_p_path[origin + h + 1]
         n1, n2 = rng.standard_normal(n), rng.standard_normal(n)
         w = rng.chisquare(c["t_df"], n)
-        e_g, e_p = economy.student_t_pair(n1, n2, w, fit.corr, c["t_df"], SHOCK_BOUND)
-        r = (
-            rng.random(n) < prob
-        ) - prob  # centred, as in the engine: the window means include the recessions
-        gg = economy.mean_reverting(mu_g, dev_g, ar_g, sd_g, e_g, r, c["recession_real"])
-        pp = economy.mean_reverting(mu_p, dev_p, ar_p, sd_p, e_p, r, c["recession_deflator"])
+        r = (rng.random(n) < prob) - prob  # centred: the means include the recessions
+        gg, pp = economy.economy_year(
+            mu_g, mu_p, dev_g, dev_p, ar_g, sd_g, ar_p, sd_p, n1, n2, w, r, fixed
+        )
         dev_g, dev_p = gg - mu_g, pp - mu_p
         new = economy.nominal_level(level, gg, pp)
         growth[:, h] = new / level - 1.0

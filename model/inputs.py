@@ -28,6 +28,7 @@ from .history import (
     fx_history,
     on_axis,
 )
+from .nowcast import Nowcast, nowcast
 from .params import Params
 from .policies import Basis, Denominator, Policy, Share
 from .scenario import PostRule, Scenario
@@ -179,6 +180,7 @@ class ModelInputs:
     scenario: Scenario
     params: Params
     provenance: Provenance
+    nowcast: Nowcast | None = None  # a finished year's GDP from its quarters (jdef.nowcast)
 
 
 def growth_path(
@@ -404,4 +406,5 @@ def build_inputs(
             economy_path=path.edition,
             categories_without_figures=", ".join(budgets.missing),
         ),
+        nowcast=nowcast(data, econ.first) if econ.first <= years[-1] else None,
     )

@@ -125,7 +125,14 @@ def _no_space(exc: BaseException, folder: Path) -> bool:
 def _encoding(ds: xr.Dataset) -> dict:
     enc: dict[Hashable, dict[str, Any]] = {}
     for name, var in ds.variables.items():
-        if name in ds.coords:
+        if name in ds.coords and var.dtype.kind in "OU" and name in ds.dims:
+            # a label coordinate as a character array (policy, string7): CF's coordinate
+            # variables are numeric, and the checker's monotonicity test fails on strings
+            enc[name] = {"dtype": "S1", "_FillValue": None}
+        elif var.dtype.kind == "M":  # dates read back from a file (a batch's parts)
+            enc[name] = {k: var.encoding[k] for k in ("units", "calendar") if k in var.encoding}
+            enc[name]["_FillValue"] = None
+        elif name in ds.coords or name == "time_bnds":
             enc[name] = {"_FillValue": None}
         elif var.dtype.kind in "fiu" and var.ndim > 0:
             enc[name] = {"zlib": True, "complevel": 4}
@@ -157,8 +164,16 @@ def _atomic(path: Path) -> Iterator[str]:
         raise
 
 
-def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
-    """Write atomically: an interrupted write leaves no file that looks complete."""
+def write_netcdf(ds: xr.Dataset, path: Path, conventions: bool = True) -> Path:
+    """Write atomically: an interrupted write leaves no file that looks complete.
+
+    ``conventions``: first give ``ds`` jdef's CF/ACDD conventions (:func:`jdef.conventions.apply`:
+    time coordinate, ancillary variables, threshold attributes, history with the command line).
+    """
+    if conventions:
+        from .conventions import apply
+
+        ds = apply(ds)
     # the store directly, without xarray's dask-scheduler detection (it imports dask.array
     # and distributed, a second of start-up); the file is written by this one process
     from xarray.backends import NetCDF4DataStore

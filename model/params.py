@@ -38,6 +38,7 @@ class EconomyParams:
     recession_real: float
     recession_deflator: float
     revision_sd: float
+    fan_scale: float = 1.0  # calibrated multiplier of the two shock scales (METHODOLOGY 2.5)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "economy.shock_corr": (-1.0, 1.0),
     "economy.shock_bound": (0.0, math.inf),  # standardised shocks truncated at +/- this; > 0
     "economy.revision_sd": _NONNEG,
+    "economy.fan_scale": (0.0, math.inf),  # multiplier of the shock scales; > 0
     "outlook.sd": _NONNEG,
     "fx.sd": _NONNEG,
     "fx.anchor": (0.0, math.inf),  # yen per dollar; > 0
@@ -161,7 +163,11 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "supplementary.related_ratio": _NONNEG,
     "contracts.payment_profile": _UNIT,  # each share
 }
-_STRICT_LOW = {"economy.shock_bound", "fx.anchor"}  # these must be > low, not >= low
+_STRICT_LOW = {
+    "economy.shock_bound",
+    "economy.fan_scale",
+    "fx.anchor",
+}  # these must be > low, not >= low
 _META_KEYS = ("as_of", "fit_window", "data_vintage", "optimiser", "data_sha256")
 _ENTRY_KEYS = ("value", "se", "source")
 

@@ -209,18 +209,26 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
             r_c = r_t - (
                 pv("economy.recession_prob") if sc.economy.recessions else 0.0
             )  # centred: E[R - p] = 0
+            # shock scales times the calibrated fan scale, floored at 1e-4 (METHODOLOGY 2.5)
+            sd_g = max(pv("economy.real_sd"), 1e-4) * ec.fan_scale * vs
+            sd_pi = max(pv("economy.deflator_sd"), 1e-4) * ec.fan_scale * vs
             g = (
                 inp.path.mu_real[j]
                 + pv("economy.real_ar") * real_dev
-                + pv("economy.real_sd") * vs * e_g
+                + sd_g * e_g
                 + ec.recession_real * r_c
             )
             pi = (
                 inp.path.mu_deflator[j]
                 + pv("economy.deflator_ar") * defl_dev
-                + pv("economy.deflator_sd") * vs * e_pi
+                + sd_pi * e_pi
                 + ec.recession_deflator * r_c
             )
+            now = inp.nowcast
+            if now is not None and t == now.year:  # a finished year: the nowcast, revised
+                g, r_t = inp.path.mu_real[j], 0.0
+                level = now.level * math.exp(now.sd * vs * float(sh.z_nowcast[i]))
+                pi = level / (gprev * (1 + g)) - 1
             real_dev, defl_dev = g - inp.path.mu_real[j], pi - inp.path.mu_deflator[j]
             real[j], defl[j], rec[j] = g, pi, r_t
             gdp[j] = gprev * (1 + g) * (1 + pi)

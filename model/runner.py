@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import categories as cats
+from . import progress
 from .calendar import Paths, run_engine
 from .constants import (
     RNG_BLOCK,
@@ -184,14 +185,17 @@ def summarize(
     if not summary_only and ex.in_process:
         # chunks on threads write straight into the run's arrays: no concatenation
         d: dict[str, Any] = _draw_arrays(inp, draws)
-        ex.map(ChunkTask(inp, seed, "draws", out=d), spans)
+        bar = progress.task("chunks of draws", len(spans))
+        ex.map(progress.counted(ChunkTask(inp, seed, "draws", out=d), bar), spans)
         d["denominator"] = tuple(
             entry_denominator(inp, e, d["gdp_reported"], d["gdp_outlook"])
             for e in inp.accounting.entries
         )
         return exact(inp, d, q, keep_draws, ex.local_map, paired)
     if not summary_only:
+        bar = progress.task("chunks of draws", len(spans))
         parts = ex.map(ChunkTask(inp, seed, "draws"), spans)
+        bar(len(spans))
         d = (
             parts[0]
             if len(parts) == 1
@@ -203,14 +207,18 @@ def summarize(
     group = 4
     s1: dict = {}
     kept: list[np.ndarray] = []
+    bar = progress.task("pass 1 of 2 (counts, ranges)", len(spans))
     for g in range(0, len(spans), group):
         parts = ex.map(ChunkTask(inp, seed, "pass1", paired=paired), spans[g : g + group])
+        bar(len(parts))
         kept += [p.pop("paired") for p in parts if "paired" in p]
         s1 = combine1(([s1] if s1 else []) + parts)
     lo, hi = s1["min"], s1["max"]
     hist: dict[str, np.ndarray] = {}
+    bar = progress.task("pass 2 of 2 (histograms)", len(spans))
     for g in range(0, len(spans), group):
         part = combine2(ex.map(ChunkTask(inp, seed, "pass2", lo, hi), spans[g : g + group]))
+        bar(len(spans[g : g + group]))
         hist = combine2([hist, part]) if hist else part
     return streamed(inp, s1, hist, q, np.concatenate(kept, axis=-1) if kept else None)
 
@@ -227,8 +235,9 @@ class Options:
         Draws per chunk (default: see ``default_chunk``); results do not depend on it.
     summary_only : bool or None
         Stream chunks into the summaries in bounded memory (probabilities exact, quantiles
-        within one histogram bin); incompatible with ``keep_draws``. ``None``: stream when there
-        are more than ``AUTO_STREAM_ABOVE`` draws and per-draw arrays are not kept.
+        within one histogram bin); incompatible with ``keep_draws``. ``None`` (the default, as
+        on the command line): stream when there are more than ``AUTO_STREAM_ABOVE`` draws and
+        per-draw arrays are not kept.
     workers, scheduler : int or str, optional
         Run chunks on a local dask cluster of ``workers`` processes, or on the dask scheduler
         at ``scheduler``; results are identical to a single process.
@@ -240,7 +249,7 @@ class Options:
 
     keep_draws: bool = False
     chunk: int | None = None
-    summary_only: bool | None = False
+    summary_only: bool | None = None
     workers: int | None = None
     scheduler: str | None = None
     params: Params | None = None
@@ -248,7 +257,7 @@ class Options:
 
 
 def simulate(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     draws: int | None = None,
     seed: int | None = None,
     options: Options = Options(),
@@ -257,8 +266,8 @@ def simulate(
 
     Parameters
     ----------
-    scenario : Scenario
-        From :func:`jdef.load_scenario`.
+    scenario : Scenario, or str or Path
+        From :func:`jdef.load_scenario`, or a scenario file or shipped name to load.
     draws, seed : int, optional
         Override the scenario's number of Monte Carlo draws and root seed.
     options : Options
@@ -273,6 +282,10 @@ def simulate(
     from .parallel import check_execution, execution
     from .results import build_dataset
 
+    if not isinstance(scenario, Scenario):
+        from .scenario import load_scenario
+
+        scenario = load_scenario(scenario)
     o = options
     check_execution(o.workers, o.scheduler)  # before any work: a bad address fails at once
     draws = scenario.draws if draws is None else draws
@@ -283,6 +296,10 @@ def simulate(
     check_draws(draws)
     if chunk < 1:
         raise InputError("chunk", "", "must be at least 1")
+    if scenario.mixture is not None:  # a weighted set of post-FY2027 rules (jdef.mixtures)
+        from .mixtures import simulate_mixture
+
+        return simulate_mixture(scenario, draws, seed, o)  # every draw kept (never streamed)
     if summary_only and o.keep_draws:
         raise InputError("summary_only", "", "cannot keep per-draw arrays in summary-only mode")
     inp = prepare(scenario, o.params, o.data_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError
 from .scenario_schema import (
+    Branch,
     Economy,
     EconomyPath,
+    Mixture,
     Plan,
     PostPlan,
     PostRule,
@@ -28,8 +31,10 @@ from .scenario_schema import (
 from .tomlfile import read_toml
 
 __all__ = [
+    "Branch",
     "Economy",
     "EconomyPath",
+    "Mixture",
     "Plan",
     "PostPlan",
     "PostRule",
@@ -144,15 +149,16 @@ def _explain_one(err: Any, path: Path | str, origin: dict[str, str]) -> InputErr
         )
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-        if not loc and ": " in msg and msg.split(": ")[0].count(".") == 1:
+        # a model-level check names its dotted key first (mixture keys have several dots)
+        if not loc and ": " in msg and " " not in msg.split(": ")[0] and "." in msg.split(": ")[0]:
             key, msg = msg.split(": ", 1)
-        elif not loc and msg.split(" ")[0].count(".") == 1:
+        elif not loc and msg.split(" ")[0].count(".") >= 1:
             key = msg.split(" ")[0]
     return InputError(path, key, msg)
 
 
 def check_scenario(
-    path: str | Path, overrides: list[str] | tuple[str, ...] = ()
+    path: str | Path, overrides: Overrides = ()
 ) -> tuple[Scenario | None, list[InputError]]:
     """The scenario and no problems, or None and every problem in the file at once."""
     try:
@@ -168,10 +174,30 @@ class _Many(Exception):
         self.errors = errors
 
 
-def load_scenario(
-    path: str | Path, overrides: list[str] | tuple[str, ...] = (), _all: bool = False
-) -> Scenario:
+Overrides = str | Sequence[str] | Mapping[str, Any]
+
+
+def _override_items(overrides: Overrides) -> list[tuple[str, tuple[list[str], Any]]]:
+    """Overrides as (text, (keys, value)): ``"a.b=1"`` (one override, not its characters),
+    ``["a.b=1", "c=x"]`` (TOML values, as ``--set``), or ``{"a.b": 1}`` (Python values)."""
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    if isinstance(overrides, Mapping):
+        out = []
+        for key, value in overrides.items():
+            keys = [k.strip() for k in str(key).split(".")]
+            if not all(keys):
+                raise InputError("overrides", str(key), "empty key")
+            out.append((f"{key}={value!r}", (keys, value)))
+        return out
+    return [(item, parse_override(item)) for item in overrides]
+
+
+def load_scenario(path: str | Path, overrides: Overrides = (), _all: bool = False) -> Scenario:
     """Read, layer, override and validate a scenario file.
+
+    ``overrides``: ``"key.sub=VALUE"`` strings (a list, or one string), the value read as
+    TOML as ``--set`` reads it; or a mapping ``{"key.sub": value}`` of Python values.
 
     Raises
     ------
@@ -185,8 +211,7 @@ def load_scenario(
         path = SCENARIO_DIR / f"{path}.toml"
     origin: dict[str, str] = {}
     raw = _layered(path, origin=origin)
-    for item in overrides:
-        keys, value = parse_override(item)
+    for item, (keys, value) in _override_items(overrides):
         name = ".".join(keys)
         origin.update(
             {

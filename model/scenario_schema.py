@@ -176,13 +176,54 @@ class TargetAmount(_Strict):
         return self
 
 
+class Branch(_Strict):
+    """One branch of a policy mixture: a post-FY2027 rule with its parameters and its weight.
+
+    The weight is a probability; ``source`` says where it comes from (a document, a date) or,
+    with ``judgement = true``, that it is the analyst's judgement and why.
+    """
+
+    weight: StrictFloat = Field(ge=0.0, le=1.0, description="probability of the branch")
+    source: str = Field(min_length=1, description="the source of the weight, or the reasoning")
+    judgement: StrictBool = Field(
+        False, description="true: the weight is a judgement (the source gives the reasoning)"
+    )
+    post2027: PostPlan = Field(
+        description="the branch's post-FY2027 rule (fields not set take PostPlan's defaults)"
+    )
+
+
+WEIGHT_SUM_TOLERANCE = 1e-9
+
+
+class Mixture(_Strict):
+    """A weighted set of post-FY2027 rules (jdef.mixtures): every draw follows one branch,
+    sampled with the branch's weight, on the same shocks as every other branch."""
+
+    branches: dict[str, Branch] = Field(min_length=1)
+
+    @field_validator("branches")
+    @classmethod
+    def _branches(cls, v: dict[str, Branch]) -> dict[str, Branch]:
+        for name in v:
+            plain_name(name, "branch name")
+        total = sum(b.weight for b in v.values())
+        if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+            raise ValueError(f"the branch weights add up to {total:.12g}, not 1")
+        return v
+
+    def weights(self) -> dict[str, float]:
+        return {k: b.weight for k, b in self.branches.items()}
+
+
 class Lever(_Strict):
     """A scenario input varied by ``jdef sensitivity`` (held at the scenario's value in a run)."""
 
     key: str = Field(
         description=(
             "scenario key (e.g. economy.real_growth_shift) or param:SECTION.NAME or "
-            "share:CATEGORY (the quantile of the category's eligible share)"
+            "share:CATEGORY (the quantile of the category's eligible share) or weight:BRANCH "
+            "(a mixture branch's weight; the other branches share the rest in proportion)"
         )
     )
     low: StrictFloat
@@ -193,7 +234,7 @@ class Lever(_Strict):
 
     @property
     def kind(self) -> str:
-        """'param', 'share' or 'scenario'."""
+        """'param', 'share', 'weight' or 'scenario'."""
         return self.key.partition(":")[0] if ":" in self.key else "scenario"
 
     @property
@@ -233,9 +274,13 @@ class Lever(_Strict):
                     f"key {self.key!r}: a share lever varies the quantile of the share range, "
                     "within [0, 1]"
                 )
+        elif kind == "weight":
+            if self.low < 0.0 or self.high > 1.0:
+                raise ValueError(f"key {self.key!r}: a weight lever lies within [0, 1]")
         elif kind != "scenario":
             raise ValueError(
-                f"key {self.key!r}: expected a scenario key, param:SECTION.NAME or share:CATEGORY"
+                f"key {self.key!r}: expected a scenario key, param:SECTION.NAME, share:CATEGORY "
+                "or weight:BRANCH"
             )
         return self
 
@@ -286,6 +331,9 @@ class Scenario(_Strict):
     post2027: PostPlan = PostPlan()
     supplementary: Supplementary = Supplementary()
     sensitivity: Sensitivity = Sensitivity()
+    mixture: Mixture | None = Field(
+        None, description="a weighted set of post-FY2027 rules (replaces post2027 per branch)"
+    )
     source_file: str = ""
 
     @field_validator("name")
@@ -348,7 +396,29 @@ class Scenario(_Strict):
                 f"supplementary.from_year ({self.supplementary.from_year}) is after the horizon "
                 f"({self.horizon})"
             )
+        if self.mixture is not None:
+            for name, b in self.mixture.branches.items():
+                if b.post2027.rule == PostRule.ramp_to_ratio and b.post2027.target_year > (
+                    self.horizon
+                ):
+                    raise ValueError(
+                        f"mixture.branches.{name}.post2027.target_year "
+                        f"({b.post2027.target_year}) is after the horizon ({self.horizon})"
+                    )
         for name, lv in self.sensitivity.levers.items():
+            if lv.kind == "weight":
+                branches = self.mixture.branches if self.mixture else {}
+                if lv.target not in branches:
+                    raise ValueError(
+                        f"sensitivity.levers.{name}.key: {lv.key!r} names no branch of the "
+                        f"scenario's mixture (branches: {', '.join(branches) or 'none'})"
+                    )
+                if len(branches) < 2:
+                    raise ValueError(
+                        f"sensitivity.levers.{name}.key: a weight lever needs a mixture of at "
+                        "least two branches"
+                    )
+                continue
             v = self.value_at(lv.key) if lv.kind == "scenario" else 0.0
             if not isinstance(v, float):  # an integer key (horizon, seed, draws) is no lever
                 raise ValueError(
@@ -368,7 +438,9 @@ class Scenario(_Strict):
         return node
 
     def resolved(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"source_file"})
+        # no mixture: the record (and its digest) as before mixtures existed
+        drop = {"source_file"} | ({"mixture"} if self.mixture is None else set())
+        return self.model_dump(mode="json", exclude=drop)
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(self.resolved(), sort_keys=True).encode()).hexdigest()

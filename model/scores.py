@@ -41,6 +41,18 @@ def nanmean(x: np.ndarray, axis: int) -> np.ndarray:
         return np.where(cnt > 0, s / np.maximum(cnt, 1), np.nan)
 
 
+def pit_counts(pit: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Number of finite PIT values of each (series, forecaster, horizon) in each bin; ``pit`` has
+    dims (series, forecaster, origin, horizon); result (series, forecaster, horizon, bin)."""
+    s, m, _, h = pit.shape
+    out = np.zeros((s, m, h, len(edges) - 1), dtype=np.int32)
+    for si, mi, hi in np.ndindex(s, m, h):
+        v = pit[si, mi, :, hi]
+        v = v[np.isfinite(v)]
+        out[si, mi, hi] = np.histogram(np.clip(v, 0, 1 - 1e-12), edges)[0]
+    return out
+
+
 def pit_histogram(pit: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Share of the finite PIT values of each (series, forecaster) in each bin; ``pit`` has dims
     (series, forecaster, origin, horizon). NaN where there are none (a point forecast, no case)."""

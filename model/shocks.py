@@ -32,6 +32,7 @@ STREAMS = {
     "revision": 12,
     "shares": 13,
     "param": 14,
+    "nowcast": 15,
 }
 
 
@@ -56,6 +57,7 @@ class Shocks:
     z_supp: np.ndarray
     z_related: np.ndarray  # (n_year, n_category, n)
     z_revision: np.ndarray  # (n,)
+    z_nowcast: np.ndarray  # (n,) revision of a finished year's nowcast (jdef.nowcast)
     u_shares: dict[str, np.ndarray]  # (n,) per category with an uncertain eligible share
     z_param: dict[str, np.ndarray]  # (n,) per parameter drawn from its estimate's distribution
 
@@ -154,6 +156,7 @@ def draw_shocks(
         z_supp=yearly("supp_size", "normal"),
         z_related=yearly("related", "normal", (n_category,)),
         z_revision=once("revision", 0, "normal"),
+        z_nowcast=once("nowcast", 0, "normal"),
         u_shares={k: once("shares", _key(k), "uniform") for k in share_keys},
         z_param={k: once("param", _key(k), "normal") for k in param_keys},
     )

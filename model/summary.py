@@ -24,7 +24,7 @@ THRESHOLD_STATS = {
 }
 
 
-def _cell(ds: xr.Dataset, var: str, sel: dict[str, Any]) -> dict[str, Any]:
+def probability_cell(ds: xr.Dataset, var: str, sel: dict[str, Any]) -> dict[str, Any]:
     """A probability with its s.e., interval, known flag, words and text."""
     p = float(ds[var].sel(sel))
     se = float(ds[f"{var}_standard_error"].sel(sel))
@@ -78,7 +78,7 @@ def summary_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
                         "policy": str(pol),
                         "threshold": t,
                         "fiscal_year": int(y),
-                        **_cell(ds, PROBABILITY, sel),
+                        **probability_cell(ds, PROBABILITY, sel),
                         "median_ratio": float(
                             ds["spending_ratio"].sel(percentile=50, policy=pol, fiscal_year=y)
                         ),
@@ -172,7 +172,35 @@ def summary_text(ds: xr.Dataset) -> str:
         f"  at the plan's yen/dollar rate:  {qs('plan_value_at_plan_exchange_rate')}",
     ]
     lines += yardstick_lines(ds, years) + reconciliation_lines(ds) + decision_lines(ds)
+    if "branch" in ds.dims:
+        lines += mixture_lines(ds)
     return "\n".join(lines) + "\n"
+
+
+def mixture_lines(ds: xr.Dataset) -> list[str]:
+    """A policy mixture's branches: weight, share of draws, P(reached by the last summary
+    year) under one policy (current-gdp if reported), for each threshold."""
+    var = "branch_probability_of_spending_ratio_reached_threshold_by_year"
+    pols = [str(p) for p in ds.policy.values]
+    pol = "current-gdp" if "current-gdp" in pols else pols[0]
+    y = max(y for y in SUMMARY_YEARS if y in ds.fiscal_year.values)
+    thr = [float(t) for t in ds.threshold.values]
+    head = f"{'branch':<24}{'weight':>8}{'draws':>8}" + "".join(f"{f'>={t:.1%}':>10}" for t in thr)
+    out = [
+        "",
+        f"Policy mixture: probabilities above are sum of weight x branch probability; "
+        f"P(reached by FY{y}) under {pol} per branch",
+        head,
+        "-" * len(head),
+    ]
+    for b in ds.branch.values:
+        p = ds[var].sel(branch=b, policy=pol, fiscal_year=y).values
+        out.append(
+            f"{str(b):<24}{float(ds['branch_weight'].sel(branch=b)):>8.3f}"
+            f"{float(ds['branch_draw_share'].sel(branch=b)):>8.3f}"
+            + "".join(f"{float(x):>10.3f}" for x in p)
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------
@@ -232,14 +260,18 @@ def yardstick_rows(
                 "spending_ratio_known" in ds
                 and ds["spending_ratio_known"].sel(policy=pol, fiscal_year=y).any()
             )
-            ca = _cell(ds, need[1], dict(policy=pol, fiscal_year=y, target_amount=amounts[k]))
+            ca = probability_cell(
+                ds, need[1], dict(policy=pol, fiscal_year=y, target_amount=amounts[k])
+            )
             if known:
                 ca = {**ca, "known": True, "words": in_words(ca["probability"], True)}
                 ca["text"] = fmt_probability(
                     ca["probability"], ca["standard_error"], ca["lower_95"], ca["upper_95"], True
                 )
             cells_a.append(ca)
-            cells_r.append(_cell(ds, PROBABILITY, dict(policy=pol, fiscal_year=y, threshold=thr)))
+            cells_r.append(
+                probability_cell(ds, PROBABILITY, dict(policy=pol, fiscal_year=y, threshold=thr))
+            )
         rows += [(pol, tname, cells_a), (pol, rname, cells_r)]
         amount = float(amounts[k])
         for y, ca, cr in zip(years, cells_a, cells_r, strict=True):
@@ -338,7 +370,7 @@ def decision_lines(ds: xr.Dataset) -> list[str]:
 
 
 def _scalar_prob(ds: xr.Dataset, var: str) -> str:
-    c = _cell(ds, var, {})
+    c = probability_cell(ds, var, {})
     return f"{c['text']} ({c['words']})"
 
 
@@ -355,7 +387,7 @@ def tidy_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
                 for stat, var in THRESHOLD_STATS.items():
                     if var in ds:
                         sel = dict(policy=pol, fiscal_year=y, threshold=t)
-                        c = _cell(ds, var, sel)
+                        c = probability_cell(ds, var, sel)
                         rows.append(
                             {
                                 **base,

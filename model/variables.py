@@ -355,3 +355,43 @@ def draw_axes(key: str) -> tuple[str, ...]:
 DRAWN = (Stat.QUANTILES, Stat.MEAN, Stat.DRAWS)
 # every per-draw quantity the summaries need, registry order
 PER_DRAW = quantities(*DRAWN)
+
+
+@dataclass(frozen=True)
+class BranchVariable:
+    """An output variable of a policy mixture on the ``branch`` dimension (jdef.mixtures); the
+    mixture's own variables are those of ``VARIABLES``. ``units`` None for text."""
+
+    name: str
+    units: str | None
+    long_name: str
+
+
+# fmt: off
+BRANCH_VARIABLES: tuple[BranchVariable, ...] = (
+    BranchVariable("branch_weight", ONE, "Weight (probability) of the policy mixture branch"),
+    BranchVariable("branch_draw_share", ONE,
+                   "Share of the Monte Carlo draws assigned to the branch (the sampled mixture)"),
+    BranchVariable("branch_rule", None, "The branch's post-FY2027 rule"),
+    BranchVariable("branch_rule_settings", None, "The branch's post2027 settings (JSON)"),
+    BranchVariable("branch_weight_source", None,
+                   "Where the branch's weight comes from, or the reasoning of a judgement"),
+    BranchVariable("branch_weight_is_judgement", ONE,
+                   "1 where the branch's weight is the analyst's judgement, 0 where sourced"),
+    BranchVariable("branch_probability_of_spending_ratio_above_threshold", ONE,
+                   "Probability that the ratio is at or above the threshold in the fiscal year, "
+                   "under the branch's rule alone (common random numbers)"),
+    BranchVariable("branch_probability_of_spending_ratio_above_threshold_standard_error", ONE,
+                   "Monte Carlo standard error of branch_probability_of_spending_ratio_above_"
+                   "threshold"),
+    BranchVariable("branch_probability_of_spending_ratio_reached_threshold_by_year", ONE,
+                   "Probability that the ratio has been at or above the threshold in some year "
+                   "up to this one, under the branch's rule alone (common random numbers)"),
+    BranchVariable(
+        "branch_probability_of_spending_ratio_reached_threshold_by_year_standard_error", ONE,
+        "Monte Carlo standard error of branch_probability_of_spending_ratio_reached_threshold_"
+        "by_year"),
+    BranchVariable("branch_spending_ratio", ONE,
+                   "Quantiles of counted spending / GDP denominator under the branch's rule alone"),
+)
+# fmt: on

@@ -12,27 +12,95 @@ is fast.
 from __future__ import annotations
 
 import sys
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from . import analysis, data, run, scenarios
+from .discover import discover
 
 __all__ = ["app", "main"]
 
+HELP = {"help_option_names": ["-h", "--help"]}
+
+
+def _flags_without_metavar() -> None:
+    """typer's help shows a value type after every option, '<bool>' after a flag too, which
+    reads as if the flag took a value ('--csv true' then fails); flags show none."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display(self: TyperOption, ctx: object) -> str | None:
+        return None if self.is_flag else shown(self, ctx)  # type: ignore[arg-type]
+
+    TyperOption.display_type_rich = display  # type: ignore[method-assign]
+
+
+_flags_without_metavar()
+
+
+class _Root(TyperGroup):
+    """The root group: keeps the command line for the files' ``history``
+    (``jdef.conventions.command_line``) while the command runs, also when a test runner
+    invokes the app."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        self._argv = ["jdef", *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        from .. import conventions
+
+        conventions.ARGV = getattr(self, "_argv", None)
+        try:
+            return super().invoke(ctx)
+        finally:
+            conventions.ARGV = None
+
+
 app = typer.Typer(
+    cls=_Root,
     add_completion=False,
     no_args_is_help=True,
+    context_settings=HELP,
     help="jdef: will Japan reach 2% or 3.5% of GDP on defense, and under which accounting?\n\n"
     "Exit codes: 0 success, 2 invalid input (usage, scenario, policy or data), "
     "1 failure while running.",
 )
-scenarios_app = typer.Typer(no_args_is_help=True, help="List, show and validate scenario files.")
+scenarios_app = typer.Typer(
+    no_args_is_help=True, context_settings=HELP, help="List, show and validate scenario files."
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"jdef {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show jdef's version and exit"
+        ),
+    ] = False,
+) -> None:
+    """jdef: will Japan reach 2% or 3.5% of GDP on defense, and under which accounting?"""
+
+
 app.add_typer(scenarios_app, name="scenarios")
 
 app.command()(run.run)
 app.command()(run.batch)
 app.command()(analysis.sensitivity)
 app.command()(analysis.solve)
+app.command()(discover)
 app.command()(run.report)
 app.command()(data.calibrate)
 app.command()(data.backtest)

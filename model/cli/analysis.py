@@ -20,6 +20,7 @@ from .options import (
     at_least,
     check_draws,
     check_seed,
+    load_named,
     overrides,
     use_data_dir,
 )
@@ -69,7 +70,7 @@ def sensitivity(
     groups: Annotated[
         bool,
         typer.Option(
-            "--groups",
+            "--groups/--no-groups",
             help="Sobol: indices per group of inputs (economy, budget policy, accounting, ...)",
         ),
     ] = False,
@@ -82,7 +83,6 @@ def sensitivity(
         from ..parallel import execution
         from ..paths import output_path
         from ..report import write_sensitivity_png
-        from ..scenario import load_scenario
         from ..sensitivity import (
             Evaluator,
             ranked_text,
@@ -99,25 +99,35 @@ def sensitivity(
             raise InputError(
                 "--groups", "groups", "group indices are computed for --method sobol only"
             )
-        sc = load_scenario(scenario, overrides(set_))
+        sc, _ = load_named(scenario, set_)
         check_writable(out)
         s = sc.seed if seed is None else seed
         stem = f"{sc.name}_sensitivity_{method.value}"
         nc, png = output_path(out, f"{stem}.nc"), output_path(out, f"{stem}.png")
         ev = Evaluator(sc, metric, draws, s)
         # evaluations one after the other here, or on the dask cluster
-        with execution(workers, scheduler, threads=1) as ex:
+        from ..progress import bars, counted, status, task
+
+        with bars(), execution(workers, scheduler, threads=1) as ex:
+
+            def pmap(fn, items):
+                """ex.map with a bar of evaluations (in this process; dask reports its own)."""
+                items = list(items)
+                if not ex.in_process:
+                    return ex.map(fn, items)
+                return ex.map(counted(fn, task("evaluations", len(items))), items)
+
             if method == Method.oat:
-                res = run_oat(ev, ex.map)
+                res = run_oat(ev, pmap)
             elif method == Method.morris:
-                res = run_morris(ev, samples, s, ex.map)
+                res = run_morris(ev, samples, s, pmap)
             else:
-                res = run_sobol(ev, samples, s, ex.map, grouped=groups)
+                res = run_sobol(ev, samples, s, pmap, grouped=groups)
         ds = sensitivity_dataset(ev, method.value, res, samples, s, grouped=groups)
         path = write_netcdf(ds, nc)
         write_sensitivity_png(ds, png)
         typer.echo(ranked_text(ds))
-        typer.echo(f"wrote {path} and {png}")
+        status(f"wrote {path} and {png}")
 
 
 def solve(
@@ -127,7 +137,11 @@ def solve(
     policy: Annotated[str, typer.Option(help="Inclusion policy (or NAME:BUCKET)")] = "current-gdp",
     probability: Annotated[float, typer.Option(help="Probability asked for")] = 0.8,
     lever: Annotated[
-        str, typer.Option(help="post2027_growth | supplementary_topup | category_share:NAME")
+        str,
+        typer.Option(
+            help="post2027_growth | supplementary_topup | category_share:NAME | weight:BRANCH "
+            "(a branch of the scenario's policy mixture)"
+        ),
     ] = "post2027_growth",
     draws: Annotated[
         int, typer.Option(help="Monte Carlo draws (the same draws for every trial value)")
@@ -148,7 +162,12 @@ def solve(
         r = solve_(
             sc, target, year, policy, probability, lever, draws, sc.seed if seed is None else seed
         )
-        unit = LEVER_UNIT.get(lever, "share of the category counted")
+        unit = LEVER_UNIT.get(
+            lever,
+            "weight of the branch (the others share the rest in proportion)"
+            if lever.startswith("weight:")
+            else "share of the category counted",
+        )
         typer.echo(
             f"{lever} = {r['value']:.6g} {unit}\n"
             f"  gives P(ratio >= {target:g} in FY{year} under {policy}) = {r['probability']:.3f}"

@@ -17,23 +17,30 @@ def calibrate(
         str | None, typer.Option("--as-of", help="Fit on data published by this date")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Parameter file to write (default calibration/params.toml)")
-    ] = None,
+        Path,
+        typer.Option(
+            help="Output folder: writes OUT/params.toml (to refit the shipped file: --out"
+            " calibration)"
+        ),
+    ] = Path("outputs"),
     data_dir: DataDir = None,
 ) -> None:
-    """Fit the parameters from calibration/data and write params.toml."""
+    """Fit the parameters from calibration/data and write OUT/params.toml."""
     with exit_on_error():
         use_data_dir(data_dir)
         from ..calibrate import write_params
-        from ..constants import PARAMS_FILE
         from ..io import check_writable
         from ..paths import output_path
 
+        if out.suffix == ".toml" and not out.is_dir():
+            raise InputError(
+                "--out", "", f"a folder, not a file: {out} (params.toml is written inside it)"
+            )
         date = as_of_date(as_of)
-        path = output_path((out or PARAMS_FILE).parent, (out or PARAMS_FILE).name)
-        check_writable(path.parent)
+        path = output_path(out, "params.toml")
+        check_writable(out)
         write_params(path, date)
-        typer.echo(f"wrote {path}")
+        typer.echo(f"wrote {path}", err=True)
 
 
 def backtest(
@@ -50,9 +57,9 @@ def backtest(
     """Rolling-origin backtest of nominal GDP and the MoD budget against benchmarks; writes OUT/backtest.nc."""  # noqa: E501
     with exit_on_error():
         use_data_dir(data_dir)
-        from ..backtest import backtest_text, run_backtest
+        from ..backtest import backtest_text, pit_figure, run_backtest
         from ..data import load_data
-        from ..io import check_writable, write_netcdf
+        from ..io import check_writable, write_bytes, write_netcdf
         from ..paths import output_path
 
         check_draws(draws, 10)
@@ -71,5 +78,7 @@ def backtest(
         check_writable(out)
         ds = run_backtest(d, range(first_origin, max(gdp)), draws=draws, seed=seed)
         path = write_netcdf(ds, nc)
+        png = write_bytes(pit_figure(ds), output_path(out, "backtest_pit.png"))
         typer.echo(backtest_text(ds))
-        typer.echo(f"wrote {path}")
+        typer.echo(f"wrote {path}", err=True)
+        typer.echo(f"wrote {png}", err=True)

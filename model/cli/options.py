@@ -25,7 +25,9 @@ AsOf = Annotated[
 SetKeys = Annotated[
     list[str] | None, typer.Option("--set", help="Override a scenario key, KEY=VALUE (TOML value)")
 ]
-KeepDraws = Annotated[bool, typer.Option("--keep-draws", help="Also store per-draw arrays (large)")]
+KeepDraws = Annotated[
+    bool, typer.Option("--keep-draws/--no-keep-draws", help="Also store per-draw arrays (large)")
+]
 Seed = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's)")]
 Workers = Annotated[
     int | None, typer.Option(help="Run chunks on a local dask cluster of N worker processes")
@@ -75,6 +77,39 @@ def overrides(set_: list[str] | None, as_of: str | None = None) -> list[str]:
         return list(set_ or [])
     parse_date(as_of)
     return [f"as_of={as_of}", *(set_ or [])]
+
+
+def named_overrides(name: str, set_: list[str] | None) -> str | None:
+    """The ``name=`` override that puts the ``--set`` keys into the output name
+    (``baseline_set_post2027.growth-0.03``), or None: no ``--set``, or one sets ``name``.
+    A name over the scenario schema's length takes a hash of the keys instead."""
+    import hashlib
+
+    from ..scenario_schema import NAME_MAX
+
+    keys = list(set_ or [])
+    if not keys or any(k.partition("=")[0].strip() == "name" for k in keys):
+        return None
+    suffix = re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(k.strip() for k in keys)).strip("-_.")
+    new = f"{name}_set_{suffix}"
+    if len(new) > NAME_MAX or not suffix:
+        new = f"{name}_set_{hashlib.sha256(chr(0).join(keys).encode()).hexdigest()[:12]}"
+    return f'name="{new}"'
+
+
+def load_named(path: Path, set_: list[str] | None, as_of: str | None = None) -> tuple:
+    """The scenario with its overrides (``--as-of`` checked, then ``--set``), named after the
+    ``--set`` keys unless one of them sets ``name`` (a ``--set`` run never overwrites the plain
+    scenario's file); and the overrides as shown in the summary header."""
+    from ..scenario import load_scenario
+
+    keys = overrides(set_, as_of)
+    sc = load_scenario(path, keys)
+    rename = named_overrides(sc.name, set_)
+    if rename is not None:
+        sc = load_scenario(path, [*keys, rename])
+    shown = [f"--as-of {as_of}"] * (as_of is not None) + [f"--set {k}" for k in set_ or []]
+    return sc, shown
 
 
 @contextmanager

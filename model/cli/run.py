@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +22,7 @@ from .options import (
     at_least,
     check_draws,
     check_seed,
-    overrides,
+    load_named,
     use_data_dir,
 )
 
@@ -39,7 +39,7 @@ def _write_report(result: Path, out: Path) -> None:
     from ..report import write_report
 
     _report_paths(result.stem, out)
-    typer.echo(f"wrote {write_report(result, out)['html']}")
+    typer.echo(f"wrote {write_report(result, out)['html']}", err=True)
 
 
 def run(
@@ -52,9 +52,12 @@ def run(
     as_of: AsOf = None,
     set_: SetKeys = None,
     keep_draws: KeepDraws = False,
-    csv: Annotated[bool, typer.Option("--csv", help="Also write the summary as CSV")] = False,
+    csv: Annotated[
+        bool, typer.Option("--csv/--no-csv", help="Also write the summary as CSV")
+    ] = False,
     report: Annotated[
-        bool, typer.Option("--report", help="Also write OUT/NAME.html and OUT/NAME_figures/")
+        bool,
+        typer.Option("--report/--no-report", help="Also write OUT/NAME.html and OUT/NAME_figures/"),
     ] = False,
     summary_only: Annotated[
         bool | None,
@@ -82,14 +85,14 @@ def run(
         use_data_dir(data_dir)
         from ..io import check_writable, write_csv, write_netcdf
         from ..paths import output_path
-        from ..runner import Options, simulate
-        from ..scenario import load_scenario
+        from ..progress import bars, status
+        from ..runner import AUTO_STREAM_ABOVE, Options, simulate
         from ..summary import summary_csv, summary_text
 
         check_draws(draws, 1)
         at_least("--chunk", chunk, 1)
         check_seed(seed)
-        sc = load_scenario(scenario, overrides(set_, as_of))
+        sc, shown = load_named(scenario, set_, as_of)
         nc, csv_path = output_path(out, f"{sc.name}.nc"), output_path(out, f"{sc.name}_summary.csv")
         if report:
             _report_paths(sc.name, out)
@@ -101,14 +104,22 @@ def run(
             scheduler=scheduler,
         )
         check_writable(out)
-        ds = simulate(sc, draws, seed, options)
-        path = write_netcdf(ds, nc)
-        if csv:
-            typer.echo(f"wrote {write_csv(summary_csv(ds), csv_path)}", err=True)
-        typer.echo(summary_text(ds))
-        typer.echo(f"wrote {path}")
-        if report:
-            _write_report(path, out)
+        n = sc.draws if draws is None else draws
+        if summary_only or (summary_only is None and n > AUTO_STREAM_ABOVE and not keep_draws):
+            status(
+                f"streaming {n:,} draws in chunks (--summary-only: bounded memory, probabilities "
+                "and means exact, percentiles within one histogram bin; --exact to keep every draw)"
+            )
+        with bars():
+            ds = simulate(sc, draws, seed, options)
+            ds.attrs["overrides"] = json.dumps(shown)
+            path = write_netcdf(ds, nc)
+            if csv:
+                status(f"wrote {write_csv(summary_csv(ds), csv_path)}")
+            typer.echo(summary_text(ds))
+            status(f"wrote {path}")
+            if report:
+                _write_report(path, out)
 
 
 def batch(
@@ -129,7 +140,7 @@ def batch(
     ] = None,
     keep_draws: KeepDraws = False,
     report: Annotated[
-        bool, typer.Option("--report", help="Also write OUT/batch.html and its figures")
+        bool, typer.Option("--report/--no-report", help="Also write OUT/batch.html and its figures")
     ] = False,
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -142,20 +153,17 @@ def batch(
     """  # noqa: E501
     with exit_on_error(), as_of_named(set_, as_of):
         use_data_dir(data_dir)
-        from rich.progress import Progress
-
         from ..batch import combine, comparison_rows, comparison_text, run_batch
         from ..io import check_writable
         from ..paths import output_path
         from ..prepare import prepare
+        from ..progress import bars, status, task
         from ..runner import AUTO_STREAM_ABOVE, default_chunk
-        from ..scenario import load_scenario
         from ..worksize import check_fits
 
         check_draws(draws, 1)
         check_seed(seed)
-        keys = overrides(set_, as_of)
-        scenarios = [load_scenario(f, keys) for f in files]
+        scenarios = [load_named(f, set_, as_of)[0] for f in files]
         for name in [*(sc.name for sc in scenarios), "batch"]:  # batch.run_one and combine's
             output_path(out, f"{name}.nc")
         if report:
@@ -169,12 +177,12 @@ def batch(
         for inp in inputs:
             how = "use fewer draws" + (" or no --keep-draws (batch then streams)" * keep_draws)
             check_fits(inp, n, default_chunk(n, streamed), streamed, keep_draws, how=how)
-        with Progress(disable=not sys.stderr.isatty(), transient=True, console=None) as progress:
-            task = progress.add_task("scenarios", total=len(scenarios))
+        with bars():
+            tick = task("scenarios", len(scenarios))
 
             def done(o):
-                progress.advance(task)
-                typer.echo(f"{'skipped (up to date)' if o.skipped else 'wrote'} {o.path}", err=True)
+                tick(1)
+                status(f"{'skipped (up to date)' if o.skipped else 'wrote'} {o.path}")
 
             outcomes = run_batch(
                 scenarios,
@@ -187,11 +195,11 @@ def batch(
                 scheduler=scheduler,
                 inputs=inputs,
             )
-        _, path = combine(outcomes, out)
-        typer.echo(comparison_text(comparison_rows(outcomes)))
-        typer.echo(f"wrote {path}")
-        if report:
-            _write_report(path, out)
+            _, path = combine(outcomes, out)
+            typer.echo(comparison_text(comparison_rows(outcomes)))
+            status(f"wrote {path}")
+            if report:
+                _write_report(path, out)
 
 
 def report(
@@ -205,13 +213,16 @@ def report(
     """Write PNG figures and one self-contained HTML report (figures embedded) for a result file."""
     with exit_on_error():
         from ..io import check_writable
+        from ..progress import bars
         from ..report import write_report
 
         check_writable(out or result.parent)
         _report_paths(result.stem, out or result.parent)
-        paths = write_report(result, out or result.parent)
+        with bars():
+            paths = write_report(result, out or result.parent)
         n_fig = len(paths) - 1
         figures = paths["html"].parent / (result.stem + "_figures")
         typer.echo(
-            f"wrote {paths['html']} and {n_fig} figure{'s' if n_fig != 1 else ''} in {figures}"
+            f"wrote {paths['html']} and {n_fig} figure{'s' if n_fig != 1 else ''} in {figures}",
+            err=True,
         )

@@ -18,12 +18,14 @@ def list_() -> None:
 
     from ..constants import SCENARIO_DIR
 
-    for f in sorted(SCENARIO_DIR.glob("*.toml")):
+    files = sorted(SCENARIO_DIR.glob("*.toml"))
+    width = max([28, *(len(f.stem) + 2 for f in files)])
+    for f in files:
         try:
             desc = tomllib.loads(f.read_text(encoding="utf-8")).get("description", "")
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
             desc = "(unreadable: not a UTF-8 TOML file)"
-        typer.echo(f"{f.stem:<28}{desc}")
+        typer.echo(f"{f.stem:<{width}}{desc}")
 
 
 def show(
@@ -50,6 +52,10 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files")]
         if sc is not None:
             try:
                 prepare(sc)  # policies, target policies and data
+                if sc.mixture is not None:  # each branch's rule and target policy
+                    from ..mixtures import check_branches
+
+                    check_branches(sc)
             except InputError as exc:
                 problems = [exc]
         for problem in problems:

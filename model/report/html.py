@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..io import write_bytes
-from .figures.common import png_bytes
+from .figures.common import add_source, png_bytes, svg_bytes
 from .format import esc
 
 if TYPE_CHECKING:
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 # Section ids and headings of a run or batch report, in the order they appear.
 SECTIONS = {
+    "headline": "Headline",
     "summary": "Summary",
     "fan-charts": "Fan charts: GDP, counted spending and the ratio",
     "probabilities": "Probability of reaching the targets",
@@ -41,6 +42,7 @@ th{background:#f4f4f6;text-align:left}tbody+tbody{border-top:2px solid #888}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td .words{display:block;color:#555;font-size:.8rem}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.7rem;overflow-x:auto;font-size:.8rem}
+.headline{font-size:1.12rem;background:#f5f7fa;border-left:4px solid #1f77b4;padding:.7rem 1rem}
 .note{color:#555;font-size:.88rem}sup{line-height:0}code{font-size:.88em}
 dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}
 dl.prov dt{font-weight:600}dl.prov dd{margin:0;word-break:break-all}
@@ -55,18 +57,28 @@ def attrs(**kv: object) -> str:
 
 
 class Figures:
-    """The figures of one report: writes each PNG into ``folder`` and keeps its bytes to embed."""
+    """The figures of one report: writes each as PNG (embedded in the page) and SVG (vector)
+    into ``folder``, with the source line along its top, and keeps the PNG bytes to embed."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, source: str = ""):
+        from .. import progress
+
         self.folder = folder
+        self.source = source
         self.paths: dict[str, Path] = {}
+        self.svg: dict[str, Path] = {}
         self.png: dict[str, bytes] = {}
+        self._tick = progress.task("figures", None)
 
     def save(self, fig: Figure, name: str) -> str:
-        """Write ``fig`` as ``folder/NAME.png`` (atomically); return ``name``."""
+        """Write ``fig`` as ``folder/NAME.png`` and ``NAME.svg`` (atomically); return ``name``."""
+        if self.source:
+            add_source(fig, self.source)
         data = png_bytes(fig)
         self.paths[name] = write_bytes(data, self.folder / f"{name}.png")
+        self.svg[name] = write_bytes(svg_bytes(fig), self.folder / f"{name}.svg")
         self.png[name] = data
+        self._tick(1)
         return name
 
     def img(self, name: str, alt: str, caption: str) -> str:

@@ -11,9 +11,12 @@ from ..errors import InputError
 from ..io import write_bytes
 from . import access
 from .access import REQUIRED, SENSITIVITY_VARS
+from .figures.common import source_line
 from .format import esc
 from .html import SECTIONS, Figures, contents, page
 from .sections.charts import fans_section, probabilities_section
+from .sections.discovery import is_discovery_result, render_discovery_html
+from .sections.headline import headline_section
 from .sections.plan import plan_section
 from .sections.provenance import provenance_section
 from .sections.reconciliation import reconciliation_section
@@ -70,6 +73,7 @@ def render_html(ds: xr.Dataset, figs: Figures, result_path: Path) -> str:
     scs = access.scenarios(ds)
     title = ds.attrs.get("title") or f"jdef report: {result_path.stem}"
     body = [
+        headline_section(ds),
         summary_section(ds, scs),
         fans_section(figs, ds, scs),
         probabilities_section(figs, ds, scs),
@@ -117,14 +121,22 @@ def write_report(result_path: Path, out_dir: Path) -> dict[str, Path]:
     except (OSError, ValueError) as exc:
         raise InputError(result_path, "", f"not a readable NetCDF file ({exc})") from None
     sensitivity_only = _is_sensitivity_result(ds)
-    if not sensitivity_only:
+    discovery = is_discovery_result(ds)  # a jdef discover result
+    if not sensitivity_only and not discovery:
         _check(ds, result_path)
     stem = result_path.stem
     folder = out_dir / f"{stem}_figures"
-    figs = Figures(folder)
-    text = (render_sensitivity_html if sensitivity_only else render_html)(ds, figs, result_path)
+    figs = Figures(folder, source_line(ds))
+    render = (
+        render_discovery_html
+        if discovery
+        else render_sensitivity_html
+        if sensitivity_only
+        else render_html
+    )
+    text = render(ds, figs, result_path)
     html_path = write_bytes(text.encode("utf-8"), out_dir / f"{stem}.html")
-    _remove_stale_figures(folder, {p.name for p in figs.paths.values()})
+    _remove_stale_figures(folder, {p.name for p in [*figs.paths.values(), *figs.svg.values()]})
     return {"html": html_path, **figs.paths}
 
 
@@ -142,7 +154,7 @@ def _remove_stale_figures(folder: Path, drawn: set[str]) -> None:
         before = set()
     for name in before - drawn:
         # a plain PNG name of this folder only, whatever the manifest holds
-        if name.endswith(".png") and Path(name).name == name:
+        if name.endswith((".png", ".svg")) and Path(name).name == name:
             (folder / name).unlink(missing_ok=True)
     if drawn:
         write_bytes("".join(f"{n}\n" for n in sorted(drawn)).encode("utf-8"), manifest)

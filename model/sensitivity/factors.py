@@ -25,13 +25,14 @@ class Factor:
     """One input that a sensitivity analysis varies over [low, high].
 
     ``kind`` says what ``key`` names: a scenario key ("scenario"), a parameter of
-    params.toml ("param") or a category whose eligible share is uncertain ("share": the
-    value is the quantile of the policies' share ranges). ``nominal`` is the value of a run;
-    ``units``, ``group`` and ``source`` describe the factor in the outputs.
+    params.toml ("param"), a category whose eligible share is uncertain ("share": the
+    value is the quantile of the policies' share ranges) or a policy mixture's branch
+    ("weight": its weight; the other branches share the rest in proportion). ``nominal`` is
+    the value of a run; ``units``, ``group`` and ``source`` describe the factor in the outputs.
     """
 
     name: str
-    kind: str  # "scenario", "param" or "share"
+    kind: str  # "scenario", "param", "share" or "weight"
     key: str
     low: float
     high: float
@@ -100,6 +101,9 @@ def factor_table(scenario: Scenario, inp: ModelInputs) -> list[Factor]:
             nominal = float(scenario.value_at(key))
         elif kind == "param":
             nominal = inp.params.value(key)
+        elif kind == "weight":  # the branch was checked when the scenario was read
+            assert scenario.mixture is not None
+            nominal = scenario.mixture.branches[key].weight
         else:
             if key not in uncertain:
                 raise InputError(

@@ -84,7 +84,7 @@ def sensitivity_dataset(
         factors' ranges and descriptions (parameter).
     """
     factors = _groups(ev.factors) if grouped else ev.factors
-    at_nominal = ev.per_draw(ev.inputs_at(nominal_point(ev.factors)))
+    at_nominal = ev.per_draw_at(nominal_point(ev.factors))
     v: dict[str, Any] = {
         name: ((P, M), np.asarray(res[key], dtype=float)[:, None], {**_INDEX, "long_name": ln})
         for name, key, ln in _METHOD_VARIABLES[method]

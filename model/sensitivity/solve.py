@@ -42,7 +42,7 @@ _SCENARIO_LEVERS = {
         ),
     )
 }
-LEVERS = (*_SCENARIO_LEVERS, "category_share:NAME")
+LEVERS = (*_SCENARIO_LEVERS, "category_share:NAME", "weight:BRANCH")
 
 
 def solve(
@@ -77,7 +77,9 @@ def solve(
         The probability asked for, in (0, 1).
     lever : str
         One of ``LEVERS``: post2027_growth (per year), supplementary_topup (trillion yen a
-        year) or category_share:NAME (share of the category counted, 1).
+        year), category_share:NAME (share of the category counted, 1) or weight:BRANCH (the
+        weight of a branch of the scenario's policy mixture, the others sharing the rest in
+        proportion; solved exactly, see ``_solve_weight``).
     draws, seed : int
         Monte Carlo draws (the same for every trial value) and their seed.
     lo, hi : float, optional
@@ -96,6 +98,10 @@ def solve(
     """
     if not 0 < probability < 1:
         raise InputError("probability", "", "must lie strictly between 0 and 1")
+    if lever.startswith("weight:"):
+        return _solve_weight(
+            scenario, lever, year, policy, target, probability, draws, seed, params
+        )
     prob_at, low, high = _trial(scenario, lever, year, policy, target, draws, seed, params)
     a = low if lo is None else lo
     b = high if hi is None else hi
@@ -197,3 +203,57 @@ def _trial(
         return ev.metric.reduce(ev.per_draw(dataclasses.replace(inp, accounting=acc)))
 
     return prob_at, 0.0, 1.0
+
+
+def _solve_weight(
+    scenario: Scenario,
+    lever: str,
+    year: int,
+    policy: str,
+    target: float,
+    probability: float,
+    draws: int,
+    seed: int,
+    params: Params | None,
+) -> dict[str, float]:
+    """The smallest weight of a mixture branch with P >= ``probability``.
+
+    On common random numbers the mixture's probability is linear in the branch's weight
+    ``w`` (the others sharing 1 - w in proportion): P(w) = P(0) + w (P(1) - P(0)), with P(1)
+    the branch's own probability and P(0) the others' mixture. So the answer is exact given
+    the draws, w* = (p - P(0)) / (P(1) - P(0)), and its Monte Carlo s.e. is about
+    sqrt(p (1 - p) / n) / |P(1) - P(0)|.
+    """
+    branch = lever.split(":", 1)[1]
+    branches = scenario.mixture.branches if scenario.mixture else {}
+    if branch not in branches:
+        raise InputError(
+            "lever",
+            "",
+            f"'{lever}': the scenario's mixture has no branch '{branch}' "
+            f"(branches: {', '.join(branches) or 'none: the scenario has no [mixture]'})",
+        )
+    if len(branches) < 2:
+        raise InputError("lever", "", f"'{lever}': the mixture needs at least two branches")
+    factor = Factor(lever, "weight", branch, 0.0, 1.0, branches[branch].weight, "1", "", "")
+    ev = _evaluator(scenario, f"p_reach:{year}:{target}:{policy}", draws, seed, [factor], params)
+    p0, p1 = ev({lever: 0.0}), ev({lever: 1.0})
+    out = {"bracket_low": 0.0, "bracket_high": 1.0, "at_lower_bound": 0.0}
+    if p0 >= probability:
+        return {
+            **out,
+            "value": 0.0,
+            "probability": p0,
+            "standard_error": 0.0,
+            "at_lower_bound": 1.0,
+        }
+    if p1 < probability:
+        raise InputError(
+            "lever",
+            lever,
+            f"even at weight 1 the probability is only {p1:.3f} < {probability} "
+            f"(the branch alone; the other branches give {p0:.3f})",
+        )
+    w = (probability - p0) / (p1 - p0)
+    se = math.sqrt(probability * (1 - probability) / draws) / abs(p1 - p0)
+    return {**out, "value": w, "probability": ev({lever: w}), "standard_error": se}

@@ -77,10 +77,24 @@ def test_stale_temporary_files_are_swept(tmp_path):
 
 def test_calibrate_into_missing_folder(tmp_path):
     target = tmp_path / "new" / "deeper" / "params.toml"
-    res = runner.invoke(app, ["calibrate", "--out", str(target)])
+    res = runner.invoke(app, ["calibrate", "--out", str(target.parent)])
     assert res.exit_code == 0, res.output
     assert target.read_text().startswith(Path(ROOT / "calibration/params.toml").read_text()[:20])
     assert [p.name for p in target.parent.iterdir()] == ["params.toml"]
+
+
+def test_calibrate_out_is_a_folder(tmp_path, monkeypatch):
+    """Without --out calibrate writes outputs/params.toml, never the installed package's."""
+    from jdef.constants import PARAMS_FILE
+
+    monkeypatch.chdir(tmp_path)
+    before = PARAMS_FILE.stat().st_mtime_ns
+    res = runner.invoke(app, ["calibrate"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "outputs" / "params.toml").is_file()
+    assert PARAMS_FILE.stat().st_mtime_ns == before
+    res = runner.invoke(app, ["calibrate", "--out", str(tmp_path / "p.toml")])
+    assert res.exit_code == 2 and "a folder, not a file" in res.stderr, res.output
 
 
 def _impossible(tmp_path: Path) -> list[Path]:
@@ -128,7 +142,7 @@ def test_unwritable_report_and_calibrate_refused(tmp_path):
     for out in _impossible(tmp_path):
         res = runner.invoke(app, ["report", str(result), "--out", str(out)])
         assert res.exit_code == 2 and "--out" in res.stderr, res.output
-        res = runner.invoke(app, ["calibrate", "--out", str(out / "params.toml")])
+        res = runner.invoke(app, ["calibrate", "--out", str(out)])
         assert res.exit_code == 2 and "--out" in res.stderr, res.output
 
 

@@ -109,15 +109,15 @@ def test_layering_overrides_only_what_differs():
 def test_common_random_numbers_make_self_difference_zero(tmp_path):
     scs = [
         load_scenario(SCENARIO_DIR / "baseline.toml"),
-        load_scenario(SCENARIO_DIR / "past-projection.toml"),
-        load_scenario(SCENARIO_DIR / "weak-yen.toml"),
+        load_scenario(SCENARIO_DIR / "baseline.toml", ["name=same-as-baseline"]),
+        load_scenario(SCENARIO_DIR / "growth-transition.toml"),
     ]
     outcomes = run_batch(scs, 600, 5, tmp_path)
     rows = comparison_rows(outcomes)
-    same = [r for r in rows if r["scenario"] == "past-projection"]
+    same = [r for r in rows if r["scenario"] == "same-as-baseline"]
     assert same and all(r["difference"] == 0.0 and r["difference_se"] == 0.0 for r in same)
     # a different scenario differs somewhere, with a finite paired s.e.
-    other = [r for r in rows if r["scenario"] == "weak-yen"]
+    other = [r for r in rows if r["scenario"] == "growth-transition"]
     assert all(np.isfinite(r["difference_se"]) for r in other)
 
 
@@ -129,7 +129,12 @@ def _data(path):
 def test_interrupted_batch_resumes_to_identical_results(tmp_path):
     files = [
         str(SCENARIO_DIR / f)
-        for f in ("baseline.toml", "growth-transition.toml", "weak-yen.toml", "new-plan.toml")
+        for f in (
+            "baseline.toml",
+            "growth-transition.toml",
+            "topup-on.toml",
+            "new-plan-55tn-fy2028-32.toml",
+        )
     ]
     jdef = [sys.executable, "-m", "jdef.cli", "batch", *files, "--draws", "30000", "--seed", "3"]
     full, part = tmp_path / "full", tmp_path / "part"
@@ -151,7 +156,7 @@ def test_interrupted_batch_resumes_to_identical_results(tmp_path):
         _data(f)
     res = subprocess.run([*jdef, "--out", str(part)], check=True, capture_output=True, text=True)
     assert "skipped (up to date)" in res.stderr
-    for name in ("baseline", "growth-transition", "weak-yen", "new-plan", "batch"):
+    for name in ("baseline", "growth-transition", "topup-on", "new-plan-55tn-fy2028-32", "batch"):
         a, b = _data(full / f"{name}.nc"), _data(part / f"{name}.nc")
         xr.testing.assert_equal(a, b)
 

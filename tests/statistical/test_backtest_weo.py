@@ -133,6 +133,9 @@ def test_no_look_ahead_over_the_vintages(tmp_path, origin):
     ds = run_backtest(load_data(AS_OF, later), range(origin, origin + 1), draws=200, seed=5)
     for v in ("crps", "pit", "median_forecast", "covered_50", "covered_80", "covered_90"):
         np.testing.assert_array_equal(ds[v].values, base[v].values, err_msg=v)
+    # the fan scale too: it rests on official errors known at the origin only
+    for v in ("fan_scale", "n_official_errors"):
+        np.testing.assert_array_equal(ds[v].values, base[v].values, err_msg=v)
     earlier, _ = _vintages_perturbed_after(tmp_path, origin_date(origin - 1))
     ds = run_backtest(load_data(AS_OF, earlier), range(origin, origin + 1), draws=200, seed=5)
     for m in ("model_weo_path", "imf_weo"):

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 DPI = 110
 BAND_COLOR = "#1f77b4"
 HISTORY_COLOR = "#222222"
-TARGET_COLORS = {0.02: "#d62728", 0.035: "#9467bd"}
+TARGET_COLORS = {0.02: "#d62728", 0.035: "#9467bd", 0.05: "#8c564b", 0.015: "#17becf"}
 LINE_STYLES = (("-", 2.6), ("--", 1.9), (":", 2.2), ("-.", 1.8))
 
 
@@ -39,6 +39,65 @@ def png_bytes(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": "jdef"})
     return buf.getvalue()
+
+
+def svg_bytes(fig: Figure) -> bytes:
+    """The figure as SVG (vector), with fixed metadata and ids so the bytes repeat."""
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "jdef", "svg.fonttype": "path"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "jdef"})
+    return buf.getvalue()
+
+
+def source_line(ds: Any) -> str:
+    """'Source: jdef 0.1.0 Monte Carlo model, scenario baseline, 10000 draws, seed 7; data
+    vintage 2026-06-05 (calibration/data, sources per row)' for the foot of each figure."""
+    import re
+
+    a = ds.attrs
+    m = re.search(r"scenario '([^']+)'", str(a.get("title", "")))
+    name = f"scenario {m.group(1)}" if m else ""
+    if not name and a.get("scenarios"):
+        name = f"scenarios {a['scenarios']}"
+    what = ", ".join(
+        x
+        for x in (
+            name,
+            f"{a['draws']} draws" if a.get("draws") else "",
+            f"seed {a['seed_entropy']}" if a.get("seed_entropy") else "",
+        )
+        if x
+    )
+    vintage = f"; data vintage {a['data_vintage']}" if a.get("data_vintage") else ""
+    return (
+        f"Source: jdef {a.get('model_version', '')} Monte Carlo model"
+        + (f", {what}" if what else "")
+        + f"{vintage} (MoD, MoF, Cabinet Office, IMF figures; sources per row in calibration/data)"
+    )
+
+
+def add_source(fig: Figure, text: str) -> None:
+    """The source line along the top edge of ``fig`` (once), above the title: a strip of
+    0.2 inch the constrained layout keeps free, the title moved below it (legends placed
+    "outside lower center" by the layout leave no room at the foot)."""
+    if getattr(fig, "_jdef_source", False):
+        return
+    w, h = fig.get_size_inches()
+    title = getattr(fig, "_suptitle", None)
+    extra = 0.2 + (0.3 if title is not None else 0.0)
+    fig.set_size_inches(w, h + extra)
+    top = 1 - extra / (h + extra)
+    engine = fig.get_layout_engine()
+    if engine is not None and "rect" in engine.get():
+        engine.set(rect=(0, 0, 1, top))  # type: ignore[call-arg]
+    if title is not None:
+        title._autopos = False  # placed here, in the band between the strip and the axes
+        title.set_y(1 - 0.2 / (h + extra))
+        title.set_in_layout(False)
+    fig.text(0.005, 0.995, text, ha="left", va="top", fontsize=7, color="#555555", wrap=True)
+    fig._jdef_source = True  # type: ignore[attr-defined]
 
 
 def year_axis(ax: Axes, years: Iterable[int]) -> None:

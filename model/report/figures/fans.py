@@ -1,4 +1,6 @@
-"""Fan charts: the median with its 50% and 90% bands by fiscal year, known years as a dark line."""
+"""Fan charts: the median with its 50%, 80% and 90% bands by fiscal year (three shades, as the
+Bank of England and the IMF draw theirs), known years as a dark line and a dotted line where the
+projection starts."""
 
 from __future__ import annotations
 
@@ -26,7 +28,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+BAND_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+# (lower, upper, alpha): 90%, 80% and 50% bands, lightest outside
+BANDS = ((0.05, 0.95, 0.14), (0.1, 0.9, 0.22), (0.25, 0.75, 0.4))
 
 
 def fan(ax: Axes, da: xr.DataArray, scale: float = 1.0, color: str = BAND_COLOR) -> bool:
@@ -38,13 +42,16 @@ def fan(ax: Axes, da: xr.DataArray, scale: float = 1.0, color: str = BAND_COLOR)
     if med is None or not np.isfinite(med.values).any():
         return False
     v = {k: x.values * scale for k, x in q.items() if x is not None}
-    if 0.05 in v and 0.95 in v:
-        ax.fill_between(years, v[0.05], v[0.95], color=color, alpha=0.18, linewidth=0)
-    if 0.25 in v and 0.75 in v:
-        ax.fill_between(years, v[0.25], v[0.75], color=color, alpha=0.38, linewidth=0)
+    for a, b, alpha in BANDS:
+        if a in v and b in v:
+            ax.fill_between(years, v[a], v[b], color=color, alpha=alpha, linewidth=0)
     ax.plot(years, v[0.5], color=color, linewidth=1.8)
     lo, hi = v.get(0.05, v[0.5]), v.get(0.95, v[0.5])
     known = np.isfinite(v[0.5]) & np.isclose(lo, hi, rtol=1e-9, atol=1e-12)
+    projected = years[np.isfinite(v[0.5]) & ~known]
+    if projected.size and known.any():
+        # the projection starts between the last known year and the first projected one
+        ax.axvline(projected.min() - 0.5, color=HISTORY_COLOR, linestyle=":", linewidth=1.0)
     if known.any():
         ax.plot(
             years[known],
@@ -66,8 +73,9 @@ def fan_legend_handles() -> list[Artist]:
 
     return [
         Line2D([], [], color=BAND_COLOR, linewidth=1.8, label="median"),
-        Patch(color=BAND_COLOR, alpha=0.45, label="50% band (25th-75th percentile)"),
-        Patch(color=BAND_COLOR, alpha=0.2, label="90% band (5th-95th percentile)"),
+        Patch(color=BAND_COLOR, alpha=0.62, label="50% band (25th-75th percentile)"),
+        Patch(color=BAND_COLOR, alpha=0.33, label="80% band (10th-90th)"),
+        Patch(color=BAND_COLOR, alpha=0.14, label="90% band (5th-95th)"),
         Line2D(
             [],
             [],
@@ -76,6 +84,9 @@ def fan_legend_handles() -> list[Artist]:
             marker="o",
             markersize=3.5,
             label="known (published) years",
+        ),
+        Line2D(
+            [], [], color=HISTORY_COLOR, linestyle=":", linewidth=1.0, label="projection starts"
         ),
     ]
 
@@ -92,7 +103,7 @@ def gdp_fan(ds: xr.Dataset, scs: list[str | None]) -> Figure | None:
             ax.set_title(sc, fontsize=10)
     axes[0].set_ylabel("nominal GDP (trillion yen)")
     fig.legend(
-        handles=fan_legend_handles(), loc="outside lower center", ncol=4, frameon=False, fontsize=9
+        handles=fan_legend_handles(), loc="outside lower center", ncol=3, frameon=False, fontsize=9
     )
     fig.suptitle("Nominal GDP, 2020 base", fontsize=12)
     return fig if drawn else None
@@ -116,10 +127,16 @@ def policy_fans(
         return None
     fig = figure(12, 3.1 * math.ceil(len(pols) / 4) + 0.9)
     axes, spare = grid(fig, len(pols), 4, sharey=True)
+    own_targets: list[float] = []
     for ax, pol in zip(axes, pols, strict=True):
         fan(ax, part[var].sel(policy=pol), scale=scale)
         if targets:
             target_lines(ax, targets)
+            own = _own_target(part, pol)
+            if own is not None and not any(np.isclose(own, targets)):
+                # the policy's own yardstick (NATO-style: 5%, 3.5% core, 1.5% resilience)
+                target_lines(ax, [own])
+                own_targets.append(own)
         words = denominator_words(part, pol)
         ax.set_title(f"{pol}\n{words}" if words and targets else pol, fontsize=9.5)
     for i, ax in enumerate(axes):
@@ -130,11 +147,19 @@ def policy_fans(
     handles = fan_legend_handles()
     handles += [
         Line2D([], [], color=target_color(t), linestyle="--", label=f"target {fmt_threshold(t)}")
-        for t in targets
+        for t in [*targets, *dict.fromkeys(own_targets)]
     ]
     legend_place(fig, spare, handles, ncol_bottom=3)
     fig.suptitle(title, fontsize=12)
     return fig
+
+
+def _own_target(part: xr.Dataset, pol: str) -> float | None:
+    """The target the policy file names for this entry, or None."""
+    if "policy_target" not in part:
+        return None
+    t = float(part["policy_target"].sel(policy=pol).values)
+    return None if not np.isfinite(t) else t
 
 
 def common_ylim(da: xr.DataArray, scale: float, targets: list[float]) -> tuple[float, float] | None:

@@ -25,12 +25,22 @@ PROB_MEASURES = {
 }
 
 
-def prob_series(part: xr.Dataset, var: str, pol: str, t: float) -> tuple[np.ndarray, np.ndarray]:
-    """(probability, standard error) by fiscal year; the error is 0 where the file has none."""
-    p = part[var].sel(policy=pol, threshold=t).values
+def prob_series(
+    part: xr.Dataset, var: str, pol: str, t: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(probability, lower, upper) by fiscal year: the 95% Clopper-Pearson interval the file
+    holds (``NAME_lower_bound``, ``NAME_upper_bound``), else +/- 2 standard errors, else the
+    point."""
+    at = dict(policy=pol, threshold=t)
+    p = part[var].sel(at).values
+    if f"{var}_lower_bound" in part and f"{var}_upper_bound" in part:
+        lo = part[f"{var}_lower_bound"].sel(at).values
+        hi = part[f"{var}_upper_bound"].sel(at).values
+        return p, np.where(np.isnan(lo), p, lo), np.where(np.isnan(hi), p, hi)
     se_name = f"{var}_standard_error"
-    se = part[se_name].sel(policy=pol, threshold=t).values if se_name in part else np.zeros_like(p)
-    return p, np.nan_to_num(se)
+    se = part[se_name].sel(at).values if se_name in part else np.zeros_like(p)
+    se = np.nan_to_num(se)
+    return p, np.clip(p - 2 * se, 0, 1), np.clip(p + 2 * se, 0, 1)
 
 
 def _prob_axes(ax: Axes, yrs: np.ndarray) -> None:
@@ -40,18 +50,16 @@ def _prob_axes(ax: Axes, yrs: np.ndarray) -> None:
 
 
 def _prob_line(
-    ax: Axes, yrs: np.ndarray, p: np.ndarray, se: np.ndarray, color: Any, label: str, k: int
+    ax: Axes,
+    yrs: np.ndarray,
+    p: np.ndarray,
+    band: tuple[np.ndarray, np.ndarray],
+    color: Any,
+    label: str,
+    k: int,
 ) -> None:
-    """A probability by year with its band of +/- 2 Monte Carlo standard errors (clipped to
-    [0, 1])."""
-    ax.fill_between(
-        yrs,
-        np.clip(p - 2 * se, 0, 1),
-        np.clip(p + 2 * se, 0, 1),
-        color=color,
-        alpha=0.2,
-        linewidth=0,
-    )
+    """A probability by year with its 95% interval shaded."""
+    ax.fill_between(yrs, band[0], band[1], color=color, alpha=0.2, linewidth=0)
     ax.plot(yrs, p, color=color, label=label, **line_style(k))
 
 
@@ -70,9 +78,9 @@ def run_probabilities(ds: xr.Dataset, targets: list[float]) -> Figure | None:
             ax = axes[i, j]
             series = []
             for k, pol in enumerate(pols):
-                p, se = prob_series(ds, m, pol, t)
+                p, lo, hi = prob_series(ds, m, pol, t)
                 series.append(p)
-                _prob_line(ax, yrs, p, se, colors[pol], pol, k)
+                _prob_line(ax, yrs, p, (lo, hi), colors[pol], pol, k)
             _prob_axes(ax, yrs)
             note_if_flat(ax, series, "policy")
             ax.set_title(f"P(ratio ≥ {fmt_threshold(t)}), {PROB_MEASURES[m]}", fontsize=10)
@@ -86,7 +94,7 @@ def run_probabilities(ds: xr.Dataset, targets: list[float]) -> Figure | None:
         ncol=min(7, len(pols)),
         frameon=False,
         fontsize=9,
-        title="policy (shaded: ± 2 Monte Carlo standard errors)",
+        title="policy (shaded: 95% Clopper-Pearson interval)",
         title_fontsize=9,
     )
     fig.suptitle(
@@ -110,12 +118,12 @@ def batch_probabilities(ds: xr.Dataset, scs: list[str], m: str, t: float) -> Fig
     for ax, pol in zip(axes, pols, strict=True):
         series = []
         for k, sc in enumerate(scs):
-            p, se = prob_series(part(ds, sc), m, pol, t)
+            p, lo, hi = prob_series(part(ds, sc), m, pol, t)
             if not np.isfinite(p).any():
                 continue
             series.append(p)
             drawn.add(sc)
-            _prob_line(ax, yrs, p, se, colors[sc], sc, k)
+            _prob_line(ax, yrs, p, (lo, hi), colors[sc], sc, k)
         _prob_axes(ax, yrs)
         note_if_flat(ax, series, "scenario")
         ax.set_title(pol, fontsize=9.5)

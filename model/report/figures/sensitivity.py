@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from ..access import sensitivity_slice, sensitivity_vars, where_text
-from .common import figure, png_bytes
+from .common import add_source, figure, png_bytes, source_line
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -235,4 +235,5 @@ def write_sensitivity_png(ds: xr.Dataset, path: Path) -> Path:
     fig = sensitivity_figure(ds)[0]
     if fig is None:
         raise ValueError("the dataset holds no sensitivity indices to draw")
+    add_source(fig, source_line(ds))  # as in the report, so both draw the same PNG
     return write_bytes(png_bytes(fig), Path(path))

@@ -16,9 +16,12 @@ def fans_section(figs: Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
     shared scale)."""
     out = [
         f'<section id="fan-charts"><h2>{SECTIONS["fan-charts"]}</h2>',
-        '<p class="note">Lines are medians; the darker band holds the middle 50% of draws '
-        "(25th to 75th percentile), the lighter band 90% (5th to 95th). Where the bands "
-        "collapse to the dark line the figures are known (published) rather than projected.</p>",
+        '<p class="note">Lines are medians; the darkest band holds the middle 50% of draws '
+        "(25th to 75th percentile), the next 80% (10th to 90th), the lightest 90% (5th to "
+        "95th). Where the bands collapse to the dark line the figures are known (published) "
+        "rather than projected; the dotted line marks where the projection starts. The "
+        "ratio's panels show the 2% and 3.5% goals and, where the policy file names one, the "
+        "policy's own target.</p>",
     ]
     fig = gdp_fan(ds, scs)
     if fig is not None:
@@ -87,7 +90,8 @@ def probabilities_section(figs: Figures, ds: xr.Dataset, scs: list[str | None]) 
         f'<section id="probabilities"><h2>{SECTIONS["probabilities"]}</h2>',
         '<p class="note">"In the fiscal year": the ratio is at or above the target that year. '
         '"Reached": it has been at or above the target in at least one year from FY2023 up to '
-        "that year. Shaded bands are ± 2 Monte Carlo standard errors.</p>",
+        "that year. Shaded bands are the 95% Clopper-Pearson intervals of the Monte Carlo "
+        "estimate.</p>",
     ]
     targets = access.targets(ds)
     if scs[0] is None:

@@ -58,7 +58,17 @@ def provenance_section(ds: xr.Dataset, scs: list[str | None], result_path: Path)
     ):
         if key in a:
             out.append(f"<h3>{esc(label)}</h3><pre>{esc(pretty_json(a[key]))}</pre>")
-    if "scenario" in a:
+    by_scenario = _by_scenario(a.get("scenario"), scs)
+    if by_scenario:
+        # a batch file holds each scenario's resolved definition (jdef.conventions.batch_attrs)
+        for sc in scs:
+            text = by_scenario.get(str(sc))
+            if text:
+                out.append(
+                    f"<h3>Scenario {esc(sc)} (resolved)</h3>{SCENARIO_NOTE}"
+                    f"<pre{attrs(attr='scenario', scenario=sc)}>{esc(pretty_json(text))}</pre>"
+                )
+    elif "scenario" in a and scs[0] is None:
         out.append(
             "<h3>Scenario (resolved)</h3>"
             + SCENARIO_NOTE
@@ -96,3 +106,18 @@ def provenance_section(ds: xr.Dataset, scs: list[str | None], result_path: Path)
                 )
     out.append("</section>")
     return "".join(out)
+
+
+def _by_scenario(text: object, scs: list) -> dict[str, str]:
+    """A batch's ``scenario`` attribute, {name: resolved scenario JSON}, or {}."""
+    import json
+
+    if scs[0] is None or not isinstance(text, str):
+        return {}
+    try:
+        d = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(d, dict) or not set(map(str, scs)) <= set(d):
+        return {}
+    return {str(k): str(v) for k, v in d.items()}

@@ -46,9 +46,18 @@ D = ["--draws", "2000", "--seed", "11"]
 # (golden name, jdef arguments; "{out}" is the output folder). Each command writes NetCDF files.
 CASES: list[tuple[str, list[str]]] = [
     ("baseline", ["run", str(SCEN / "baseline.toml"), *D]),
-    ("new-plan", ["run", str(SCEN / "new-plan.toml"), *D]),
+    ("new-plan", ["run", str(SCEN / "new-plan-55tn-fy2028-32.toml"), *D, "--set", "name=new-plan"]),
     ("topup-on", ["run", str(SCEN / "topup-on.toml"), *D]),
-    ("ramp-3.5pct-2035", ["run", str(SCEN / "ramp-3.5pct-2035.toml"), *D]),
+    (
+        "ramp-3.5pct-2035",
+        [
+            "run",
+            str(SCEN / "ramp-3.5pct-gdp-2035-current.toml"),
+            *D,
+            "--set",
+            "name=ramp-3.5pct-2035",
+        ],
+    ),
     ("nato-3.5-core-2035", ["run", str(SCEN / "nato-3.5-core-2035.toml"), *D]),
     (
         "asof-2025-06-30",
@@ -81,7 +90,7 @@ CASES: list[tuple[str, list[str]]] = [
         [
             "batch",
             str(SCEN / "baseline.toml"),
-            str(SCEN / "weak-yen.toml"),
+            str(SCEN / "growth-transition.toml"),
             str(SCEN / "no-supplementary.toml"),
             "--draws",
             "1000",
@@ -102,7 +111,7 @@ CASES: list[tuple[str, list[str]]] = [
             "11",
         ],
     ),
-    ("backtest", ["backtest", "--draws", "300", "--seed", "1"]),
+    ("backtest", ["backtest", "--draws", "300", "--seed", "1", "--as-of", "2026-11-25"]),
 ]
 
 
