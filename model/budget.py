@@ -60,6 +60,53 @@ def new_plan_level(
     return base + k * step
 
 
+def grow_from_base(base: float, drift: float | np.ndarray, years: int) -> float | np.ndarray:
+    """``base (1 + drift)^years``: personnel grown at its real drift alone (years before the
+    axis, whose deflator path is not modelled)."""
+    return base * (1.0 + drift) ** years
+
+
+def personnel_step(
+    prev: np.ndarray | float, expected_deflator: float, drift: float | np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """Personnel and provisions: ``prev (1 + expected deflator + drift)``, into ``out``."""
+    np.multiply(prev, np.add(1.0 + expected_deflator, drift), out=out)
+    return out
+
+
+def fund_obligations(
+    core: np.ndarray,
+    personnel: np.ndarray,
+    due: np.ndarray,
+    gap: np.ndarray,
+    general_material: np.ndarray,
+) -> None:
+    """Personnel and payments due before anything else, in place.
+
+    ``gap = max(personnel + due - core, 0)``; ``core += gap`` (the budget is never below what
+    it must pay, so no category goes negative); ``general_material = core - personnel - due``
+    (>= 0; exactly 0 where the gap is positive). The gap is the year's financing gap: what
+    the rule's level leaves unfunded.
+    """
+    np.add(personnel, due, out=general_material)  # the floor, for now
+    np.subtract(general_material, core, out=gap)
+    np.maximum(gap, 0.0, out=gap)
+    core += gap
+    np.subtract(core, general_material, out=general_material)
+    general_material[gap > 0] = 0.0  # at the floor nothing is left (no rounding residue)
+    np.maximum(general_material, 0.0, out=general_material)
+
+
+def fundable_contracts(
+    general_material: np.ndarray, first_year_share: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """New contracts the budget can fund after FY2027: general material costs are the first-year
+    payments on the year's new contracts (新規契約 = 一般物件費 + 新規後年度負担), so
+    ``C = general material / p_0``."""
+    np.divide(general_material, first_year_share, out=out)
+    return out
+
+
 def supplementary(
     occurs: np.ndarray,
     log_mean: float | np.ndarray,

@@ -61,6 +61,10 @@ class Paths:
     payments_due: np.ndarray
     topup: np.ndarray
     executed: np.ndarray
+    personnel: np.ndarray
+    general_material: np.ndarray
+    financing_gap: np.ndarray
+    owed_after_plan: np.ndarray
     trace: Trace = field(default_factory=list)
 
 

@@ -131,8 +131,8 @@ def calibrate(
         f'data_vintage = "{d.vintage()}"',
         (
             'optimiser = "scipy.optimize.minimize BFGS (gtol 1e-8, maxiter 2000) from the OLS '
-            "start for the economy; closed-form moments elsewhere; fixed grid for the payment "
-            'profile"'
+            "start for the economy; closed-form moments elsewhere; "
+            'scipy.optimize.least_squares (trf, fixed start) for the payment profiles"'
         ),
     ]
     lines.append("[meta.data_sha256]")

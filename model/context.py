@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import categories as cats
-from . import economy
+from . import contracts, economy
 from .constants import PLAN_LAST_YEAR
 from .inputs import Accounting, Axis, GrowthPath, Known, ModelInputs, PlanFigures
 from .nowcast import Nowcast
@@ -69,6 +69,8 @@ class Drawn:
     supp_prob: Value
     supp_log_ratio_mean: Value
     realignment_share: Value
+    personnel_drift: Value  # real growth of personnel and provisions, fraction per year
+    buildup_profile: np.ndarray  # (L + 1, n) the buildup payment profile, tilted per draw
     revision: np.ndarray  # (n,) factor from true to reported GDP, the same every year
     shares: dict[str, tuple[np.ndarray, np.ndarray]]  # policy label -> (share (n, C), mask (C, Y))
 
@@ -84,14 +86,40 @@ def _runs(idx: list[int]) -> tuple[tuple[int, int], ...]:
     return tuple(runs)
 
 
+def rule_imputed(axis: Axis, known: Known, plan: PlanFigures) -> np.ndarray:
+    """(n_category, n_year) bool: cells of the last known budget year (the year before the first
+    projected initial budget) filled from a neighbouring year, whose category belongs to a
+    group with a published FY2027 target. They are drawn by the group-target rule instead
+    (issue 15), since the plan has those groups roughly double by FY2027 (METHODOLOGY.md,
+    section 3.10)."""
+    out = np.zeros(known.imputed.shape, dtype=bool)
+    for name in PROJECTED_INITIAL:
+        c = cats.INDEX[name]
+        if cats.BY_NAME[name].group not in plan.group_targets_2027:
+            continue
+        for j, t in enumerate(axis.years):
+            if (
+                0 < j
+                and t == axis.first_initial - 1
+                and t <= PLAN_LAST_YEAR
+                and known.imputed[c, j]
+            ):
+                out[c, j] = True
+    return out
+
+
 def related_plan(axis: Axis, known: Known, plan: PlanFigures) -> tuple[RelatedPlan, ...]:
-    """Per axis year, how each projected related category is decided."""
+    """Per axis year, how each projected related category is decided (and, before the first
+    projected initial budget, each rule-imputed one)."""
+    drawn_known = rule_imputed(axis, known, plan)
     out = []
     for j, t in enumerate(axis.years):
         toward, grow = [], []
         for name in PROJECTED_INITIAL:
             c = cats.INDEX[name]
-            if not np.isnan(known.spending[c, j]):
+            if t < axis.first_initial and not drawn_known[c, j]:
+                continue  # a known year: only its rule-imputed cells are drawn
+            if not np.isnan(known.spending[c, j]) and not drawn_known[c, j]:
                 continue
             group = cats.BY_NAME[name].group
             if group in plan.group_targets_2027 and t <= PLAN_LAST_YEAR:
@@ -151,6 +179,11 @@ def drawn(run: Run, sh: Shocks) -> Drawn:
         supp_prob=pv("supplementary.prob"),
         supp_log_ratio_mean=pv("supplementary.log_ratio_mean"),
         realignment_share=pv("supplementary.realignment_share"),
+        personnel_drift=pv("budget.personnel_drift"),
+        buildup_profile=np.broadcast_to(
+            contracts.tilted_profiles(p.contracts.buildup_profile, pv("contracts.profile_tilt")),
+            (len(p.contracts.buildup_profile), sh.n),
+        ),
         revision=np.exp(p.economy.revision_sd * vs * sh.z_revision),
         shares=shares,
     )

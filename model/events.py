@@ -109,23 +109,50 @@ def _after_plan(run: Run, dr: Drawn, st: State, j: int, t: int) -> np.ndarray:
     return budget.AFTER_PLAN[run.post2027.rule](x, run.post2027)
 
 
-def initial_budget(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
-    """The initial budget, decided on the outlook: related categories, the MoD plan-covered
-    budget and new contracts."""
-    t = int(run.axis.years[j])
-    if t < run.axis.first_initial:
-        return c
+def personnel(run: Run, dr: Drawn, st: State, j: int) -> None:
+    """Personnel and provisions in year ``j``: the published base in its year, then the path's
+    expected deflator plus the drawn real drift, ``P_t = P_(t-1) (1 + pi_t + d)``."""
     bp = run.params.budget
+    t, base_year = int(run.axis.years[j]), int(bp.personnel_base_year)
+    if t < base_year:
+        return
+    if t == base_year:
+        st.personnel[j].fill(bp.personnel_base)
+        return
+    if j > 0 and t - 1 > base_year:
+        prev: np.ndarray | float = st.personnel[j - 1]
+    else:  # the base is last year's, or before the axis: grown at the drift alone
+        prev = budget.grow_from_base(bp.personnel_base, dr.personnel_drift, t - 1 - base_year)
+    budget.personnel_step(prev, float(run.path.mu_deflator[j]), dr.personnel_drift, st.personnel[j])
+
+
+def _toward_targets(run: Run, st: State, sh: Shocks, j: int, t: int, sd: float) -> None:
+    """Related categories of a group with a FY2027 target: a geometric step towards their
+    share of it, with log-normal noise."""
     spend = st.spending
-    exp_factor = st.gdp_outlook[j] / _prev(st.gdp, j, run.known.gdp_prev)  # 1 + expected growth
-    sd_rel = bp.related_growth_sd
-    plan = run.related[j]
-    for k, group, members in plan.toward:  # towards the group's FY2027 target
+    for k, group, members in run.related[j].toward:
         prev = spend[j - 1, k]
         share_of_group = prev / spend[j - 1, list(members)].sum(axis=0)
         target = run.plan.group_targets_2027[group] * share_of_group
         level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
-        budget.noisy(level, sd_rel, sh.z_related[j, k], out=spend[j, k])
+        budget.noisy(level, sd, sh.z_related[j, k], out=spend[j, k])
+
+
+def initial_budget(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
+    """The initial budget, decided on the outlook: related categories, the MoD plan-covered
+    budget built from its components (personnel, payments due, general material costs) and new
+    contracts."""
+    t = int(run.axis.years[j])
+    personnel(run, dr, st, j)
+    bp = run.params.budget
+    spend = st.spending
+    sd_rel = bp.related_growth_sd
+    plan = run.related[j]
+    if t < run.axis.first_initial:  # known year: only rule-imputed cells are drawn
+        _toward_targets(run, st, sh, j, t, sd_rel)
+        return c
+    exp_factor = st.gdp_outlook[j] / _prev(st.gdp, j, run.known.gdp_prev)  # 1 + expected growth
+    _toward_targets(run, st, sh, j, t, sd_rel)
     for a, b in plan.grow:  # a run of adjacent categories at a time (views, no copies)
         budget.related_step(
             spend[j - 1, a:b], exp_factor, sd_rel, sh.z_related[j, a:b], out=spend[j, a:b]
@@ -141,13 +168,18 @@ def initial_budget(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int)
             level = level * (1.0 - bp.recession_cut * st.recession[j - 1])
         impl_sd *= run.post2027.implementation_scale
     core = budget.noisy(level, impl_sd, sh.z_budget[j], out=spend[j, CORE])
-    # new contracts: the plan's remaining total to FY2027, then a fixed ratio to the budget
+    # personnel and payments due come first: a level below them is raised to them, and the
+    # difference is the year's financing gap; general material costs are what is left
+    budget.fund_obligations(
+        core, st.personnel[j], st.payments_due[j], st.financing_gap[j], st.general_material[j]
+    )
+    # new contracts: the plan's remaining total to FY2027, then what the budget can fund
     if t <= PLAN_LAST_YEAR:
         signed = np.nansum(st.contracts[run.axis.idx(PLAN_FIRST_YEAR) : j], axis=0)
         left = np.maximum(run.plan.contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
         budget.noisy(left, bp.contract_fy2027_sd, sh.z_contract[j], out=st.contracts[j])
     else:
-        np.multiply(core, bp.contract_ratio, out=st.contracts[j])
+        budget.fundable_contracts(st.general_material[j], dr.buildup_profile[0], st.contracts[j])
     return c
 
 
@@ -267,8 +299,14 @@ def settlement(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> 
 
 
 def contracts_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
-    """This year's contracts schedule their payments in later years."""
-    later = contracts.later_payments(st.contracts[j], run.params.contracts.payment_profile)
+    """This year's contracts schedule their payments in later years, by the vintage's profile
+    (legacy before ``contracts.buildup_from``, else the draw's buildup profile)."""
+    t = int(run.axis.years[j])
+    cp = run.params.contracts
+    prof = cp.payment_profile if t < cp.buildup_from else dr.buildup_profile
+    later = contracts.later_payments(st.contracts[j], prof)
     m = min(len(later), st.payments_due.shape[0] - j - 1)
     st.payments_due[j + 1 : j + 1 + m] += later[:m]
+    if t <= PLAN_LAST_YEAR:
+        st.owed_after_plan[j] = contracts.owed_after(st.contracts[j], prof, t, PLAN_LAST_YEAR)
     return c

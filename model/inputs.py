@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -128,6 +128,9 @@ class PlanFigures:
     expenditure_total: float
     level: float
     group_targets_2027: dict[str, float]  # category group -> its published FY2027 target
+    # the 2022 financing plan's sources a year from FY2028 (FY2022 base + measures), trillion
+    # yen; empty where not published by as_of (issue 15)
+    financing_after_plan: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,27 @@ def plan_figures(scenario: Scenario, data: DataStore, wiring: Wiring) -> PlanFig
             for g, series in wiring.group_targets.items()
             if (v := data.series(series).get(PLAN_LAST_YEAR)) is not None
         },
+        financing_after_plan=financing_plan(data),
+    )
+
+
+FINANCING_SERIES = {
+    "fy2022_base": ("baseline_fy2022_plan_covered", PLAN_LAST_YEAR - 5),
+    "fund": ("financing_fy2028_fund", PLAN_LAST_YEAR + 1),
+    "settlement_surplus": ("financing_fy2028_surplus", PLAN_LAST_YEAR + 1),
+    "spending_reform": ("financing_fy2028_spending_reform", PLAN_LAST_YEAR + 1),
+    "tax_measures": ("financing_fy2028_tax", PLAN_LAST_YEAR + 1),
+}
+
+
+def financing_plan(data: DataStore) -> dict[str, float]:
+    """The 2022 financing plan's yearly sources from FY2028 (trillion yen), or {} when any
+    of them is not published by the data's as_of date."""
+    out = {k: data.series(s).get(y) for k, (s, y) in FINANCING_SERIES.items()}
+    return (
+        {k: float(v) for k, v in out.items() if v is not None}
+        if all(v is not None for v in out.values())
+        else {}
     )
 
 

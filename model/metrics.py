@@ -15,6 +15,7 @@ from .inputs import ModelInputs, PolicyEntry
 from .policies import Denominator, counted_many, share_values, uncertain_columns, year_mask
 from .policies import counted as count
 from .shocks import Shocks
+from .state import central_profile
 
 
 @dataclass
@@ -223,6 +224,20 @@ def quantiles(
     return np.moveaxis(out, -1, 0)
 
 
+def unfinanced_after_plan(inp: ModelInputs, paths: Paths) -> np.ndarray:
+    """Plan-covered budgets FY2028 to the horizon less what the 2022 financing plan provides a
+    year (the FY2022 base plus the fund, settlement surpluses, spending reform and tax
+    measures), summed, per draw (trillion yen; negative: within the plan's financing; NaN
+    where the financing plan is not published by as_of)."""
+    j1 = inp.axis.idx(PLAN_LAST_YEAR) + 1
+    years = paths.spending.shape[0] - j1
+    financed = (
+        sum(inp.plan.financing_after_plan.values()) if inp.plan.financing_after_plan else np.nan
+    )
+    core = paths.spending[j1:, cats.INDEX["mod_core"]]
+    return np.asarray(core.sum(axis=0) - years * financed)
+
+
 def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
     """Cumulative FY2023-FY2027 spending against the plan, per draw."""
     j0, j1 = inp.axis.idx(PLAN_FIRST_YEAR), inp.axis.idx(PLAN_LAST_YEAR) + 1
@@ -232,17 +247,11 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
         core + supp
     )  # expenditure basis, as in the MOF chart (initial + plan-counted supplementary)
     contracts = paths.contracts[j0:j1]
-    prof = inp.params.contracts.payment_profile
-    outstanding = np.zeros(paths.gdp.shape[-1])
-    signed = {
-        **{s: np.asarray(c) for s, c in inp.known.contracts_before.items()},
-        **{
-            int(y): paths.contracts[inp.axis.idx(int(y))]
-            for y in inp.axis.years
-            if y <= PLAN_LAST_YEAR
-        },
-    }
-    for s, c in signed.items():
+    # obligations payable after FY2027: contracts before the axis at their central profile,
+    # and each axis year's own (the engine's owed_after_plan, by the draw's profile)
+    outstanding = np.nansum(paths.owed_after_plan[:j1], axis=0)
+    for s, c in inp.known.contracts_before.items():
+        prof = central_profile(inp, s)
         paid = sum(prof[: min(PLAN_LAST_YEAR - s, len(prof) - 1) + 1])
         outstanding = outstanding + c * (1.0 - paid)
     dindex = paths.deflator_index[j0:j1]
@@ -254,6 +263,8 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
         "cum_expenditure": expenditure.sum(axis=0),
         "cum_contracts": contracts.sum(axis=0),
         "obligations_after_plan": outstanding,
+        "financing_gap_after_plan": paths.financing_gap[j1:].sum(axis=0),
+        "unfinanced_after_plan": unfinanced_after_plan(inp, paths),
         "real_value_fy2022": (expenditure / dindex).sum(axis=0),
         "value_at_plan_fx": (expenditure * (1.0 - phi + phi * fx_plan / fx)).sum(axis=0),
     }

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .runner import Options
     from .summaries import Stats
 
-MIXTURE_STREAM = 15  # the branch draw's stream; shocks.STREAMS uses 1-14
+MIXTURE_STREAM = 16  # the branch draw's stream; shocks.STREAMS uses 1-15 (15: the nowcast)
 BRANCH = "branch"
 
 

@@ -57,9 +57,11 @@ class FxParams:
 
 @dataclass(frozen=True)
 class BudgetParams:
+    personnel_base: float  # trillion yen, personnel and provisions in personnel_base_year
+    personnel_base_year: float
+    personnel_drift: float  # real growth on top of the expected deflator, fraction per year
     implementation_sd: float
     recession_cut: float
-    contract_ratio: float
     contract_fy2027_sd: float
     related_growth_sd: float
     unspent_share: float
@@ -76,7 +78,10 @@ class SupplementaryParams:
 
 @dataclass(frozen=True)
 class ContractParams:
-    payment_profile: tuple[float, ...]
+    payment_profile: tuple[float, ...]  # legacy contracts (before buildup_from), p0..p5
+    buildup_profile: tuple[float, ...]  # contracts from buildup_from, p0..p10
+    buildup_from: float  # first fiscal year of the buildup profile
+    profile_tilt: float  # tilt of the buildup weights (0 at the fit; drawn per draw)
 
 
 @dataclass(frozen=True)
@@ -155,13 +160,14 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "fx.sensitive_share": _UNIT,
     "budget.implementation_sd": _NONNEG,
     "budget.recession_cut": _UNIT,  # share of the budget cut after a recession
-    "budget.contract_ratio": _NONNEG,
+    "budget.personnel_base": _NONNEG,
     "budget.contract_fy2027_sd": _NONNEG,
     "budget.related_growth_sd": _NONNEG,
     "budget.unspent_share": _UNIT,
     "supplementary.log_ratio_sd": _NONNEG,
     "supplementary.related_ratio": _NONNEG,
     "contracts.payment_profile": _UNIT,  # each share
+    "contracts.buildup_profile": _UNIT,  # each share
 }
 _STRICT_LOW = {
     "economy.shock_bound",
@@ -283,11 +289,12 @@ def load_params(path: Path = PARAMS_FILE, text: str | None = None) -> Params:
             if se is not None:
                 ses[name] = se
         built[section] = cls(**kw)
-    prof = built["contracts"].payment_profile
-    if abs(sum(prof) - 1.0) > 1e-9:
-        raise InputError(
-            path, "contracts.payment_profile", f"shares must be >= 0 and sum to 1 (sum {sum(prof)})"
-        )
+    for key in ("payment_profile", "buildup_profile"):
+        prof = getattr(built["contracts"], key)
+        if abs(sum(prof) - 1.0) > 1e-9:
+            raise InputError(
+                path, f"contracts.{key}", f"shares must be >= 0 and sum to 1 (sum {sum(prof)})"
+            )
     params = Params(
         meta=_meta(path, raw.get("meta", {})),
         se=ses,

@@ -17,6 +17,7 @@ import numpy as np
 from . import categories as cats
 from .calendar import Paths
 from .constants import PLAN_LAST_YEAR
+from .context import rule_imputed
 from .inputs import ModelInputs, PolicyEntry
 from .policies import Denominator
 from .scenario import PostRule
@@ -60,8 +61,13 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
     due_known = [False] * ny
     topup = [0.0] * ny
     executed = [nan] * ny
-    prof = p.contracts.payment_profile
+    pers = [nan] * ny
+    gmat = [nan] * ny
+    fgap = [0.0] * ny
+    owed = [0.0] * ny
+    cp = p.contracts
     for s_year, c in inp.known.contracts_before.items():
+        prof = cp.payment_profile if s_year < cp.buildup_from else cp.buildup_profile
         for k in range(1, len(prof)):
             j = s_year + k - years[0]
             if 0 <= j < ny:
@@ -71,6 +77,17 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
     def pv(name: str) -> float:
         z = sh.z_param.get(name)
         return p.per_draw(name, 0.0 if z is None else float(z[i]))
+
+    # the buildup profile of this draw: weights tilted by tau towards later years
+    tau = pv("contracts.profile_tilt")
+    bp0 = cp.buildup_profile[0]
+    lags = range(1, len(cp.buildup_profile))
+    mean_k = sum(lags) / len(lags)
+    raw = [cp.buildup_profile[k] * math.exp(tau * (k - mean_k)) for k in lags]
+    buildup = [bp0] + [(1 - bp0) * w / sum(raw) for w in raw]
+    drift = pv("budget.personnel_drift")
+    drawn_known = rule_imputed(inp.axis, inp.known, inp.plan)
+    base_year = int(p.budget.personnel_base_year)
 
     real_dev, defl_dev = inp.path.real_dev0, inp.path.deflator_dev0
     shares = {}
@@ -94,6 +111,16 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
 
     for j, t in enumerate(years):
         gprev = gdp[j - 1] if j > 0 else inp.known.gdp_prev
+        # personnel and provisions: the base in its year, then deflator + drift
+        if t == base_year:
+            pers[j] = p.budget.personnel_base
+        elif t > base_year:
+            prev_p = (
+                pers[j - 1]
+                if j > 0 and t - 1 > base_year
+                else p.budget.personnel_base * (1 + drift) ** (t - 1 - base_year)
+            )
+            pers[j] = prev_p * (1 + float(inp.path.mu_deflator[j]) + drift)
         # 1. request and outlook
         known = float(inp.known.outlook_growth[j])
         if math.isnan(known):
@@ -106,7 +133,23 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         else:
             g_out = known
         outlook[j] = gprev * (1 + g_out)
-        # 2. initial budget
+        # 2. initial budget (in the last known year: only the rule-imputed related cells)
+        if t < inp.axis.first_initial:
+            for name in NAMES:
+                c = cats.INDEX[name]
+                if not drawn_known[c, j]:
+                    continue
+                prev = spend[name][j - 1]
+                grp = GROUP[name]
+                tot = sum(
+                    spend[m][j - 1] for m in NAMES if GROUP[m] == grp and KIND[m] == "initial"
+                )
+                target = inp.plan.group_targets_2027[grp] * prev / tot
+                spend[name][j] = (
+                    prev
+                    * (target / prev) ** (1 / (PLAN_LAST_YEAR - t + 1))
+                    * math.exp(p.budget.related_growth_sd * float(sh.z_related[j, c, i]))
+                )
         if t >= inp.axis.first_initial:
             exp_g = outlook[j] / gprev - 1
             for name in NAMES:
@@ -168,6 +211,11 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                 level *= 1 - p.budget.recession_cut * rec[j - 1]
                 sd *= r.implementation_scale
             b = level * math.exp(sd * float(sh.z_budget[j, i]))
+            # personnel and payments due first; a shortfall is the financing gap
+            floor = pers[j] + due[j]
+            fgap[j] = max(floor - b, 0.0)
+            b = b + fgap[j]
+            gmat[j] = 0.0 if fgap[j] > 0 else max(b - floor, 0.0)
             if t <= PLAN_LAST_YEAR:
                 signed = sum(c for c in con[years.index(2023) : j] if not math.isnan(c))
                 remaining = max(inp.plan.contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
@@ -175,7 +223,7 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
                     p.budget.contract_fy2027_sd * float(sh.z_contract[j, i])
                 )
             else:
-                c_new = p.budget.contract_ratio * b
+                c_new = gmat[j] / buildup[0]
             spend["mod_core"][j] = b
             con[j] = c_new
             due_known[j] = True
@@ -274,9 +322,14 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         )
         executed[j] = mod * (1 - p.budget.unspent_share)
         # 6. contracts
-        for k in range(1, len(prof)):
+        vintage = list(cp.payment_profile) if t < cp.buildup_from else buildup
+        for k in range(1, len(vintage)):
             if j + k < ny:
-                due[j + k] += prof[k] * con[j]
+                due[j + k] += vintage[k] * con[j]
+        if t <= PLAN_LAST_YEAR:
+            owed[j] = (
+                sum(vintage[k] for k in range(len(vintage)) if t + k > PLAN_LAST_YEAR) * con[j]
+            )
     return dict(
         gdp=gdp,
         gdp_reported=rep,
@@ -291,6 +344,10 @@ def _one_draw(inp: ModelInputs, sh: Shocks, i: int) -> dict[str, list]:
         payments_due=[d if k else nan for d, k in zip(due, due_known, strict=True)],
         topup=topup,
         executed=executed,
+        personnel=pers,
+        general_material=gmat,
+        financing_gap=fgap,
+        owed_after_plan=owed,
     )
 
 

@@ -37,6 +37,16 @@ AUTO_STREAM_ABOVE = 250_000
 STREAM_CHUNK = 3 * RNG_BLOCK
 
 
+def first_related(inp: ModelInputs) -> int:
+    """The first year the related categories draw noise: the first projected initial budget,
+    or an earlier year with a rule-imputed cell (issue 15, context.rule_imputed)."""
+    from .context import rule_imputed
+
+    drawn = np.asarray(rule_imputed(inp.axis, inp.known, inp.plan).any(axis=0))
+    years = [int(y) for y, d in zip(inp.axis.years, drawn.tolist(), strict=True) if d]
+    return min([inp.axis.first_initial, *years])
+
+
 def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
     keys: list[str] = []
     for e in (*inp.accounting.entries, inp.accounting.target_entry, inp.accounting.ramp_entry):
@@ -54,7 +64,7 @@ def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
         "outlook": min(unknown_outlook, default=int(inp.axis.years[-1]) + 1),
         "budget": inp.axis.first_initial,
         "contract": inp.axis.first_initial,
-        "related": inp.axis.first_initial,
+        "related": first_related(inp),
         "supp_occurs": inp.axis.first_supp,
         "supp_size": inp.axis.first_supp,
     }

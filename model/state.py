@@ -36,6 +36,10 @@ class State:
     payments_due: np.ndarray  # trillion yen due on earlier contracts
     topup: np.ndarray  # trillion yen of target-seeking top-up
     executed: np.ndarray  # trillion yen executed
+    personnel: np.ndarray  # trillion yen of personnel and provisions (NaN before its base year)
+    general_material: np.ndarray  # trillion yen: core - personnel - payments due (projected)
+    financing_gap: np.ndarray  # trillion yen the rule's level falls short of personnel + due
+    owed_after_plan: np.ndarray  # trillion yen the year's contracts owe after FY2027
 
     @property
     def n(self) -> int:
@@ -90,8 +94,8 @@ def allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = None
 
     econ, fx, initial = (max(ax.idx(f), 0) for f in (ax.first_econ, ax.first_fx, ax.first_initial))
     due = new("payments_due", (y, n), fill=0.0)
-    prof = inp.params.contracts.payment_profile
     for s_year, c in kn.contracts_before.items():  # payments due on contracts before the axis
+        prof = central_profile(inp, s_year)
         for k in range(1, len(prof)):
             j = s_year + k - int(ax.years[0])
             if 0 <= j < y:
@@ -114,7 +118,18 @@ def allocate(inp: ModelInputs, n: int, into: dict[str, np.ndarray] | None = None
         payments_due=due,
         topup=new("topup", (y, n), fill=0.0),
         executed=new("executed", (y, n)),  # written every year by ``settlement``
+        personnel=new("personnel", (y, n), fill=np.nan),  # written by ``initial_budget``
+        general_material=new("general_material", (y, n), fill=np.nan),
+        financing_gap=new("financing_gap", (y, n), fill=0.0),
+        owed_after_plan=new("owed_after_plan", (y, n), fill=0.0),  # by ``contracts``
     )
+
+
+def central_profile(inp: ModelInputs, year: int) -> tuple[float, ...]:
+    """The payment profile of contracts signed in ``year`` at the fit (no tilt): legacy before
+    ``contracts.buildup_from``, buildup from then (used for contracts before the axis)."""
+    c = inp.params.contracts
+    return c.payment_profile if year < c.buildup_from else c.buildup_profile
 
 
 def initial_carry(axis: Axis, path: GrowthPath, st: State) -> Carry:

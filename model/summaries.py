@@ -69,6 +69,8 @@ def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.
     targets (``metrics.amount_indicators``)."""
     return {
         "topup": d["topup"] > 0,
+        "financing_gap": d["financing_gap"] > 0,  # issue 15: the rule left personnel/due unpaid
+        "any_financing_gap": d["financing_gap_after_plan"] > 0,
         "initial_shortfall": d["cum_initial"] < inp.plan.expenditure_total,
         "expenditure_shortfall": d["cum_expenditure"] < inp.plan.level,
         "contract_shortfall": d["cum_contracts"] < inp.plan.contract_total,

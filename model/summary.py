@@ -150,8 +150,7 @@ def summary_text(ds: xr.Dataset) -> str:
         "Defense Buildup Program FY2023-FY2027 (trillion yen)",
         (
             "  initial budgets           (plan budget total 40.5): "
-            f"{qs('plan_cumulative_initial')}   P(shortfall) "
-            f"{_scalar_prob(ds, 'probability_of_plan_budget_shortfall')}"
+            f"{qs('plan_cumulative_initial')}   P(shortfall) n/a*"
         ),
         (
             "  + counted supplementaries (plan level 43.0):        "
@@ -160,14 +159,27 @@ def summary_text(ds: xr.Dataset) -> str:
         ),
         (
             "  new contracts, contract basis (plan 43.5):          "
-            f"{qs('plan_cumulative_contracts')}   P(shortfall) "
-            f"{_scalar_prob(ds, 'probability_of_plan_contract_shortfall')}"
+            f"{qs('plan_cumulative_contracts')}   P(shortfall) n/a*"
         ),
         (
-            "    (FY2027 contracts are modelled as the plan's remainder, so the contract "
-            "shortfall is about even by construction)"
+            "    * by construction, not shown: the FY2027 initial budget is the plan's 8.9 and "
+            "FY2027 contracts the plan's remainder,"
         ),
+        "      each with implementation noise only, so either shortfall is about even",
         f"  obligations payable after FY2027: {qs('obligations_after_fy2027')}",
+    ]
+    if "spending_above_financing_plan_after_fy2027" in ds:
+        lines.append(
+            "  budgets above the 2022 financing plan "
+            f"({float(ds['financing_plan_yearly']):.1f}/yr), FY2028 on (sum): "
+            f"{qs('spending_above_financing_plan_after_fy2027')}"
+        )
+    if "financing_gap_after_fy2027" in ds:
+        lines.append(
+            f"  financing gap after FY2027 (sum): {qs('financing_gap_after_fy2027')}   P(any) "
+            f"{_scalar_prob(ds, 'probability_of_financing_gap_after_fy2027')}"
+        )
+    lines += [
         f"  expenditure in FY2022 yen:      {qs('plan_real_value_fy2022_yen')}",
         f"  at the plan's yen/dollar rate:  {qs('plan_value_at_plan_exchange_rate')}",
     ]

@@ -127,6 +127,27 @@ TABLE: tuple[Uncertain, ...] = (
         "economy.deflator_sd", _N, 0.0, math.inf, "fraction per year", "economy", f"{_SD}; {_FEW}"
     ),
     Uncertain(
+        "budget.personnel_drift",
+        _N,
+        -0.1,
+        0.1,
+        "fraction per year",
+        "budget policy",
+        "real growth of personnel and provisions, within +/-10% a year; mean of three published "
+        f"intervals, s.e. their dispersion / sqrt(n); {_FEW}",
+    ),
+    Uncertain(
+        "contracts.profile_tilt",
+        _N,
+        -0.5,
+        0.5,
+        "log weight per year of lag",
+        "budget policy",
+        "tilt of the buildup payment weights towards later (> 0) or earlier years; 0 at the "
+        "fit, s.e. from the fit's curvature along the tilt (a Laplace approximation), bounded "
+        "at +/-0.5 (weights e^(0.5 k) at the bound: a far slower or faster profile)",
+    ),
+    Uncertain(
         "supplementary.prob",
         _F,
         0.0,

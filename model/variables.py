@@ -43,6 +43,8 @@ PLAN = (
     "cum_expenditure",
     "cum_contracts",
     "obligations_after_plan",
+    "financing_gap_after_plan",
+    "unfinanced_after_plan",
     "real_value_fy2022",
     "value_at_plan_fx",
 )
@@ -96,9 +98,19 @@ INPUT, LABEL = Stat.INPUT, Stat.LABEL
 TA, PF, DC = TARGET_AMOUNT, PUBLISHED, DECISION
 
 IMPUTED_FLAGS = (
-    ("flag_values", np.array([0, 1], dtype=np.int8)),
-    ("flag_meanings", "published imputed"),
+    ("flag_values", np.array([0, 1, 2], dtype=np.int8)),
+    ("flag_meanings", "published imputed drawn_by_plan_target_rule"),
 )
+
+
+def _imputed_flags(inp: ModelInputs) -> np.ndarray:
+    """0 published, 1 filled from the nearest year, 2 drawn by the group-target rule (the last
+    known year's missing related figures, issue 15: context.rule_imputed)."""
+    from .context import rule_imputed
+
+    flags = inp.known.imputed.astype(np.int8)
+    flags[rule_imputed(inp.axis, inp.known, inp.plan)] = 2
+    return flags
 
 
 def _describe(e: PolicyEntry) -> str:
@@ -186,13 +198,29 @@ VARIABLES: tuple[Variable, ...] = (
              axes=(Y, C)),
     Variable("category_imputed", INPUT, "imputed", (C, Y), ONE,
              "1 where a known-period figure was not found and was filled from the nearest year "
-             "with a figure",
-             attrs=IMPUTED_FLAGS, value=lambda inp: inp.known.imputed.astype(np.int8)),
+             "with a figure; 2 where it was not found and is drawn per draw by the plan's "
+             "group-target rule (the last known year's four areas and PKO/other)",
+             attrs=IMPUTED_FLAGS, value=_imputed_flags),
     Variable("new_contracts", QS, "contracts", (Q, Y), YEN,
              "Quantiles of new contracts, plan-covered, contract basis (trillion yen)"),
     Variable("payments_on_earlier_contracts", QS, "payments_due", (Q, Y), YEN,
              "Quantiles of payments due on earlier contracts (obligatory outlays) (trillion "
              "yen); projected years only"),
+    Variable("personnel_and_provisions", QS, "personnel", (Q, Y), YEN,
+             "Quantiles of MoD personnel and provisions (人件・糧食費), plan-covered; from its "
+             "published base year (trillion yen)"),
+    Variable("general_material_costs", QS, "general_material", (Q, Y), YEN,
+             "Quantiles of MoD general material costs (一般物件費): the plan-covered budget less "
+             "personnel and payments due; projected years only (trillion yen)"),
+    Variable("financing_gap", QS, "financing_gap", (Q, Y), YEN,
+             "Quantiles of the financing gap: what the year's budget rule left unfunded of "
+             "personnel and payments due, added to the budget so that no spending is negative "
+             "(trillion yen)"),
+    Variable("financing_gap_mean", MEAN, "financing_gap", (Y,), YEN,
+             "Mean financing gap (trillion yen)"),
+    Variable("probability_of_financing_gap", PROB, "financing_gap", (Y,), ONE,
+             "Probability that the budget rule's level falls short of personnel plus payments "
+             "due in the fiscal year (a financing gap)"),
     Variable("executed_mod_spending", QS, "executed", (Q, Y), YEN,
              "Quantiles of MoD spending executed after unspent money (trillion yen)"),
     Variable("target_seeking_topup_mean", MEAN, "topup", (Y,), YEN,
@@ -219,6 +247,24 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("obligations_after_fy2027", QS, "obligations_after_plan", (Q,), YEN,
              "Quantiles of contract obligations signed by FY2027 and payable after FY2027 "
              "(trillion yen)"),
+    Variable("financing_gap_after_fy2027", QS, "financing_gap_after_plan", (Q,), YEN,
+             "Quantiles of the financing gap summed over FY2028 to the horizon: what the "
+             "post-2027 rule left unfunded of personnel and payments due (trillion yen)"),
+    Variable("probability_of_financing_gap_after_fy2027", PROB, "any_financing_gap", (), ONE,
+             "Probability that the post-2027 rule leaves personnel or payments due unfunded in "
+             "some year after FY2027"),
+    Variable("spending_above_financing_plan_after_fy2027", QS, "unfinanced_after_plan", (Q,),
+             YEN,
+             "Quantiles of plan-covered budgets FY2028 to the horizon less the 2022 financing "
+             "plan's yearly sources (FY2022 base 5.2 + fund 0.9 + settlement surpluses 0.7 + "
+             "spending reform 1.0 + tax measures 1.0 tn, incl. the income surtax from January "
+             "2027), summed (trillion yen; negative: within the plan's financing)"),
+    Variable("financing_plan_yearly", INPUT, "financing_plan_yearly", (), YEN,
+             "The 2022 financing plan's yearly sources from FY2028: FY2022 base + fund + "
+             "settlement surpluses + spending reform + tax measures (trillion yen; NaN where not "
+             "published by as_of)",
+             value=lambda inp: float(sum(inp.plan.financing_after_plan.values()))
+             if inp.plan.financing_after_plan else float("nan")),
     Variable("plan_real_value_fy2022_yen", QS, "real_value_fy2022", (Q,), YEN,
              "Quantiles of FY2023-FY2027 expenditure deflated to FY2022 yen by the GDP deflator "
              "(trillion yen)"),

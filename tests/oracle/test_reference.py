@@ -29,6 +29,10 @@ CASES = {
         "supplementary.target_seeking=true",
         "supplementary.target_policy='fy2022-revised'",
     ),
+    # issue 15: a plan too small for personnel and payments due (the financing gap binds), and a
+    # budget cut 20% a year (the floor binds from FY2029)
+    "new plan of 10 (financing gap)": ("post2027.rule='new_plan'", "post2027.plan_total=10.0"),
+    "cut 20% a year": ("post2027.rule='grow_nominal'", "post2027.growth=-0.2"),
 }
 FIELDS = [f for f in Paths.__dataclass_fields__ if f != "trace"]
 
@@ -40,6 +44,17 @@ def test_engine_matches_reference(name):
     fast, slow = run_engine(inp, sh), run_reference(inp, sh)
     for f in FIELDS:
         assert rel_err(getattr(fast, f), getattr(slow, f)) < 1e-9, f
+
+
+@pytest.mark.parametrize("name", ["new plan of 10 (financing gap)", "cut 20% a year"])
+def test_gap_cases_actually_hit_the_floor(name):
+    """The oracle cases of issue 15 exercise the financing-gap branch, and the draws' buildup
+    profiles differ (the tilt), so obligations differ per draw."""
+    inp = prepare(scenario(*CASES[name]))
+    paths = run_engine(inp, shocks_for(inp, 11, 0, 40))
+    assert (paths.financing_gap > 0).any(axis=1).sum() >= 3  # years with a gap
+    assert (paths.general_material[paths.financing_gap > 0] == 0).all()
+    assert paths.owed_after_plan[inp.axis.idx(2027)].std() > 0
 
 
 def test_topup_case_actually_tops_up():

@@ -110,10 +110,11 @@ def test_zero_volatility_reproduces_hand_computed_path():
     assert paths.contracts[inp.axis.idx(2027)] == pytest.approx(
         np.full(4, 43.5 - signed), rel=1e-12
     )
-    # after FY2027 contracts are a fixed ratio of the budget
-    kappa = params.budget.contract_ratio
-    assert paths.contracts[inp.axis.idx(2030)] == pytest.approx(
-        kappa * paths.spending[inp.axis.idx(2030), 0], rel=1e-12
+    # after FY2027 contracts are what the budget can fund after personnel and payments due
+    j = inp.axis.idx(2030)
+    left = paths.spending[j, 0] - paths.personnel[j] - paths.payments_due[j]
+    assert paths.contracts[j] == pytest.approx(
+        left / params.contracts.buildup_profile[0], rel=1e-12
     )
 
 

@@ -113,35 +113,48 @@ def test_mle_recovers_known_parameters():
     assert abs(fit.recession_prob - true["p"]) < 4 * fit.recession_prob_se
 
 
-def test_payment_profile_fit_recovers_a_known_profile(tmp_path):
-    """Targets written from a gamma profile on the grid (a = 1.5, theta = 2.0)
-    and the shipped obligations: the grid search must find that profile again, with (nearly) zero
-    error on every target."""
-    from jdef.calibrate_budget import fit_contracts
+def test_payment_profile_fit_recovers_known_profiles(tmp_path):
+    """Identities written from known legacy (a = 2, theta = 1.5) and buildup (a = 1.2,
+    theta = 4) gamma profiles on the shipped new obligations: the vintage fit must meet every
+    identity again (four identities, four parameters) and find profiles close to the truth."""
+    from jdef.calibrate_budget import fit_profiles, gamma_weights
     from jdef.data import load_data
 
     as_of = dt.date(2026, 11, 25)
-    n = load_data(as_of).series("new_future_obligations_mod_total")  # trillion yen
-    k = np.arange(1, 6)
-    w = k**0.5 * np.exp(-k / 2.0)
-    b = w / w.sum()
+    d0 = load_data(as_of)
+    n = d0.series("new_future_obligations_mod_total")  # trillion yen
+    npc = d0.series("new_future_obligations_plan_covered")
+    a, b = gamma_weights(2.0, 1.5, 5), gamma_weights(1.2, 4.0, 10)
+
+    def w(s):
+        return a if s < 2023 else b
+
     targets = {
-        ("obligatory_outlays", 2026): sum(b[j - 1] * n[2026 - j] for j in range(1, 6)),
-        ("existing_future_obligations", 2026): sum(
-            n[s] * (1 - b[: 2026 - s].sum()) for s in range(2022, 2026)
+        ("contracts.csv", "obligatory_outlays", 2026): sum(
+            n[s] * w(s)[2026 - s - 1] for s in range(2022, 2026)
         ),
-        ("existing_future_obligations", 2024): sum(
-            n[s] * (1 - b[: 2024 - s].sum()) for s in range(2020, 2024)
+        ("contracts.csv", "existing_future_obligations", 2026): sum(
+            n[s] * (1 - w(s)[: 2026 - s].sum()) for s in range(2022, 2026)
+        ),
+        ("contracts.csv", "existing_future_obligations", 2024): sum(
+            n[s] * (1 - w(s)[: 2024 - s].sum()) for s in range(2020, 2024)
+        ),
+        ("mod_components.csv", "mod_obligatory_outlays", 2023): sum(
+            npc[s] * a[2023 - s - 1] for s in range(2018, 2023)
         ),
     }
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
-    rows = list(csv.reader((data / "contracts.csv").open(encoding="utf-8")))
-    for r in rows[1:]:
-        if (r[0], int(r[2])) in targets:
-            r[3] = repr(float(targets[(r[0], int(r[2]))]) * 1e4)  # oku yen
-    with (data / "contracts.csv").open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(rows)
-    prof, src = fit_contracts(load_data(as_of, data))["payment_profile"]
-    assert "a=1.5, theta=2.0," in src
-    np.testing.assert_allclose(np.array(prof[1:]) / (1 - prof[0]), b, rtol=1e-12)
+    for fname in ("contracts.csv", "mod_components.csv"):
+        rows = list(csv.reader((data / fname).open(encoding="utf-8")))
+        for r in rows[1:]:
+            key = (fname, r[0], int(r[2]))
+            if key in targets:
+                r[3] = repr(float(targets[key]) * 1e4)  # oku yen
+        with (data / fname).open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(rows)
+    f = fit_profiles(load_data(as_of, data))
+    assert len(f["table"]) == 4
+    for name, published, model in f["table"]:
+        assert model == pytest.approx(published, rel=1e-6), name
+    assert f["tilt_sd"] > 0

@@ -92,8 +92,10 @@ def test_zero_shocks_give_the_closed_form_path(inp):
         core = inp.plan.fy2027_budget if t == PLAN_LAST_YEAR else core * (1 + mu_pi)
         np.testing.assert_allclose(paths.spending[j, CORE], core, rtol=1e-13)
         if t > PLAN_LAST_YEAR:
+            # new contracts: what is left after personnel and payments due, over p0
+            left = core - paths.personnel[j] - paths.payments_due[j]
             np.testing.assert_allclose(
-                paths.contracts[j], p.budget.contract_ratio * core, rtol=1e-13
+                paths.contracts[j], left / p.contracts.buildup_profile[0], rtol=1e-12
             )
         # no supplementary budget: executed is the initial MoD budget less the unspent share
         s = paths.spending[j]

@@ -47,7 +47,7 @@ def _new(rows: list[Row]) -> list[Row]:
 
 def test_new_files_load_and_hold_the_expected_rows(rows: list[Row]) -> None:
     by_file = {f: [r for r in rows if r.file == f] for f in NEW_FILES}
-    assert len(by_file["mod_components.csv"]) == 17
+    assert len(by_file["mod_components.csv"]) == 18  # + FY2026 personnel, DERIVED (issue 15)
     assert len(by_file["decisions.csv"]) == 13
     assert {(f, s, y) for f, s, y in NEW_IN_OLD_FILES} <= {(r.file, r.series, r.year) for r in rows}
     d = load_data(LATE)
@@ -60,6 +60,12 @@ def test_components_add_up_to_the_plan_covered_initial_budget(rows: list[Row]) -
     total = _oku(rows, "defense_budget.csv", "mod_initial_excl")
     years = set(total).intersection(*parts)
     assert years == {2017, 2022, 2023}  # the years with all three published components
+    # FY2026: personnel is DERIVED from the total and 物件費, so the identity holds exactly
+    pers, material = (
+        _oku(rows, "mod_components.csv", "mod_personnel_provisions"),
+        _oku(rows, "mod_components.csv", "mod_material_costs"),
+    )
+    assert pers[2026] + material[2026] == total[2026]
     for y in sorted(years):
         gap = sum(p[y] for p in parts) - total[y]
         assert abs(gap) <= TOL_THREE_PARTS_OKU, f"FY{y}: components miss the total by {gap} oku"
@@ -96,7 +102,7 @@ def test_june_2026_supplementary_parts_add_up_to_its_total() -> None:
 
 def test_every_new_row_is_sourced_and_not_dated_after_its_source(rows: list[Row]) -> None:
     new = _new(rows)
-    assert len(new) == 17 + 13 + len(NEW_IN_OLD_FILES)
+    assert len(new) == 18 + 13 + len(NEW_IN_OLD_FILES)
     for r in new:
         where = f"{r.file} line {r.line}"
         assert r.publisher and r.source_url.startswith("http"), where

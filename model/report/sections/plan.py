@@ -19,7 +19,17 @@ PLAN_LABELS = {
     "plan_real_value_fy2022_yen": "FY2023-FY2027 spending deflated to FY2022 yen",
     "plan_value_at_plan_exchange_rate": "FY2023-FY2027 spending at the plan's yen/dollar rate",
     "obligations_after_fy2027": "Contracts signed by FY2027, payable after FY2027",
+    "financing_gap_after_fy2027": (
+        "Financing gap FY2028 on: what the post-2027 rule left unfunded of personnel and "
+        "payments due (sum)"
+    ),
+    "spending_above_financing_plan_after_fy2027": (
+        "Plan-covered budgets FY2028 on above the 2022 financing plan's yearly sources (sum)"
+    ),
 }
+# shortfalls that hold by construction (the FY2027 budget is the plan's figure and FY2027
+# contracts the plan's remainder, each times a median-one noise factor): marked, not read
+BY_CONSTRUCTION = {"probability_of_plan_budget_shortfall", "probability_of_plan_contract_shortfall"}
 PLAN_REF = {name: ref for name, _, ref in PLAN_ROWS}
 SHORTFALL = (
     (
@@ -89,11 +99,17 @@ def plan_section(figs: Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
             part = access.part(ds, sc)
             p, se = access.scalar(part, var), access.scalar(part, f"{var}_standard_error")
             who = f"{esc(sc)}: " if sc is not None else ""
+            note = (
+                " <em>By construction, not informative: FY2027 is the plan's own figure with "
+                "implementation noise only, so this is about even whatever the inputs.</em>"
+                if var in BY_CONSTRUCTION
+                else ""
+            )
             out.append(
                 f"<li>{who}Probability that {esc(text)} {fmt_yen(access.scalar(part, ref))} "
                 f"trillion yen: <span{attrs(var=var, scenario=sc)}>"
                 f"{esc(fmt_prob_se(p, se))}</span> "
-                f"({esc(in_words(p))}).</li>"
+                f"({esc(in_words(p))}).{note}</li>"
             )
     out.append("</ul></section>")
     return "".join(out)
