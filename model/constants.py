@@ -14,6 +14,9 @@ CATEGORY = "category"
 THRESHOLD = "threshold"
 PERCENTILE = "percentile"  # of the Monte Carlo distribution, in % (IMPROVER's name)
 SCENARIO = "scenario"
+TARGET_AMOUNT = "target_amount"  # targets stated as amounts (trillion yen)
+PUBLISHED = "published_figure"  # the published figures of the reconciliation table
+DECISION = "decision"  # announced decisions (calibration/data/decisions.csv)
 
 # Units
 TRILLION_YEN = "1e12"  # a pure scale: UDUNITS has no currency; the currency is in the attributes

@@ -17,6 +17,8 @@ import numpy as np
 
 from .constants import OUTPUT_FIRST_YEAR, PLAN_LAST_YEAR
 from .data import DataStore
+from .decisions import Decision
+from .decisions import apply as apply_decisions
 from .errors import InputError
 from .history import (
     BudgetHistory,
@@ -28,8 +30,9 @@ from .history import (
 )
 from .nowcast import Nowcast, nowcast
 from .params import Params
-from .policies import Denominator, Policy, Share
+from .policies import Basis, Denominator, Policy, Share
 from .scenario import PostRule, Scenario
+from .targets import AmountTarget, PublishedFigure, amount_targets, published_figures
 from .wiring import Wiring, load_wiring
 
 if TYPE_CHECKING:
@@ -52,6 +55,9 @@ class PolicyEntry:
     supplementary: bool
     shares: dict[str, Share]
     target: float | None = None  # the ratio the policy file says this entry is measured against
+    target_amount: str | None = None  # the name of the amount target the policy file names
+    outlays: bool = False  # MoD categories counted as payments (outlays), not budgets
+    caveats: str = ""  # what the policy's definition asks for and the model does not count
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,14 @@ class Accounting:
     entries: tuple[PolicyEntry, ...]
     target_entry: PolicyEntry | None  # policy used by target-seeking top-ups
     ramp_entry: PolicyEntry | None  # policy used by the ramp_to_ratio rule
+    gdp_fy2022_revised: float = float("nan")  # FY2022 GDP as revised (latest vintage), tn yen
+    target_amounts: tuple[AmountTarget, ...] = ()  # amounts named by the policies (targets.py)
+    published: tuple[PublishedFigure, ...] = ()  # figures to reconcile with (targets.py)
+    decisions: tuple[Decision, ...] = ()  # announced decisions and their effect (decisions.py)
+    # for policies counting outlays: the MoD supplementary of the year before the axis (plan-
+    # counted part, realignment part; paid the year after) and settled MoD spending by year
+    supplementary_before: tuple[float, float] = (0.0, 0.0)
+    settled: dict[int, float] = dataclasses.field(default_factory=dict)
 
     def with_entries(self, f: Callable[[PolicyEntry], PolicyEntry]) -> Accounting:
         """A copy with every entry mapped through ``f``."""
@@ -272,10 +286,19 @@ def accounting(scenario: Scenario, data: DataStore, policies: dict[str, Policy])
     for name in scenario.policies:
         pol = policies[name]
         targets = pol.targets()
+        amount = pol.target_amount.name if pol.target_amount else None
         for label, shares in pol.entries():
             entries.append(
                 PolicyEntry(
-                    label, pol.name, pol.denominator, pol.supplementary, shares, targets.get(label)
+                    label,
+                    pol.name,
+                    pol.denominator,
+                    pol.supplementary,
+                    shares,
+                    targets.get(label),
+                    amount if label == pol.name else None,
+                    pol.basis == Basis.outlays,
+                    "; ".join(pol.caveats) if label == pol.name else "",
                 )
             )
 
@@ -302,12 +325,52 @@ def accounting(scenario: Scenario, data: DataStore, policies: dict[str, Policy])
         if post.rule == PostRule.ramp_to_ratio
         else None
     )
-    return Accounting(
+    listed = [(policies[n], n) for n in scenario.policies]
+    acc = Accounting(
         gdp_fy2022_goal=data.value("gdp_fy2022_goal_denominator", 2022),
         entries=tuple(entries),
         target_entry=target,
         ramp_entry=ramp,
+        gdp_fy2022_revised=data.nominal_gdp().get(2022, float("nan")),
+        target_amounts=amount_targets(listed, data, scenario),
+        published=published_figures(listed, data),
+        supplementary_before=supplementary_before(data),
+        settled=data.series("spent_total_mod"),
     )
+    return dataclasses.replace(
+        acc,
+        target_entry=target and engine_entry(target, acc),
+        ramp_entry=ramp and engine_entry(ramp, acc),
+    )
+
+
+def supplementary_before(data: DataStore) -> tuple[float, float]:
+    """The MoD supplementary of the fiscal year before the axis: (total less realignment,
+    realignment), trillion yen; its money is paid in the first axis year (outlays basis)."""
+    y = OUTPUT_FIRST_YEAR - 1
+    total = data.series("mod_supplementary_total").get(y, 0.0)
+    realign = data.series("mod_supplementary_realignment").get(y, 0.0)
+    return (total - realign, realign)
+
+
+def engine_entry(e: PolicyEntry, acc: Accounting) -> PolicyEntry:
+    """The entry as the engine's top-up and ramp rule see it.
+
+    The engine knows fixed (``fy2022_fixed``), outlook and reported denominators; an entry over
+    the revised FY2022 GDP ``R`` is the same entry over the fixed ``F`` with every share scaled
+    by ``F / R``: its ratio, its gap to any target ratio and the top-up that closes the gap are
+    unchanged (METHODOLOGY.md, section 4.3).
+    """
+    if e.denominator != Denominator.fy2022_revised:
+        return e
+    k = acc.gdp_fy2022_goal / acc.gdp_fy2022_revised
+    shares = {
+        n: Share.model_construct(
+            low=s.low * k, high=s.high * k, from_year=s.from_year, to_year=s.to_year
+        )
+        for n, s in e.shares.items()
+    }
+    return dataclasses.replace(e, denominator=Denominator.fy2022_fixed, shares=shares)
 
 
 def known_figures(econ: EconomyHistory, fx: np.ndarray, budgets: BudgetHistory) -> Known:
@@ -349,13 +412,17 @@ def build_inputs(
     path = growth_path(scenario, data, params, years, econ, wiring)
     fx = fx_history(data, years, scenario.as_of)
     budgets = budget_history(data, years, scenario.as_of, wiring)
+    # announced decisions change the prepared scenario and accounting, never the engine
+    run_scenario, acc = apply_decisions(
+        scenario, data, policies, accounting(scenario, data, policies), budgets.first_supp
+    )
     return ModelInputs(
         axis=Axis(years, econ.first, budgets.first_initial, budgets.first_supp, fx.first),
         known=known_figures(econ, fx.fx, budgets),
         path=path,
         plan=plan_figures(scenario, data, wiring),
-        accounting=accounting(scenario, data, policies),
-        scenario=scenario,
+        accounting=acc,
+        scenario=run_scenario,
         params=params,
         provenance=Provenance(
             data_vintage=data.vintage(),

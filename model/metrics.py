@@ -36,9 +36,11 @@ def entry_denominator(
     inp: ModelInputs, e: PolicyEntry, gdp_reported: np.ndarray, gdp_outlook: np.ndarray
 ) -> np.ndarray:
     """A policy entry's denominator, (n_year, n): reported or outlook GDP, or a read-only
-    broadcast view of the fixed FY2022 figure."""
+    broadcast view of a fixed FY2022 figure (as fixed in 2022, or as revised since)."""
     if e.denominator == Denominator.fy2022_fixed:
         return np.broadcast_to(inp.accounting.gdp_fy2022_goal, gdp_reported.shape)
+    if e.denominator == Denominator.fy2022_revised:
+        return np.broadcast_to(inp.accounting.gdp_fy2022_revised, gdp_reported.shape)
     return gdp_reported if e.denominator == Denominator.current_gdp else gdp_outlook
 
 
@@ -53,7 +55,20 @@ def entry_accounts(
         year_mask(e.shares, inp.axis.years),
         uncertain_columns(e.shares, e.supplementary),
     )
+    if e.outlays:
+        c = c + outlay_adjustment(inp, paths.spending, e)
+    _known_years_exact(inp, e, c)
     return c, entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook)
+
+
+def _known_years_exact(inp: ModelInputs, e: PolicyEntry, counted: np.ndarray) -> None:
+    """Counted spending of the years whose counted categories are all published set to the one
+    figure of the known budgets (``known_counted``), in place, (n_year, n): the vectorised sum
+    can differ from draw to draw in the last bit, and a known year is one number."""
+    kc = known_counted(inp, e)
+    j = np.flatnonzero(~np.isnan(kc))
+    if len(j):
+        counted[j] = kc[j, None]
 
 
 def accounts(
@@ -75,7 +90,12 @@ def accounts(
     keys = [
         (
             e.supplementary,
-            tuple(sorted((name, s.low, s.high, s.from_year) for name, s in e.shares.items())),
+            e.outlays,
+            tuple(
+                sorted(
+                    (name, s.low, s.high, s.from_year, s.to_year) for name, s in e.shares.items()
+                )
+            ),
         )
         for e in inp.accounting.entries
     ]
@@ -93,6 +113,9 @@ def accounts(
     for k, e in enumerate(inp.accounting.entries):
         if not distinct:
             counted[k] = sums[rules.index(keys[k])]
+        if e.outlays:
+            counted[k] += outlay_adjustment(inp, paths.spending, e)
+        _known_years_exact(inp, e, counted[k])
         denom.append(entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook))
         np.divide(counted[k], denom[k], out=ratio[k])
     return Accounts(counted, tuple(denom), ratio)
@@ -237,4 +260,116 @@ def plan_accounts(inp: ModelInputs, paths: Paths) -> dict[str, np.ndarray]:
         "unfinanced_after_plan": unfinanced_after_plan(inp, paths),
         "real_value_fy2022": (expenditure / dindex).sum(axis=0),
         "value_at_plan_fx": (expenditure * (1.0 - phi + phi * fx_plan / fx)).sum(axis=0),
+    }
+
+
+# ----------------------------------------------------------------------------
+# Targets stated as amounts, and the reconciliation with published figures
+# ----------------------------------------------------------------------------
+
+
+def amount_indicators(inp: ModelInputs, counted: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-draw events on the amount targets: counted spending at or above each amount in the
+    year (``amount_above``) and in some year up to it (``amount_by``), (n_entry, n_year,
+    n_amount, n). Every entry is measured against every amount: an amount, unlike a ratio, does
+    not depend on the entry's denominator."""
+    a = np.array([t.amount for t in inp.accounting.target_amounts]) - TOLERANCE
+    above = counted[:, :, None, :] >= a[None, None, :, None]
+    return {"amount_above": above, "amount_by": np.logical_or.accumulate(above, axis=1)}
+
+
+MOD_INITIAL = ("mod_core", "saco_realignment")
+MOD_SUPPLEMENTARY = ("mod_supplementary", "saco_realignment_supplementary")
+
+
+def outlay_adjustment(inp: ModelInputs, spending: np.ndarray, e: PolicyEntry) -> np.ndarray:
+    """What an outlays-basis entry adds to its budget-basis count, (n_year, n).
+
+    Outlays of the MoD (NATO counts payments made in the fiscal year): the MoD's settled
+    spending where published (``spent_total_mod``, times the entry's ``mod_core`` share), else
+    the carry-over lag: this year's initial budgets and last year's supplementary budgets
+    (decided in November-December, paid mostly in the next fiscal year), less the unspent
+    share. METHODOLOGY.md, section 4.4.
+    """
+
+    def w(name: str) -> float:
+        s = e.shares.get(name)
+        if s is None or (cats.BY_NAME[name].kind == "supplementary" and not e.supplementary):
+            return 0.0
+        return s.low  # the MoD categories' shares are known exactly (a policy file's choice)
+
+    u = inp.params.budget.unspent_share
+    col = {n: spending[:, cats.INDEX[n]] for n in (*MOD_INITIAL, *MOD_SUPPLEMENTARY)}
+    zero = np.zeros_like(col["mod_core"])
+    initial = sum((w(n) * col[n] for n in MOD_INITIAL), zero)
+    supp = sum((w(n) * col[n] for n in MOD_SUPPLEMENTARY), zero)
+    before = sum(
+        w(n) * b
+        for n, b in zip(MOD_SUPPLEMENTARY, inp.accounting.supplementary_before, strict=True)
+    )
+    lagged = np.concatenate([np.broadcast_to(before, supp[:1].shape), supp[:-1]], axis=0)
+    outlays = (1.0 - u) * (initial + lagged)
+    for y, v in inp.accounting.settled.items():
+        if inp.axis.years[0] <= y <= inp.axis.years[-1]:
+            outlays[inp.axis.idx(y)] = w("mod_core") * v
+    return np.asarray(outlays - initial - supp)
+
+
+def known_counted(inp: ModelInputs, e: PolicyEntry) -> np.ndarray:
+    """An entry's counted spending in the years whose counted categories are all known at the
+    as-of date, (n_year,) trillion yen; NaN where any is projected or a share is uncertain."""
+    spend = inp.known.spending  # (c, y), NaN where projected
+    mask = year_mask(e.shares, inp.axis.years)
+    out = np.zeros(inp.axis.n_year)
+    for name, s in e.shares.items():
+        c = cats.INDEX[name]
+        if cats.BY_NAME[name].kind == "supplementary" and not e.supplementary:
+            continue
+        w = s.low if s.low == s.high else np.nan
+        # a category that does not count in a year adds nothing, even when not yet known there
+        out += np.where(mask[c] > 0, w * mask[c] * spend[c], 0.0)
+    if e.outlays:
+        out += outlay_adjustment(inp, spend.T[:, :, None], e)[:, 0]
+    return out
+
+
+def known_denominator(inp: ModelInputs, e: PolicyEntry) -> np.ndarray:
+    """An entry's denominator where known at the as-of date, (n_year,); NaN where projected."""
+    if e.denominator == Denominator.fy2022_fixed:
+        return np.full(inp.axis.n_year, inp.accounting.gdp_fy2022_goal)
+    if e.denominator == Denominator.fy2022_revised:
+        return np.full(inp.axis.n_year, inp.accounting.gdp_fy2022_revised)
+    if e.denominator == Denominator.current_gdp:
+        return np.array(inp.known.gdp, dtype=float)
+    return np.full(inp.axis.n_year, np.nan)  # the outlook is drawn even in known years
+
+
+def reconciliation(inp: ModelInputs) -> dict[str, np.ndarray]:
+    """Published against modelled, one row per published figure (``Accounting.published``):
+    the modelled counted spending and ratio of the figure's policy in its year (from the known
+    figures; NaN where not all known at the as-of date), and whether the figure's own measure
+    is within its rounding."""
+    by_label = {e.label: e for e in inp.accounting.entries}
+    rows = inp.accounting.published
+    amount = np.full(len(rows), np.nan)
+    ratio = np.full(len(rows), np.nan)
+    for k, p in enumerate(rows):
+        e = by_label[p.policy]
+        if inp.axis.years[0] <= p.year <= inp.axis.years[-1]:
+            j = inp.axis.idx(p.year)
+            amount[k] = known_counted(inp, e)[j]
+            ratio[k] = amount[k] / known_denominator(inp, e)[j]
+    modelled = np.array(
+        [ratio[k] if p.measure == "ratio" else amount[k] for k, p in enumerate(rows)]
+    )
+    published = np.array([p.value for p in rows])
+    rounding = np.array([p.rounding for p in rows])
+    diff = modelled - published
+    within = np.where(np.isnan(diff), -1, (np.abs(diff) <= rounding + 1e-12).astype(int))
+    within = np.where([p.reference for p in rows], 2, within) if rows else within
+    return {
+        "amount": amount,
+        "ratio": ratio,
+        "difference": diff,
+        "within": within.astype(np.int8),
     }

@@ -3,10 +3,15 @@
 A policy is data (``scenarios/policies/NAME.toml``, or a file named by its path), validated on
 load into a frozen object: strict types (no string for a number, no number for a boolean),
 finite numbers. A share is a number in [0, 1], or ``{low, high}`` for a share that is itself
-uncertain (drawn uniformly per draw), optionally with ``from_year`` (the first fiscal year the
-category counts, FY2023-FY2100: the model's years). A policy may define ``buckets`` (e.g.
-NATO's core and resilience); each bucket is reported as its own entry ``NAME:BUCKET`` beside the
-policy's total.
+uncertain (drawn uniformly per draw), optionally with ``from_year`` and ``to_year`` (the first
+and last fiscal years the category counts, FY2023-FY2100: the model's years). A policy may define
+``buckets`` (e.g. NATO's core and resilience); each bucket is reported as its own entry
+``NAME:BUCKET`` beside the policy's total.
+
+A policy may also name a target **amount** (``target_amount``: a yen level such as the
+government's "11兆円程度", read from a data series or given in trillion yen) beside the ratio
+thresholds, and the **published figures** its counting should reproduce (``published``: data
+series, year and the figure's rounding), which the reconciliation table compares with the model.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from pydantic import (
 from . import categories as cats
 from .constants import OUTPUT_FIRST_YEAR, POLICY_DIR
 from .errors import InputError
-from .scenario_schema import NAME_PATTERN, plain_name
+from .scenario_schema import NAME_PATTERN, TargetAmount, plain_name
 from .tomlfile import read_toml
 
 MAX_POLICY_BYTES = 1 << 20  # a policy file is a page of text; this bounds a hostile one
@@ -40,6 +45,7 @@ LAST_YEAR = 2100  # the latest horizon a scenario may have (scenario_schema)
 
 class Denominator(str, Enum):
     fy2022_fixed = "fy2022_fixed"  # FY2022 GDP as fixed by the government in 2022
+    fy2022_revised = "fy2022_revised"  # FY2022 GDP as revised since (the latest vintage by as_of)
     current_gdp = "current_gdp"  # the year's nominal GDP (as reported, with revisions)
     outlook_gdp = "outlook_gdp"  # the government's outlook at budget time
 
@@ -53,12 +59,43 @@ class Share(_Strict):
     high: StrictFloat = Field(ge=0.0, le=1.0)
     # before the model's first year it would mean "always", after its last "never": both mistakes
     from_year: StrictInt | None = Field(None, ge=OUTPUT_FIRST_YEAR, le=LAST_YEAR)
+    to_year: StrictInt | None = Field(None, ge=OUTPUT_FIRST_YEAR, le=LAST_YEAR)
 
     @model_validator(mode="after")
     def _check(self) -> Share:
         if self.low > self.high:
             raise ValueError(f"need low <= high, got low={self.low}, high={self.high}")
+        if self.from_year is not None and self.to_year is not None:
+            if self.to_year < self.from_year:
+                raise ValueError(f"need from_year <= to_year, got {self.from_year}, {self.to_year}")
         return self
+
+    def counts_in(self, year: int) -> bool:
+        """Whether the category counts in fiscal year ``year`` (``from_year``, ``to_year``)."""
+        return (self.from_year is None or year >= self.from_year) and (
+            self.to_year is None or year <= self.to_year
+        )
+
+
+class Published(_Strict):
+    """A figure the government (or another publisher) published on this policy's counting:
+    a calibration data series in percent of the policy's denominator or in yen, its fiscal
+    year, and half a unit of its last published digit (``rounding``, in the figure's unit:
+    percentage points or trillion yen) within which the model must reproduce it."""
+
+    series: StrictStr = Field(min_length=1)
+    year: StrictInt = Field(ge=OUTPUT_FIRST_YEAR, le=LAST_YEAR)
+    rounding: StrictFloat = Field(gt=0, le=10.0)
+    note: StrictStr = ""
+    # another publisher's accounting (e.g. SIPRI), shown for comparison: not expected to lie
+    # within the rounding (the residual is explained in METHODOLOGY.md, section 4.4)
+    reference: StrictBool = False
+    bucket: StrictStr = ""  # the bucket whose counting it compares with ("" = the total)
+
+
+class Basis(str, Enum):
+    budget = "budget"  # appropriations: initial and supplementary budgets as decided
+    outlays = "outlays"  # payments: MoD settlement where published, else a carry-over lag
 
 
 def _shares(v: object) -> object:
@@ -102,6 +139,11 @@ class Policy(_Strict):
     )
     shares: dict[str, Share] = {}
     buckets: dict[str, Bucket] = {}
+    target_amount: TargetAmount | None = None
+    published: tuple[Published, ...] = ()
+    basis: Basis = Basis.budget
+    # what the policy's definition asks for and the model cannot count (shown in the outputs)
+    caveats: tuple[StrictStr, ...] = ()
 
     _norm = field_validator("shares", mode="before")(_shares)
     _valid = field_validator("shares")(_check_shares)
@@ -211,11 +253,12 @@ def share_values(
 
 
 def year_mask(shares: dict[str, Share], years: np.ndarray) -> np.ndarray:
-    """1 where a category may count in a fiscal year (``from_year``), shape (n_category, n_year)."""
+    """1 where a category may count in a fiscal year (``from_year``, ``to_year``),
+    shape (n_category, n_year)."""
     out = np.ones((len(cats.NAMES), len(years)))
     for name, s in shares.items():
-        if s.from_year is not None:
-            out[cats.INDEX[name]] = (years >= s.from_year).astype(float)
+        if s.from_year is not None or s.to_year is not None:
+            out[cats.INDEX[name]] = [float(s.counts_in(int(y))) for y in years]
     return out
 
 

@@ -103,8 +103,12 @@ def _file(policy: str) -> str:
 
 
 def policy_names(s: Scenario) -> set[str]:
-    """The policy files a scenario refers to: its policies and the two target policies."""
-    return set(s.policies) | {_file(s.supplementary.target_policy), _file(s.post2027.target_policy)}
+    """The policy files a scenario refers to: its policies, the two target policies and, when
+    it applies announced decisions, the yardstick policy a pledge is measured by."""
+    from .decisions import YARDSTICK_POLICY
+
+    out = set(s.policies) | {_file(s.supplementary.target_policy), _file(s.post2027.target_policy)}
+    return out | {YARDSTICK_POLICY} if s.decisions else out
 
 
 def _needed(s: Scenario, name: str) -> bool:

@@ -37,7 +37,7 @@ def _shares(e: PolicyEntry, sh: Shocks, i: int, years: list[int]) -> dict[str, l
             out[name] = [0.0] * len(years)
             continue
         v = s.low if s.low == s.high else s.low + (s.high - s.low) * float(sh.u_shares[name][i])
-        out[name] = [0.0 if (s.from_year is not None and y < s.from_year) else v for y in years]
+        out[name] = [v if s.counts_in(y) else 0.0 for y in years]
     return out
 
 

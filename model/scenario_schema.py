@@ -20,6 +20,7 @@ from pydantic import (
     StrictBool,
     StrictFloat,
     StrictInt,
+    StrictStr,
     field_validator,
     model_validator,
 )
@@ -153,6 +154,28 @@ class Supplementary(_Strict):
     from_year: StrictInt = Field(2026, ge=2023, le=2100)
 
 
+class TargetAmount(_Strict):
+    """A target stated as a yen level: counted spending at or above ``amount`` trillion yen.
+
+    The amount is either given (``amount``) or read from a calibration data series
+    (``series``, ``year``: e.g. the government's 11兆円程度, ``security_related_target`` FY2027),
+    as published by the run's as-of date.
+    """
+
+    name: StrictStr = Field(min_length=1, max_length=200)
+    amount: StrictFloat | None = Field(None, gt=0, le=1000.0)
+    series: StrictStr | None = None
+    year: StrictInt | None = Field(None, ge=1900, le=2100)
+
+    @model_validator(mode="after")
+    def _one(self) -> TargetAmount:
+        if (self.amount is None) == (self.series is None):
+            raise ValueError("give either 'amount' (trillion yen) or 'series' and 'year'")
+        if self.series is not None and self.year is None:
+            raise ValueError("'series' needs 'year'")
+        return self
+
+
 class Branch(_Strict):
     """One branch of a policy mixture: a post-FY2027 rule with its parameters and its weight.
 
@@ -280,7 +303,29 @@ class Scenario(_Strict):
     draws: StrictInt = Field(10_000, ge=1, le=100_000_000)
     seed: StrictInt = Field(20261125, ge=0)
     thresholds: tuple[StrictFloat, ...] = (0.015, 0.02, 0.035, 0.05)
-    policies: tuple[str, ...] = ("mod-core", "current", "broadened", "current-gdp", "nato-style")
+    policies: tuple[str, ...] = (
+        "mod-core",
+        "government",
+        "current",
+        "broadened",
+        "fy2022-revised",
+        "current-gdp",
+        "nato-style",
+    )
+    target_amounts: tuple[TargetAmount, ...] = Field(
+        (),
+        description=(
+            "targets stated as amounts of counted spending (trillion yen), beside the ratio "
+            "thresholds: {name, amount} or {name, series, year}"
+        ),
+    )
+    decisions: StrictBool = Field(
+        True,
+        description=(
+            "apply the announced decisions published by as_of (calibration/data/decisions.csv; "
+            "a pledge of the 2% level turns on the top-up for its year); false ignores them"
+        ),
+    )
     economy: Economy = Economy()
     plan: Plan = Plan()
     post2027: PostPlan = PostPlan()

@@ -28,6 +28,7 @@ from .constants import RNG_BLOCK
 from .inputs import ModelInputs
 from .metrics import (
     Accounts,
+    amount_indicators,
     entry_denominator,
     plan_accounts,
     probability,
@@ -70,7 +71,8 @@ def per_draw(
 
 
 def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per-draw events other than reaching a threshold: a top-up, plan shortfalls."""
+    """Per-draw events other than reaching a threshold: a top-up, plan shortfalls, amount
+    targets (``metrics.amount_indicators``)."""
     return {
         "topup": d["topup"] > 0,
         "financing_gap": d["financing_gap"] > 0,  # issue 15: the rule left personnel/due unpaid
@@ -78,6 +80,7 @@ def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.
         "initial_shortfall": d["cum_initial"] < inp.plan.expenditure_total,
         "expenditure_shortfall": d["cum_expenditure"] < inp.plan.level,
         "contract_shortfall": d["cum_contracts"] < inp.plan.contract_total,
+        **amount_indicators(inp, d["counted"]),
     }
 
 

@@ -183,6 +183,7 @@ def summary_text(ds: xr.Dataset) -> str:
         f"  expenditure in FY2022 yen:      {qs('plan_real_value_fy2022_yen')}",
         f"  at the plan's yen/dollar rate:  {qs('plan_value_at_plan_exchange_rate')}",
     ]
+    lines += yardstick_lines(ds, years) + reconciliation_lines(ds) + decision_lines(ds)
     if "branch" in ds.dims:
         lines += mixture_lines(ds)
     return "\n".join(lines) + "\n"
@@ -211,6 +212,172 @@ def mixture_lines(ds: xr.Dataset) -> list[str]:
             f"{float(ds['branch_draw_share'].sel(branch=b)):>8.3f}"
             + "".join(f"{float(x):>10.3f}" for x in p)
         )
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Targets by name, the reconciliation table and the decisions (issue 14)
+# ----------------------------------------------------------------------------
+
+DENOMINATOR_WORDS = {
+    "fy2022_fixed": "of FY2022 GDP",
+    "fy2022_revised": "of FY2022 GDP as revised",
+    "current_gdp": "of current-year GDP",
+    "outlook_gdp": "of the outlook GDP",
+}
+YARDSTICK_RATIO = 0.02  # the ratio reading shown beside an amount target
+
+
+def ratio_name(ds: xr.Dataset, pol: str, threshold: float) -> str:
+    """'2.0% of FY2022 GDP (560.2 trillion yen)': a ratio threshold named by the entry's
+    denominator (with its figure where it is fixed)."""
+    desc = (
+        str(ds["policy_description"].sel(policy=pol).values) if "policy_description" in ds else ""
+    )
+    key = next((k for k in DENOMINATOR_WORDS if f"denominator {k}," in desc), "")
+    name = f"{threshold:.1%} {DENOMINATOR_WORDS.get(key, 'of GDP')}"
+    if key.startswith("fy2022") and "denominator" in ds:
+        d = float(ds["denominator"].sel(policy=pol, percentile=50).isel(fiscal_year=0))
+        name += f" ({d:.1f} trillion yen)"
+    return name
+
+
+def yardstick_rows(
+    ds: xr.Dataset, years: list[int]
+) -> tuple[list[tuple[str, str, list[dict[str, Any]]]], list[str]]:
+    """For each policy naming an amount target: (policy, reading, [(P, s.e.) per year]) under
+    the amount and under 2% of its denominator, both named; and one sentence for each year
+    where they disagree (policies with the same sentence together)."""
+    need = ("policy_target_amount_name", "probability_of_counted_spending_above_target_amount")
+    if any(k not in ds for k in need) or not np.isclose(ds.threshold, YARDSTICK_RATIO).any():
+        return [], []
+    own = {
+        str(p): str(n)
+        for p, n in zip(ds.policy.values, ds[need[0]].values, strict=True)
+        if isinstance(n, str) and n
+    }
+    names = [str(n) for n in ds["target_amount_name"].values]
+    amounts = ds["target_amount"].values
+    thr = float(ds.threshold.values[np.isclose(ds.threshold.values, YARDSTICK_RATIO)][0])
+    rows: list[tuple[str, str, list[dict[str, Any]]]] = []
+    sentences: dict[tuple[int, str], list[str]] = {}
+    for pol, tname in own.items():
+        if tname not in names:
+            continue
+        k = names.index(tname)
+        rname = ratio_name(ds, pol, thr)
+        cells_a, cells_r = [], []
+        for y in years:
+            known = bool(
+                "spending_ratio_known" in ds
+                and ds["spending_ratio_known"].sel(policy=pol, fiscal_year=y).any()
+            )
+            ca = probability_cell(
+                ds, need[1], dict(policy=pol, fiscal_year=y, target_amount=amounts[k])
+            )
+            if known:
+                ca = {**ca, "known": True, "words": in_words(ca["probability"], True)}
+                ca["text"] = fmt_probability(
+                    ca["probability"], ca["standard_error"], ca["lower_95"], ca["upper_95"], True
+                )
+            cells_a.append(ca)
+            cells_r.append(
+                probability_cell(ds, PROBABILITY, dict(policy=pol, fiscal_year=y, threshold=thr))
+            )
+        rows += [(pol, tname, cells_a), (pol, rname, cells_r)]
+        amount = float(amounts[k])
+        for y, ca, cr in zip(years, cells_a, cells_r, strict=True):
+            a, r = ca["probability"], cr["probability"]
+            if (a >= 0.5) == (r >= 0.5):
+                continue
+            med = float(ds["counted_spending"].sel(policy=pol, fiscal_year=y, percentile=50))
+            rat = float(ds["spending_ratio"].sel(policy=pol, fiscal_year=y, percentile=50))
+            den = float(ds["denominator"].sel(policy=pol, fiscal_year=y, percentile=50))
+            yes, no = (tname, rname) if a >= 0.5 else (rname, tname)
+            text = (
+                f"reached under the {yes} but not under {no} (median counted "
+                f"{med:.2f} trillion yen, {rat:.2%}; the yardstick is {amount:g} trillion yen, "
+                f"{thr:.1%} of {den:.1f} is {thr * den:.2f})."
+            )
+            sentences.setdefault((y, text), []).append(pol)
+    return rows, [f"FY{y} ({', '.join(p)}): {t}" for (y, t), p in sentences.items()]
+
+
+def yardstick_lines(ds: xr.Dataset, years: list[int]) -> list[str]:
+    """The targets by name as text (``yardstick_rows``)."""
+    rows, sentences = yardstick_rows(ds, years)
+    if not rows:
+        return []
+    out = [
+        "",
+        "Targets by name: the government's yardstick (an amount) beside the ratio it stands for",
+        "(probability that counted spending is at or above it: estimate ± s.e. [95% interval])",
+        f"{'policy':<16}{'reading':<46}{'year':<8}probability",
+        "-" * 100,
+    ]
+    for pol, name, cells in rows:
+        for i, (y, c) in enumerate(zip(years, cells, strict=True)):
+            lead = f"{pol:<16}{name[:45]:<46}" if i == 0 else " " * 62
+            out.append(f"{lead}FY{y:<6}{c['text']:<38}{c['words']}")
+    return out + sentences
+
+
+def reconciliation_lines(ds: xr.Dataset) -> list[str]:
+    """Published figures against the model's known years (the reconciliation table)."""
+    if "published_figure" not in ds or ds.sizes.get("published_figure", 0) == 0:
+        return []
+    out = [
+        "",
+        "Reconciliation: published figures against the model (known years)",
+        f"{'policy':<16}{'year':<8}{'published':>12}{'modelled':>12}{'rounding':>12}  "
+        f"{'within':<8}source",
+    ]
+    for i in range(ds.sizes["published_figure"]):
+        row = ds.isel(published_figure=i)
+        ratio = not np.isnan(float(row["published_ratio"]))
+        if ratio:
+            pub, mod = float(row["published_ratio"]), float(row["modelled_ratio"])
+            rnd = float(row["published_ratio_rounding"])
+            cells = f"{pub:>12.1%}{mod:>12.2%}{'±' + format(rnd * 100, '.2f') + 'pp':>12}"
+        else:
+            pub, mod = float(row["published_amount"]), float(row["modelled_amount"])
+            rnd = float(row["published_amount_rounding"])
+            cells = f"{pub:>9.2f} tn{mod:>9.2f} tn{'±' + format(rnd, '.2f') + ' tn':>12}"
+        flag = {1: "yes", 0: "NO", -1: "unknown", 2: "ref."}[
+            int(row["published_figure_within_rounding"])
+        ]
+        src = str(row["published_figure_source"].values).split(", http")[0]
+        date = str(row["published_figure_source"].values).rsplit(", ", 1)[-1]
+        out.append(
+            f"{str(row['published_figure_policy'].values):<16}"
+            f"{'FY' + str(int(row['published_figure_fiscal_year'])):<8}{cells}  {flag:<8}"
+            f"{src} ({date})"
+        )
+    caveats = [
+        f"  {p}: {c}"
+        for p, c in zip(ds.policy.values, ds.get("policy_caveats", ds.policy).values, strict=True)
+        if "policy_caveats" in ds and c
+    ]
+    notes = ["  ref.: another publisher's accounting, shown for comparison (METHODOLOGY 4.4)"]
+    return out + notes + (["", "Caveats", *caveats] if caveats else [])
+
+
+def decision_lines(ds: xr.Dataset) -> list[str]:
+    """The announced decisions published by the as-of date that changed, or could have
+    changed, the run (the others are in the file's decision_* variables)."""
+    if "decision" not in ds or ds.sizes.get("decision", 0) == 0:
+        return []
+    eff = [str(x) for x in ds["decision_effect"].values]
+    out = ["", f"Announced decisions published by the as-of date: {len(eff)}"]
+    for d, e, m in zip(ds["decision"].values, eff, ds["decision_mapping"].values, strict=True):
+        if e != "no effect" or str(d).startswith("pledge"):
+            out.append(f"  {d}: {e}: {m}")
+    n = sum(
+        e == "no effect" and not str(d).startswith("pledge")
+        for d, e in zip(ds["decision"].values, eff, strict=True)
+    )
+    if n:
+        out.append(f"  {n} more with no effect on the model (why: decision_mapping in the file)")
     return out
 
 

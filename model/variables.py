@@ -21,10 +21,13 @@ import numpy as np
 from . import categories as cats
 from .constants import (
     CATEGORY,
+    DECISION,
     DRAW,
     FRACTION,
     PERCENTILE,
     POLICY,
+    PUBLISHED,
+    TARGET_AMOUNT,
     THRESHOLD,
     TRILLION_YEN,
     YEAR,
@@ -92,6 +95,7 @@ REL = (("spp__relative_to_threshold", "greater_than_or_equal_to"),)
 Q, P, Y, T, C = PERCENTILE, POLICY, YEAR, THRESHOLD, CATEGORY
 QS, MEAN, PROB, DRAWS = Stat.QUANTILES, Stat.MEAN, Stat.PROBABILITY, Stat.DRAWS
 INPUT, LABEL = Stat.INPUT, Stat.LABEL
+TA, PF, DC = TARGET_AMOUNT, PUBLISHED, DECISION
 
 IMPUTED_FLAGS = (
     ("flag_values", np.array([0, 1, 2], dtype=np.int8)),
@@ -111,7 +115,8 @@ def _imputed_flags(inp: ModelInputs) -> np.ndarray:
 
 def _describe(e: PolicyEntry) -> str:
     supp = "supplementary included" if e.supplementary else "initial budgets only"
-    return f"{e.policy}: denominator {e.denominator.value}, {supp}"
+    basis = "; MoD counted as outlays" if e.outlays else ""
+    return f"{e.policy}: denominator {e.denominator.value}, {supp}{basis}"
 
 
 def _policy_descriptions(inp: ModelInputs) -> np.ndarray:
@@ -120,6 +125,25 @@ def _policy_descriptions(inp: ModelInputs) -> np.ndarray:
 
 def _policy_targets(inp: ModelInputs) -> np.ndarray:
     return np.array([e.target if e.target else np.nan for e in inp.accounting.entries])
+
+
+def _strings(values: list[str]) -> np.ndarray:
+    return np.array(values, dtype=object)
+
+
+def _amounts(inp: ModelInputs) -> np.ndarray:
+    return np.array([t.amount for t in inp.accounting.target_amounts], dtype=float)
+
+
+def _published(inp: ModelInputs, what: str) -> np.ndarray:
+    from .metrics import reconciliation
+
+    return reconciliation(inp)[what]
+
+
+def _published_figure(inp: ModelInputs, measure: str, what: str) -> np.ndarray:
+    rows = inp.accounting.published
+    return np.array([getattr(p, what) if p.measure == measure else np.nan for p in rows])
 
 
 def _category_long_names(inp: ModelInputs) -> np.ndarray:
@@ -266,6 +290,52 @@ VARIABLES: tuple[Variable, ...] = (
              "Counted spending, every draw (trillion yen)"),
     Variable("nominal_gdp_draws", DRAWS, "gdp", (Y, DRAW), YEN,
              "Nominal GDP, every draw (trillion yen)"),
+    # targets stated as amounts (policies' target_amount; metrics.amount_indicators)
+    Variable("probability_of_counted_spending_above_target_amount", PROB, "amount_above",
+             (P, Y, TA), ONE,
+             "Probability that counted spending is at or above the target amount in the fiscal "
+             "year",
+             attrs=REL),
+    Variable("probability_of_counted_spending_reached_target_amount_by_year", PROB, "amount_by",
+             (P, Y, TA), ONE,
+             "Probability that counted spending has been at or above the target amount in some "
+             "fiscal year from FY2023 up to this one",
+             attrs=REL),
+    Variable("target_amount", INPUT, "amounts", (TA,), YEN,
+             "Target stated as an amount of counted spending (trillion yen)",
+             value=_amounts),
+    # the reconciliation table: published against modelled, known years (metrics.reconciliation)
+    Variable("published_figure_fiscal_year", INPUT, "published", (PF,), ONE,
+             "Fiscal year of the published figure",
+             value=lambda inp: np.array([p.year for p in inp.accounting.published], np.int32)),
+    Variable("published_ratio", INPUT, "published", (PF,), ONE,
+             "Published ratio to the policy's denominator (NaN: the figure is an amount)",
+             value=lambda inp: _published_figure(inp, "ratio", "value")),
+    Variable("published_ratio_rounding", INPUT, "published", (PF,), ONE,
+             "Half a unit of the published ratio's last digit (NaN: the figure is an amount)",
+             value=lambda inp: _published_figure(inp, "ratio", "rounding")),
+    Variable("published_amount", INPUT, "published", (PF,), YEN,
+             "Published amount of counted spending (NaN: the figure is a ratio) (trillion yen)",
+             value=lambda inp: _published_figure(inp, "amount", "value")),
+    Variable("published_amount_rounding", INPUT, "published", (PF,), YEN,
+             "Half a unit of the published amount's last digit (NaN: the figure is a ratio) "
+             "(trillion yen)",
+             value=lambda inp: _published_figure(inp, "amount", "rounding")),
+    Variable("modelled_ratio", INPUT, "published", (PF,), ONE,
+             "Modelled ratio of the figure's policy and year, from the known figures (NaN: not "
+             "all known at the as-of date)",
+             value=lambda inp: _published(inp, "ratio")),
+    Variable("modelled_amount", INPUT, "published", (PF,), YEN,
+             "Modelled counted spending of the figure's policy and year, from the known figures "
+             "(NaN: not all known at the as-of date) (trillion yen)",
+             value=lambda inp: _published(inp, "amount")),
+    Variable("published_figure_within_rounding", INPUT, "published", (PF,), ONE,
+             "1 if the modelled figure is within the published figure's rounding, 0 if not, "
+             "-1 if not known at the as-of date, 2 for another publisher's accounting shown for "
+             "comparison (not expected within rounding)",
+             attrs=(("flag_values", np.array([-1, 0, 1, 2], dtype=np.int8)),
+                    ("flag_meanings", "not_known outside_rounding within_rounding reference")),
+             value=lambda inp: _published(inp, "within")),
     Variable("policy_description", LABEL, "entries", (P,), None,
              "Inclusion policy: denominator and supplementary counting",
              value=_policy_descriptions),
@@ -276,6 +346,43 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("category_long_name", LABEL, "categories", (C,), None,
              "Category description",
              value=_category_long_names),
+    Variable("target_amount_name", LABEL, "amounts", (TA,), None,
+             "Name of the target amount",
+             value=lambda inp: _strings([t.name for t in inp.accounting.target_amounts])),
+    Variable("target_amount_source", LABEL, "amounts", (TA,), None,
+             "Source of the target amount (publisher, URL, publication date)",
+             value=lambda inp: _strings([t.source for t in inp.accounting.target_amounts])),
+    Variable("policy_target_amount_name", LABEL, "entries", (P,), None,
+             "The target amount the policy file names as its own yardstick ('' if none)",
+             value=lambda inp: _strings([e.target_amount or "" for e in inp.accounting.entries])),
+    Variable("policy_caveats", LABEL, "entries", (P,), None,
+             "What the policy's definition asks for and the model does not count ('' if none)",
+             value=lambda inp: _strings([e.caveats for e in inp.accounting.entries])),
+    Variable("published_figure", LABEL, "published", (PF,), None,
+             "Published figure: POLICY FYyyyy MEASURE",
+             value=lambda inp: _strings([p.label for p in inp.accounting.published])),
+    Variable("published_figure_policy", LABEL, "published", (PF,), None,
+             "The inclusion policy whose counting the published figure uses",
+             value=lambda inp: _strings([p.policy for p in inp.accounting.published])),
+    Variable("published_figure_source", LABEL, "published", (PF,), None,
+             "Source of the published figure (publisher, URL, publication date)",
+             value=lambda inp: _strings([p.source for p in inp.accounting.published])),
+    Variable("published_figure_note", LABEL, "published", (PF,), None,
+             "What the published figure says",
+             value=lambda inp: _strings([p.note for p in inp.accounting.published])),
+    # announced decisions (decisions.py)
+    Variable("decision", LABEL, "decisions", (DC,), None,
+             "Announced decision: SERIES PERIODyyyy (publication date)",
+             value=lambda inp: _strings([d.label for d in inp.accounting.decisions])),
+    Variable("decision_effect", LABEL, "decisions", (DC,), None,
+             "What the run made of the decision: applied, no effect, not applied, ignored",
+             value=lambda inp: _strings([d.effect for d in inp.accounting.decisions])),
+    Variable("decision_mapping", LABEL, "decisions", (DC,), None,
+             "The decision's mapping to the model, in words (METHODOLOGY.md, section 4.6)",
+             value=lambda inp: _strings([d.what for d in inp.accounting.decisions])),
+    Variable("decision_source", LABEL, "decisions", (DC,), None,
+             "Source of the decision (publisher, URL, publication date)",
+             value=lambda inp: _strings([d.source for d in inp.accounting.decisions])),
 )
 # fmt: on
 

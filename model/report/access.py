@@ -25,6 +25,7 @@ REQUIRED = (
 )
 DENOMINATOR_WORDS = {
     "fy2022_fixed": "over FY2022 GDP",
+    "fy2022_revised": "over FY2022 GDP as revised",
     "current_gdp": "over current-year GDP",
     "outlook_gdp": "over the GDP outlook",
 }

@@ -200,5 +200,10 @@ def pin_shares(e: PolicyEntry, values: dict[str, float]) -> PolicyEntry:
     shares = dict(e.shares)
     for cat, v in values.items():
         old = shares.get(cat)
-        shares[cat] = Share(low=v, high=v, from_year=old.from_year if old else None)
+        shares[cat] = Share(
+            low=v,
+            high=v,
+            from_year=old.from_year if old else None,
+            to_year=old.to_year if old else None,
+        )
     return dataclasses.replace(e, shares=shares)

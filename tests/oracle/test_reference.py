@@ -23,6 +23,12 @@ CASES = {
     "new five-year plan": ("post2027.rule='new_plan'", "post2027.plan_total=60.0"),
     "grow 5% with recessions cutting": ("post2027.rule='grow_nominal'", "post2027.growth=0.05"),
     "weak yen, growth-transition": ("economy.path='growth_transition'", "economy.fx_shift=0.3"),
+    # the pledge of 2025-10-24 applied (decisions.py): a top-up in FY2025 only (Share.to_year)
+    "as of just after the 2% pledge": ("as_of=2025-10-25",),
+    "top-up over the revised FY2022 GDP": (
+        "supplementary.target_seeking=true",
+        "supplementary.target_policy='fy2022-revised'",
+    ),
     # issue 15: a plan too small for personnel and payments due (the financing gap binds), and a
     # budget cut 20% a year (the floor binds from FY2029)
     "new plan of 10 (financing gap)": ("post2027.rule='new_plan'", "post2027.plan_total=10.0"),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import xarray as xr
 
+from ...summary import yardstick_rows
 from .. import access
 from ..format import esc, fmt_ratio, fmt_yen, fy
 from ..html import SECTIONS, attrs
@@ -105,5 +107,80 @@ def reconciliation_section(ds: xr.Dataset, scs: list[str | None]) -> str:
             '<p class="note">Each cell: median counted spending (trillion yen) and, below it, '
             "the median ratio to the policy's GDP denominator.</p>"
         )
+        out += yardstick_table(part, years) + published_table(part) + decisions_table(part)
     out.append("</section>")
     return "".join(out)
+
+
+def yardstick_table(part: xr.Dataset, years: list[int]) -> list[str]:
+    """Targets by name: the government's yardstick (an amount) beside 2% of the denominator."""
+    rows, sentences = yardstick_rows(part, years)
+    if not rows:
+        return []
+    head = "".join(f"<th>{fy(y)}</th>" for y in years)
+    out = [
+        "<h3>Targets by name</h3>",
+        '<p class="note">Probability that counted spending is at or above the target: the '
+        "government's own yardstick, an amount, beside the ratio it stands for.</p>",
+        f"<table><thead><tr><th>policy</th><th>reading</th>{head}</tr></thead><tbody>",
+    ]
+    for pol, name, cells in rows:
+        tds = "".join(f'<td class="num">{esc(c["text"])}</td>' for c in cells)
+        out.append(f"<tr><td>{esc(pol)}</td><td>{esc(name)}</td>{tds}</tr>")
+    out.append("</tbody></table>")
+    out += [f'<p class="note">{esc(t)}</p>' for t in sentences]
+    return out
+
+
+def published_table(part: xr.Dataset) -> list[str]:
+    """The reconciliation table: published figures against the model's known years."""
+    if "published_figure" not in part.dims or part.sizes["published_figure"] == 0:
+        return []
+    out = [
+        "<h3>Published figures against the model</h3>",
+        '<p class="note">Known years only: what the government published on a policy\'s '
+        "counting, the model's figure from the known budgets, and whether it lies within "
+        "the published figure's rounding (half a unit of its last digit).</p>",
+        "<table><thead><tr><th>policy</th><th>year</th><th>published</th><th>modelled</th>"
+        "<th>rounding</th><th>within</th><th>source</th></tr></thead><tbody>",
+    ]
+    for i in range(part.sizes["published_figure"]):
+        row = part.isel(published_figure=i)
+        if not np.isnan(float(row["published_ratio"])):
+            pub = f"{float(row['published_ratio']):.1%}"
+            mod = fmt_ratio(float(row["modelled_ratio"]))
+            rnd = f"± {float(row['published_ratio_rounding']) * 100:.2f} pp"
+        else:
+            pub = fmt_yen(float(row["published_amount"]))
+            mod = fmt_yen(float(row["modelled_amount"]))
+            rnd = f"± {float(row['published_amount_rounding']):.2f}"
+        flag = {1: "yes", 0: "no", -1: "not known", 2: "comparison"}.get(
+            int(row["published_figure_within_rounding"]), "?"
+        )
+        out.append(
+            f"<tr><td>{esc(row['published_figure_policy'].values)}</td>"
+            f"<td>{fy(int(row['published_figure_fiscal_year']))}</td>"
+            f'<td class="num">{pub}</td><td class="num">{mod}</td><td>{rnd}</td>'
+            f"<td>{flag}</td><td>{esc(row['published_figure_source'].values)}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return out
+
+
+def decisions_table(part: xr.Dataset) -> list[str]:
+    """The announced decisions published by the as-of date and what the run made of each."""
+    if "decision" not in part.dims or part.sizes["decision"] == 0:
+        return []
+    out = [
+        "<h3>Announced decisions</h3>",
+        "<table><thead><tr><th>decision</th><th>effect</th><th>mapping</th></tr></thead><tbody>",
+    ]
+    for d, e, m in zip(
+        part["decision"].values,
+        part["decision_effect"].values,
+        part["decision_mapping"].values,
+        strict=True,
+    ):
+        out.append(f"<tr><td>{esc(d)}</td><td>{esc(e)}</td><td>{esc(m)}</td></tr>")
+    out.append("</tbody></table>")
+    return out
