@@ -249,8 +249,12 @@ def test_numbers_match_netcdf(run_nc, run_report):
         ):
             assert page.cell(var=v, quantile="0.5") == fmt_yen(float(ds[v].sel(percentile=50)))
         p = float(ds["probability_of_plan_contract_shortfall"])
-        assert page.cell(var="probability_of_plan_contract_shortfall") == fmt_prob_se(
-            p, float(ds["probability_of_plan_contract_shortfall_standard_error"])
+        name = "probability_of_plan_contract_shortfall"
+        assert page.cell(var=name) == fmt_prob_se(
+            p,
+            float(ds[f"{name}_standard_error"]),
+            float(ds[f"{name}_lower_bound"]),
+            float(ds[f"{name}_upper_bound"]),
         )
         text = run_report["html"].read_text(encoding="utf-8")
         assert f"{fmt_yen(float(ds['plan_budget_total']))} trillion yen" in text

@@ -98,6 +98,10 @@ def plan_section(figs: Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
         for sc in scs:
             part = access.part(ds, sc)
             p, se = access.scalar(part, var), access.scalar(part, f"{var}_standard_error")
+            lo, hi = (
+                access.scalar(part, f"{var}_{end}_bound") if f"{var}_{end}_bound" in part else None
+                for end in ("lower", "upper")
+            )
             who = f"{esc(sc)}: " if sc is not None else ""
             note = (
                 " <em>By construction, not informative: FY2027 is the plan's own figure with "
@@ -108,7 +112,7 @@ def plan_section(figs: Figures, ds: xr.Dataset, scs: list[str | None]) -> str:
             out.append(
                 f"<li>{who}Probability that {esc(text)} {fmt_yen(access.scalar(part, ref))} "
                 f"trillion yen: <span{attrs(var=var, scenario=sc)}>"
-                f"{esc(fmt_prob_se(p, se))}</span> "
+                f"{esc(fmt_prob_se(p, se, lo, hi))}</span> "
                 f"({esc(in_words(p))}).{note}</li>"
             )
     out.append("</ul></section>")
