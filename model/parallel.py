@@ -70,11 +70,21 @@ class Execution:
             return [fn(x) for x in items]
         return list(self._pool.map(fn, items))
 
-    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list:
+    def map(
+        self,
+        fn: Callable[[Any], Any],
+        items: Iterable[Any],
+        advance: Callable[[int], None] | None = None,
+    ) -> list:
         """``fn`` over ``items``, in order: on the dask client if there is one, else as
-        ``local_map``."""
+        ``local_map``. ``advance(1)`` (a progress bar's) is called here, in this process, once
+        a task's result is in (a bar advanced inside a worker process would not be seen)."""
         if self._client is None:
-            return self.local_map(fn, items)
+            if advance is None:
+                return self.local_map(fn, items)
+            from .progress import counted
+
+            return self.local_map(counted(fn, advance), items)
         items = list(items)
         if not items:
             return []
@@ -82,7 +92,13 @@ class Execution:
         # otherwise share one key, and releasing the first pass's would lose the second's data
         [f] = self._client.scatter([fn], broadcast=True, hash=False)
         futures = self._client.map(_apply, [f] * len(items), items, pure=False)
-        return self._client.gather(futures)
+        if advance is None:
+            return self._client.gather(futures)
+        out = []
+        for fut in futures:  # in order: a bar may lag the fastest tasks but never runs ahead
+            out.append(fut.result())
+            advance(1)
+        return out
 
     def imap(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         """``fn`` over ``items``, every task started at once, the results yielded in order as

@@ -107,16 +107,14 @@ def sensitivity(
         ev = Evaluator(sc, metric, draws, s)
         # evaluations on this process's threads (one a core; the shocks are shared, drawn
         # once), or on the dask cluster
-        from ..progress import bars, counted, status, task
+        from ..progress import bars, status, task
 
         with bars(), execution(workers, scheduler) as ex:
 
             def pmap(fn, items):
-                """ex.map with a bar of evaluations (in this process; dask reports its own)."""
+                """ex.map with a bar of evaluations (advanced here, also on a dask cluster)."""
                 items = list(items)
-                if not ex.in_process:
-                    return ex.map(fn, items)
-                return ex.map(counted(fn, task("evaluations", len(items))), items)
+                return ex.map(fn, items, advance=task("evaluations", len(items)))
 
             if method == Method.oat:
                 res = run_oat(ev, pmap)

@@ -94,3 +94,15 @@ def test_execution_keeps_order_in_and_out_of_process():
     with execution(threads=1) as ex:
         seen: list[int] = []
         assert ex.map(seen.append, [2, 1]) == [None, None] and seen == [2, 1]
+
+
+def test_execution_map_advances_a_bar_once_per_task_in_and_out_of_process():
+    """A progress bar is advanced in this process as each task finishes, also on a dask
+    cluster (a bar advanced inside a worker process would never be seen)."""
+    from jdef.parallel import execution
+
+    for kw in ({"threads": 2}, {"workers": 1}):
+        calls: list[int] = []
+        with execution(**kw) as ex:
+            assert ex.map(abs, [-3, 2, -1], advance=calls.append) == [3, 2, 1], kw
+        assert calls == [1, 1, 1], kw
