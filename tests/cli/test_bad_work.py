@@ -147,6 +147,7 @@ def test_scenarios_validate_reports_every_file(tmp_path) -> None:
     assert res.stdout.strip() == "ok      scenarios/baseline.toml"
 
 
+@pytest.mark.slow  # moved out of the default suite (under 5 min): see the slow tier
 def test_report_keeps_the_users_figures(tmp_path) -> None:
     res = runner.invoke(app, ["run", "baseline", "--draws", "200", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output

@@ -126,6 +126,7 @@ def _data(path):
         return ds.load()
 
 
+@pytest.mark.slow  # moved out of the default suite (under 5 min): see the slow tier
 def test_interrupted_batch_resumes_to_identical_results(tmp_path):
     files = [
         str(SCENARIO_DIR / f)
@@ -183,6 +184,7 @@ def test_batch_cli_writes_combined_file(tmp_path):
     assert "paired difference" in res.stdout
 
 
+@pytest.mark.slow  # moved out of the default suite (under 5 min): see the slow tier
 def test_batch_on_workers_is_the_batch_in_process(tmp_path):
     """A batch on a local cluster (a scenario a task) writes the same files as in this process
     (scenarios side by side on threads)."""

@@ -203,6 +203,7 @@ def _descendants(pid: int) -> list[str]:
     return out
 
 
+@pytest.mark.slow  # moved out of the default suite (under 5 min): see the slow tier
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 def test_batch_on_workers_leaves_no_processes(tmp_path: Path) -> None:
     jdef = Path(sys.executable).with_name("jdef")

@@ -1,6 +1,7 @@
 """Scale: identical results whatever the chunking, the mode or the number of workers."""
 
 import numpy as np
+import pytest
 import xarray as xr
 from jdef.runner import Options, simulate
 
@@ -30,6 +31,7 @@ def test_summary_only_gives_the_same_probabilities(baseline):
             )
 
 
+@pytest.mark.slow  # moved out of the default suite (under 5 min): see the slow tier
 def test_summary_only_identical_whatever_the_chunk(baseline):
     """Streamed results (means and quantiles included) are bit for bit the same for any chunk
     size: chunks are rounded up to whole blocks of random numbers, sums are added block by block
@@ -67,6 +69,7 @@ def test_streamed_quantiles_within_one_bin(baseline):
         np.testing.assert_array_equal(p, ex_.prob[k][0], err_msg=k)
 
 
+@pytest.mark.slow  # moved out of the default suite (under 5 min): see the slow tier
 def test_local_cluster_gives_identical_arrays(baseline):
     ref = simulate(baseline, draws=4000, seed=6, options=Options(chunk=1000))
     one = simulate(baseline, draws=4000, seed=6, options=Options(chunk=1000, workers=1))
@@ -75,6 +78,7 @@ def test_local_cluster_gives_identical_arrays(baseline):
         xr.testing.assert_identical(ref.drop_attrs(), other.drop_attrs())
 
 
+@pytest.mark.slow  # moved out of the default suite (under 5 min): see the slow tier
 def test_streamed_run_on_workers_is_the_streamed_run_in_process(baseline):
     """Streaming maps the pilot, then groups of chunk tasks: each map's tasks must keep their
     own data on the cluster (they were lost when two maps shared scatter keys)."""
