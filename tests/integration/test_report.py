@@ -276,6 +276,7 @@ def test_no_sensitivity_section_content_when_absent(run_report):
     assert "holds no sensitivity analysis" in run_report["html"].read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # moved out of the default suite (under 5 min): see the slow tier
 def test_sensitivity_results_drawn_when_present(run_nc, tmp_path):
     with xr.open_dataset(run_nc) as ds:
         ds = ds.load()
@@ -353,6 +354,7 @@ def test_batch_report(batch_nc, batch_report):
     assert '"name": "topup-on"' in page.cell(attr="scenario", scenario="topup-on")
 
 
+@pytest.mark.slow  # moved out of the default suite (under 5 min): see the slow tier
 def test_rewrite_removes_stale_figures(run_nc, tmp_path):
     folder = tmp_path / "baseline_figures"
     folder.mkdir()
