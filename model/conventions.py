@@ -195,47 +195,40 @@ def _years_of(ds: xr.Dataset) -> tuple[int, int] | None:
         return (2023, 2040) if "scenario" in ds.attrs else None
 
 
+_PLACE_NOTE = (
+    "Tokyo, seat of the Government of Japan whose budget the file describes; the "
+    "quantities are national and have no spatial extent"
+)
+# ACDD's location and vertical extent: scalar coordinates, value and attributes
+_PLACE = {
+    "latitude": (
+        TOKYO[0],
+        {"standard_name": "latitude", "long_name": "Latitude", "units": "degrees_north"},
+    ),
+    "longitude": (
+        TOKYO[1],
+        {"standard_name": "longitude", "long_name": "Longitude", "units": "degrees_east"},
+    ),
+    "height": (
+        0.0,
+        {
+            "standard_name": "height",
+            "long_name": "Height above the surface",
+            "units": "m",
+            "positive": "up",
+            "axis": "Z",
+            "comment": "not applicable: national quantities (0 m)",
+        },
+    ),
+}
+
+
 def _add_place(ds: xr.Dataset) -> xr.Dataset:
-    note = (
-        "Tokyo, seat of the Government of Japan whose budget the file describes; the "
-        "quantities are national and have no spatial extent"
-    )
-    add = {}
-    if "latitude" not in ds.variables:
-        add["latitude"] = (
-            (),
-            TOKYO[0],
-            {
-                "standard_name": "latitude",
-                "long_name": "Latitude",
-                "units": "degrees_north",
-                "comment": note,
-            },
-        )
-    if "longitude" not in ds.variables:
-        add["longitude"] = (
-            (),
-            TOKYO[1],
-            {
-                "standard_name": "longitude",
-                "long_name": "Longitude",
-                "units": "degrees_east",
-                "comment": note,
-            },
-        )
-    if "height" not in ds.variables:
-        add["height"] = (
-            (),
-            0.0,
-            {
-                "standard_name": "height",
-                "long_name": "Height above the surface",
-                "units": "m",
-                "positive": "up",
-                "axis": "Z",
-                "comment": "not applicable: national quantities (0 m)",
-            },
-        )
+    add = {
+        name: ((), value, {**attrs, "comment": attrs.get("comment", _PLACE_NOTE)})
+        for name, (value, attrs) in _PLACE.items()
+        if name not in ds.variables
+    }
     return ds.assign_coords(add) if add else ds
 
 

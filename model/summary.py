@@ -322,9 +322,36 @@ def yardstick_lines(ds: xr.Dataset, years: list[int]) -> list[str]:
     return out + sentences
 
 
+def published_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
+    """The reconciliation table's rows, read once for the terminal and the report: policy,
+    year, whether the figure is a ratio, published, modelled, rounding, the within-rounding
+    flag (1 yes, 0 no, -1 not known, 2 another publisher's figure) and the source."""
+    if "published_figure" not in ds.dims or ds.sizes["published_figure"] == 0:
+        return []
+    rows = []
+    for i in range(ds.sizes["published_figure"]):
+        row = ds.isel(published_figure=i)
+        ratio = not np.isnan(float(row["published_ratio"]))
+        kind = "ratio" if ratio else "amount"
+        rows.append(
+            {
+                "policy": str(row["published_figure_policy"].values),
+                "fiscal_year": int(row["published_figure_fiscal_year"]),
+                "ratio": ratio,
+                "published": float(row[f"published_{kind}"]),
+                "modelled": float(row[f"modelled_{kind}"]),
+                "rounding": float(row[f"published_{kind}_rounding"]),
+                "flag": int(row["published_figure_within_rounding"]),
+                "source": str(row["published_figure_source"].values),
+            }
+        )
+    return rows
+
+
 def reconciliation_lines(ds: xr.Dataset) -> list[str]:
     """Published figures against the model's known years (the reconciliation table)."""
-    if "published_figure" not in ds or ds.sizes.get("published_figure", 0) == 0:
+    rows = published_rows(ds)
+    if not rows:
         return []
     out = [
         "",
@@ -332,26 +359,17 @@ def reconciliation_lines(ds: xr.Dataset) -> list[str]:
         f"{'policy':<16}{'year':<8}{'published':>12}{'modelled':>12}{'rounding':>12}  "
         f"{'within':<8}source",
     ]
-    for i in range(ds.sizes["published_figure"]):
-        row = ds.isel(published_figure=i)
-        ratio = not np.isnan(float(row["published_ratio"]))
-        if ratio:
-            pub, mod = float(row["published_ratio"]), float(row["modelled_ratio"])
-            rnd = float(row["published_ratio_rounding"])
+    for r in rows:
+        pub, mod, rnd = r["published"], r["modelled"], r["rounding"]
+        if r["ratio"]:
             cells = f"{pub:>12.1%}{mod:>12.2%}{'±' + format(rnd * 100, '.2f') + 'pp':>12}"
         else:
-            pub, mod = float(row["published_amount"]), float(row["modelled_amount"])
-            rnd = float(row["published_amount_rounding"])
             cells = f"{pub:>9.2f} tn{mod:>9.2f} tn{'±' + format(rnd, '.2f') + ' tn':>12}"
-        flag = {1: "yes", 0: "NO", -1: "unknown", 2: "ref."}[
-            int(row["published_figure_within_rounding"])
-        ]
-        src = str(row["published_figure_source"].values).split(", http")[0]
-        date = str(row["published_figure_source"].values).rsplit(", ", 1)[-1]
+        flag = {1: "yes", 0: "NO", -1: "unknown", 2: "ref."}[r["flag"]]
+        src = r["source"].split(", http")[0]
+        date = r["source"].rsplit(", ", 1)[-1]
         out.append(
-            f"{str(row['published_figure_policy'].values):<16}"
-            f"{'FY' + str(int(row['published_figure_fiscal_year'])):<8}{cells}  {flag:<8}"
-            f"{src} ({date})"
+            f"{r['policy']:<16}{'FY' + str(r['fiscal_year']):<8}{cells}  {flag:<8}{src} ({date})"
         )
     caveats = [
         f"  {p}: {c}"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import xarray as xr
 
-from ...summary import yardstick_rows
+from ...summary import published_rows, yardstick_rows
 from .. import access
 from ..format import esc, fmt_ratio, fmt_yen, fy
 from ..html import SECTIONS, attrs
@@ -134,7 +133,8 @@ def yardstick_table(part: xr.Dataset, years: list[int]) -> list[str]:
 
 def published_table(part: xr.Dataset) -> list[str]:
     """The reconciliation table: published figures against the model's known years."""
-    if "published_figure" not in part.dims or part.sizes["published_figure"] == 0:
+    rows = published_rows(part)
+    if not rows:
         return []
     out = [
         "<h3>Published figures against the model</h3>",
@@ -144,24 +144,19 @@ def published_table(part: xr.Dataset) -> list[str]:
         "<table><thead><tr><th>policy</th><th>year</th><th>published</th><th>modelled</th>"
         "<th>rounding</th><th>within</th><th>source</th></tr></thead><tbody>",
     ]
-    for i in range(part.sizes["published_figure"]):
-        row = part.isel(published_figure=i)
-        if not np.isnan(float(row["published_ratio"])):
-            pub = f"{float(row['published_ratio']):.1%}"
-            mod = fmt_ratio(float(row["modelled_ratio"]))
-            rnd = f"± {float(row['published_ratio_rounding']) * 100:.2f} pp"
+    for r in rows:
+        if r["ratio"]:
+            pub = f"{r['published']:.1%}"
+            mod = fmt_ratio(r["modelled"])
+            rnd = f"± {r['rounding'] * 100:.2f} pp"
         else:
-            pub = fmt_yen(float(row["published_amount"]))
-            mod = fmt_yen(float(row["modelled_amount"]))
-            rnd = f"± {float(row['published_amount_rounding']):.2f}"
-        flag = {1: "yes", 0: "no", -1: "not known", 2: "comparison"}.get(
-            int(row["published_figure_within_rounding"]), "?"
-        )
+            pub, mod = fmt_yen(r["published"]), fmt_yen(r["modelled"])
+            rnd = f"± {r['rounding']:.2f}"
+        flag = {1: "yes", 0: "no", -1: "not known", 2: "comparison"}.get(r["flag"], "?")
         out.append(
-            f"<tr><td>{esc(row['published_figure_policy'].values)}</td>"
-            f"<td>{fy(int(row['published_figure_fiscal_year']))}</td>"
+            f"<tr><td>{esc(r['policy'])}</td><td>{fy(r['fiscal_year'])}</td>"
             f'<td class="num">{pub}</td><td class="num">{mod}</td><td>{rnd}</td>'
-            f"<td>{flag}</td><td>{esc(row['published_figure_source'].values)}</td></tr>"
+            f"<td>{flag}</td><td>{esc(r['source'])}</td></tr>"
         )
     out.append("</tbody></table>")
     return out
