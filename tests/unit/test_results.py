@@ -54,6 +54,7 @@ def test_probabilities_from_draws_not_quantiles(written):
     )
 
 
+@pytest.mark.slow  # 23 s; the slow tier also runs the checker on every file kind
 def test_cf_compliance(written):
     from compliance_checker.runner import CheckSuite, ComplianceChecker
 
