@@ -16,7 +16,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from .constants import DRAW, GOAL_THRESHOLDS, POLICY, SCENARIO, YEAR, default_da
 from .inputs import ModelInputs
 from .io import write_netcdf
 from .metrics import TOLERANCE, probability
-from .parallel import Execution
+from .parallel import Background, Execution
 from .scenario import Scenario
 from .summary import fmt_se
 
@@ -38,20 +38,35 @@ PAIRED = "ratio_draws_at_comparison_years"
 
 @dataclass
 class Outcome:
+    """A scenario of a batch: its file, whether it was up to date already, and (once
+    :func:`digest` has read the file) its summaries for ``batch.nc`` and its comparison rows."""
+
     scenario: Scenario
     path: Path
     skipped: bool
+    part: xr.Dataset | None = field(default=None, repr=False, compare=False)
+    rows: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+    against: Path | None = field(default=None, repr=False, compare=False)  # the rows' base
 
 
 def resume_key(
-    inp: ModelInputs, draws: int, seed: int, keep_draws: bool, data_dir: Path | None = None
+    inp: ModelInputs,
+    draws: int,
+    seed: int,
+    keep_draws: bool,
+    data_dir: Path | None = None,
+    data_sha256: dict[str, str] | None = None,
 ) -> str:
     """Everything a scenario's file depends on, as JSON: the scenario's hash, seed, draws,
     ``keep_draws``, the calibration's hash, the hashes of the data files (in ``data_dir``,
-    the folder ``inp`` was prepared from; default ``constants.default_data_dir()``), of the
-    wiring table and of the policies as resolved, and the model's version."""
+    the folder ``inp`` was prepared from; default ``constants.default_data_dir()``; or
+    ``data_sha256``, those hashes if already known), of the wiring table and of the policies
+    as resolved, and the model's version."""
     from .data import load_data
     from .wiring import WIRING_FILE
+
+    if data_sha256 is None:
+        data_sha256 = load_data(inp.scenario.as_of, data_dir or default_data_dir()).hashes
 
     acc = inp.accounting
     policies = repr((acc.entries, acc.target_entry, acc.ramp_entry))
@@ -61,7 +76,7 @@ def resume_key(
         "draws": draws,
         "keep_draws": keep_draws,
         "calibration_sha256": inp.params.sha256,
-        "data_sha256": load_data(inp.scenario.as_of, data_dir or default_data_dir()).hashes,
+        "data_sha256": data_sha256,
         "wiring_sha256": hashlib.sha256(WIRING_FILE.read_bytes()).hexdigest(),
         "policies_sha256": hashlib.sha256(policies.encode()).hexdigest(),
         "model_version": __version__,
@@ -80,19 +95,45 @@ def _is_current(path: Path, key: str) -> bool:
 
 
 @dataclass(frozen=True)
-class ScenarioTask:
-    """Summarise one scenario's draws where it runs (picklable: a whole scenario is one task on
-    a dask worker, so that only its summaries travel back, not its per-draw arrays)."""
+class ScenarioFile:
+    """Summarise one scenario and write its file ``OUT/NAME.nc`` where it runs (picklable: a
+    whole scenario is one task on a dask worker, which builds and writes its own file, in a
+    process of its own, so that only the file's path travels back, and the files of two
+    workers are written at the same time). ``keys``: the resume key by scenario name;
+    ``command``: the command line recorded in the file's ``history``."""
 
     draws: int
     seed: int
+    out: Path
+    keys: dict[str, str]
+    command: str
     keep_draws: bool = False
 
-    def __call__(self, inp: ModelInputs) -> Any:
+    def __call__(self, item: tuple[Scenario, ModelInputs]) -> Path:
         from .parallel import execution
 
+        sc, inp = item
         with execution(threads=1) as local:
-            return summarize_one(inp, self.draws, self.seed, local, self.keep_draws)
+            st = summarize_one(inp, self.draws, self.seed, local, self.keep_draws)
+        key = self.keys[sc.name]
+        return write_one(sc, inp, st, self.draws, self.seed, self.out, key, self.command)
+
+
+# what a worker imports as it starts (dask's ``preload``; see dask_setup)
+PRELOAD = ("jdef.batch",)
+
+
+def dask_setup(worker: Any = None) -> None:
+    """Run by a local cluster's workers as they start (``PRELOAD``): the imports of a
+    scenario's task (the engine, the summaries, the file's conventions and scipy's intervals,
+    about a second and a half), paid while this process still prepares the scenarios, not by
+    the first task."""
+    import xarray.namedarray.parallelcompat as chunks
+
+    from . import conventions, probability, results, runner  # noqa: F401
+
+    probability.interval(np.array([0.5]), 2)  # scipy.stats, imported when first used
+    chunks.list_chunkmanagers()  # xarray's chunk managers (dask.array), found when first used
 
 
 def summarize_one(
@@ -150,15 +191,22 @@ def run_one(
 
 
 def write_one(
-    sc: Scenario, inp: ModelInputs, st: Any, draws: int, seed: int, out: Path, key: str
+    sc: Scenario,
+    inp: ModelInputs,
+    st: Any,
+    draws: int,
+    seed: int,
+    out: Path,
+    key: str,
+    command: str | None = None,
 ) -> Path:
-    """Write one scenario's summaries ``st`` (with its ``PAIRED`` draws) to ``OUT/NAME.nc``."""
+    """Write one scenario's summaries ``st`` (with its ``PAIRED`` draws) to ``OUT/NAME.nc``
+    (``command``: see :func:`_write`)."""
     from .results import build_dataset
 
     assert st.paired is not None, "summarize keeps the paired draws when asked"
-    return _write(
-        sc, inp, build_dataset(inp, st, draws=draws, seed=seed), st.paired, draws, out, key
-    )
+    ds = build_dataset(inp, st, draws=draws, seed=seed)
+    return _write(sc, inp, ds, st.paired, draws, out, key, command)
 
 
 def _write(
@@ -169,8 +217,11 @@ def _write(
     draws: int,
     out: Path,
     key: str,
+    command: str | None = None,
 ) -> Path:
-    """``ds`` with the ``PAIRED`` draws and the resume key, written to ``OUT/NAME.nc``."""
+    """``ds`` with the ``PAIRED`` draws and the resume key, written to ``OUT/NAME.nc``
+    (``command``: the command line for the file's history when it is not this process's, as
+    in a dask worker; default this process's)."""
     years = [int(y) for y in inp.axis.years if y in COMPARE_YEARS]
     ds[PAIRED] = xr.DataArray(
         paired,
@@ -196,6 +247,10 @@ def _write(
             "resume_key": key,
         },
     )
+    if command is not None:
+        from .conventions import apply
+
+        ds = apply(ds, command)  # write_netcdf's conventions then keep this history
     with _WRITE:  # HDF5 is not thread-safe, and the files are written without its lock
         return write_netcdf(ds, out / f"{sc.name}.nc")
 
@@ -217,14 +272,20 @@ def run_batch(
     scheduler: str | None = None,
     inputs: list[ModelInputs] | None = None,
     data_dir: Path | None = None,
+    cluster: Background | None = None,
 ) -> list[Outcome]:
     """Run the scenarios (``inputs``: their prepared inputs, if already made, from the data in
-    ``data_dir``, default ``constants.default_data_dir()``), reporting them in order.
+    ``data_dir``, default ``constants.default_data_dir()``), reporting them in order, each
+    file read back once as it is reported (:func:`digest`, for :func:`combine` and
+    :func:`comparison_rows`).
 
-    On a dask cluster each scenario is one task (``ScenarioTask``: its inputs shipped once, its
-    summaries back, the cluster started once for the batch); in this process scenarios of up
-    to ``SIDE_BY_SIDE_DRAWS`` draws run side by side on threads, their chunks on the shared
-    threads. Results are identical either way.
+    On a dask cluster (``workers`` or ``scheduler``; or ``cluster``, one started already with
+    ``parallel.background``, which the caller closes) each scenario is one task
+    (:class:`ScenarioFile`): the cluster is started once, on a thread, while the scenarios
+    are prepared; each scenario's inputs are scattered to the workers once; a worker
+    summarises the scenario, builds and writes its file, and sends back only the path. In
+    this process scenarios of up to ``SIDE_BY_SIDE_DRAWS`` draws run side by side on threads,
+    their chunks on the shared threads. Results are identical either way.
 
     Raises
     ------
@@ -233,8 +294,11 @@ def run_batch(
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
+    from contextlib import ExitStack
 
-    from .parallel import check_execution, execution
+    from .conventions import command_line
+    from .data import load_data
+    from .parallel import background, check_execution, execution
     from .prepare import prepare
 
     check_execution(workers, scheduler)
@@ -248,23 +312,48 @@ def run_batch(
             "name",
             f"two scenarios are named '{dup}'; names must be distinct (they name the output files)",
         )
-    given: list[ModelInputs | None] = list(inputs) if inputs else [None] * len(scenarios)
-    inps = [inp or prepare(sc, data_dir=data_dir) for sc, inp in zip(scenarios, given, strict=True)]
-    keys = [resume_key(inp, draws, seed, keep_draws, data_dir) for inp in inps]
-    paths = [out / f"{sc.name}.nc" for sc in scenarios]
-    todo = [i for i, (p, k) in enumerate(zip(paths, keys, strict=True)) if not _is_current(p, k)]
-    outcomes = []
-    with execution(workers, scheduler) as ex:
+    with ExitStack() as stack:
+        own = cluster is None and bool(workers or scheduler)
+        if own:  # started now, on a thread: it is up by the time the scenarios are prepared
+            cluster = stack.enter_context(background(workers, scheduler, PRELOAD))
+        given: list[ModelInputs | None] = list(inputs) if inputs else [None] * len(scenarios)
+        inps = [
+            inp or prepare(sc, data_dir=data_dir) for sc, inp in zip(scenarios, given, strict=True)
+        ]
+        hashes: dict[Any, dict[str, str]] = {}  # the data files' hashes, read once an as_of
+        for inp in inps:
+            if inp.scenario.as_of not in hashes:
+                folder = data_dir or default_data_dir()
+                hashes[inp.scenario.as_of] = load_data(inp.scenario.as_of, folder).hashes
+        keys = [
+            resume_key(inp, draws, seed, keep_draws, data_dir, hashes[inp.scenario.as_of])
+            for inp in inps
+        ]
+        paths = [out / f"{sc.name}.nc" for sc in scenarios]
+        todo = [
+            i for i, (p, k) in enumerate(zip(paths, keys, strict=True)) if not _is_current(p, k)
+        ]
+        ex = stack.enter_context(execution()) if cluster is None else cluster.get()
         if not ex.in_process:
-            # a scenario a task, all submitted at once; each file written as its summaries come
-            # (a policy mixture runs its chunks on the cluster instead)
+            # a scenario a task, all submitted at once, each file written by its worker (a
+            # policy mixture runs its chunks on the cluster instead)
             tasks = [i for i in todo if scenarios[i].mixture is None]
-            results = ex.imap(ScenarioTask(draws, seed, keep_draws), [inps[i] for i in tasks])
+            write = ScenarioFile(
+                draws,
+                seed,
+                out.absolute(),
+                {scenarios[i].name: keys[i] for i in tasks},
+                command_line(),
+                keep_draws,
+            )
+            results = ex.imap(write, [(scenarios[i], inps[i]) for i in tasks])
+            stack.callback(results.close)  # before the cluster closes (a callback runs first)
 
             def one(i: int) -> Path:
                 if scenarios[i].mixture is not None:
                     return run_one(scenarios[i], draws, seed, out, ex, keep_draws, inps[i], keys[i])
-                return write_one(scenarios[i], inps[i], next(results), draws, seed, out, keys[i])
+                next(results)
+                return paths[i]
 
         else:
 
@@ -272,33 +361,59 @@ def run_batch(
                 return run_one(scenarios[i], draws, seed, out, ex, keep_draws, inps[i], keys[i])
 
         side = (os.cpu_count() or 1) if ex.in_process and draws <= SIDE_BY_SIDE_DRAWS else 1
+        outcomes: list[Outcome] = []
+        base = None
         with ThreadPoolExecutor(max(side, 1)) as pool:
             done = {i: pool.submit(one, i) for i in todo}
             for i, sc in enumerate(scenarios):
                 if i in done:
                     done.pop(i).result()
+                if own and not done and cluster is not None:
+                    cluster.release()  # the last task is in: the cluster closes meanwhile
                 o = Outcome(sc, paths[i], i not in todo)
+                base = digest(o, base, paths[0])
                 outcomes.append(o)
                 if on_done:
                     on_done(o)
     return outcomes
 
 
+def digest(o: Outcome, base: xr.DataArray | None, against: Path) -> xr.DataArray:
+    """Read ``o``'s file once: ``o.part``, its summaries for ``batch.nc``, and ``o.rows``, its
+    comparison rows against ``base`` (the ``PAIRED`` draws of the first scenario, in the file
+    ``against``; None: ``o`` is the first). Returns the ``PAIRED`` draws to compare the next
+    scenarios with (``base``, or ``o``'s if it is the first)."""
+    with _WRITE, xr.open_dataset(o.path) as ds:  # not while this process writes a file
+        ds = ds.load()
+    paired = ds[PAIRED]
+    base = paired if base is None else base
+    o.rows = _rows(o.scenario.name, paired, base)
+    o.against = against
+    drop = [v for v in ds.data_vars if str(v).endswith("_draws") or v == PAIRED]
+    part = ds.drop_vars(drop).drop_vars("comparison_year", errors="ignore")
+    if "draw" in part.dims:
+        part = part.drop_dims("draw")
+    if "branch" in part.dims:  # a mixture's branches stay in its own file
+        part = part.drop_dims("branch").drop_vars(
+            [v for v in part.data_vars if str(v).startswith("sampled_")]
+        )
+    o.part = part.expand_dims({SCENARIO: [o.scenario.name]})
+    return base
+
+
+def _digested(outcomes: list[Outcome]) -> list[Outcome]:
+    """``outcomes``, each digested against the first (read again unless done already)."""
+    first = outcomes[0].path if outcomes else None
+    if any(o.part is None or o.against != first for o in outcomes):
+        base = None
+        for o in outcomes:
+            base = digest(o, base, outcomes[0].path)
+    return outcomes
+
+
 def combine(outcomes: list[Outcome], out: Path) -> tuple[xr.Dataset, Path]:
     """Concatenate the per-scenario summaries along a ``scenario`` dimension."""
-    parts = []
-    for o in outcomes:
-        with xr.open_dataset(o.path) as ds:
-            ds = ds.load()
-        drop = [v for v in ds.data_vars if str(v).endswith("_draws") or v == PAIRED]
-        part = ds.drop_vars(drop).drop_vars("comparison_year", errors="ignore")
-        if "draw" in part.dims:
-            part = part.drop_dims("draw")
-        if "branch" in part.dims:  # a mixture's branches stay in its own file
-            part = part.drop_dims("branch").drop_vars(
-                [v for v in part.data_vars if str(v).startswith("sampled_")]
-            )
-        parts.append(part.expand_dims({SCENARIO: [o.scenario.name]}))
+    parts = [o.part for o in _digested(outcomes) if o.part is not None]  # all of them
     from .conventions import batch_attrs
 
     combined = xr.concat(parts, dim=SCENARIO, join="outer", combine_attrs="drop", data_vars="all")
@@ -365,40 +480,39 @@ def _add_paired(combined: xr.Dataset, outcomes: list[Outcome]) -> None:
 def comparison_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     """P(ratio >= threshold) per scenario and policy,
     with the paired difference against the first scenario."""
-    data = []
-    for o in outcomes:
-        with xr.open_dataset(o.path) as ds:
-            data.append(ds[PAIRED].load())
-    base = data[0]
+    return [r for o in _digested(outcomes) for r in o.rows or []]
+
+
+def _rows(name: str, r: xr.DataArray, base: xr.DataArray) -> list[dict[str, Any]]:
+    """The comparison rows of one scenario's ``PAIRED`` draws ``r`` against ``base``'s."""
+    vals, bvals = r.values, base.values
+    bpol = {str(p): k for k, p in enumerate(base.policy.values)}
+    byear = {int(y): k for k, y in enumerate(base.comparison_year.values)}
     rows = []
-    for o, r in zip(outcomes, data, strict=True):
-        for pol in r.policy.values:
-            for y in r.comparison_year.values:
-                for t in GOAL_THRESHOLDS:
-                    ind = (r.sel(policy=pol, comparison_year=y).values >= t - TOLERANCE).astype(
-                        float
+    for a, pol in enumerate(r.policy.values):
+        for c, y in enumerate(r.comparison_year.values):
+            at = (bpol.get(str(pol)), byear.get(int(y)))
+            for t in GOAL_THRESHOLDS:
+                ind = (vals[a, c] >= t - TOLERANCE).astype(float)
+                p, se = probability(ind)
+                row = {
+                    "scenario": name,
+                    "policy": str(pol),
+                    "fiscal_year": int(y),
+                    "threshold": t,
+                    "probability": float(p),
+                    "standard_error": float(se),
+                    "difference": np.nan,
+                    "difference_se": np.nan,
+                }
+                if at[0] is not None and at[1] is not None:
+                    b = (bvals[at[0], at[1]] >= t - TOLERANCE).astype(float)
+                    d = ind - b
+                    row["difference"] = float(d.mean())
+                    row["difference_se"] = (
+                        float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
                     )
-                    p, se = probability(ind)
-                    row = {
-                        "scenario": o.scenario.name,
-                        "policy": str(pol),
-                        "fiscal_year": int(y),
-                        "threshold": t,
-                        "probability": float(p),
-                        "standard_error": float(se),
-                        "difference": np.nan,
-                        "difference_se": np.nan,
-                    }
-                    if pol in base.policy.values and y in base.comparison_year.values:
-                        b = (
-                            base.sel(policy=pol, comparison_year=y).values >= t - TOLERANCE
-                        ).astype(float)
-                        d = ind - b
-                        row["difference"] = float(d.mean())
-                        row["difference_se"] = (
-                            float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
-                        )
-                    rows.append(row)
+                rows.append(row)
     return rows
 
 

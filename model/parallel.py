@@ -102,7 +102,10 @@ class Execution:
 
     def imap(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         """``fn`` over ``items``, every task started at once, the results yielded in order as
-        they come (so that the caller can use the first while the others still run)."""
+        they come (so that the caller can use the first while the others still run).
+
+        On a dask client ``fn`` is sent to every worker once and the ``items`` are scattered
+        (each sent once, to one worker, where its task then prefers to run)."""
         items = list(items)
         if self._client is None or not items:
             if self._pool is None or len(items) <= 1:
@@ -111,10 +114,17 @@ class Execution:
                 yield from self._pool.map(fn, items)
             return
         [f] = self._client.scatter([fn], broadcast=True, hash=False)
-        futures = self._client.map(_apply, [f] * len(items), items, pure=False)
-        for fut in futures:
-            yield fut.result()
-            fut.release()
+        data = self._client.scatter(items, hash=False)
+        futures = self._client.map(_apply, [f] * len(items), data, pure=False)
+        del data  # the tasks hold their inputs: each is released with its task
+        try:
+            for fut in futures:
+                yield fut.result()
+                fut.release()
+        finally:
+            left = [fut for fut in futures if not fut.done()]
+            if left:  # a failed or abandoned batch: cancel what is left
+                self._client.cancel(left)
 
 
 def max_workers() -> int:
@@ -160,7 +170,10 @@ def check_execution(workers: int | None = None, scheduler: str | None = None) ->
 
 @contextmanager
 def execution(
-    workers: int | None = None, scheduler: str | None = None, threads: int | None = None
+    workers: int | None = None,
+    scheduler: str | None = None,
+    threads: int | None = None,
+    preload: tuple[str, ...] = (),
 ) -> Iterator[Execution]:
     """An :class:`Execution` for the duration of the block.
 
@@ -172,6 +185,10 @@ def execution(
         Connect to the dask scheduler at this address instead.
     threads : int, optional
         Threads of this process (default one per core; 1: none).
+    preload : tuple of str
+        Modules a local cluster's workers import as they start, before they take tasks
+        (dask's worker ``preload``; a module's ``dask_setup(worker)`` runs too), so that a first
+        task does not pay the imports.
 
     Raises
     ------
@@ -185,7 +202,9 @@ def execution(
     with ExitStack() as stack:
         pool = stack.enter_context(ThreadPoolExecutor(threads)) if threads > 1 else None
         client = (
-            stack.enter_context(_dask_client(workers, scheduler)) if workers or scheduler else None
+            stack.enter_context(_dask_client(workers, scheduler, preload))
+            if workers or scheduler
+            else None
         )
         yield Execution(pool, client)
 
@@ -231,7 +250,9 @@ def _probe(address: str) -> None:
 
 
 @contextmanager
-def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+def _dask_client(
+    workers: int | None, scheduler: str | None, preload: tuple[str, ...] = ()
+) -> Iterator[Any]:
     import logging
 
     import dask
@@ -257,6 +278,7 @@ def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
                 security=Security.temporary(),
                 dashboard_address=None,
                 silence_logs=logging.CRITICAL,
+                preload=list(preload),
             )
             client = Client(cluster, set_as_default=False)
     except RunError:
@@ -273,3 +295,72 @@ def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+class Background:
+    """An :func:`execution` started on a thread of its own (a local cluster takes a second or
+    more to start: its workers' processes and imports), while this thread prepares the work.
+
+    ``get()`` waits for it and returns the :class:`Execution` (raising what starting it
+    raised); ``release()`` starts closing it, on a thread too, once its tasks are done;
+    leaving the ``with`` block waits for both, so that no process outlives the block. An error
+    of the block wins over one of the start it did not wait for (bad input is reported as
+    such, even when the scheduler is unreachable too).
+    """
+
+    def __init__(self, workers: int | None, scheduler: str | None, preload: tuple[str, ...]):
+        import threading
+
+        self._stack = ExitStack()
+        self._ex: Execution | None = None
+        self._error: BaseException | None = None
+        self._closer: threading.Thread | None = None
+
+        def start() -> None:
+            try:
+                self._ex = self._stack.enter_context(execution(workers, scheduler, preload=preload))
+            except BaseException as exc:  # noqa: BLE001 - handed to get()
+                self._error = exc
+
+        self._starter = threading.Thread(target=start, name="jdef-cluster-start", daemon=True)
+        self._starter.start()
+
+    def get(self) -> Execution:
+        self._starter.join()
+        if self._error is not None:
+            raise self._error
+        assert self._ex is not None
+        return self._ex
+
+    def release(self) -> None:
+        import threading
+
+        if self._closer is None:
+            self._starter.join()
+            self._closer = threading.Thread(target=self._stack.close, name="jdef-cluster-close")
+            self._closer.start()
+
+    def close(self) -> None:
+        self.release()
+        assert self._closer is not None
+        self._closer.join()
+
+
+@contextmanager
+def background(
+    workers: int | None = None, scheduler: str | None = None, preload: tuple[str, ...] = ()
+) -> Iterator[Background]:
+    """:class:`Background`: ``execution(workers, scheduler, preload=preload)`` started on a
+    thread at once, closed (and waited for) when the block ends.
+
+    Raises
+    ------
+    InputError
+        For a bad ``workers`` or ``scheduler`` (:func:`check_execution`), at once.
+    """
+    check_execution(workers, scheduler)
+    bg = Background(workers, scheduler, preload)
+    try:
+        yield bg
+    finally:
+        bg.close()
