@@ -108,13 +108,18 @@ def accounts(
         [year_mask(e.shares, inp.axis.years) for e in first],
         [uncertain_columns(e.shares, e.supplementary) for e in first],
         out=counted if distinct else None,
+        check=False,  # share_values sets every share that is not drawn from one figure
     )
     denom = []
+    outlays: dict[tuple[float, ...], np.ndarray] = {}  # entries of the same MoD shares share one
     for k, e in enumerate(inp.accounting.entries):
         if not distinct:
             counted[k] = sums[rules.index(keys[k])]
         if e.outlays:
-            counted[k] += outlay_adjustment(inp, paths.spending, e)
+            w = outlay_weights(e)
+            if w not in outlays:
+                outlays[w] = _outlays(inp, paths.spending, w)
+            counted[k] += outlays[w]
         _known_years_exact(inp, e, counted[k])
         denom.append(entry_denominator(inp, e, paths.gdp_reported, paths.gdp_outlook))
         np.divide(counted[k], denom[k], out=ratio[k])
@@ -314,6 +319,12 @@ def outlay_adjustment(inp: ModelInputs, spending: np.ndarray, e: PolicyEntry) ->
     (decided in November-December, paid mostly in the next fiscal year), less the unspent
     share. METHODOLOGY.md, section 4.4.
     """
+    return _outlays(inp, spending, outlay_weights(e))
+
+
+def outlay_weights(e: PolicyEntry) -> tuple[float, ...]:
+    """An entry's shares of the MoD categories ``MOD_INITIAL + MOD_SUPPLEMENTARY`` (all that
+    ``outlay_adjustment`` depends on, besides the inputs and the spending)."""
 
     def w(name: str) -> float:
         s = e.shares.get(name)
@@ -321,6 +332,11 @@ def outlay_adjustment(inp: ModelInputs, spending: np.ndarray, e: PolicyEntry) ->
             return 0.0
         return s.low  # the MoD categories' shares are known exactly (a policy file's choice)
 
+    return tuple(w(n) for n in (*MOD_INITIAL, *MOD_SUPPLEMENTARY))
+
+
+def _outlays(inp: ModelInputs, spending: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
+    w = dict(zip((*MOD_INITIAL, *MOD_SUPPLEMENTARY), weights, strict=True)).__getitem__
     u = inp.params.budget.unspent_share
     col = {n: spending[:, cats.INDEX[n]] for n in (*MOD_INITIAL, *MOD_SUPPLEMENTARY)}
     zero = np.zeros_like(col["mod_core"])

@@ -360,7 +360,8 @@ def histogram(d: dict[str, np.ndarray], s1: dict, grid: Grid) -> dict:
             tt *= inv[a : a + r, None]
             np.floor(tt, out=tt)  # the bin, from -HALF to HALF - 1
             tt += offset[:r]
-            for j in np.nonzero(np.isnan(tt).any(axis=1))[0]:
+            # a row with a NaN sums to NaN (the bins are finite): a fast look for the rare ones
+            for j in np.flatnonzero(np.isnan(tt.sum(axis=1))):
                 tt[j, np.isnan(tt[j])] = j * (BINS + 1.0) + BINS  # a spare bin for NaN
             ii[...] = tt
             h[a : a + r] = np.bincount(ii.ravel(), minlength=r * (BINS + 1)).reshape(r, -1)
