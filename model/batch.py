@@ -125,9 +125,10 @@ PRELOAD = ("jdef.batch",)
 
 def dask_setup(worker: Any = None) -> None:
     """Run by a local cluster's workers as they start (``PRELOAD``): the imports of a
-    scenario's task (the engine, the summaries, the file's conventions and scipy's intervals,
-    about a second and a half), paid while this process still prepares the scenarios, not by
-    the first task."""
+    scenario's task (the engine, the summaries, the file's conventions, scipy's intervals and
+    the chunk managers xarray looks for when it first builds or reads a Dataset, about a
+    second and a half), paid while this process still prepares the scenarios, not by the first
+    task; and by this process while it waits for the cluster (reading the files back)."""
     import xarray.namedarray.parallelcompat as chunks
 
     from . import conventions, probability, results, runner  # noqa: F401
@@ -333,6 +334,8 @@ def run_batch(
         todo = [
             i for i, (p, k) in enumerate(zip(paths, keys, strict=True)) if not _is_current(p, k)
         ]
+        if cluster is not None:
+            dask_setup()  # the imports of reading the files back (digest), while it starts
         ex = stack.enter_context(execution()) if cluster is None else cluster.get()
         if not ex.in_process:
             # a scenario a task, all submitted at once, each file written by its worker (a

@@ -15,7 +15,7 @@ Results do not depend on where they were computed: every task's random numbers c
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -100,7 +100,7 @@ class Execution:
             advance(1)
         return out
 
-    def imap(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+    def imap(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Generator[Any, None, None]:
         """``fn`` over ``items``, every task started at once, the results yielded in order as
         they come (so that the caller can use the first while the others still run).
 
@@ -254,12 +254,16 @@ def _dask_client(
     workers: int | None, scheduler: str | None, preload: tuple[str, ...] = ()
 ) -> Iterator[Any]:
     import logging
+    import warnings
 
     import dask
     from dask.distributed import Client, LocalCluster
     from distributed.security import Security
 
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    # the scheduler's HTTP server (health checks; no dashboard) moves to a free port when 8787
+    # is taken, e.g. by another cluster, and says so: nothing the user needs to read
+    warnings.filterwarnings("ignore", message="Port 8787 is already in use", category=UserWarning)
     cluster = None
     where = scheduler or f"a local cluster of {workers} workers"
     try:
@@ -269,17 +273,25 @@ def _dask_client(
                 _probe(scheduler)
                 client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         else:
-            cluster = LocalCluster(
-                n_workers=int(workers or 1),
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                protocol="tls://",
-                security=Security.temporary(),
-                dashboard_address=None,
-                silence_logs=logging.CRITICAL,
-                preload=list(preload),
-            )
+            # dask's workers trim freed memory at once (MALLOC_TRIM_THRESHOLD_ set before they
+            # start), which also fixes glibc's mmap threshold: every large array is then a
+            # fresh mapping, faulted in page by page (twice the system time of a task here);
+            # the workers keep glibc's defaults, as this process does
+            env = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+            env.pop("MALLOC_TRIM_THRESHOLD_", None)
+            settings = dask.config.set({"distributed.nanny.pre-spawn-environ": env})
+            with settings:
+                cluster = LocalCluster(
+                    n_workers=int(workers or 1),
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    protocol="tls://",
+                    security=Security.temporary(),
+                    dashboard_address=None,
+                    silence_logs=logging.CRITICAL,
+                    preload=list(preload),
+                )
             client = Client(cluster, set_as_default=False)
     except RunError:
         raise

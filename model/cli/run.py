@@ -153,8 +153,11 @@ def batch(
     """  # noqa: E501
     with exit_on_error(), as_of_named(set_, as_of):
         use_data_dir(data_dir)
-        from ..batch import combine, comparison_rows, comparison_text, run_batch
+        from contextlib import ExitStack
+
+        from ..batch import PRELOAD, combine, comparison_rows, comparison_text, run_batch
         from ..io import check_writable
+        from ..parallel import background, check_execution
         from ..paths import output_path
         from ..prepare import prepare
         from ..progress import bars, status, task
@@ -163,43 +166,54 @@ def batch(
 
         check_draws(draws, 1)
         check_seed(seed)
+        check_execution(workers, scheduler)
         scenarios = [load_named(f, set_, as_of)[0] for f in files]
         for name in [*(sc.name for sc in scenarios), "batch"]:  # batch.run_one and combine's
             output_path(out, f"{name}.nc")
         if report:
             _report_paths("batch", out)
-        # validate everything (policies, data) before the first run writes anything
-        inputs = [prepare(sc) for sc in scenarios]
-        check_writable(out)
-        n = draws or scenarios[0].draws
-        s = scenarios[0].seed if seed is None else seed
-        streamed = n > AUTO_STREAM_ABOVE and not keep_draws  # as batch.run_one runs them
-        for inp in inputs:
-            how = "use fewer draws" + (" or no --keep-draws (batch then streams)" * keep_draws)
-            check_fits(inp, n, default_chunk(n, streamed), streamed, keep_draws, how=how)
-        with bars():
-            tick = task("scenarios", len(scenarios))
-
-            def done(o):
-                tick(1)
-                status(f"{'skipped (up to date)' if o.skipped else 'wrote'} {o.path}")
-
-            outcomes = run_batch(
-                scenarios,
-                n,
-                s,
-                out,
-                keep_draws,
-                on_done=done,
-                workers=workers,
-                scheduler=scheduler,
-                inputs=inputs,
+        with ExitStack() as stack:
+            # a cluster starts now, on a thread (its workers' processes and imports take
+            # seconds), while this thread validates and prepares; a bad input found meanwhile
+            # is reported as before (once the cluster has stopped), and nothing is written
+            cluster = (
+                stack.enter_context(background(workers, scheduler, PRELOAD))
+                if workers or scheduler
+                else None
             )
-            _, path = combine(outcomes, out)
-            typer.echo(comparison_text(comparison_rows(outcomes)))
-            status(f"wrote {path}")
-            if report:
-                _write_report(path, out)
+            # validate everything (policies, data) before the first run writes anything
+            inputs = [prepare(sc) for sc in scenarios]
+            check_writable(out)
+            n = draws or scenarios[0].draws
+            s = scenarios[0].seed if seed is None else seed
+            streamed = n > AUTO_STREAM_ABOVE and not keep_draws  # as batch.run_one runs them
+            for inp in inputs:
+                how = "use fewer draws" + (" or no --keep-draws (batch then streams)" * keep_draws)
+                check_fits(inp, n, default_chunk(n, streamed), streamed, keep_draws, how=how)
+            with bars():
+                tick = task("scenarios", len(scenarios))
+
+                def done(o):
+                    tick(1)
+                    status(f"{'skipped (up to date)' if o.skipped else 'wrote'} {o.path}")
+
+                outcomes = run_batch(
+                    scenarios,
+                    n,
+                    s,
+                    out,
+                    keep_draws,
+                    on_done=done,
+                    inputs=inputs,
+                    cluster=cluster,
+                )
+                if cluster is not None:
+                    cluster.release()  # it closes while the combined file is written
+                _, path = combine(outcomes, out)
+                typer.echo(comparison_text(comparison_rows(outcomes)))
+                status(f"wrote {path}")
+                if report:
+                    _write_report(path, out)
 
 
 def report(
