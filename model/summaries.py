@@ -381,7 +381,10 @@ def _runs(rows: np.ndarray, most: int) -> list[tuple[int, int]]:
 
 
 def _coarsen(h: np.ndarray, by: np.ndarray) -> np.ndarray:
-    """Counts of the bins ``by`` levels up (row by row): bin ``i`` goes to ``i // 2**by``."""
+    """Counts of the bins ``by`` levels up (row by row): bin ``i`` goes to ``i // 2**by``
+    (``h`` itself, not a copy, when no row moves up)."""
+    if not by.any():
+        return h
     h = h.copy()
     for r in np.nonzero(by)[0]:
         row = h[r, :BINS]
@@ -398,7 +401,10 @@ def combine_hist(parts: list[dict]) -> dict:
     out = {}
     for k in parts[0]:
         lev = np.maximum.reduce([p[k][0] for p in parts])
-        out[k] = (lev, np.add.reduce([_coarsen(p[k][1], lev - p[k][0]) for p in parts]))
+        total = _coarsen(parts[0][k][1], lev - parts[0][k][0]).copy()
+        for p in parts[1:]:
+            total += _coarsen(p[k][1], lev - p[k][0])
+        out[k] = (lev, total)
     return out
 
 
