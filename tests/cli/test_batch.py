@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from conftest import DATA
+from jdef import __version__
 from jdef.batch import comparison_rows, run_batch
 from jdef.cli import app
 from jdef.constants import SCENARIO_DIR
@@ -121,6 +122,27 @@ def test_common_random_numbers_make_self_difference_zero(tmp_path):
     assert all(np.isfinite(r["difference_se"]) for r in other)
 
 
+def test_comparison_rows_follow_the_first_outcome(tmp_path):
+    """The rows are computed once, as run_batch reads each file back; asked for the
+    outcomes in another order, they are recomputed against the new first scenario."""
+    scs = [load_scenario(SCENARIO_DIR / f) for f in ("baseline.toml", "topup-on.toml")]
+    outcomes = run_batch(scs, 300, 5, tmp_path)
+    assert all(o.rows is not None for o in outcomes)  # digested as they were reported
+    rows = comparison_rows(outcomes)
+    first = [r for r in rows if r["scenario"] == "baseline"]
+    assert first and all(r["difference"] == 0.0 for r in first)
+    swapped = comparison_rows(outcomes[::-1])
+    assert all(r["difference"] == 0.0 for r in swapped if r["scenario"] == "topup-on")
+    # the probabilities do not depend on the order; the differences change sign
+    key = lambda r: (r["scenario"], r["policy"], r["fiscal_year"], r["threshold"])  # noqa: E731
+    back = {key(r): r for r in swapped}
+    for r in rows:
+        assert back[key(r)]["probability"] == r["probability"]
+        if r["scenario"] == "topup-on":
+            twin = back[("baseline", *key(r)[1:])]
+            assert twin["difference"] == pytest.approx(-r["difference"], abs=1e-12)
+
+
 def _data(path):
     with xr.open_dataset(path) as ds:
         return ds.load()
@@ -192,6 +214,13 @@ def test_batch_on_workers_is_the_batch_in_process(tmp_path):
     here, there = tmp_path / "here", tmp_path / "there"
     a = run_batch(scs, draws=600, seed=3, out=here)
     b = run_batch(scs, draws=600, seed=3, out=there, workers=2)
+    assert comparison_rows(a) == comparison_rows(b)
     for x, y in zip(a, b, strict=True):
         with xr.open_dataset(x.path) as dx, xr.open_dataset(y.path) as dy:
             xr.testing.assert_identical(dx.load().drop_attrs(), dy.load().drop_attrs())
+            # each worker wrote its own file: with this process's command line in its history
+            # and the same attributes but the dates
+            skip = ("history", "date_created", "date_modified", "date_issued")
+            same = {k: v for k, v in dx.attrs.items() if k not in skip and "date_" not in k}
+            assert {k: dy.attrs[k] for k in same} == same
+            assert dy.attrs["history"].endswith(f"{dx.attrs['command_line']} (jdef {__version__})")

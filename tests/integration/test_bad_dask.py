@@ -246,6 +246,26 @@ def test_library_batch_on_workers_stops_its_workers(tmp_path: Path, baseline) ->
     assert _descendants(os.getpid()) == before
 
 
+@pytest.mark.slow  # three clusters, 10 s
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_cluster_started_in_the_background_yields_to_bad_input() -> None:
+    """A cluster starting on a thread (parallel.background, as jdef batch starts it while it
+    prepares the scenarios): an input error of the block is what leaves, and the cluster is
+    stopped by then; an unreachable scheduler the block never waited for says nothing."""
+    from jdef.parallel import background
+
+    before = _descendants(os.getpid())
+    with pytest.raises(InputError, match="bad policy"), background(workers=1):
+        raise InputError("scenario.toml", "policies", "bad policy")
+    assert _descendants(os.getpid()) == before
+    with pytest.raises(InputError, match="bad policy"), background(scheduler="tcp://127.0.0.1:1"):
+        raise InputError("scenario.toml", "policies", "bad policy")
+    with background(workers=1) as bg:
+        assert bg.get().map(abs, [-1, -2]) == [1, 2]
+        bg.release()  # closing while this block goes on
+    assert _descendants(os.getpid()) == before
+
+
 def test_dask_run_is_the_in_process_run_bit_for_bit(baseline) -> None:
     """Every variable, means included, with one chunk on a worker and with several: means are
     taken on aligned arrays (a worker's arrays can arrive misaligned, and numpy sums those in
