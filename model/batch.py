@@ -100,7 +100,9 @@ class ScenarioFile:
     whole scenario is one task on a dask worker, which builds and writes its own file, in a
     process of its own, so that only the file's path travels back, and the files of two
     workers are written at the same time). ``keys``: the resume key by scenario name;
-    ``command``: the command line recorded in the file's ``history``."""
+    ``command``: the command line recorded in the file's ``history``. With ``write`` False
+    (workers of an external scheduler, which may not see this machine's files) the task
+    returns the scenario's summaries instead, for this process to write."""
 
     draws: int
     seed: int
@@ -108,13 +110,16 @@ class ScenarioFile:
     keys: dict[str, str]
     command: str
     keep_draws: bool = False
+    write: bool = True
 
-    def __call__(self, item: tuple[Scenario, ModelInputs]) -> Path:
+    def __call__(self, item: tuple[Scenario, ModelInputs]) -> Any:
         from .parallel import execution
 
         sc, inp = item
         with execution(threads=1) as local:
             st = summarize_one(inp, self.draws, self.seed, local, self.keep_draws)
+        if not self.write:
+            return st
         key = self.keys[sc.name]
         return write_one(sc, inp, st, self.draws, self.seed, self.out, key, self.command)
 
@@ -284,7 +289,9 @@ def run_batch(
     ``parallel.background``, which the caller closes) each scenario is one task
     (:class:`ScenarioFile`): the cluster is started once, on a thread, while the scenarios
     are prepared; each scenario's inputs are scattered to the workers once; a worker
-    summarises the scenario, builds and writes its file, and sends back only the path. In
+    summarises the scenario, builds and writes its file, and sends back only the path (the
+    workers of an external scheduler, which may not see this machine's files, send back the
+    summaries instead, and the files are written here). In
     this process scenarios of up to ``SIDE_BY_SIDE_DRAWS`` draws run side by side on threads,
     their chunks on the shared threads. Results are identical either way.
 
@@ -348,14 +355,18 @@ def run_batch(
                 {scenarios[i].name: keys[i] for i in tasks},
                 command_line(),
                 keep_draws,
+                write=cluster is not None and cluster.local,
             )
             results = ex.imap(write, [(scenarios[i], inps[i]) for i in tasks])
             stack.callback(results.close)  # before the cluster closes (a callback runs first)
 
             def one(i: int) -> Path:
-                if scenarios[i].mixture is not None:
-                    return run_one(scenarios[i], draws, seed, out, ex, keep_draws, inps[i], keys[i])
-                next(results)
+                sc = scenarios[i]
+                if sc.mixture is not None:
+                    return run_one(sc, draws, seed, out, ex, keep_draws, inps[i], keys[i])
+                got = next(results)
+                if not write.write:  # summaries from a remote worker: written here
+                    return write_one(sc, inps[i], got, draws, seed, out, keys[i])
                 return paths[i]
 
         else:

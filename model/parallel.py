@@ -313,7 +313,8 @@ class Background:
     """An :func:`execution` started on a thread of its own (a local cluster takes a second or
     more to start: its workers' processes and imports), while this thread prepares the work.
 
-    ``get()`` waits for it and returns the :class:`Execution` (raising what starting it
+    ``local``: whether it is a local cluster (``workers``), whose workers see this machine's
+    files. ``get()`` waits for it and returns the :class:`Execution` (raising what starting it
     raised); ``release()`` starts closing it, on a thread too, once its tasks are done;
     leaving the ``with`` block waits for both, so that no process outlives the block. An error
     of the block wins over one of the start it did not wait for (bad input is reported as
@@ -323,6 +324,7 @@ class Background:
     def __init__(self, workers: int | None, scheduler: str | None, preload: tuple[str, ...]):
         import threading
 
+        self.local = scheduler is None  # a local cluster: its workers share this file system
         self._stack = ExitStack()
         self._ex: Execution | None = None
         self._error: BaseException | None = None

@@ -122,6 +122,26 @@ def test_common_random_numbers_make_self_difference_zero(tmp_path):
     assert all(np.isfinite(r["difference_se"]) for r in other)
 
 
+@pytest.mark.slow  # a cluster: 5-10 s
+def test_batch_on_an_external_scheduler_writes_here(tmp_path):
+    """The workers of an external scheduler may not see this machine's files: they send the
+    summaries back and this process writes the same files as a batch in process."""
+    from distributed import LocalCluster
+
+    scs = [load_scenario(SCENARIO_DIR / f) for f in ("baseline.toml", "topup-on.toml")]
+    a = run_batch(scs, draws=400, seed=3, out=tmp_path / "here")
+    with LocalCluster(
+        n_workers=1, processes=False, protocol="tcp://", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        b = run_batch(
+            scs, draws=400, seed=3, out=tmp_path / "there", scheduler=cluster.scheduler_address
+        )
+    assert comparison_rows(a) == comparison_rows(b)
+    for x, y in zip(a, b, strict=True):
+        with xr.open_dataset(x.path) as dx, xr.open_dataset(y.path) as dy:
+            xr.testing.assert_identical(dx.load().drop_attrs(), dy.load().drop_attrs())
+
+
 def test_comparison_rows_follow_the_first_outcome(tmp_path):
     """The rows are computed once, as run_batch reads each file back; asked for the
     outcomes in another order, they are recomputed against the new first scenario."""
