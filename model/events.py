@@ -102,7 +102,7 @@ def _after_plan(run: Run, dr: Drawn, st: State, j: int, t: int) -> np.ndarray:
     x = budget.AfterPlan(
         year=t,
         prev=st.spending[j - 1, CORE],
-        expected_deflator=float(run.path.mu_deflator[j]),
+        expected_deflator=run.path.mu_deflator[j],  # (n,) in a stacked run (context.PerDraw)
         plan_end=st.spending[run.axis.idx(PLAN_LAST_YEAR), CORE],
         ramp=ramp,
     )
@@ -123,7 +123,7 @@ def personnel(run: Run, dr: Drawn, st: State, j: int) -> None:
         prev: np.ndarray | float = st.personnel[j - 1]
     else:  # the base is last year's, or before the axis: grown at the drift alone
         prev = budget.grow_from_base(bp.personnel_base, dr.personnel_drift, t - 1 - base_year)
-    budget.personnel_step(prev, float(run.path.mu_deflator[j]), dr.personnel_drift, st.personnel[j])
+    budget.personnel_step(prev, run.path.mu_deflator[j], dr.personnel_drift, st.personnel[j])
 
 
 def _toward_targets(run: Run, st: State, sh: Shocks, j: int, t: int, sd: float) -> None:
@@ -236,7 +236,7 @@ def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
     if now is not None and t == now.year:
         # a finished year: its level is the nowcast up to a revision, real growth the path's
         # (no shock, no recession), the deflator the rest
-        g.fill(mu_g)
+        g[...] = mu_g  # (a value per draw in a stacked run)
         rec.fill(0.0)
         level = economy.nowcast_level(now.level, now.sd * eco.volatility_scale, sh.z_nowcast)
         np.divide(level, gprev * (1.0 + g), out=pi)
@@ -271,7 +271,7 @@ def supplementary(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
     np.multiply(1.0 - share, total, out=spend[j, MOD_SUPP])
     np.multiply(share, total, out=spend[j, SACO_SUPP])
     np.multiply(total, sp.related_ratio, out=spend[j, REL_SUPP])
-    if rule.fixed_topup and t >= rule.from_year:
+    if np.any(rule.fixed_topup) and t >= rule.from_year:  # (n,) in a stacked run: + 0 is exact
         spend[j, MOD_SUPP] += rule.fixed_topup
     e = run.accounting.target_entry
     if e is not None and t >= rule.from_year:

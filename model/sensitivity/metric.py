@@ -12,7 +12,7 @@ import numpy as np
 from ..calendar import Paths
 from ..constants import PLAN_LAST_YEAR
 from ..errors import InputError
-from ..inputs import ModelInputs
+from ..inputs import ModelInputs, PolicyEntry
 from ..metrics import TOLERANCE, entry_accounts, plan_accounts, probability, quantiles
 from ..shocks import Shocks
 
@@ -57,13 +57,21 @@ class Metric:
             "(trillion yen)"
         )
 
-    def per_draw(self, inp: ModelInputs, paths: Paths, sh: Shocks) -> np.ndarray:
+    @property
+    def last_year(self) -> int | None:
+        """The last fiscal year the metric reads (None: it may read any)."""
+        return self.year if self.kind in ("p_reach", "p_reach_by", "ratio_q") else None
+
+    def per_draw(
+        self, inp: ModelInputs, paths: Paths, sh: Shocks, entry: PolicyEntry | None = None
+    ) -> np.ndarray:
         """The per-draw quantity, shape (n,): an indicator (probabilities, 0 or 1), a ratio
-        (ratio_q, 1) or cumulative spending (plan_cum, trillion yen)."""
+        (ratio_q, 1) or cumulative spending (plan_cum, trillion yen). ``entry``: the policy's
+        entry to count by instead of ``inp``'s (e.g. with its shares pinned)."""
         if self.kind == "plan_cum":
             acc = plan_accounts(inp, paths)
             return acc["cum_contracts" if self.basis == "contract" else "cum_expenditure"]
-        e = next(e for e in inp.accounting.entries if e.label == self.policy)
+        e = entry or next(e for e in inp.accounting.entries if e.label == self.policy)
         c, d = entry_accounts(inp, paths, sh, e)
         ratio = c / d
         j = inp.axis.idx(self.year)
