@@ -117,8 +117,9 @@ def run_engine(
     # payments due are unknown before the contracts are
     state.payments_due[inp.axis.years < inp.axis.first_initial] = np.nan
     if through is not None:
+        later = int(np.searchsorted(inp.axis.years, through, side="right"))
         for f in fields(state):
-            getattr(state, f.name)[inp.axis.years > through] = np.nan
+            getattr(state, f.name)[later:] = np.nan
     return Paths(**{f.name: getattr(state, f.name) for f in fields(state)}, trace=trace)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import categories as cats
 from ..calendar import Paths, run_engine
 from ..context import PER_DRAW_PARAMS, PER_DRAW_SCENARIO, PerDraw, Run, run_constants
 from ..data import DataStore, load_data
@@ -37,11 +38,13 @@ from ..prepare import load_policies, scenario_params
 from ..runner import shocks_for
 from ..scenario import Scenario
 from ..shocks import Shocks
+from ..state import State
 from ..wiring import load_wiring
 from .factors import Factor, factor_table, scenario_with
 from .metric import parse_metric
 
 STACK = 16  # evaluations per engine run in ``evaluate_many`` (no effect on the results)
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(State))
 _PATH_KEYS = {"economy.real_growth_shift": "real", "economy.deflator_shift": "deflator"}
 
 
@@ -89,6 +92,7 @@ class Evaluator:
         self._stacked: dict[tuple, _Group] = {}  # evaluate_many: inputs shared by stacked points
         self._tiled: dict[int, Shocks] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()  # per thread: the engine's arrays (``_buffers``)
         if scenario.mixture is not None:
             from ..mixtures import assign_branches, branch_scenario, branch_uniforms
 
@@ -212,12 +216,13 @@ class Evaluator:
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (to dask workers) without the caches, which are rebuilt there."""
         d = dict(self.__dict__)
-        d["_stacked"], d["_tiled"], d["_lock"] = {}, {}, None
+        d["_stacked"], d["_tiled"], d["_lock"], d["_local"] = {}, {}, None, None
         return d
 
     def __setstate__(self, d: dict[str, Any]) -> None:
         self.__dict__.update(d)
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     def evaluate_many(self, xs: list[dict[str, float]]) -> list[float]:
         """The metric at each point of ``xs``, as ``[self(x) for x in xs]`` gives it, bit for
@@ -298,6 +303,16 @@ class Evaluator:
                 self._tiled[big] = sh
         return sh if k == big else sh.block(0, k * self.draws)
 
+    def _buffers(self, inp: ModelInputs, k: int) -> dict[str, np.ndarray]:
+        """This thread's arrays for the paths of ``k`` stacked evaluations (reused from one
+        engine run to the next: new arrays of this size cost more to map than to fill)."""
+        local, y, n = self._local, inp.axis.n_year, STACK * self.draws
+        shapes = {f: (y, len(cats.NAMES), n) if f == "spending" else (y, n) for f in _STATE_FIELDS}
+        if getattr(local, "shapes", None) != shapes:
+            local.shapes = shapes
+            local.arrays = {f: np.empty(shape) for f, shape in shapes.items()}
+        return {f: a[..., : k * self.draws] for f, a in local.arrays.items()}
+
     def _stacked_values(self, g: _Group, xs: list[dict[str, float]]) -> list[float]:
         """The metric at the points ``xs`` of group ``g``, in one engine run."""
         n, k = self.draws, len(xs)
@@ -359,15 +374,22 @@ class Evaluator:
             g.inp,
             sh,
             block=max(k * n, 1),
+            into=self._buffers(g.inp, k),
             run=dataclasses.replace(g.run, per_draw=pd),
             through=self.metric.last_year,
         )
-        out = []
-        for i in range(k):
-            p = _draws(paths_all, i * n, (i + 1) * n)
-            e = _fix_shares(g.entry, u[i]) if g.entry is not None and u[i] else g.entry
-            out.append(self.metric.reduce(self.metric.per_draw(g.inp, p, self.shocks, e)))
-        return out
+        m = self.metric
+        entries = [
+            _fix_shares(g.entry, ui) if g.entry is not None and ui else g.entry for ui in u
+        ]
+        if g.entry is not None:
+            v = m.per_draw_many(g.inp, paths_all, sh, [e for e in entries if e is not None], n)
+            if v is not None:
+                return [m.reduce(v[i * n : (i + 1) * n]) for i in range(k)]
+        return [  # one evaluation at a time
+            m.reduce(m.per_draw(g.inp, _draws(paths_all, i * n, (i + 1) * n), self.shocks, e))
+            for i, e in enumerate(entries)
+        ]
 
 
 @dataclasses.dataclass(frozen=True)

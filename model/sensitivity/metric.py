@@ -13,7 +13,16 @@ from ..calendar import Paths
 from ..constants import PLAN_LAST_YEAR
 from ..errors import InputError
 from ..inputs import ModelInputs, PolicyEntry
-from ..metrics import TOLERANCE, entry_accounts, plan_accounts, probability, quantiles
+from .. import categories as cats
+from ..metrics import (
+    TOLERANCE,
+    entry_accounts,
+    entry_denominator,
+    plan_accounts,
+    probability,
+    quantiles,
+)
+from ..policies import uncertain_columns, year_mask
 from ..shocks import Shocks
 
 METRIC_HELP = (
@@ -81,6 +90,36 @@ class Metric:
             return (ratio[: j + 1] >= self.value - TOLERANCE).any(axis=0).astype(float)
         return ratio[j]
 
+    def per_draw_many(
+        self, inp: ModelInputs, paths: Paths, sh: Shocks, entries: list[PolicyEntry], n: int
+    ) -> np.ndarray | None:
+        """The per-draw quantity of ``len(entries)`` evaluations stacked on the draw axis
+        (evaluation k: draws [k n, (k + 1) n), counted by ``entries[k]``, which differ only in
+        their shares known exactly), shape (k n,); the same numbers as ``per_draw`` of each
+        evaluation. None where it cannot stack them (plan_cum, an outlays basis, entries whose
+        shares differ otherwise): evaluate them one at a time then."""
+        if self.kind not in ("p_reach", "p_reach_by", "ratio_q") or not entries:
+            return None
+        e0 = entries[0]
+        shape = [(k, s.from_year, s.to_year, s.low != s.high) for k, s in e0.shares.items()]
+        if e0.outlays or any(
+            e.outlays
+            or e.supplementary != e0.supplementary
+            or e.denominator != e0.denominator
+            or [(k, s.from_year, s.to_year, s.low != s.high) for k, s in e.shares.items()]
+            != shape
+            for e in entries
+        ):
+            return None
+        c = _counted_many_entries(inp, paths.spending, entries, sh.u_shares, n)
+        ratio = c / entry_denominator(inp, e0, paths.gdp_reported, paths.gdp_outlook)
+        j = inp.axis.idx(self.year)
+        if self.kind == "p_reach":
+            return (ratio[j] >= self.value - TOLERANCE).astype(float)
+        if self.kind == "p_reach_by":
+            return (ratio[: j + 1] >= self.value - TOLERANCE).any(axis=0).astype(float)
+        return ratio[j]
+
     def reduce(self, v: np.ndarray) -> float:
         """The metric from its per-draw values ``v`` (n,): their mean or their quantile."""
         if self.is_probability:
@@ -136,3 +175,57 @@ def _number(s: str, bad: Callable[[str], InputError]) -> float:
         return float(s)
     except ValueError:
         raise bad(f"not a number: {s!r}") from None
+
+
+def _counted_many_entries(
+    inp: ModelInputs,
+    spending: np.ndarray,
+    entries: list[PolicyEntry],
+    u_shares: dict[str, np.ndarray],
+    n: int,
+) -> np.ndarray:
+    """Counted spending (n_year, k n) of ``k = len(entries)`` stacked evaluations, entry k
+    counting draws [k n, (k + 1) n) of ``spending`` (n_year, n_category, k n): per draw the
+    arithmetic of ``metrics.entry_accounts`` (``policies.counted_many``: the shares known
+    exactly summed year by year in category order, then the uncertain ones column by column;
+    the known years set to ``metrics.known_counted``), for the k entries at once.
+    tests/unit/test_stacked.py checks the two agree bit for bit."""
+    e0, k = entries[0], len(entries)
+    n_year, n_cat, _ = spending.shape
+    years = inp.axis.years
+    mask = year_mask(e0.shares, years)  # the same for every entry (from and to years)
+    var = uncertain_columns(e0.shares, e0.supplementary)
+    w = np.empty((k, n_cat, n_year))
+    row = np.zeros((k, n_cat))  # policies.share_values' value of each share known exactly
+    for i, e in enumerate(entries):
+        for name, s in e.shares.items():
+            if cats.BY_NAME[name].kind == "supplementary" and not e.supplementary:
+                continue
+            if s.low == s.high:
+                row[i, cats.INDEX[name]] = s.low
+        w[i] = np.where(var, 0.0, row[i])[:, None] * mask
+    out = np.empty((n_year, k, n))
+    for y in range(n_year):
+        np.einsum("cen,ec->en", spending[y].reshape(n_cat, k, n), w[:, :, y], out=out[y])
+    flat = out.reshape(n_year, k * n)
+    tmp = np.empty((n_year, k * n))
+    for c in np.flatnonzero(var):
+        s = e0.shares[cats.NAMES[c]]
+        np.multiply(spending[:, c, :], s.low + (s.high - s.low) * u_shares[cats.NAMES[c]], out=tmp)
+        tmp *= mask[c][:, None]
+        flat += tmp
+    # metrics.known_counted for every entry: the known years are one number each
+    spend = inp.known.spending
+    kc = np.zeros((k, n_year))
+    for name, s0 in e0.shares.items():
+        c = cats.INDEX[name]
+        if cats.BY_NAME[name].kind == "supplementary" and not e0.supplementary:
+            continue
+        wk = np.array(
+            [s.low if s.low == s.high else np.nan for s in (e.shares[name] for e in entries)]
+        )
+        kc += np.where(mask[c] > 0, wk[:, None] * mask[c] * spend[c], 0.0)
+    # which years are known depends on which shares are uncertain: the same for every entry
+    known = np.flatnonzero(~np.isnan(kc[0]))
+    out[known] = kc[:, known].T[:, :, None]
+    return flat
