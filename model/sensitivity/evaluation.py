@@ -379,9 +379,7 @@ class Evaluator:
             through=self.metric.last_year,
         )
         m = self.metric
-        entries = [
-            _fix_shares(g.entry, ui) if g.entry is not None and ui else g.entry for ui in u
-        ]
+        entries = [_fix_shares(g.entry, ui) if g.entry is not None and ui else g.entry for ui in u]
         if g.entry is not None:
             v = m.per_draw_many(g.inp, paths_all, sh, [e for e in entries if e is not None], n)
             if v is not None:

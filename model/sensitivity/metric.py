@@ -106,8 +106,7 @@ class Metric:
             e.outlays
             or e.supplementary != e0.supplementary
             or e.denominator != e0.denominator
-            or [(k, s.from_year, s.to_year, s.low != s.high) for k, s in e.shares.items()]
-            != shape
+            or [(k, s.from_year, s.to_year, s.low != s.high) for k, s in e.shares.items()] != shape
             for e in entries
         ):
             return None
