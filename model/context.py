@@ -81,9 +81,12 @@ class PerDraw:
     deflator_dev0: np.ndarray | None = None
     scenario: dict[str, np.ndarray] = field(default_factory=dict)  # "post2027.growth" -> (n,)
     shares: dict[str, np.ndarray] = field(default_factory=dict)  # entry label -> (n, n_cat)
+    # transforms of the shocks alone (e.g. exp(sd z) of a noise whose s.d. is not varied),
+    # kept from one run to the next: only for runs on the very same shocks (events.noise)
+    memo: dict | None = None
 
     def block(self, start: int, stop: int) -> PerDraw:
-        """Draws [start, stop), as views."""
+        """Draws [start, stop), as views (and the memo of that block)."""
 
         def cut(a):
             return None if a is None else a[..., start:stop]
@@ -96,6 +99,7 @@ class PerDraw:
             deflator_dev0=cut(self.deflator_dev0),
             scenario={k: v[start:stop] for k, v in self.scenario.items()},
             shares={k: v[start:stop] for k, v in self.shares.items()},
+            memo=None if self.memo is None else self.memo.setdefault((start, stop), {}),
         )
 
 

@@ -336,7 +336,8 @@ class Evaluator:
             elif f.kind == "share":
                 for ui, v in zip(u, vals, strict=True):
                     ui[f.key] = v
-        pd = PerDraw(params=params, scenario=scen)
+        # the shocks' transforms are the same in every batch of k points of the group
+        pd = PerDraw(params=params, scenario=scen, memo=g.memos.setdefault(k, {}))
         if shift:
             paths: list[GrowthPath] = [
                 shifted_path(
@@ -401,6 +402,7 @@ class _Group:
     real_shift: float
     deflator_shift: float
     entry: PolicyEntry | None
+    memos: dict[int, dict] = dataclasses.field(default_factory=dict)  # PerDraw.memo per batch size
 
 
 def _tile(sh: Shocks, k: int) -> Shocks:

@@ -110,9 +110,10 @@ class Metric:
             for e in entries
         ):
             return None
-        c = _counted_many_entries(inp, paths.spending, entries, sh.u_shares, n)
-        ratio = c / entry_denominator(inp, e0, paths.gdp_reported, paths.gdp_outlook)
-        j = inp.axis.idx(self.year)
+        j = inp.axis.idx(self.year)  # the years after it are not needed
+        c = _counted_many_entries(inp, paths.spending[: j + 1], entries, sh.u_shares, n)
+        d = entry_denominator(inp, e0, paths.gdp_reported, paths.gdp_outlook)
+        ratio = c / d[: j + 1]
         if self.kind == "p_reach":
             return (ratio[j] >= self.value - TOLERANCE).astype(float)
         if self.kind == "p_reach_by":
@@ -184,14 +185,15 @@ def _counted_many_entries(
     n: int,
 ) -> np.ndarray:
     """Counted spending (n_year, k n) of ``k = len(entries)`` stacked evaluations, entry k
-    counting draws [k n, (k + 1) n) of ``spending`` (n_year, n_category, k n): per draw the
+    counting draws [k n, (k + 1) n) of ``spending`` (n_year, n_category, k n; the first
+    n_year years of the axis): per draw the
     arithmetic of ``metrics.entry_accounts`` (``policies.counted_many``: the shares known
     exactly summed year by year in category order, then the uncertain ones column by column;
     the known years set to ``metrics.known_counted``), for the k entries at once.
     tests/unit/test_stacked.py checks the two agree bit for bit."""
     e0, k = entries[0], len(entries)
     n_year, n_cat, _ = spending.shape
-    years = inp.axis.years
+    years = inp.axis.years[:n_year]
     mask = year_mask(e0.shares, years)  # the same for every entry (from and to years)
     var = uncertain_columns(e0.shares, e0.supplementary)
     w = np.empty((k, n_cat, n_year))
@@ -204,8 +206,7 @@ def _counted_many_entries(
                 row[i, cats.INDEX[name]] = s.low
         w[i] = np.where(var, 0.0, row[i])[:, None] * mask
     out = np.empty((n_year, k, n))
-    for y in range(n_year):
-        np.einsum("cen,ec->en", spending[y].reshape(n_cat, k, n), w[:, :, y], out=out[y])
+    np.einsum("ycen,ecy->yen", spending.reshape(n_year, n_cat, k, n), w, out=out)
     flat = out.reshape(n_year, k * n)
     tmp = np.empty((n_year, k * n))
     for c in np.flatnonzero(var):
@@ -214,7 +215,7 @@ def _counted_many_entries(
         tmp *= mask[c][:, None]
         flat += tmp
     # metrics.known_counted for every entry: the known years are one number each
-    spend = inp.known.spending
+    spend = inp.known.spending[:, :n_year]
     kc = np.zeros((k, n_year))
     for name, s0 in e0.shares.items():
         c = cats.INDEX[name]
