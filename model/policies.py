@@ -283,6 +283,7 @@ def counted_many(
     masks: list[np.ndarray],
     varies: list[np.ndarray],
     out: np.ndarray | None = None,
+    check: bool = True,
 ) -> np.ndarray:
     """Counted spending for several sets of counting rules at once, (n_rules, n_year, n).
 
@@ -290,13 +291,14 @@ def counted_many(
     (each year's spending is read once, while it is in the CPU cache), summed in category
     order; the uncertain ones, ``varies`` (from ``uncertain_columns``: from the policy, not the
     draws, so that a draw's arithmetic does not depend on the other draws of its chunk), are
-    added column by column.
+    added column by column. ``check=False`` skips the check that the other shares are the same
+    in every draw (for shares from ``share_values``, which holds by construction).
     """
     n_year, n_cat, n = spending.shape
     out = np.empty((len(shares), n_year, n)) if out is None else out
     w = np.empty((len(shares), n_cat, n_year))
     for e, (share, mask, var) in enumerate(zip(shares, masks, varies, strict=True)):
-        if len(share) and (np.ptp(share[:, ~var], axis=0) > 0).any():
+        if check and len(share) and (share[:, ~var] != share[:1, ~var]).any():
             raise ValueError(
                 "counted_many(): shares that differ between draws need ``varies`` "
                 "(uncertain_columns)"
@@ -307,7 +309,8 @@ def counted_many(
     tmp = np.empty((n_year, n))
     for e, (share, mask, var) in enumerate(zip(shares, masks, varies, strict=True)):
         for c in np.flatnonzero(var):
-            np.multiply(spending[:, c, :], share[:, c], out=tmp)
+            # the draws' shares of category c, read once (a column of ``share`` is strided)
+            np.multiply(spending[:, c, :], np.ascontiguousarray(share[:, c]), out=tmp)
             tmp *= mask[c][:, None]
             out[e] += tmp
     return out

@@ -126,7 +126,7 @@ class ChunkTask:
     paired: tuple[int, ...] = ()  # "stream": also return the ratio draws at these year indices
 
     def __call__(self, span: tuple[int, int]):
-        from .summaries import histogram, pass1, per_draw, pilot_grid
+        from .summaries import histogram, pass1, per_draw, pilot_grid, stream_draws
 
         sh = shocks_for(self.inp, self.seed, *span)
         into = (
@@ -136,7 +136,11 @@ class ChunkTask:
         )
         paths = run_engine(self.inp, sh, into=into)
         acc = accounts(self.inp, paths, sh, *((into["counted"], into["ratio"]) if into else ()))
-        d = per_draw(self.inp, paths, acc, with_gap=self.mode != "draws")
+        d = (
+            per_draw(self.inp, paths, acc, with_gap=False)
+            if self.mode == "draws"
+            else stream_draws(self.inp, paths, acc)
+        )
         if into is not None:  # the engine and the accounts wrote in place; copy what they did not
             for k, v in into.items():
                 if d[k] is not v:

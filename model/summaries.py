@@ -46,6 +46,9 @@ KEPT = quantities(Stat.DRAWS)
 # derived from the other quantities once a run's draws are in (exact mode does not hold them)
 DERIVED = ("denominator", GAP)
 Map = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+# streaming: the gaps of the entries whose denominator is drawn (GDP), (threshold, entry, year, n);
+# the gaps to a fixed denominator and the denominators themselves are derived at the end
+DRAWN_GAP = "gap_to_drawn_denominator"
 
 
 def per_draw(
@@ -68,6 +71,38 @@ def per_draw(
         out["denominator"] = acc.denominators()
         out[GAP] = thr[:, None, None, None] * out["denominator"][None] - acc.counted[None]
     return out
+
+
+def fixed_denominator(e: Any) -> bool:
+    """Whether a policy entry's denominator is one figure (FY2022 GDP, as fixed or as revised)."""
+    from .policies import Denominator
+
+    return e.denominator in (Denominator.fy2022_fixed, Denominator.fy2022_revised)
+
+
+def drawn_entries(inp: ModelInputs) -> list[int]:
+    """The entries whose denominator is drawn (reported or outlook GDP)."""
+    return [k for k, e in enumerate(inp.accounting.entries) if not fixed_denominator(e)]
+
+
+def stream_draws(inp: ModelInputs, paths: Paths, acc: Accounts) -> dict[str, np.ndarray]:
+    """The per-draw quantities a streamed chunk summarises: ``per_draw`` without the gaps and
+    with the denominators as views, plus ``DRAWN_GAP``, the gaps of the entries whose
+    denominator is drawn. The other gaps (a fixed figure less counted spending) and the
+    denominators (GDP, or a fixed figure) follow from other quantities' quantiles (``streamed``),
+    so they are neither formed nor binned."""
+    d = per_draw(inp, paths, acc, with_gap=False)
+    drawn = drawn_entries(inp)
+    if drawn:
+        thr = np.asarray(inp.scenario.thresholds)[:, None, None, None]
+        den = np.stack([acc.denominator[k] for k in drawn])
+        d[DRAWN_GAP] = thr * den[None] - acc.counted[drawn][None]
+    return d
+
+
+def stream_keys(d: dict[str, np.ndarray]) -> list[str]:
+    """The quantities whose columns a streamed chunk bins (``stream_draws``)."""
+    return [k for k in QUANTILES if k not in DERIVED] + ([DRAWN_GAP] if DRAWN_GAP in d else [])
 
 
 def plan_indicators(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -103,13 +138,9 @@ def event_counts(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict[str, np.nda
     (``above``), by a year (``by``: the running maximum over years reaches it), first in a year
     (``first``: by this year and not by the one before, so ``by`` minus ``by`` a year earlier),
     each (threshold, entry, year); and the plan events."""
-    from .metrics import TOLERANCE
+    from .metrics import threshold_counts
 
-    thr = np.asarray(inp.scenario.thresholds) - TOLERANCE
-    ratio = d["ratio"]
-    running = np.fmax.accumulate(ratio, axis=1)  # NaN ignored: a year reached stays reached
-    above = np.stack([np.count_nonzero(ratio >= t, axis=-1) for t in thr])
-    by = np.stack([np.count_nonzero(running >= t, axis=-1) for t in thr])
+    above, by = threshold_counts(d["ratio"], np.asarray(inp.scenario.thresholds))
     first = np.diff(by, axis=2, prepend=0)
     plan = {k: np.count_nonzero(v, axis=-1) for k, v in plan_indicators(inp, d).items()}
     return {"above": above, "by": by, "first": first, **plan}
@@ -225,8 +256,8 @@ def pass1(inp: ModelInputs, d: dict[str, np.ndarray]) -> dict:
             for k in MEANS
         },
         # of the values that are not NaN (NaN where every draw is: years not projected)
-        "min": {k: np.fmin.reduce(d[k], axis=-1) for k in QUANTILES},
-        "max": {k: np.fmax.reduce(d[k], axis=-1) for k in QUANTILES},
+        "min": {k: np.fmin.reduce(d[k], axis=-1) for k in stream_keys(d)},
+        "max": {k: np.fmax.reduce(d[k], axis=-1) for k in stream_keys(d)},
     }
 
 
@@ -302,7 +333,8 @@ ROWS = 16  # columns binned at a time: temporaries that stay in cache (twice as 
 
 def histogram(d: dict[str, np.ndarray], s1: dict, grid: Grid) -> dict:
     """Per-chunk: each column's level (the coarsest its draws need) and bin counts, (columns,
-    BINS + 1), the last bin counting NaN (years not projected)."""
+    BINS + 1), the last bin counting NaN (years not projected). A column the same in every draw
+    of the chunk (a known year) is counted at once, in the bin its value falls in."""
     out = {}
     n = d["gdp"].shape[-1]
     t = np.empty((ROWS, n))
@@ -315,15 +347,21 @@ def histogram(d: dict[str, np.ndarray], s1: dict, grid: Grid) -> dict:
         lo, hi = s1["min"][k].reshape(-1), s1["max"][k].reshape(-1)
         lev = _levels(np.fmax(np.abs(hi - c), np.abs(lo - c)), w)
         inv = np.ldexp(1.0 / w, -lev)  # exact: powers of two
-        h = np.empty((len(x), BINS + 1), dtype=np.int32)  # counts of at most MAX_DRAWS
-        for a in range(0, len(x), ROWS):
-            r = min(ROWS, len(x) - a)
+        h = np.zeros((len(x), BINS + 1), dtype=np.int32)  # counts of at most MAX_DRAWS
+        same = (lo == hi) | np.isnan(lo)
+        for j in np.flatnonzero(same):
+            nan = n if np.isnan(lo[j]) else np.count_nonzero(np.isnan(x[j]))
+            h[j, BINS] = nan
+            if nan < n:  # the same arithmetic as the binning below, on the one value
+                h[j, int(np.floor((lo[j] - c[j]) * inv[j])) + HALF] = n - nan
+        for a, r in _runs(np.flatnonzero(~same), ROWS):
             tt, ii = t[:r], idx[:r]
             np.subtract(x[a : a + r], c[a : a + r, None], out=tt)
             tt *= inv[a : a + r, None]
             np.floor(tt, out=tt)  # the bin, from -HALF to HALF - 1
             tt += offset[:r]
-            for j in np.nonzero(np.isnan(tt).any(axis=1))[0]:
+            # a row with a NaN sums to NaN (the bins are finite): a fast look for the rare ones
+            for j in np.flatnonzero(np.isnan(tt.sum(axis=1))):
                 tt[j, np.isnan(tt[j])] = j * (BINS + 1.0) + BINS  # a spare bin for NaN
             ii[...] = tt
             h[a : a + r] = np.bincount(ii.ravel(), minlength=r * (BINS + 1)).reshape(r, -1)
@@ -331,8 +369,22 @@ def histogram(d: dict[str, np.ndarray], s1: dict, grid: Grid) -> dict:
     return out
 
 
+def _runs(rows: np.ndarray, most: int) -> list[tuple[int, int]]:
+    """(first, length) of the runs of consecutive ``rows``, each at most ``most`` long."""
+    out: list[tuple[int, int]] = []
+    for j in rows.tolist():
+        if out and out[-1][0] + out[-1][1] == j and out[-1][1] < most:
+            out[-1] = (out[-1][0], out[-1][1] + 1)
+        else:
+            out.append((j, 1))
+    return out
+
+
 def _coarsen(h: np.ndarray, by: np.ndarray) -> np.ndarray:
-    """Counts of the bins ``by`` levels up (row by row): bin ``i`` goes to ``i // 2**by``."""
+    """Counts of the bins ``by`` levels up (row by row): bin ``i`` goes to ``i // 2**by``
+    (``h`` itself, not a copy, when no row moves up)."""
+    if not by.any():
+        return h
     h = h.copy()
     for r in np.nonzero(by)[0]:
         row = h[r, :BINS]
@@ -349,7 +401,10 @@ def combine_hist(parts: list[dict]) -> dict:
     out = {}
     for k in parts[0]:
         lev = np.maximum.reduce([p[k][0] for p in parts])
-        out[k] = (lev, np.add.reduce([_coarsen(p[k][1], lev - p[k][0]) for p in parts]))
+        total = _coarsen(parts[0][k][1], lev - parts[0][k][0]).copy()
+        for p in parts[1:]:
+            total += _coarsen(p[k][1], lev - p[k][0])
+        out[k] = (lev, total)
     return out
 
 
@@ -376,13 +431,29 @@ def streamed(
         )
     means = {k: v / n for k, v in s1["sum"].items()}
     quant, bound = {}, {}
-    for k, (lev, h) in hist.items():
-        shape = s1["min"][k].shape
+
+    def hist_quantiles(k: str, qs: np.ndarray) -> np.ndarray:
+        lev, h = hist[k]
         lo, hi = s1["min"][k].reshape(-1), s1["max"][k].reshape(-1)
         w = np.ldexp(grid.width[k], lev)
-        start = grid.centre[k] - HALF * w
-        quant[k] = _hist_quantiles(h, start, w, lo, hi, q).reshape(len(q), *shape)
-        bound[k] = np.where(hi > lo, w, 0.0).reshape(shape)
+        return _hist_quantiles(h, grid.centre[k] - HALF * w, w, lo, hi, qs).reshape(
+            len(qs), *s1["min"][k].shape
+        )
+
+    for k, (lev, _) in hist.items():
+        lo, hi = s1["min"][k], s1["max"][k]
+        quant[k] = hist_quantiles(k, q)
+        bound[k] = np.where(hi > lo, np.ldexp(grid.width[k], lev).reshape(lo.shape), 0.0)
+    quant["denominator"] = _denominator_quantiles(inp, quant, q)
+    bound["denominator"] = np.stack(
+        [
+            np.zeros(inp.axis.n_year)
+            if fixed_denominator(e)
+            else entry_denominator(inp, e, bound["gdp_reported"], bound["gdp_outlook"])
+            for e in inp.accounting.entries
+        ]
+    )
+    quant[GAP], bound[GAP] = _streamed_gaps(inp, quant, bound, hist_quantiles("counted", 1.0 - q))
     return Stats(
         quant,
         prob,
@@ -393,6 +464,32 @@ def streamed(
         paired=paired,
         bound=bound,
     )
+
+
+def _streamed_gaps(
+    inp: ModelInputs,
+    quant: dict[str, np.ndarray],
+    bound: dict[str, np.ndarray],
+    counted_reflected: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The gaps' quantiles and bounds, (quantile, threshold, entry, year): binned where the
+    denominator is drawn (``DRAWN_GAP``); to a fixed denominator D, thr D less counted
+    spending's (1 - q)-quantile (``counted_reflected``), as exact mode has it, within counted's
+    bound."""
+    thr = np.asarray(inp.scenario.thresholds)
+    entries = inp.accounting.entries
+    gq = np.empty((len(counted_reflected), len(thr), len(entries), inp.axis.n_year))
+    gb = np.empty((len(thr), len(entries), inp.axis.n_year))
+    drawn = drawn_entries(inp)
+    if drawn:
+        gq[:, :, drawn] = quant.pop(DRAWN_GAP)
+        gb[:, drawn] = bound.pop(DRAWN_GAP)
+    for k, e in enumerate(entries):
+        if k not in drawn:
+            fixed = float(entry_denominator(inp, e, np.zeros(1), np.zeros(1))[0])
+            gq[:, :, k] = thr[None, :, None] * fixed - counted_reflected[:, None, k]
+            gb[:, k] = bound["counted"][k][None]
+    return gq, gb
 
 
 def _hist_quantiles(
