@@ -382,9 +382,9 @@ class Evaluator:
         m = self.metric
         entries = [_fix_shares(g.entry, ui) if g.entry is not None and ui else g.entry for ui in u]
         if g.entry is not None:
-            v = m.per_draw_many(g.inp, paths_all, sh, [e for e in entries if e is not None], n)
-            if v is not None:
-                return [m.reduce(v[i * n : (i + 1) * n]) for i in range(k)]
+            many = m.per_draw_many(g.inp, paths_all, sh, [e for e in entries if e is not None], n)
+            if many is not None:
+                return [m.reduce(many[i * n : (i + 1) * n]) for i in range(k)]
         return [  # one evaluation at a time
             m.reduce(m.per_draw(g.inp, _draws(paths_all, i * n, (i + 1) * n), self.shocks, e))
             for i, e in enumerate(entries)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import categories as cats
 from ..calendar import Paths
 from ..constants import PLAN_LAST_YEAR
 from ..errors import InputError
 from ..inputs import ModelInputs, PolicyEntry
-from .. import categories as cats
 from ..metrics import (
     TOLERANCE,
     entry_accounts,
@@ -209,15 +209,16 @@ def _counted_many_entries(
     np.einsum("ycen,ecy->yen", spending.reshape(n_year, n_cat, k, n), w, out=out)
     flat = out.reshape(n_year, k * n)
     tmp = np.empty((n_year, k * n))
-    for c in np.flatnonzero(var):
-        s = e0.shares[cats.NAMES[c]]
-        np.multiply(spending[:, c, :], s.low + (s.high - s.low) * u_shares[cats.NAMES[c]], out=tmp)
-        tmp *= mask[c][:, None]
+    for col in np.flatnonzero(var):
+        s = e0.shares[cats.NAMES[col]]
+        u = u_shares[cats.NAMES[col]]
+        np.multiply(spending[:, col, :], s.low + (s.high - s.low) * u, out=tmp)
+        tmp *= mask[col][:, None]
         flat += tmp
     # metrics.known_counted for every entry: the known years are one number each
     spend = inp.known.spending[:, :n_year]
     kc = np.zeros((k, n_year))
-    for name, s0 in e0.shares.items():
+    for name in e0.shares:
         c = cats.INDEX[name]
         if cats.BY_NAME[name].kind == "supplementary" and not e0.supplementary:
             continue

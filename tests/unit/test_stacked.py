@@ -7,13 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import ROOT
-from SALib.sample import sobol as ss
-
 from jdef import load_scenario
 from jdef.context import PER_DRAW_PARAMS, PER_DRAW_SCENARIO, PerDraw, run_constants
 from jdef.sensitivity.evaluation import STACK, Evaluator
 from jdef.sensitivity.factors import nominal_point
 from jdef.sensitivity.methods import _problem
+from SALib.sample import sobol as ss
 
 DRAWS = 200
 
