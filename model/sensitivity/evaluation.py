@@ -17,11 +17,13 @@ import threading
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from .. import categories as cats
 from ..calendar import Paths, run_engine
 from ..context import PER_DRAW_PARAMS, PER_DRAW_SCENARIO, PerDraw, Run, run_constants
 from ..data import DataStore, load_data
+from ..errors import InputError
 from ..history import economy_history
 from ..inputs import (
     GrowthPath,
@@ -43,6 +45,7 @@ from ..wiring import load_wiring
 from .factors import Factor, factor_table, scenario_with
 from .metric import parse_metric
 
+HORIZON_MIN = 2028  # the earliest horizon a scenario may have (scenario_schema)
 STACK = 16  # evaluations per engine run in ``evaluate_many`` (no effect on the results)
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(State))
 _PATH_KEYS = {"economy.real_growth_shift": "real", "economy.deflator_shift": "deflator"}
@@ -91,6 +94,8 @@ class Evaluator:
         self._cache: dict[tuple, np.ndarray] = {}
         self._stacked: dict[tuple, _Group] = {}  # evaluate_many: inputs shared by stacked points
         self._tiled: dict[int, Shocks] = {}
+        self._short_inputs: tuple[Scenario, ModelInputs] | None = None
+        self._short_made = False
         self._lock = threading.Lock()
         self._local = threading.local()  # per thread: the engine's arrays (``_buffers``)
         if scenario.mixture is not None:
@@ -217,6 +222,7 @@ class Evaluator:
         """Pickled (to dask workers) without the caches, which are rebuilt there."""
         d = dict(self.__dict__)
         d["_stacked"], d["_tiled"], d["_lock"], d["_local"] = {}, {}, None, None
+        d["_short_inputs"], d["_short_made"] = None, False
         return d
 
     def __setstate__(self, d: dict[str, Any]) -> None:
@@ -271,7 +277,9 @@ class Evaluator:
             if key in self._stacked:
                 return self._stacked[key]
         kinds = {f.name: f.kind for f in self.factors}
-        inp = self.inputs_at({k: v for k, v in x.items() if kinds.get(k) != "share"})
+        rest = {k: v for k, v in x.items() if kinds.get(k) != "share"}
+        short = self._short()
+        inp = self.inputs_at(rest) if short is None else self.inputs_at(rest, *short)
         sc = inp.scenario
         econ = economy_history(self.data, inp.axis.years, sc.as_of)
         g = _Group(
@@ -290,6 +298,40 @@ class Evaluator:
             self._stacked[key] = g
         return g
 
+    def _short(self) -> tuple[Scenario, ModelInputs] | None:
+        """The scenario and inputs up to the last year the metric reads (the events of a year
+        read that year's and earlier figures only, so those years are the same as over the
+        whole horizon); None when the metric reads every year or the horizon cannot be
+        shortened."""
+        with self._lock:
+            if self._short_made:
+                return self._short_inputs
+        last = self.metric.last_year
+        out = None
+        if last is not None and max(last, HORIZON_MIN) < self.scenario.horizon:
+            try:
+                sc = scenario_with(self.scenario, {"horizon": max(last, HORIZON_MIN)})
+                out = (sc, build_inputs(sc, self.data, self.params, self.policies, self.wiring))
+            except (ValidationError, InputError):
+                out = None
+        with self._lock:
+            self._short_inputs, self._short_made = out, True
+        return out
+
+    def _stack_shocks(self) -> Shocks:
+        """The shocks of one evaluation over the years the stacked runs simulate."""
+        short = self._short()
+        if short is None:
+            return self.shocks
+        sh, years = self.shocks, short[1].axis.n_year
+        cut: dict[str, Any] = {
+            f.name: v[:years]
+            for f in dataclasses.fields(sh)
+            if isinstance(v := getattr(sh, f.name), np.ndarray)
+            and (v.ndim > 1 or f.name == "years")
+        }
+        return dataclasses.replace(sh, **cut)
+
     def _tiled_shocks(self, k: int) -> Shocks:
         """The shocks repeated ``k`` times along the draw axis (cached for ``STACK``)."""
         with self._lock:
@@ -298,7 +340,7 @@ class Evaluator:
         big = STACK if k <= STACK else k
         sh = self._tiled.get(big)
         if sh is None:
-            sh = _tile(self.shocks, big)
+            sh = _tile(self._stack_shocks(), big)
             with self._lock:
                 self._tiled[big] = sh
         return sh if k == big else sh.block(0, k * self.draws)
