@@ -337,9 +337,10 @@ def contracts_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int
     t = int(run.axis.years[j])
     cp = run.params.contracts
     prof = cp.payment_profile if t < cp.buildup_from else dr.buildup_profile
-    later = contracts.later_payments(st.contracts[j], prof)
-    m = min(len(later), st.payments_due.shape[0] - j - 1)
-    st.payments_due[j + 1 : j + 1 + m] += later[:m]
+    # the payments due within the horizon only (p_1 .. p_m)
+    m = min(len(prof) - 1, st.payments_due.shape[0] - j - 1)
+    later = contracts.later_payments(st.contracts[j], prof[: m + 1])
+    st.payments_due[j + 1 : j + 1 + m] += later
     if t <= PLAN_LAST_YEAR:
         st.owed_after_plan[j] = contracts.owed_after(st.contracts[j], prof, t, PLAN_LAST_YEAR)
     return c
