@@ -80,3 +80,22 @@ def test_engine_refuses_what_it_cannot_take_per_draw():
         run_constants(inp, PerDraw(scenario={"post2027.target_year": np.zeros(20)}))
     run_constants(inp, PerDraw(params={k: np.zeros(20) for k in PER_DRAW_PARAMS}))
     run_constants(inp, PerDraw(scenario={k: np.zeros(20) for k in PER_DRAW_SCENARIO if "." in k}))
+
+
+@pytest.mark.slow  # starts a local dask cluster (about 5 s)
+def test_batches_on_dask_workers_and_threads_give_the_same_numbers():
+    """The batches of evaluate_many sent to a dask worker (the evaluator pickled without its
+    caches) and run on this process's threads give the numbers of one point at a time."""
+    from jdef.parallel import execution
+    from jdef.sensitivity.methods import run_sobol
+
+    sc = load_scenario(ROOT / "scenarios/baseline.toml")
+    ev = Evaluator(sc, "ratio_q:2035:0.5:current-gdp", DRAWS, 7)
+    ref = run_sobol(ev, 2, 7, mapper=lambda fn, items: [fn(x) for x in items])
+    one = np.array([ev(dict(zip([f.name for f in ev.factors], r, strict=True))) for r in ref["X"]])
+    np.testing.assert_array_equal(ref["Y"], one)
+    for workers in (None, 1):
+        with execution(workers, None) as ex:
+            res = run_sobol(Evaluator(sc, "ratio_q:2035:0.5:current-gdp", DRAWS, 7), 2, 7, ex.map)
+        np.testing.assert_array_equal(res["Y"], ref["Y"])
+        np.testing.assert_array_equal(res["ST"], ref["ST"])
