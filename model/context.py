@@ -220,7 +220,9 @@ def related_plan(axis: Axis, known: Known, plan: PlanFigures) -> tuple[RelatedPl
 
 def run_constants(inp: ModelInputs, per_draw: PerDraw | None = None) -> Run:
     """The per-run constants of ``inp`` (``per_draw``: values given per draw, see PerDraw)."""
-    unknown = set(per_draw.scenario) - set(PER_DRAW_SCENARIO) if per_draw else set()
+    # the path's shifts come as the shifted rates (PerDraw.mu_real...), the others as numbers
+    numbers = {k for k in PER_DRAW_SCENARIO if not k.startswith("economy.")}
+    unknown = set(per_draw.scenario) - numbers if per_draw else set()
     unknown |= set(per_draw.params) - set(PER_DRAW_PARAMS) if per_draw else set()
     if unknown:
         raise ValueError(f"not given per draw by the engine: {sorted(unknown)}")
