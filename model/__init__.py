@@ -15,13 +15,19 @@ Public API (heavy libraries are imported lazily so that ``jdef --help`` is fast)
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("jdef")
-except PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
+
+def _version() -> str:
+    """The installed distribution's version (importlib.metadata, read on first use: importing
+    it costs about 55 ms of start-up that ``jdef --help`` does not need)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jdef")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
 
 # public name -> the module that defines it (imported on first use)
 _PUBLIC = {
@@ -42,6 +48,9 @@ __all__ = [*_PUBLIC, "__version__"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
     if name in _PUBLIC:
         value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
         globals()[name] = value

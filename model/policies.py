@@ -235,21 +235,22 @@ def load_policy(
 def share_values(
     shares: dict[str, Share], supplementary: bool, u_shares: dict[str, np.ndarray], n: int
 ) -> np.ndarray:
-    """Share of each category counted, shape (n, n_category).
+    """Share of each category counted, shape (n, n_category) (a transposed view, so that each
+    category's column ``[:, c]``, what the kernels read, is contiguous).
 
     Uncertain shares are ``low + (high - low) * u`` with ``u = u_shares[category]``: one uniform
     per category and draw, shared by every policy and bucket (so a policy's total and its buckets
     agree, and policies are compared on the same draws).
     """
-    out = np.zeros((n, len(cats.NAMES)))
+    out = np.zeros((len(cats.NAMES), n))  # category-major: a category's draws are contiguous
     for name, s in shares.items():
         if cats.BY_NAME[name].kind == "supplementary" and not supplementary:
             continue
         if s.low == s.high:
-            out[:, cats.INDEX[name]] = s.low
+            out[cats.INDEX[name]] = s.low
         else:
-            out[:, cats.INDEX[name]] = s.low + (s.high - s.low) * u_shares[name]
-    return out
+            out[cats.INDEX[name]] = s.low + (s.high - s.low) * u_shares[name]
+    return out.T
 
 
 def year_mask(shares: dict[str, Share], years: np.ndarray) -> np.ndarray:

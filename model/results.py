@@ -115,8 +115,9 @@ def add_intervals(ds: xr.Dataset, draws: int) -> None:
     from .probability import LEVEL, METHOD, interval
 
     known = known_ratio(ds) if "spending_ratio" in ds and "spending_ratio_mean" in ds else None
+    new: dict[str, xr.Variable] = {}  # added at once: each Dataset assignment is a merge
     if known is not None:
-        ds[KNOWN] = xr.Variable(
+        new[KNOWN] = xr.Variable(
             known.dims,
             known.values.astype(np.int8),
             {
@@ -139,7 +140,7 @@ def add_intervals(ds: xr.Dataset, draws: int) -> None:
         what = f"{LEVEL:.0%} interval of {name} ({METHOD}, from {draws} draws"
         what += "; the point itself where spending_ratio_known is 1)" if np.any(k) else ")"
         for side, x in (("lower", lo), ("upper", hi)):
-            ds[f"{name}_{side}_bound"] = xr.Variable(
+            new[f"{name}_{side}_bound"] = xr.Variable(
                 p.dims,
                 x,
                 {
@@ -151,6 +152,7 @@ def add_intervals(ds: xr.Dataset, draws: int) -> None:
         if np.any(k):
             se = ds[f"{name}_standard_error"]
             se.values = np.where(k, 0.0, se.values)
+    ds.update(new)
 
 
 def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Dataset:
@@ -210,8 +212,7 @@ def build_dataset(inp: ModelInputs, st: Stats, draws: int, seed: int) -> xr.Data
             {"long_name": "Monte Carlo draw index", "units": "1"},
         )
     ds = xr.Dataset(v, coords=coords)
-    for name, x in after.items():
-        ds[name] = x
+    ds.update(after)
     add_intervals(ds, draws)
     sc = inp.scenario
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()

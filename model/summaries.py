@@ -195,12 +195,16 @@ def exact(
     for k in THRESHOLD_EVENTS:
         prob[k] = (tp[f"p_{k}"], tp[f"p_{k}_se"])
 
+    ordered: dict[str, np.ndarray] = {}  # the sorted draws (d's own arrays where in place)
+
     def sort(k: str) -> np.ndarray:
-        return quantiles(sorted_draws(d[k], in_place=True), q, presorted=True)
+        ordered[k] = sorted_draws(d[k], in_place=True)
+        return quantiles(ordered[k], q, presorted=True)
 
     # largest first, so that the tasks end at about the same time
     keys = sorted((k for k in QUANTILES if k not in DERIVED), key=lambda k: -d[k].size)
     quant.update(zip(keys, pmap(sort, keys), strict=True))
+    _fixed_gap_quantiles(inp, quant[GAP], ordered["counted"], thr, q)
     quant["denominator"] = _denominator_quantiles(inp, quant, q)
     return Stats(quant, prob, means, "exact (sorted draws)", draws, kept)
 
@@ -219,24 +223,40 @@ def _denominator_quantiles(
 def _gap_quantiles(
     inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, q: np.ndarray, pmap: Map = map
 ) -> np.ndarray:
-    """Quantiles of thr x denominator - counted, (quantile, threshold, entry, year).
+    """Quantiles of thr x denominator - counted, (quantile, threshold, entry, year), formed
+    from the draws in their order; NaN for the entries of the fixed FY2022 denominator D.
 
     With a fixed denominator D the gap is a decreasing function of counted spending,
-    so its q-quantile is thr D - counted's (1 - q)-quantile (exact, no sort needed).
+    so its q-quantile is thr D - counted's (1 - q)-quantile: ``_fixed_gap_quantiles`` fills
+    those in once counted spending is sorted.
     """
     from .policies import Denominator
 
     def entry(k: int) -> np.ndarray:  # (q, t, y)
-        if inp.accounting.entries[k].denominator == Denominator.fy2022_fixed:
-            cq = quantiles(d["counted"][k], 1.0 - q)  # (q, y)
-            return thr[None, :, None] * inp.accounting.gdp_fy2022_goal - cq[:, None, :]
         g = thr[:, None, None] * d["denominator"][k][None] - d["counted"][k][None]  # (t, y, n)
         return quantiles(g, q, in_place=True)
 
-    out = np.empty((len(q), len(thr), len(inp.accounting.entries), inp.axis.n_year))
-    for k, part in enumerate(pmap(entry, range(len(inp.accounting.entries)))):
+    out = np.full((len(q), len(thr), len(inp.accounting.entries), inp.axis.n_year), np.nan)
+    formed = [
+        k for k, e in enumerate(inp.accounting.entries) if e.denominator != Denominator.fy2022_fixed
+    ]
+    for k, part in zip(formed, pmap(entry, formed), strict=True):
         out[:, :, k] = part
     return out
+
+
+def _fixed_gap_quantiles(
+    inp: ModelInputs, gap: np.ndarray, counted_sorted: np.ndarray, thr: np.ndarray, q: np.ndarray
+) -> None:
+    """The gaps to the fixed FY2022 figure D, in ``gap`` (in place): thr D less counted
+    spending's (1 - q)-quantile, from counted spending's draws once sorted for its own
+    quantiles (``counted_sorted``: no second sort)."""
+    from .policies import Denominator
+
+    for k, e in enumerate(inp.accounting.entries):
+        if e.denominator == Denominator.fy2022_fixed:
+            cq = quantiles(counted_sorted[k], 1.0 - q, presorted=True)  # (q, y)
+            gap[:, :, k] = thr[None, :, None] * inp.accounting.gdp_fy2022_goal - cq[:, None, :]
 
 
 # ----------------------------------------------------------------------------

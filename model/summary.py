@@ -29,7 +29,8 @@ def value_at(ds: xr.Dataset, var: str, sel: dict[str, Any]) -> Any:
     (a label lookup in the dimension's index and a numpy index: xarray's ``sel`` costs about
     a millisecond a call, and the summary makes hundreds)."""
     v = ds.variables[var]
-    return v.values[tuple(_position(ds, d, sel[d]) for d in v.dims)]
+    values: Any = v.values
+    return values[tuple(_position(ds, str(d), sel[str(d)]) for d in v.dims)]
 
 
 def _position(ds: xr.Dataset, dim: str, label: Any) -> int:

@@ -41,3 +41,36 @@ def test_coarsening_adds_pairs_of_bins():
     assert c[0, HALF // 2] == 3 and c[0, HALF // 2 + HALF // 2 - 1] == 3
     assert c[0, HALF] == 4 and c[0, HALF + HALF // 2 - 1] == 5 and c[0, BINS] == 6
     assert c.sum() == h.sum()
+
+
+def test_a_column_the_same_in_every_draw_lands_in_the_bin_of_its_value():
+    """The constant-column shortcut counts a known year's draws in the bin that binning each
+    draw would give (the same arithmetic), with its NaN in the NaN bin."""
+    x = np.array([[0.37] * 50, [0.37] * 49 + [0.4], [np.nan] * 50, [0.1] * 48 + [np.nan] * 2])
+    grid = Grid({"v": np.array([0.3, 0.3, 0.0, 0.05])}, {"v": np.full(4, 2.0**-12)})
+    d, s1 = _chunk(x)
+    lev, h = histogram(d, s1, grid)["v"]
+    inv = np.ldexp(1.0 / grid.width["v"], -lev)
+    for r, want_nan in enumerate([0, 0, 50, 2]):
+        assert h[r, BINS] == want_nan
+        ok = x[r][~np.isnan(x[r])]
+        bins = (np.floor((ok - grid.centre["v"][r]) * inv[r]) + HALF).astype(int)
+        np.testing.assert_array_equal(h[r, :BINS], np.bincount(bins, minlength=BINS))
+
+
+def test_threshold_counts_are_those_of_the_running_maximum():
+    """Reaching a threshold by a year, counted by a running OR over years, equals counting the
+    running maximum (NaN ignored) at or above it; in the year, the plain count."""
+    from jdef.metrics import TOLERANCE, threshold_counts
+
+    rng = np.random.default_rng(3)
+    ratio = rng.uniform(0.0, 0.04, size=(3, 7, 500))
+    ratio[1, 2, :40] = np.nan
+    ratio[2, 4] = np.nan
+    thr = np.array([0.01, 0.02, 0.035])
+    above, by = threshold_counts(ratio, thr)
+    running = np.fmax.accumulate(ratio, axis=1)
+    for i, t in enumerate(thr - TOLERANCE):
+        np.testing.assert_array_equal(above[i], np.count_nonzero(ratio >= t, axis=-1))
+        np.testing.assert_array_equal(by[i], np.count_nonzero(running >= t, axis=-1))
+    assert by.shape == (3, 3, 7) and (np.diff(by, axis=2) >= 0).all()
