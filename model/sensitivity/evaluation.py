@@ -402,14 +402,16 @@ class Evaluator:
             pd = dataclasses.replace(
                 pd,
                 shares={
+                    # (k n, n_category), category-major like share_values' own
                     label: np.concatenate(
                         [
                             share_values(
                                 _fix_shares(e, ui).shares, e.supplementary, self.shocks.u_shares, n
-                            )
+                            ).T
                             for ui in u
-                        ]
-                    )
+                        ],
+                        axis=1,
+                    ).T
                     for label, e in engine_entries.items()
                 },
             )
