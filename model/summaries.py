@@ -17,6 +17,7 @@ column the same in every draw is exact.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,18 +181,27 @@ def exact(
     do not depend on it.
     """
     thr = np.asarray(inp.scenario.thresholds)
-    # before any sorting: it pairs counted and denominator draws
-    quant = {GAP: _gap_quantiles(inp, d, thr, q, pmap)}
-    prob = {k: probability(v) for k, v in plan_indicators(inp, d).items()}
-    # numpy sums an aligned contiguous row pairwise but a misaligned one (as dask can hand over
-    # a worker's arrays, unpickled from a byte buffer) through buffers, in another order: the
-    # means of an aligned copy are bit for bit those of a run in this process (no copy there)
-    means = {k: np.require(d[k], requirements=("C", "A")).mean(axis=-1) for k in MEANS}
     draws = {k: d[k].copy() for k in KEPT} if keep_draws else {}
     kept = d["ratio"][:, list(paired)] if paired else None  # a copy, in draw order
 
-    # threshold events from the ratios in draw order (running maxima), before any sorting
-    tp = target_probabilities(d["ratio"], thr)
+    # before any sorting, side by side (read-only tasks on ``pmap``): the gaps (they pair counted
+    # and denominator draws), the threshold events (running maxima of the ratios in draw
+    # order), the plan events and the means
+    def means() -> dict[str, np.ndarray]:
+        # numpy sums an aligned contiguous row pairwise but a misaligned one (as dask can hand
+        # over a worker's arrays, unpickled from a byte buffer) through buffers, in another
+        # order: the means of an aligned copy are bit for bit those of a run in this process
+        return {k: np.require(d[k], requirements=("C", "A")).mean(axis=-1) for k in MEANS}
+
+    gap, gap_jobs = _gap_quantiles(inp, d, thr, q)
+    jobs: list[Callable[[], Any]] = [
+        *gap_jobs,
+        lambda: target_probabilities(d["ratio"], thr),
+        lambda: {k: probability(v) for k, v in plan_indicators(inp, d).items()},
+        means,
+    ]
+    *_, tp, prob, mean = pmap(_call, jobs)
+    quant = {GAP: gap}
     for k in THRESHOLD_EVENTS:
         prob[k] = (tp[f"p_{k}"], tp[f"p_{k}_se"])
 
@@ -206,7 +216,7 @@ def exact(
     quant.update(zip(keys, pmap(sort, keys), strict=True))
     _fixed_gap_quantiles(inp, quant[GAP], ordered["counted"], thr, q)
     quant["denominator"] = _denominator_quantiles(inp, quant, q)
-    return Stats(quant, prob, means, "exact (sorted draws)", draws, kept)
+    return Stats(quant, prob, mean, "exact (sorted draws)", draws, kept)
 
 
 def _denominator_quantiles(
@@ -220,11 +230,16 @@ def _denominator_quantiles(
     return out
 
 
+def _call(job: Callable[[], Any]) -> Any:
+    return job()
+
+
 def _gap_quantiles(
-    inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, q: np.ndarray, pmap: Map = map
-) -> np.ndarray:
+    inp: ModelInputs, d: dict[str, np.ndarray], thr: np.ndarray, q: np.ndarray
+) -> tuple[np.ndarray, list[Callable[[], None]]]:
     """Quantiles of thr x denominator - counted, (quantile, threshold, entry, year), formed
-    from the draws in their order; NaN for the entries of the fixed FY2022 denominator D.
+    from the draws in their order by the jobs returned (one an entry, each filling its part of
+    the array returned); NaN for the entries of the fixed FY2022 denominator D.
 
     With a fixed denominator D the gap is a decreasing function of counted spending,
     so its q-quantile is thr D - counted's (1 - q)-quantile: ``_fixed_gap_quantiles`` fills
@@ -232,17 +247,18 @@ def _gap_quantiles(
     """
     from .policies import Denominator
 
-    def entry(k: int) -> np.ndarray:  # (q, t, y)
-        g = thr[:, None, None] * d["denominator"][k][None] - d["counted"][k][None]  # (t, y, n)
-        return quantiles(g, q, in_place=True)
-
     out = np.full((len(q), len(thr), len(inp.accounting.entries), inp.axis.n_year), np.nan)
-    formed = [
-        k for k, e in enumerate(inp.accounting.entries) if e.denominator != Denominator.fy2022_fixed
+
+    def entry(k: int) -> None:  # (q, t, y)
+        g = thr[:, None, None] * d["denominator"][k][None] - d["counted"][k][None]  # (t, y, n)
+        out[:, :, k] = quantiles(g, q, in_place=True)
+
+    jobs: list[Callable[[], None]] = [
+        functools.partial(entry, k)
+        for k, e in enumerate(inp.accounting.entries)
+        if e.denominator != Denominator.fy2022_fixed
     ]
-    for k, part in zip(formed, pmap(entry, formed), strict=True):
-        out[:, :, k] = part
-    return out
+    return out, jobs
 
 
 def _fixed_gap_quantiles(
