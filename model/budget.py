@@ -67,7 +67,10 @@ def grow_from_base(base: float, drift: float | np.ndarray, years: int) -> float 
 
 
 def personnel_step(
-    prev: np.ndarray | float, expected_deflator: float, drift: float | np.ndarray, out: np.ndarray
+    prev: np.ndarray | float,
+    expected_deflator: float | np.ndarray,
+    drift: float | np.ndarray,
+    out: np.ndarray,
 ) -> np.ndarray:
     """Personnel and provisions: ``prev (1 + expected deflator + drift)``, into ``out``."""
     np.multiply(prev, np.add(1.0 + expected_deflator, drift), out=out)
@@ -167,7 +170,7 @@ class AfterPlan:
 
     year: int
     prev: np.ndarray  # last year's core budget, (n,) trillion yen
-    expected_deflator: float  # the path's deflator growth this year, fraction
+    expected_deflator: float | np.ndarray  # the path's deflator growth this year, fraction
     plan_end: np.ndarray  # the FY2027 core budget, (n,) trillion yen
     ramp: Ramp | None  # given when the rule is ramp_to_ratio
 

@@ -79,6 +79,8 @@ def run_engine(
     sh: Shocks,
     block: int = ENGINE_BLOCK,
     into: dict[str, np.ndarray] | None = None,
+    run: Run | None = None,
+    through: int | None = None,
 ) -> Paths:
     """Run the vectorised engine over all draws in ``sh``, ``block`` draws at a time.
 
@@ -91,24 +93,41 @@ def run_engine(
         Draws per pass through the calendar (no effect on the results).
     into : dict, optional
         Arrays (by Paths field name) to write the paths into instead of new ones.
+    run : Run, optional
+        ``inp``'s constants, if already made (``context.run_constants``; with values given per
+        draw, ``context.PerDraw``, for a stacked sensitivity run).
+    through : int, optional
+        The last fiscal year to simulate: the events of later years are not run and their rows
+        are NaN (each year's events read only that year's and earlier rows, so the years up
+        to ``through`` are the same as in a whole run).
     """
     n = sh.n
     state = allocate(inp, n, into)
-    run = run_constants(inp)
+    run = run_constants(inp) if run is None else run
     trace: Trace = []
     for start in range(0, n, block):
         stop = min(start + block, n)
         _calendar(
-            run, state.block(start, stop), sh.block(start, stop), trace if start == 0 else None
+            run.block(start, stop),
+            state.block(start, stop),
+            sh.block(start, stop),
+            trace if start == 0 else None,
+            through,
         )
     # payments due are unknown before the contracts are
     state.payments_due[inp.axis.years < inp.axis.first_initial] = np.nan
+    if through is not None:
+        later = int(np.searchsorted(inp.axis.years, through, side="right"))
+        for f in fields(state):
+            getattr(state, f.name)[later:] = np.nan
     return Paths(**{f.name: getattr(state, f.name) for f in fields(state)}, trace=trace)
 
 
-def _calendar(run: Run, st: State, sh: Shocks, trace: Trace | None) -> None:
-    """One pass of the simpy fiscal calendar over a block of draws."""
-    years = run.axis.years
+def _calendar(
+    run: Run, st: State, sh: Shocks, trace: Trace | None, through: int | None = None
+) -> None:
+    """One pass of the simpy fiscal calendar over a block of draws (years up to ``through``)."""
+    years = run.axis.years if through is None else run.axis.years[run.axis.years <= through]
     env = simpy.Environment(initial_time=float(years[0]))
     dr = drawn(run, sh)
 

@@ -8,7 +8,8 @@ the benchmark-revision factor and the policies' share values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +39,70 @@ class RelatedPlan:
     grow: tuple[tuple[int, int], ...]
 
 
+# The parameters the engine reads only through ``drawn`` (one value per draw): a sensitivity
+# analysis may give any of them one value per draw (PerDraw.params).
+PER_DRAW_PARAMS = (
+    "outlook.bias",
+    "economy.recession_prob",
+    "economy.real_ar",
+    "economy.real_sd",
+    "economy.deflator_ar",
+    "economy.deflator_sd",
+    "supplementary.prob",
+    "supplementary.log_ratio_mean",
+    "supplementary.realignment_share",
+    "budget.personnel_drift",
+    "contracts.profile_tilt",
+)
+# Scenario keys the engine reads as plain numbers in arithmetic with the draws, so that a value
+# per draw goes through the same operations (PerDraw.path / PerDraw.scenario)
+PER_DRAW_SCENARIO = (
+    "economy.real_growth_shift",
+    "economy.deflator_shift",
+    "post2027.growth",
+    "post2027.real_growth",
+    "supplementary.fixed_topup",
+)
+
+
+@dataclass(frozen=True)
+class PerDraw:
+    """Inputs that differ from draw to draw in one engine run: a sensitivity analysis stacks
+    several evaluations along the draw axis (``sensitivity.evaluation``), each with its own
+    parameters, path and scenario values. Every array's last axis is the draw; a value given
+    here replaces the run's own (a parameter here is not drawn). Each draw's arithmetic is the
+    one of a run with its values as plain numbers (tests/unit/test_stacked.py).
+    """
+
+    params: dict[str, np.ndarray] = field(default_factory=dict)  # PER_DRAW_PARAMS -> (n,)
+    mu_real: np.ndarray | None = None  # (n_year, n), the shifted path (inputs.shifted_path)
+    mu_deflator: np.ndarray | None = None
+    real_dev0: np.ndarray | None = None  # (n,)
+    deflator_dev0: np.ndarray | None = None
+    scenario: dict[str, np.ndarray] = field(default_factory=dict)  # "post2027.growth" -> (n,)
+    shares: dict[str, np.ndarray] = field(default_factory=dict)  # entry label -> (n, n_cat)
+    # transforms of the shocks alone (e.g. exp(sd z) of a noise whose s.d. is not varied),
+    # kept from one run to the next: only for runs on the very same shocks (events.noise)
+    memo: dict | None = None
+
+    def block(self, start: int, stop: int) -> PerDraw:
+        """Draws [start, stop), as views (and the memo of that block)."""
+
+        def cut(a):
+            return None if a is None else a[..., start:stop]
+
+        return PerDraw(
+            params={k: v[start:stop] for k, v in self.params.items()},
+            mu_real=cut(self.mu_real),
+            mu_deflator=cut(self.mu_deflator),
+            real_dev0=cut(self.real_dev0),
+            deflator_dev0=cut(self.deflator_dev0),
+            scenario={k: v[start:stop] for k, v in self.scenario.items()},
+            shares={k: v[start:stop] for k, v in self.shares.items()},
+            memo=None if self.memo is None else self.memo.setdefault((start, stop), {}),
+        )
+
+
 @dataclass(frozen=True)
 class Run:
     """Per-run constants: the same for every block of draws."""
@@ -54,6 +119,24 @@ class Run:
     supplementary: Supplementary
     related: tuple[RelatedPlan, ...]  # per axis year
     nowcast: Nowcast | None = None  # a finished year's GDP from its quarters (jdef.nowcast)
+    per_draw: PerDraw | None = None  # inputs given per draw (a stacked sensitivity run)
+
+    def block(self, start: int, stop: int) -> Run:
+        """The constants of draws [start, stop): the same, but for ``per_draw``'s values, which
+        take the place of the path's rates and the scenario's numbers as (..., n) arrays."""
+        pd = self.per_draw
+        if pd is None:
+            return self
+        pd = pd.block(start, stop)
+        path = self.path
+        for name in ("mu_real", "mu_deflator", "real_dev0", "deflator_dev0"):
+            if getattr(pd, name) is not None:
+                path = dataclasses.replace(path, **{name: getattr(pd, name)})
+        sections = {}
+        for section in ("post2027", "supplementary"):
+            upd = {k.split(".")[1]: v for k, v in pd.scenario.items() if k.startswith(section)}
+            sections[section] = getattr(self, section).model_copy(update=upd)
+        return dataclasses.replace(self, path=path, per_draw=pd, **sections)
 
 
 @dataclass(frozen=True)
@@ -135,7 +218,14 @@ def related_plan(axis: Axis, known: Known, plan: PlanFigures) -> tuple[RelatedPl
     return tuple(out)
 
 
-def run_constants(inp: ModelInputs) -> Run:
+def run_constants(inp: ModelInputs, per_draw: PerDraw | None = None) -> Run:
+    """The per-run constants of ``inp`` (``per_draw``: values given per draw, see PerDraw)."""
+    # the path's shifts come as the shifted rates (PerDraw.mu_real...), the others as numbers
+    numbers = {k for k in PER_DRAW_SCENARIO if not k.startswith("economy.")}
+    unknown = set(per_draw.scenario) - numbers if per_draw else set()
+    unknown |= set(per_draw.params) - set(PER_DRAW_PARAMS) if per_draw else set()
+    if unknown:
+        raise ValueError(f"not given per draw by the engine: {sorted(unknown)}")
     sc = inp.scenario
     return Run(
         axis=inp.axis,
@@ -150,6 +240,7 @@ def run_constants(inp: ModelInputs) -> Run:
         supplementary=sc.supplementary,
         related=related_plan(inp.axis, inp.known, inp.plan),
         nowcast=inp.nowcast,
+        per_draw=per_draw,
     )
 
 
@@ -158,7 +249,11 @@ def drawn(run: Run, sh: Shocks) -> Drawn:
     p, vs = run.params, run.economy.volatility_scale
     fan = p.economy.fan_scale * vs  # the economy's shocks: calibrated fan scale x volatility
 
+    given = run.per_draw or PerDraw()
+
     def pv(name: str) -> Value:
+        if name in given.params:
+            return given.params[name]
         v: Value = p.per_draw(name, sh.z_param.get(name, 0.0))
         return v
 
@@ -166,7 +261,9 @@ def drawn(run: Run, sh: Shocks) -> Drawn:
     for e in (run.accounting.target_entry, run.accounting.ramp_entry):  # what decisions look at
         if e is not None and e.label not in shares:
             shares[e.label] = (
-                share_values(e.shares, e.supplementary, sh.u_shares, sh.n),
+                given.shares[e.label]
+                if e.label in given.shares
+                else share_values(e.shares, e.supplementary, sh.u_shares, sh.n),
                 year_mask(e.shares, run.axis.years),
             )
     return Drawn(

@@ -101,6 +101,7 @@ def economy_year(
     centred: np.ndarray,
     fixed: tuple[float, float, float, float, float],
     out: tuple[np.ndarray, np.ndarray] | None = None,
+    pair: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One year of the economy's fan: real growth and deflator growth, (n,) each.
 
@@ -110,10 +111,11 @@ def economy_year(
     reverting to the path. ``real_sd`` and ``deflator_sd`` are the draw's shock scales as
     ``shock_scale`` makes them (floored, times the calibrated fan scale and the scenario's
     volatility scale). ``fixed`` is (shock_corr, t_df, shock_bound, recession_real,
-    recession_deflator).
+    recession_deflator). ``pair``: the shock pair ``student_t_pair(n1, n2, w, ...)`` if already
+    made (stacked sensitivity runs on the same shocks).
     """
     corr, df, bound, d_g, d_pi = fixed
-    e_g, e_pi = student_t_pair(n1, n2, w, corr, df, bound)
+    e_g, e_pi = student_t_pair(n1, n2, w, corr, df, bound) if pair is None else pair
     o_g, o_pi = out if out is not None else (None, None)
     g = mean_reverting(mu_g, dev_g, real_ar, real_sd, e_g, centred, d_g, out=o_g)
     pi = mean_reverting(mu_pi, dev_pi, deflator_ar, deflator_sd, e_pi, centred, d_pi, out=o_pi)

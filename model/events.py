@@ -38,6 +38,21 @@ def _prev(arr: np.ndarray, j: int, before: float) -> np.ndarray:
     return arr[j - 1] if j > 0 else np.full(arr.shape[-1], before)
 
 
+def noise(
+    run: Run, level: np.ndarray | float, sd: float, z: np.ndarray, key: tuple, out: np.ndarray
+) -> np.ndarray:
+    """``budget.noisy(level, sd, z, out)``; with a memo (``context.PerDraw.memo``: stacked runs
+    on the same shocks) the factor exp(sd z) is computed once, under ``key`` and ``sd``, and the
+    product is the same: ``exp(sd z) level``."""
+    memo = run.per_draw.memo if run.per_draw is not None else None
+    if memo is None:
+        return budget.noisy(level, sd, z, out=out)
+    x = memo.get((key, sd))
+    if x is None:
+        x = memo[(key, sd)] = np.exp(np.multiply(z, sd))
+    return np.multiply(x, level, out=out)
+
+
 def weighted_sum(
     spend: np.ndarray, share: np.ndarray, weight: np.ndarray, cols: Iterable[int]
 ) -> np.ndarray:
@@ -102,7 +117,7 @@ def _after_plan(run: Run, dr: Drawn, st: State, j: int, t: int) -> np.ndarray:
     x = budget.AfterPlan(
         year=t,
         prev=st.spending[j - 1, CORE],
-        expected_deflator=float(run.path.mu_deflator[j]),
+        expected_deflator=run.path.mu_deflator[j],  # (n,) in a stacked run (context.PerDraw)
         plan_end=st.spending[run.axis.idx(PLAN_LAST_YEAR), CORE],
         ramp=ramp,
     )
@@ -123,7 +138,7 @@ def personnel(run: Run, dr: Drawn, st: State, j: int) -> None:
         prev: np.ndarray | float = st.personnel[j - 1]
     else:  # the base is last year's, or before the axis: grown at the drift alone
         prev = budget.grow_from_base(bp.personnel_base, dr.personnel_drift, t - 1 - base_year)
-    budget.personnel_step(prev, float(run.path.mu_deflator[j]), dr.personnel_drift, st.personnel[j])
+    budget.personnel_step(prev, run.path.mu_deflator[j], dr.personnel_drift, st.personnel[j])
 
 
 def _toward_targets(run: Run, st: State, sh: Shocks, j: int, t: int, sd: float) -> None:
@@ -135,7 +150,7 @@ def _toward_targets(run: Run, st: State, sh: Shocks, j: int, t: int, sd: float) 
         share_of_group = prev / spend[j - 1, list(members)].sum(axis=0)
         target = run.plan.group_targets_2027[group] * share_of_group
         level = budget.toward(prev, target, PLAN_LAST_YEAR - t + 1)
-        budget.noisy(level, sd, sh.z_related[j, k], out=spend[j, k])
+        noise(run, level, sd, sh.z_related[j, k], ("related", j, k), spend[j, k])
 
 
 def initial_budget(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) -> Carry:
@@ -154,9 +169,11 @@ def initial_budget(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int)
     exp_factor = st.gdp_outlook[j] / _prev(st.gdp, j, run.known.gdp_prev)  # 1 + expected growth
     _toward_targets(run, st, sh, j, t, sd_rel)
     for a, b in plan.grow:  # a run of adjacent categories at a time (views, no copies)
-        budget.related_step(
-            spend[j - 1, a:b], exp_factor, sd_rel, sh.z_related[j, a:b], out=spend[j, a:b]
+        # budget.related_step: prev * factor * exp(sd z)
+        out = noise(
+            run, exp_factor, sd_rel, sh.z_related[j, a:b], ("related", j, a, b), spend[j, a:b]
         )
+        out *= spend[j - 1, a:b]
     # the MoD plan-covered budget
     impl_sd = bp.implementation_sd
     if t <= PLAN_LAST_YEAR:
@@ -167,7 +184,7 @@ def initial_budget(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int)
         if bp.recession_cut:  # (x 1 when there is no cut)
             level = level * (1.0 - bp.recession_cut * st.recession[j - 1])
         impl_sd *= run.post2027.implementation_scale
-    core = budget.noisy(level, impl_sd, sh.z_budget[j], out=spend[j, CORE])
+    core = noise(run, level, impl_sd, sh.z_budget[j], ("budget", j), spend[j, CORE])
     # personnel and payments due come first: a level below them is raised to them, and the
     # difference is the year's financing gap; general material costs are what is left
     budget.fund_obligations(
@@ -177,7 +194,7 @@ def initial_budget(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int)
     if t <= PLAN_LAST_YEAR:
         signed = np.nansum(st.contracts[run.axis.idx(PLAN_FIRST_YEAR) : j], axis=0)
         left = np.maximum(run.plan.contract_total - signed, 0.0) / (PLAN_LAST_YEAR - t + 1)
-        budget.noisy(left, bp.contract_fy2027_sd, sh.z_contract[j], out=st.contracts[j])
+        noise(run, left, bp.contract_fy2027_sd, sh.z_contract[j], ("contract", j), st.contracts[j])
     else:
         budget.fundable_contracts(st.general_material[j], dr.buildup_profile[0], st.contracts[j])
     return c
@@ -188,7 +205,12 @@ def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
     t = int(run.axis.years[j])
     eco, p = run.economy, run.params
     log_fx = c.log_fx
-    if t >= run.axis.first_fx:
+    memo = run.per_draw.memo if run.per_draw is not None else None
+    if t >= run.axis.first_fx and memo is not None and ("fx", j) in memo:
+        # stacked runs on the same shocks: the yen depends on nothing a run varies per draw
+        log_fx, fx = memo[("fx", j)]
+        st.fx[j] = fx
+    elif t >= run.axis.first_fx:
         # the AR(1) runs on the rate before the scenario's shift; the shift applies to the level
         log_fx = economy.log_ar1(
             c.log_fx,
@@ -200,6 +222,8 @@ def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
         np.exp(log_fx, out=st.fx[j])
         if eco.fx_shift:
             st.fx[j] *= 1.0 + eco.fx_shift
+        if memo is not None:
+            memo[("fx", j)] = (log_fx, st.fx[j].copy())
     if t < run.axis.first_econ:
         return Carry(c.real_dev, c.deflator_dev, log_fx)
     e = p.economy
@@ -215,6 +239,14 @@ def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
     mu_g, mu_pi = run.path.mu_real[j], run.path.mu_deflator[j]
     g, pi = st.real_growth[j], st.deflator_growth[j]
     # the fan: the same function as the backtest's path forecasters (forecasters.economy_forecast)
+    fixed = (e.shock_corr, e.t_df, e.shock_bound, e.recession_real, e.recession_deflator)
+    pair = None
+    if memo is not None:  # the shock pair depends on the shocks and fixed parameters only
+        pair = memo.get(("t", j))
+        if pair is None:
+            pair = memo[("t", j)] = economy.student_t_pair(
+                sh.n_real[j], sh.n_deflator[j], sh.chi2[j], *fixed[:3]
+            )
     economy.economy_year(
         mu_g,
         mu_pi,
@@ -228,15 +260,16 @@ def economy_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
         sh.n_deflator[j],
         sh.chi2[j],
         centred,
-        (e.shock_corr, e.t_df, e.shock_bound, e.recession_real, e.recession_deflator),
+        fixed,
         out=(g, pi),
+        pair=pair,
     )
     gprev = _prev(st.gdp, j, run.known.gdp_prev)
     now = run.nowcast
     if now is not None and t == now.year:
         # a finished year: its level is the nowcast up to a revision, real growth the path's
         # (no shock, no recession), the deflator the rest
-        g.fill(mu_g)
+        g[...] = mu_g  # (a value per draw in a stacked run)
         rec.fill(0.0)
         level = economy.nowcast_level(now.level, now.sd * eco.volatility_scale, sh.z_nowcast)
         np.divide(level, gprev * (1.0 + g), out=pi)
@@ -271,7 +304,7 @@ def supplementary(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int) 
     np.multiply(1.0 - share, total, out=spend[j, MOD_SUPP])
     np.multiply(share, total, out=spend[j, SACO_SUPP])
     np.multiply(total, sp.related_ratio, out=spend[j, REL_SUPP])
-    if rule.fixed_topup and t >= rule.from_year:
+    if np.any(rule.fixed_topup) and t >= rule.from_year:  # (n,) in a stacked run: + 0 is exact
         spend[j, MOD_SUPP] += rule.fixed_topup
     e = run.accounting.target_entry
     if e is not None and t >= rule.from_year:
@@ -304,9 +337,10 @@ def contracts_event(run: Run, dr: Drawn, st: State, c: Carry, sh: Shocks, j: int
     t = int(run.axis.years[j])
     cp = run.params.contracts
     prof = cp.payment_profile if t < cp.buildup_from else dr.buildup_profile
-    later = contracts.later_payments(st.contracts[j], prof)
-    m = min(len(later), st.payments_due.shape[0] - j - 1)
-    st.payments_due[j + 1 : j + 1 + m] += later[:m]
+    # the payments due within the horizon only (p_1 .. p_m)
+    m = min(len(prof) - 1, st.payments_due.shape[0] - j - 1)
+    later = contracts.later_payments(st.contracts[j], prof[: m + 1])
+    st.payments_due[j + 1 : j + 1 + m] += later
     if t <= PLAN_LAST_YEAR:
         st.owed_after_plan[j] = contracts.owed_after(st.contracts[j], prof, t, PLAN_LAST_YEAR)
     return c

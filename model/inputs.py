@@ -109,8 +109,10 @@ class GrowthPath:
 
     mu_real: np.ndarray
     mu_deflator: np.ndarray
-    real_dev0: float  # last known real growth minus the path, the year before projection
-    deflator_dev0: float
+    # last known real growth minus the path, the year before projection; (n,) per draw in a
+    # stacked run (context.PerDraw), like the rates (n_year, n)
+    real_dev0: float | np.ndarray
+    deflator_dev0: float | np.ndarray
     fx_anchor: float  # yen per dollar the rate reverts to
     fx_plan: np.ndarray  # the plan's yen/dollar assumption over the axis (NaN outside the plan)
     edition: str  # the Cabinet Office projection used, e.g. "cao2026_past_projection"
@@ -195,6 +197,38 @@ def growth_path(
     wiring: Wiring,
 ) -> GrowthPath:
     """The newest Cabinet Office edition with the scenario's case, shifted as it says."""
+    eco = scenario.economy
+    return shifted_path(
+        path_source(scenario, data, params, years, econ, wiring),
+        eco.real_growth_shift,
+        eco.deflator_shift,
+    )
+
+
+@dataclass(frozen=True)
+class PathSource:
+    """The Cabinet Office path before the scenario's shifts (``path_source``)."""
+
+    mu_real: np.ndarray  # over the axis, unshifted
+    mu_deflator: np.ndarray
+    real_prev: float  # the last known rates, the year before projection (NaN if none)
+    deflator_prev: float
+    mu_real_prev: float | None  # the path's own rates that year (None if it has none)
+    mu_deflator_prev: float | None
+    fx_anchor: float
+    fx_plan: np.ndarray
+    edition: str
+
+
+def path_source(
+    scenario: Scenario,
+    data: DataStore,
+    params: Params,
+    years: np.ndarray,
+    econ: EconomyHistory,
+    wiring: Wiring,
+) -> PathSource:
+    """The newest Cabinet Office edition with the scenario's case, before its shifts."""
     s, eco = data.series, scenario.economy
     case = eco.path.value
     editions = [(e, r) for e in wiring.path_editions if (r := s(f"{e}_{case}_real_growth"))]
@@ -207,13 +241,8 @@ def growth_path(
     path, mu_r_s = f"{editions[0][0]}_{case}", editions[0][1]
     mu_d_s = s(f"{path}_deflator_growth")
     last_path = max(mu_r_s)
-    mu_real = (
-        np.array([mu_r_s.get(int(min(y, last_path)), np.nan) for y in years])
-        + eco.real_growth_shift
-    )
-    mu_defl = (
-        np.array([mu_d_s.get(int(min(y, last_path)), np.nan) for y in years]) + eco.deflator_shift
-    )
+    mu_real = np.array([mu_r_s.get(int(min(y, last_path)), np.nan) for y in years])
+    mu_defl = np.array([mu_d_s.get(int(min(y, last_path)), np.nan) for y in years])
     first = econ.first
     proj = years >= first
     if np.isnan(mu_real[proj]).any() or np.isnan(mu_defl[proj]).any():
@@ -225,19 +254,36 @@ def growth_path(
     defl_prev = (
         econ.deflator_growth[j0] if j0 >= 0 else econ.deflator_growth_all.get(first - 1, np.nan)
     )
-    mu_r_prev, mu_d_prev = mu_r_s.get(first - 1), mu_d_s.get(first - 1)
-    return GrowthPath(
+    return PathSource(
         mu_real=mu_real,
         mu_deflator=mu_defl,
-        real_dev0=0.0
-        if mu_r_prev is None or np.isnan(real_prev)
-        else real_prev - (mu_r_prev + eco.real_growth_shift),
-        deflator_dev0=0.0
-        if mu_d_prev is None or np.isnan(defl_prev)
-        else defl_prev - (mu_d_prev + eco.deflator_shift),
+        real_prev=real_prev,
+        deflator_prev=defl_prev,
+        mu_real_prev=mu_r_s.get(first - 1),
+        mu_deflator_prev=mu_d_s.get(first - 1),
         fx_anchor=eco.fx_anchor or params.fx.anchor,
         fx_plan=on_axis(data.series("usdjpy_plan_assumption"), years),
         edition=path,
+    )
+
+
+def shifted_path(src: PathSource, real_shift: float, deflator_shift: float) -> GrowthPath:
+    """The path ``src`` shifted by the scenario's ``real_shift`` and ``deflator_shift``
+    (fractions per year; the last known deviations from the path follow the shift)."""
+    real_prev, defl_prev = src.real_prev, src.deflator_prev
+    mu_r_prev, mu_d_prev = src.mu_real_prev, src.mu_deflator_prev
+    return GrowthPath(
+        mu_real=src.mu_real + real_shift,
+        mu_deflator=src.mu_deflator + deflator_shift,
+        real_dev0=0.0
+        if mu_r_prev is None or np.isnan(real_prev)
+        else real_prev - (mu_r_prev + real_shift),
+        deflator_dev0=0.0
+        if mu_d_prev is None or np.isnan(defl_prev)
+        else defl_prev - (mu_d_prev + deflator_shift),
+        fx_anchor=src.fx_anchor,
+        fx_plan=src.fx_plan,
+        edition=src.edition,
     )
 
 

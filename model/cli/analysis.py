@@ -105,16 +105,18 @@ def sensitivity(
         stem = f"{sc.name}_sensitivity_{method.value}"
         nc, png = output_path(out, f"{stem}.nc"), output_path(out, f"{stem}.png")
         ev = Evaluator(sc, metric, draws, s)
-        # evaluations on this process's threads (one a core; the shocks are shared, drawn
-        # once), or on the dask cluster
+        # batches of evaluations (each one engine run, sensitivity.evaluation.STACK points
+        # stacked on the draw axis) on this process's threads (one a core; the shocks are
+        # shared, drawn once), or on the dask cluster
         from ..progress import bars, status, task
 
         with bars(), execution(workers, scheduler) as ex:
 
             def pmap(fn, items):
-                """ex.map with a bar of evaluations (advanced here, also on a dask cluster)."""
+                """ex.map with a bar of batches of evaluations (advanced here, also on a dask
+                cluster)."""
                 items = list(items)
-                return ex.map(fn, items, advance=task("evaluations", len(items)))
+                return ex.map(fn, items, advance=task("batches of evaluations", len(items)))
 
             if method == Method.oat:
                 res = run_oat(ev, pmap)

@@ -2,7 +2,8 @@
 indices with bootstrap confidence intervals (both from SALib).
 
 Each method takes an evaluator (its ``factors`` and a call giving the metric at factor values)
-and a ``mapper`` that runs the evaluations (``map``, or an execution's map over a dask cluster).
+and a ``mapper`` that runs the evaluations (``map``, or an execution's map over a dask cluster):
+by batches of ``evaluation.STACK`` points when the evaluator can stack them (``evaluate_many``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .evaluation import STACK
 from .factors import Factor, nominal_point
 
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
@@ -36,7 +38,7 @@ def run_oat(ev: Evaluates, mapper: Mapper = map) -> dict[str, np.ndarray]:
     """
     nom = nominal_point(ev.factors)
     rows = [{**nom, f.name: v} for f in ev.factors for v in (f.low, f.high)]
-    y = np.array(list(mapper(ev, rows)))
+    y = np.array(_evaluate(ev, rows, mapper))
     return {"low": y[0::2], "high": y[1::2], "nominal": np.array(ev(nom))}
 
 
@@ -109,4 +111,15 @@ def _problem(factors: list[Factor], grouped: bool) -> dict[str, Any]:
 def _evaluate_rows(ev: Evaluates, X: np.ndarray, mapper: Mapper) -> np.ndarray:
     """The metric at each row of the sample ``X`` (n_sample, n_factor)."""
     names = [f.name for f in ev.factors]
-    return np.array(list(mapper(ev, [dict(zip(names, row, strict=True)) for row in X])))
+    return np.array(_evaluate(ev, [dict(zip(names, row, strict=True)) for row in X], mapper))
+
+
+def _evaluate(ev: Evaluates, xs: list[dict[str, float]], mapper: Mapper) -> list[float]:
+    """The metric at each point of ``xs``: by batches of ``STACK`` points through the
+    evaluator's ``evaluate_many`` (one engine run a batch, the same numbers as one point at a
+    time), or a point at a time for an evaluator without one."""
+    many = getattr(ev, "evaluate_many", None)
+    if many is None:
+        return list(mapper(ev, xs))
+    batches = [xs[a : a + STACK] for a in range(0, len(xs), STACK)]
+    return [y for ys in mapper(many, batches) for y in ys]
