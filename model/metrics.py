@@ -32,15 +32,24 @@ class Accounts:
         return np.stack(self.denominator)
 
 
+def fixed_figure(inp: ModelInputs, e: PolicyEntry) -> float | None:
+    """A policy entry's denominator when it is one figure, FY2022 GDP as fixed in 2022 or as
+    revised since; None when it is drawn (reported or outlook GDP)."""
+    if e.denominator == Denominator.fy2022_fixed:
+        return inp.accounting.gdp_fy2022_goal
+    if e.denominator == Denominator.fy2022_revised:
+        return inp.accounting.gdp_fy2022_revised
+    return None
+
+
 def entry_denominator(
     inp: ModelInputs, e: PolicyEntry, gdp_reported: np.ndarray, gdp_outlook: np.ndarray
 ) -> np.ndarray:
     """A policy entry's denominator, (n_year, n): reported or outlook GDP, or a read-only
-    broadcast view of a fixed FY2022 figure (as fixed in 2022, or as revised since)."""
-    if e.denominator == Denominator.fy2022_fixed:
-        return np.broadcast_to(inp.accounting.gdp_fy2022_goal, gdp_reported.shape)
-    if e.denominator == Denominator.fy2022_revised:
-        return np.broadcast_to(inp.accounting.gdp_fy2022_revised, gdp_reported.shape)
+    broadcast view of its fixed figure (``fixed_figure``)."""
+    fixed = fixed_figure(inp, e)
+    if fixed is not None:
+        return np.broadcast_to(fixed, gdp_reported.shape)
     return gdp_reported if e.denominator == Denominator.current_gdp else gdp_outlook
 
 
@@ -185,10 +194,17 @@ def threshold_counts(ratio: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndar
     for i, t in enumerate(thr):
         np.greater_equal(ratio, t, out=hit)
         above[i] = np.count_nonzero(hit, axis=-1)
-        for j in range(1, n_year):
-            np.logical_or(hit[:, j - 1], hit[:, j], out=hit[:, j])
-        by[i] = np.count_nonzero(hit, axis=-1)
+        by[i] = np.count_nonzero(running_or(hit), axis=-1)
     return above, by
+
+
+def running_or(hit: np.ndarray) -> np.ndarray:
+    """``hit`` (entry, year, ...; bool) made, in place, "in this year or an earlier one": a
+    running OR over axis 1, one year at a time on contiguous slices (numpy's
+    ``logical_or.accumulate`` along a middle axis is strided and several times slower)."""
+    for j in range(1, hit.shape[1]):
+        np.logical_or(hit[:, j - 1], hit[:, j], out=hit[:, j])
+    return hit
 
 
 # A ratio within this of a threshold counts as reaching it: a target-seeking top-up lands on
@@ -300,10 +316,7 @@ def amount_indicators(inp: ModelInputs, counted: np.ndarray) -> dict[str, np.nda
     not depend on the entry's denominator."""
     a = np.array([t.amount for t in inp.accounting.target_amounts]) - TOLERANCE
     above = counted[:, :, None, :] >= a[None, None, :, None]
-    by = above.copy()
-    for j in range(1, by.shape[1]):  # a running OR over the years (see threshold_counts)
-        np.logical_or(by[:, j - 1], by[:, j], out=by[:, j])
-    return {"amount_above": above, "amount_by": by}
+    return {"amount_above": above, "amount_by": running_or(above.copy())}
 
 
 MOD_INITIAL = ("mod_core", "saco_realignment")
@@ -374,10 +387,9 @@ def known_counted(inp: ModelInputs, e: PolicyEntry) -> np.ndarray:
 
 def known_denominator(inp: ModelInputs, e: PolicyEntry) -> np.ndarray:
     """An entry's denominator where known at the as-of date, (n_year,); NaN where projected."""
-    if e.denominator == Denominator.fy2022_fixed:
-        return np.full(inp.axis.n_year, inp.accounting.gdp_fy2022_goal)
-    if e.denominator == Denominator.fy2022_revised:
-        return np.full(inp.axis.n_year, inp.accounting.gdp_fy2022_revised)
+    fixed = fixed_figure(inp, e)
+    if fixed is not None:
+        return np.full(inp.axis.n_year, fixed)
     if e.denominator == Denominator.current_gdp:
         return np.array(inp.known.gdp, dtype=float)
     return np.full(inp.axis.n_year, np.nan)  # the outlook is drawn even in known years

@@ -31,6 +31,7 @@ from .metrics import (
     Accounts,
     amount_indicators,
     entry_denominator,
+    fixed_figure,
     plan_accounts,
     probability,
     quantiles,
@@ -74,16 +75,9 @@ def per_draw(
     return out
 
 
-def fixed_denominator(e: Any) -> bool:
-    """Whether a policy entry's denominator is one figure (FY2022 GDP, as fixed or as revised)."""
-    from .policies import Denominator
-
-    return e.denominator in (Denominator.fy2022_fixed, Denominator.fy2022_revised)
-
-
 def drawn_entries(inp: ModelInputs) -> list[int]:
     """The entries whose denominator is drawn (reported or outlook GDP)."""
-    return [k for k, e in enumerate(inp.accounting.entries) if not fixed_denominator(e)]
+    return [k for k, e in enumerate(inp.accounting.entries) if fixed_figure(inp, e) is None]
 
 
 def stream_draws(inp: ModelInputs, paths: Paths, acc: Accounts) -> dict[str, np.ndarray]:
@@ -185,7 +179,7 @@ def exact(
     kept = d["ratio"][:, list(paired)] if paired else None  # a copy, in draw order
 
     # before any sorting, side by side (read-only tasks on ``pmap``): the gaps (they pair counted
-    # and denominator draws), the threshold events (running maxima of the ratios in draw
+    # and denominator draws), the threshold events (reached by a year: over the ratios in draw
     # order), the plan events and the means
     def means() -> dict[str, np.ndarray]:
         # numpy sums an aligned contiguous row pairwise but a misaligned one (as dask can hand
@@ -484,7 +478,7 @@ def streamed(
     bound["denominator"] = np.stack(
         [
             np.zeros(inp.axis.n_year)
-            if fixed_denominator(e)
+            if fixed_figure(inp, e) is not None
             else entry_denominator(inp, e, bound["gdp_reported"], bound["gdp_outlook"])
             for e in inp.accounting.entries
         ]
@@ -521,8 +515,8 @@ def _streamed_gaps(
         gq[:, :, drawn] = quant.pop(DRAWN_GAP)
         gb[:, drawn] = bound.pop(DRAWN_GAP)
     for k, e in enumerate(entries):
-        if k not in drawn:
-            fixed = float(entry_denominator(inp, e, np.zeros(1), np.zeros(1))[0])
+        fixed = fixed_figure(inp, e)
+        if fixed is not None:
             gq[:, :, k] = thr[None, :, None] * fixed - counted_reflected[:, None, k]
             gb[:, k] = bound["counted"][k][None]
     return gq, gb
