@@ -17,6 +17,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from .cpu import pin_kernels
+
+pin_kernels()  # the same numbers on every x86-64 machine, if numpy is not loaded yet (jdef.cpu)
+
 
 def _version() -> str:
     """The installed distribution's version (importlib.metadata, read on first use: importing

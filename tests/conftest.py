@@ -7,6 +7,10 @@ cli/ (the command line in process, bad input), integration/ (the installed wheel
 workers, the report in a browser).
 """
 
+# first: importing jdef pins numpy's and OpenBLAS's kernels before numpy loads (jdef.cpu), so
+# that this process and the pytest-xdist workers it starts compute what the command line does
+import jdef  # noqa: F401, I001
+
 from pathlib import Path
 
 import numpy as np
