@@ -156,7 +156,7 @@ def summarize_one(
         draws,
         seed,
         ex,
-        default_chunk(draws, streamed),
+        default_chunk(draws),
         streamed,
         keep_draws,
         paired=tuple(inp.axis.idx(y) for y in years),

@@ -190,7 +190,7 @@ def simulate_mixture(
         )
     names = list(mix.branches)
     w = np.array([mix.branches[k].weight for k in names])
-    chunk = default_chunk(draws, False) if o.chunk is None else o.chunk
+    chunk = default_chunk(draws) if o.chunk is None else o.chunk
     q = np.array(DEFAULT_QUANTILES)
     which = assign_branches(w, branch_uniforms(seed, 0, draws))
     stats: list[Stats] = []

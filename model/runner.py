@@ -30,11 +30,12 @@ if TYPE_CHECKING:
 
     from .parallel import Execution
 
-DEFAULT_CHUNK = 200_000  # exact mode keeps every draw anyway; one chunk avoids a concatenation
 # draws; above this, runs stream into summaries unless asked for exact quantiles
 AUTO_STREAM_ABOVE = 250_000
-# summary-only mode: 12,288 draws; the chunk (x threads) bounds the memory (README, Performance)
-STREAM_CHUNK = 3 * RNG_BLOCK
+# 12,288 draws, whole blocks of random numbers, in both modes: a chunk's shocks and temporaries
+# (x threads) bound the memory a run touches besides its results, and the memory a chunk frees
+# serves the next one (README, Performance)
+CHUNK = 3 * RNG_BLOCK
 
 
 def first_related(inp: ModelInputs) -> int:
@@ -81,9 +82,7 @@ def shocks_for(inp: ModelInputs, seed: int, start: int, stop: int) -> Shocks:
     )
 
 
-def run_draws(
-    inp: ModelInputs, draws: int, seed: int, chunk: int = DEFAULT_CHUNK
-) -> tuple[Paths, Shocks]:
+def run_draws(inp: ModelInputs, draws: int, seed: int, chunk: int = CHUNK) -> tuple[Paths, Shocks]:
     """Run all draws in chunks in this process; per-draw results are concatenated in draw order."""
     parts: list[tuple[Paths, Shocks]] = []
     for start in range(0, draws, chunk):
@@ -163,14 +162,13 @@ def _draw_arrays(inp: ModelInputs, draws: int) -> dict[str, np.ndarray]:
     return {k: np.empty(shape) for k, shape in draw_shapes(inp, draws).items()}
 
 
-def default_chunk(draws: int, summary_only: bool) -> int:
-    """One chunk per core (threads), at most DEFAULT_CHUNK draws; STREAM_CHUNK when streaming."""
+def default_chunk(draws: int) -> int:
+    """``CHUNK`` draws, or fewer when that leaves a core without a chunk: at least one chunk a
+    core (threads)."""
     import os
 
-    if summary_only:
-        return STREAM_CHUNK
     per_core = -(-draws // (os.cpu_count() or 1))
-    return max(min(per_core, DEFAULT_CHUNK), 1)
+    return max(min(per_core, CHUNK), 1)
 
 
 def summarize(
@@ -178,7 +176,7 @@ def summarize(
     draws: int,
     seed: int,
     ex: Execution,
-    chunk: int = DEFAULT_CHUNK,
+    chunk: int = CHUNK,
     summary_only: bool = False,
     keep_draws: bool = False,
     paired: tuple[int, ...] = (),
@@ -309,7 +307,7 @@ def simulate(
     seed = scenario.seed if seed is None else seed
     auto = draws > AUTO_STREAM_ABOVE and not o.keep_draws
     summary_only = auto if o.summary_only is None else o.summary_only
-    chunk = default_chunk(draws, summary_only) if o.chunk is None else o.chunk
+    chunk = default_chunk(draws) if o.chunk is None else o.chunk
     check_draws(draws)
     if chunk < 1:
         raise InputError("chunk", "", "must be at least 1")

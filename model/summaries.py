@@ -243,9 +243,13 @@ def _gap_quantiles(
 
     out = np.full((len(q), len(thr), len(inp.accounting.entries), inp.axis.n_year), np.nan)
 
-    def entry(k: int) -> None:  # (q, t, y)
-        g = thr[:, None, None] * d["denominator"][k][None] - d["counted"][k][None]  # (t, y, n)
-        out[:, :, k] = quantiles(g, q, in_place=True)
+    def entry(k: int) -> None:  # (q, t, y), one threshold at a time in one (y, n) buffer
+        den, counted = d["denominator"][k], d["counted"][k]
+        g = np.empty(np.broadcast_shapes(den.shape, counted.shape))
+        for i, t in enumerate(thr.tolist()):
+            np.multiply(den, t, out=g)
+            g -= counted
+            out[:, i, k] = quantiles(g, q, in_place=True)
 
     jobs: list[Callable[[], None]] = [
         functools.partial(entry, k)

@@ -71,8 +71,8 @@ def run(
     chunk: Annotated[
         int | None,
         typer.Option(
-            help="Draws per chunk (results do not depend on it; default one chunk per core up to"
-            " 200,000, or 12,288 with --summary-only, where chunks are whole blocks of 4,096"
+            help="Draws per chunk (results do not depend on it; default 12,288, or fewer so that"
+            " every core has a chunk; with --summary-only, rounded up to whole blocks of 4,096"
             " draws)"
         ),
     ] = None,
@@ -189,7 +189,7 @@ def batch(
             streamed = n > AUTO_STREAM_ABOVE and not keep_draws  # as batch.run_one runs them
             for inp in inputs:
                 how = "use fewer draws" + (" or no --keep-draws (batch then streams)" * keep_draws)
-                check_fits(inp, n, default_chunk(n, streamed), streamed, keep_draws, how=how)
+                check_fits(inp, n, default_chunk(n), streamed, keep_draws, how=how)
             with bars():
                 tick = task("scenarios", len(scenarios))
 
