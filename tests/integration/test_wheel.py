@@ -20,6 +20,10 @@ from pathlib import Path
 import pytest
 from conftest import GOLDEN, ROOT
 
+# one worker for the module (make test: pytest-xdist --dist loadgroup): its tests share one wheel,
+# and two builds from this checkout at once race in its build/ folder (seen here)
+pytestmark = pytest.mark.xdist_group("wheel")
+
 _spec = importlib.util.spec_from_file_location("make_golden", GOLDEN / "make_golden.py")
 assert _spec and _spec.loader
 mg = importlib.util.module_from_spec(_spec)
