@@ -2,22 +2,24 @@
 against the memory the machine has available, before any draw is made.
 
 The estimate is a straight line fitted to the peak resident memory of ``jdef run baseline``
-(5,808 bytes of per-draw arrays a draw; 2 cores; measured with ``/usr/bin/time -v``):
+(6,840 bytes of per-draw arrays a draw; 2 cores; measured with ``/usr/bin/time``; exact runs
+in chunks of at most 12,288 draws, ``runner.CHUNK``):
 
-============================  =========  =========
-run                           measured   estimate
-============================  =========  =========
-exact, 20,000 draws            397 MB     397 MB
-exact, 40,000 draws            565 MB     595 MB
-exact, 80,000 draws            957 MB     990 MB
-exact, 40,000, keep draws      664 MB     711 MB
-streamed, 100,000, chunk 12288   1,036 MB   1,034 MB
-streamed, 100,000, chunk 50000   2,631 MB   2,655 MB
-============================  =========  =========
+================================  =========  =========
+run                               measured   estimate
+================================  =========  =========
+exact, 20,000 draws                402 MB     403 MB
+exact, 40,000 draws                564 MB     547 MB
+exact, 80,000 draws                833 MB     834 MB
+exact, 100,000 draws               966 MB     977 MB
+exact, 40,000, keep draws          647 MB     656 MB
+streamed, 100,000, chunk 12288     676 MB     676 MB
+streamed, 100,000, chunk 50000   1,387 MB   1,397 MB
+================================  =========  =========
 
-so within about 10% of the measured peak for these sizes (an over-estimate in most). A streamed
-run also grows slowly with the number of draws (1.6 GB measured at 10^7 draws, README); the
-per-draw term below covers that.
+so within about 5% of the measured peak for these sizes (an over-estimate in most). A streamed
+run also grows slowly with the number of draws (0.72 GB measured at 10^7 draws, README); the
+per-draw term below covers that (0.75 GB estimated).
 """
 
 from __future__ import annotations
@@ -36,15 +38,15 @@ if TYPE_CHECKING:
     from .inputs import ModelInputs
 
 # the bound of a scenario's ``draws`` (scenario_schema), for the options too: a streamed
-# 10^6-draw run takes about 37 s here, so 10^8 draws is about an hour
+# 10^6-draw run takes 13-20 s here (make bench), so 10^8 draws is under an hour
 MAX_DRAWS = 100_000_000
 MB = 10**6
-BASE_EXACT = 200 * MB  # the interpreter, numpy, xarray, the data and the inputs
-BASE_STREAM = 500 * MB  # the same, the histograms and the memory malloc keeps for reuse
-EXACT_FACTOR = 1.7  # per-draw arrays, plus the sorted copies of the summaries (one a thread)
-KEEP_FACTOR = 0.5  # the per-draw variables stored in the Dataset with --keep-draws
-STREAM_FACTOR = 3.7  # a chunk's arrays, its shocks and its temporaries, per chunk in flight
-STREAM_PER_DRAW = 64  # bytes a draw: growth of a streamed run with its length (10^7 draws)
+BASE_EXACT = 260 * MB  # the interpreter, libraries, data and inputs, and the chunks in flight
+BASE_STREAM = 440 * MB  # the same, the histograms and the memory malloc keeps for reuse
+EXACT_FACTOR = 1.05  # per-draw arrays, plus the temporaries of the summaries
+KEEP_FACTOR = 0.4  # the per-draw variables stored in the Dataset with --keep-draws
+STREAM_FACTOR = 1.4  # a chunk's arrays, its shocks and its temporaries, per chunk in flight
+STREAM_PER_DRAW = 8  # bytes a draw: growth of a streamed run with its length (10^7 draws)
 
 
 def check_draws(draws: int) -> None:
