@@ -18,7 +18,7 @@ streamed, 100,000, chunk 50000   1,387 MB   1,397 MB
 ================================  =========  =========
 
 so within about 5% of the measured peak for these sizes (an over-estimate in most). A streamed
-run also grows slowly with the number of draws (0.72 GB measured at 10^7 draws, README); the
+run also grows slowly with the number of draws (0.65 GB measured at 10^7 draws, README); the
 per-draw term below covers that (0.75 GB estimated).
 """
 
