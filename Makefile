@@ -22,13 +22,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy model
 
-# pytest-xdist: the tests on one worker process a core (-n auto), about half the time on 2 cores;
-# --dist loadgroup keeps a module marked xdist_group on one worker (test_wheel's one build)
+# pytest-xdist: the tests on one worker process a core (-n auto), about half the time on 2 cores
 test: lint
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+	$(BIN)/python -m pytest -q -n auto
 
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup -m slow
+	$(BIN)/python -m pytest -q -n auto -m slow
 
 golden: $(STAMP)
 	$(BIN)/python tests/regression/golden/make_golden.py

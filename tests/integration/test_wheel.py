@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -19,10 +20,6 @@ from pathlib import Path
 
 import pytest
 from conftest import GOLDEN, ROOT
-
-# one worker for the module (make test: pytest-xdist --dist loadgroup): its tests share one wheel,
-# and two builds from this checkout at once race in its build/ folder (seen here)
-pytestmark = pytest.mark.xdist_group("wheel")
 
 _spec = importlib.util.spec_from_file_location("make_golden", GOLDEN / "make_golden.py")
 assert _spec and _spec.loader
@@ -35,7 +32,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the jdef wheel installed; returns its bin folder."""
     tmp = tmp_path_factory.mktemp("wheel")
     dist = tmp / "dist"
-    subprocess.run(
+    # built from a copy of the sources: setuptools writes build/ and jdef.egg-info/ next to
+    # them, and two builds in the checkout at once (pytest-xdist workers) collide there
+    src = tmp / "src"
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "*.egg-info", "outputs", "tests", ".*cache", "__pycache__"
+        ),
+    )
+    built = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -46,12 +53,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-build-isolation",
             "-w",
             str(dist),
-            str(ROOT),
+            str(src),
         ],
-        check=True,
         capture_output=True,
+        text=True,
         cwd=tmp,
     )
+    assert built.returncode == 0, f"pip wheel failed:\n{built.stdout}\n{built.stderr}"
     wheels = list(dist.glob("jdef-*.whl"))
     assert len(wheels) == 1, wheels
     env_dir = tmp / "venv"
