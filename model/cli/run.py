@@ -159,7 +159,7 @@ def batch(
         from ..io import check_writable
         from ..parallel import background, check_execution
         from ..paths import output_path
-        from ..prepare import prepare
+        from ..prepare import load_policies, prepare
         from ..progress import bars, status, task
         from ..runner import AUTO_STREAM_ABOVE, default_chunk
         from ..worksize import check_fits
@@ -172,10 +172,14 @@ def batch(
             output_path(out, f"{name}.nc")
         if report:
             _report_paths("batch", out)
+        if workers or scheduler:  # a bad policy at once, not once a cluster started and stopped
+            for sc in scenarios:
+                load_policies(sc)
         with ExitStack() as stack:
             # a cluster starts now, on a thread (its workers' processes and imports take
-            # seconds), while this thread validates and prepares; a bad input found meanwhile
-            # is reported as before (once the cluster has stopped), and nothing is written
+            # seconds), while this thread prepares; a bad input found meanwhile (data, a refit)
+            # is reported as before once the cluster has stopped (policies were read above, a
+            # bad one at once), and nothing is written
             cluster = (
                 stack.enter_context(background(workers, scheduler, PRELOAD))
                 if workers or scheduler

@@ -244,3 +244,21 @@ def test_batch_on_workers_is_the_batch_in_process(tmp_path):
             same = {k: v for k, v in dx.attrs.items() if k not in skip and "date_" not in k}
             assert {k: dy.attrs[k] for k in same} == same
             assert dy.attrs["history"].endswith(f"{dx.attrs['command_line']} (jdef {__version__})")
+
+
+@pytest.mark.parametrize("name", ["bad-unknown-policy.toml", "bad-target-policy.toml"])
+def test_batch_on_workers_reports_a_bad_policy_before_starting_a_cluster(
+    tmp_path, monkeypatch, name
+):
+    import jdef.parallel
+
+    def no_cluster(*args, **kwargs):
+        raise AssertionError("a cluster was started for a batch with a bad policy")
+
+    monkeypatch.setattr(jdef.parallel, "background", no_cluster)
+    out = tmp_path / "out"
+    args = ["batch", str(SCENARIO_DIR / "baseline.toml"), str(BAD_DIR / name), "--draws", "10"]
+    res = runner.invoke(app, [*args, "--workers", "2", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert name in res.stderr and EXPECTED_FIELD[name] in res.stderr
+    assert not out.exists()
