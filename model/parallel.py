@@ -272,6 +272,7 @@ def _dask_client(
             with dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT}):
                 _probe(scheduler)
                 client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            _check_kernels(client)
         else:
             # dask's workers trim freed memory at once (MALLOC_TRIM_THRESHOLD_ set before they
             # start), which also fixes glibc's mmap threshold: every large array is then a
@@ -307,6 +308,18 @@ def _dask_client(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _check_kernels(client: Any) -> None:
+    """Warn when a scheduler's workers compute with other numpy or OpenBLAS kernels than this
+    process (``jdef.cpu``): a ``dask worker`` started on its own loads numpy unpinned."""
+    import warnings
+
+    from .cpu import kernels, mismatch
+
+    message = mismatch(kernels(), client.run(kernels))
+    if message:
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
 
 
 class Background:

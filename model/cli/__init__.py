@@ -130,6 +130,13 @@ def _keep_freed_memory() -> None:
         pass
 
 
+def _one_line_warning(
+    message: Warning | str, category: type[Warning], *args: Any, **kw: Any
+) -> str:
+    """A warning on the command line: one line, ``warning: ...``, without the source line."""
+    return f"warning: {message}\n"
+
+
 def _exit_on_signal(signum: int, frame: object) -> None:
     # an exception, so that every ``finally`` runs: atomic writes remove their temporary files
     raise SystemExit(128 + signum)
@@ -148,7 +155,9 @@ def main() -> None:
     if os.environ.get("JDEF_NO_MALLOPT", "0") in ("", "0"):
         _keep_freed_memory()
     import signal
+    import warnings
 
+    warnings.formatwarning = _one_line_warning
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         app()

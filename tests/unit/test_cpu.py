@@ -66,3 +66,22 @@ def test_user_values_and_the_opt_out_are_kept():
     assert off["numpy"] is None and off["blas"] is None
     late = probe("import numpy\nimport jdef")  # numpy first: left as the processor chose
     assert late["numpy"] is None and late["blas"] is None
+
+
+def test_kernels_and_mismatch():
+    mine = cpu.kernels()
+    assert mine["numpy"] and "OPENBLAS_CORETYPE" in mine
+    assert cpu.mismatch(mine, {"tcp://a:1": dict(mine), "tcp://b:2": dict(mine)}) is None
+    other = {**mine, "OPENBLAS_CORETYPE": "SkylakeX"}
+    msg = cpu.mismatch(mine, {"tcp://a:1": dict(mine), "tcp://b:2": other})
+    assert msg is not None and msg.startswith("1 of 2 dask workers (e.g. tcp://b:2)")
+    assert "OPENBLAS_CORETYPE SkylakeX" in msg and cpu.NUMPY_DISABLED in msg
+
+
+@pytest.mark.skipif(not X86_AVX2, reason="an x86-64 processor with AVX2 and FMA")
+@pytest.mark.parametrize(
+    ("value", "pinned"), [("1", False), ("true", False), ("0", True), ("false", True)]
+)
+def test_opt_out_values(value, pinned):
+    got = probe("import jdef", JDEF_NATIVE_KERNELS=value)
+    assert (got["blas"] == cpu.BLAS_CORE) is pinned
