@@ -267,6 +267,20 @@ _WRITE = threading.Lock()
 SIDE_BY_SIDE_DRAWS = 200_000
 
 
+def check_names(scenarios: list[Scenario]) -> None:
+    """InputError (``batch``, ``name``) for two scenarios of one name: names name the files."""
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        from .errors import InputError
+
+        dup = next(n for n in names if names.count(n) > 1)
+        raise InputError(
+            "batch",
+            "name",
+            f"two scenarios are named '{dup}'; names must be distinct (they name the output files)",
+        )
+
+
 def run_batch(
     scenarios: list[Scenario],
     draws: int,
@@ -310,16 +324,7 @@ def run_batch(
     from .prepare import prepare
 
     check_execution(workers, scheduler)
-    names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        from .errors import InputError
-
-        dup = next(n for n in names if names.count(n) > 1)
-        raise InputError(
-            "batch",
-            "name",
-            f"two scenarios are named '{dup}'; names must be distinct (they name the output files)",
-        )
+    check_names(scenarios)
     with ExitStack() as stack:
         own = cluster is None and bool(workers or scheduler)
         if own:  # started now, on a thread: it is up by the time the scenarios are prepared

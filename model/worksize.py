@@ -8,11 +8,12 @@ in chunks of at most 12,288 draws, ``runner.CHUNK``):
 ================================  =========  =========
 run                               measured   estimate
 ================================  =========  =========
-exact, 20,000 draws                402 MB     403 MB
-exact, 40,000 draws                564 MB     547 MB
-exact, 80,000 draws                833 MB     834 MB
-exact, 100,000 draws               966 MB     977 MB
-exact, 40,000, keep draws          647 MB     656 MB
+exact, 20,000 draws                402 MB     413 MB
+exact, 40,000 draws                564 MB     568 MB
+exact, 80,000 draws                833 MB     833 MB
+exact, 100,000 draws               966 MB     965 MB
+exact, 100,000, chunk 50000      1,330 MB   1,326 MB
+exact, 40,000, keep draws          647 MB     650 MB
 streamed, 100,000, chunk 12288     676 MB     676 MB
 streamed, 100,000, chunk 50000   1,387 MB   1,397 MB
 ================================  =========  =========
@@ -41,10 +42,11 @@ if TYPE_CHECKING:
 # 10^6-draw run takes 13-20 s here (make bench), so 10^8 draws is under an hour
 MAX_DRAWS = 100_000_000
 MB = 10**6
-BASE_EXACT = 260 * MB  # the interpreter, libraries, data and inputs, and the chunks in flight
+BASE_EXACT = 185 * MB  # the interpreter, libraries, data and inputs
 BASE_STREAM = 440 * MB  # the same, the histograms and the memory malloc keeps for reuse
-EXACT_FACTOR = 1.05  # per-draw arrays, plus the temporaries of the summaries
-KEEP_FACTOR = 0.4  # the per-draw variables stored in the Dataset with --keep-draws
+EXACT_FACTOR = 0.97  # per-draw arrays, and the temporaries of the summaries
+EXACT_CHUNK_FACTOR = 0.7  # a chunk's shocks and temporaries, per draw of the chunks in flight
+KEEP_FACTOR = 0.3  # the per-draw variables stored in the Dataset with --keep-draws
 STREAM_FACTOR = 1.4  # a chunk's arrays, its shocks and its temporaries, per chunk in flight
 STREAM_PER_DRAW = 8  # bytes a draw: growth of a streamed run with its length (10^7 draws)
 
@@ -98,7 +100,8 @@ def estimate_bytes(
         in_flight = min(chunk * (os.cpu_count() or 1), draws)
         return int(BASE_STREAM + STREAM_FACTOR * per_draw * in_flight + STREAM_PER_DRAW * draws)
     factor = EXACT_FACTOR + (KEEP_FACTOR if keep_draws else 0.0)
-    return int(BASE_EXACT + factor * per_draw * draws)
+    in_flight = min(chunk * (os.cpu_count() or 1), draws)
+    return int(BASE_EXACT + factor * per_draw * draws + EXACT_CHUNK_FACTOR * per_draw * in_flight)
 
 
 def available_bytes() -> int:

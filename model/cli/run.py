@@ -155,7 +155,14 @@ def batch(
         use_data_dir(data_dir)
         from contextlib import ExitStack
 
-        from ..batch import PRELOAD, combine, comparison_rows, comparison_text, run_batch
+        from ..batch import (
+            PRELOAD,
+            check_names,
+            combine,
+            comparison_rows,
+            comparison_text,
+            run_batch,
+        )
         from ..io import check_writable
         from ..parallel import background, check_execution
         from ..paths import output_path
@@ -172,6 +179,7 @@ def batch(
             output_path(out, f"{name}.nc")
         if report:
             _report_paths("batch", out)
+        check_names(scenarios)
         if workers or scheduler:  # a bad policy at once, not once a cluster started and stopped
             for sc in scenarios:
                 load_policies(sc)

@@ -262,3 +262,20 @@ def test_batch_on_workers_reports_a_bad_policy_before_starting_a_cluster(
     assert res.exit_code == 2, res.output
     assert name in res.stderr and EXPECTED_FIELD[name] in res.stderr
     assert not out.exists()
+
+
+def test_batch_on_workers_refuses_two_scenarios_of_one_name_before_starting_a_cluster(
+    tmp_path, monkeypatch
+):
+    import jdef.parallel
+
+    def no_cluster(*args, **kwargs):
+        raise AssertionError("a cluster was started for a batch with two scenarios of one name")
+
+    monkeypatch.setattr(jdef.parallel, "background", no_cluster)
+    base = str(SCENARIO_DIR / "baseline.toml")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["batch", base, base, "--workers", "2", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "two scenarios are named 'baseline'" in res.stderr
+    assert not out.exists()
