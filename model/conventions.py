@@ -279,6 +279,15 @@ def _variable_attrs(ds: xr.Dataset) -> None:
         ds["fiscal_year"].attrs.pop("units", None)  # a label: the time coordinate is ``time``
 
 
+def kernels_text() -> str:
+    """The numerical kernels of this process, for a file's ``numerical_kernels`` attribute
+    (``jdef.cpu.kernels``: the same kernels and versions give the same numbers; README,
+    Reproducibility)."""
+    from .cpu import kernels
+
+    return "; ".join(f"{k} {v}" for k, v in kernels().items())
+
+
 def _global_attrs(ds: xr.Dataset, command: str | None) -> None:
     from . import __version__
 
@@ -290,6 +299,7 @@ def _global_attrs(ds: xr.Dataset, command: str | None) -> None:
     a.setdefault("source", "jdef stochastic model")
     a.setdefault("date_created", now)
     a.setdefault("product_version", __version__)
+    a.setdefault("numerical_kernels", kernels_text())
     for k, v in GLOBAL_DEFAULTS.items():
         a.setdefault(k, v)
     a.setdefault("date_modified", a["date_created"])

@@ -496,6 +496,7 @@ def provenance_lines(ds: xr.Dataset) -> list[str]:
         "calibration_sha256",
         "model_version",
         "git_commit",
+        "numerical_kernels",
         "quantile_method",
         "overrides",
     )

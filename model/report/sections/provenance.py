@@ -17,6 +17,7 @@ PROVENANCE_ATTRS = (
     ("seed_entropy", "Seed (entropy)"),
     ("model_version", "Model version"),
     ("git_commit", "Git commit"),
+    ("numerical_kernels", "Numerical kernels"),
     ("data_vintage", "Data vintage"),
     ("as_of", "Data as of"),
     ("date_created", "Created"),
