@@ -115,10 +115,10 @@ def _keep_freed_memory() -> None:
     A run allocates and frees arrays of tens of megabytes chunk after chunk; by default glibc
     serves each from fresh pages (mmap) and unmaps it on free, so every chunk pays the page
     faults again. ``M_MMAP_THRESHOLD`` of 1 GiB and a large ``M_TRIM_THRESHOLD`` make such
-    arrays come from, and go back to, the heap. Measured here, a streamed 10^6-draw run: 37 s
-    with 3 s of system time, against 47-50 s with 21-26 s; 10^5 draws: 2.76 s against 2.91 s
-    (means of 4). Other C libraries: nothing happens. ``JDEF_NO_MALLOPT=1`` turns it off. The
-    price is memory kept for reuse: 1.6 GB peak at 10^7 streamed draws instead of 1.14 GB.
+    arrays come from, and go back to, the heap. Measured here (2026-12-02, 2 runs each,
+    interleaved), a streamed 10^6-draw run: 9.8-10.5 s with 1.3 s of system time, against
+    10.9-11.7 s with 2.7-3.1 s; the price is memory kept for reuse, 0.70-0.77 GB peak against
+    0.61-0.62 GB. Other C libraries: nothing happens. ``JDEF_NO_MALLOPT=1`` turns it off.
     """
     try:
         import ctypes
