@@ -28,7 +28,8 @@ import os
 import platform
 import sys
 
-# numpy >= 2.4 dispatch groups above x86-64-v3
+# numpy >= 2.4 dispatch groups above x86-64-v3 (earlier numpy names them otherwise and would
+# only warn, hidden: pyproject asks for numpy >= 2.4)
 NUMPY_DISABLED = "X86_V4 AVX512_ICL AVX512_SPR"
 BLAS_CORE = "Haswell"  # OpenBLAS's AVX2 + FMA kernels
 NEEDS = frozenset({"avx2", "fma"})  # /proc/cpuinfo flags of x86-64-v3 that the kernels use
