@@ -188,23 +188,6 @@ class ModelInputs:
     nowcast: Nowcast | None = None  # a finished year's GDP from its quarters (jdef.nowcast)
 
 
-def growth_path(
-    scenario: Scenario,
-    data: DataStore,
-    params: Params,
-    years: np.ndarray,
-    econ: EconomyHistory,
-    wiring: Wiring,
-) -> GrowthPath:
-    """The newest Cabinet Office edition with the scenario's case, shifted as it says."""
-    eco = scenario.economy
-    return shifted_path(
-        path_source(scenario, data, params, years, econ, wiring),
-        eco.real_growth_shift,
-        eco.deflator_shift,
-    )
-
-
 @dataclass(frozen=True)
 class PathSource:
     """The Cabinet Office path before the scenario's shifts (``path_source``)."""
@@ -455,7 +438,12 @@ def build_inputs(
     wiring = wiring or load_wiring()
     years = np.arange(OUTPUT_FIRST_YEAR, scenario.horizon + 1)
     econ = economy_history(data, years, scenario.as_of)
-    path = growth_path(scenario, data, params, years, econ, wiring)
+    eco = scenario.economy
+    path = shifted_path(
+        path_source(scenario, data, params, years, econ, wiring),
+        eco.real_growth_shift,
+        eco.deflator_shift,
+    )
     fx = fx_history(data, years, scenario.as_of)
     budgets = budget_history(data, years, scenario.as_of, wiring)
     # announced decisions change the prepared scenario and accounting, never the engine

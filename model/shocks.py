@@ -11,6 +11,7 @@ random numbers), whatever their horizon.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -65,17 +66,20 @@ class Shocks:
     def n(self) -> int:
         return self.z_revision.shape[-1]
 
-    def block(self, start: int, stop: int) -> Shocks:
-        """The shocks of draws [start, stop) (views, no copy):
-        every array's last axis is the draw."""
-        sl = slice(start, stop)
+    def apply(self, fn: Callable[[np.ndarray], np.ndarray]) -> Shocks:
+        """``fn`` on every array of draws (those of ``u_shares`` and ``z_param`` too; not on
+        ``years``): every such array's last axis is the draw."""
 
         def part(v):
             if isinstance(v, dict):
-                return {k: a[..., sl] for k, a in v.items()}
-            return v if v is self.years else v[..., sl]
+                return {k: fn(a) for k, a in v.items()}
+            return v if v is self.years else fn(v)
 
         return Shocks(**{f.name: part(getattr(self, f.name)) for f in fields(self)})
+
+    def block(self, start: int, stop: int) -> Shocks:
+        """The shocks of draws [start, stop) (views, no copy)."""
+        return self.apply(lambda a: a[..., start:stop])
 
 
 def _gen(seed: int, block: int, stream: int, year: int) -> np.random.Generator:

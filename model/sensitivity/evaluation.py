@@ -451,20 +451,7 @@ class _Group:
 
 def _tile(sh: Shocks, k: int) -> Shocks:
     """The shocks of ``k`` evaluations one after another on the draw axis."""
-
-    def rep(a: np.ndarray) -> np.ndarray:
-        return np.tile(a, (1,) * (a.ndim - 1) + (k,))
-
-    return Shocks(
-        years=sh.years,
-        **{
-            f.name: rep(getattr(sh, f.name))
-            for f in dataclasses.fields(sh)
-            if f.name not in ("years", "u_shares", "z_param")
-        },
-        u_shares={c: rep(v) for c, v in sh.u_shares.items()},
-        z_param={c: rep(v) for c, v in sh.z_param.items()},
-    )
+    return sh.apply(lambda a: np.tile(a, (1,) * (a.ndim - 1) + (k,)))
 
 
 def _draws(p: Paths, start: int, stop: int) -> Paths:
