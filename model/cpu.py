@@ -73,16 +73,12 @@ def kernels() -> dict[str, str]:
     float64 exp and log dispatch to (``numpy.lib.introspect``), and the OpenBLAS core type
     asked for. Two processes with the same give the same numbers."""
     import numpy as np
+    from numpy.lib.introspect import opt_func_info
 
     out = {"numpy": np.__version__}
-    try:
-        from numpy.lib.introspect import opt_func_info
-
-        for f, sigs in opt_func_info(func_name="^(exp|log)$", signature="float64").items():
-            for info in sigs.values():
-                out[f"numpy {f}"] = str(info["current"])
-    except ImportError:  # numpy before 2.0
-        pass
+    for f, sigs in opt_func_info(func_name="^(exp|log)$", signature="float64").items():
+        for info in sigs.values():
+            out[f"numpy {f}"] = str(info["current"])
     out["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE", "(the processor's)")
     return out
 
