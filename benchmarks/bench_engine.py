@@ -330,13 +330,18 @@ def bench_floor(inp, sh: Shocks, t_shocks: float, t_engine: float) -> dict:
 # --- 3. the command line: wall time and peak memory ----------------------------------------
 
 
-def run_child(args: list[str], timeout: float, mem_cap: int | None) -> dict:
-    """Run ``jdef ARGS`` as a child; wall time, and the child's own peak RSS from ``wait4``."""
+def run_child(
+    args: list[str], timeout: float, mem_cap: int | None, cpus: set[int] | None = None
+) -> dict:
+    """Run ``jdef ARGS`` as a child (on the cores ``cpus`` only, if given); wall time, and the
+    child's own peak RSS from ``wait4``."""
 
     # in the child: a cap on address space, so that running out of memory is a clean error
     def limit():
         if mem_cap:
             resource.setrlimit(resource.RLIMIT_AS, (mem_cap, mem_cap))
+        if cpus is not None:
+            os.sched_setaffinity(0, cpus)
 
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -518,10 +523,34 @@ TARGET_WORKERS = 1.7  # batch: --workers 2 speed over --workers 1
 TARGET_SOBOL_S = 15.0
 
 
-def timed_child(args: list[str], timeout: float, mem_cap: int | None) -> dict:
-    """One run of ``jdef ARGS`` in a fresh temporary --out folder."""
+def timed_child(
+    args: list[str], timeout: float, mem_cap: int | None, cpus: set[int] | None = None
+) -> dict:
+    """One run of ``jdef ARGS`` in a fresh temporary --out folder (on the cores ``cpus``)."""
     with tempfile.TemporaryDirectory() as out:
-        return run_child([*args, "--out", out], timeout, mem_cap)
+        return run_child([*args, "--out", out], timeout, mem_cap, cpus)
+
+
+def two_core_ceiling(args: list[str], timeout: float, mem_cap: int | None) -> dict:
+    """The speed of two cores over one on a batch's work, with nothing to coordinate: the
+    batch of ``BATCH`` in one process held to core 0, against its two halves in two
+    processes at once, held to cores 0 and 1 (each imports and writes for itself, as a
+    worker does). ``--workers 2`` over ``--workers 1`` cannot do much better than this."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    half = len(BATCH) // 2
+    one = timed_child(["batch", *BATCH, *args], timeout, mem_cap, {0})
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(
+            pool.map(
+                lambda job: timed_child(["batch", *job[0], *args], timeout, mem_cap, job[1]),
+                [(BATCH[:half], {0}), (BATCH[half:], {1})],
+            )
+        )
+    two = time.perf_counter() - t0
+    ok = one["rc"] == 0 and all(p["rc"] == 0 for p in parts)
+    return {"one": one["wall"], "two": two, "ceiling": one["wall"] / two if ok else float("nan")}
 
 
 def import_floor() -> dict:
@@ -660,6 +689,15 @@ def bench_ratios(quick: bool, timeout: float, mem_cap: int | None, r2: dict, r3:
         brow,
     )
     w1, w2, ip = out["batch --workers 1"], out["batch --workers 2"], out["batch in process"]
+    if (os.cpu_count() or 1) >= 2:
+        print("  running the batch on one core, and its halves on two cores at once ...")
+        out["ceiling"] = c = two_core_ceiling(
+            ["--draws", str(BATCH_DRAWS), "--seed", str(SEED)], timeout, mem_cap
+        )
+        print(
+            f"two cores over one on this work (no coordination): {c['one']:.2f} s on one core, "
+            f"{c['two']:.2f} s on two: {c['ceiling']:.2f} x"
+        )
     print(
         f"--workers 2 is {w1 / w2:.2f} x the speed of --workers 1 (target >= {TARGET_WORKERS}); "
         f"in process / --workers 2 wall: {ip / w2:.2f}"
@@ -762,7 +800,12 @@ def ratio_rows(r1: dict, r2: dict, r3: dict, r4: dict, r5: dict | None) -> list[
         (
             f"batch of {len(BATCH)} at {BATCH_DRAWS:,}: --workers 2 vs --workers 1",
             fmt_s(w2),
-            f"--workers 1 {fmt_s(w1)}",
+            f"--workers 1 {fmt_s(w1)}"
+            + (
+                f"; two cores over one, uncoordinated: {r5['ceiling']['ceiling']:.2f} x"
+                if "ceiling" in r5
+                else ""
+            ),
             f"{w1 / w2:.2f} x the speed",
             f">= {TARGET_WORKERS} x",
             met(w1 / w2 >= TARGET_WORKERS),
