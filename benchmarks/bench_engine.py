@@ -531,21 +531,27 @@ def timed_child(
         return run_child([*args, "--out", out], timeout, mem_cap, cpus)
 
 
-def two_core_ceiling(args: list[str], timeout: float, mem_cap: int | None) -> dict:
+def two_core_ceiling(args: list[str], timeout: float, mem_cap: int | None) -> dict | None:
     """The speed of two cores over one on a batch's work, with nothing to coordinate: the
-    batch of ``BATCH`` in one process held to core 0, against its two halves in two
-    processes at once, held to cores 0 and 1 (each imports and writes for itself, as a
-    worker does). ``--workers 2`` over ``--workers 1`` cannot do much better than this."""
+    batch of ``BATCH`` in one process held to one core, against its two halves in two
+    processes at once, each held to a core of its own (each imports and writes for itself,
+    as a worker does). ``--workers 2`` over ``--workers 1`` cannot do much better than this.
+    None where fewer than two cores are usable (or affinity cannot be set)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
+        return None
+    cores = sorted(os.sched_getaffinity(0))[:2]
+    print("  running the batch on one core, and its halves on two cores at once ...", flush=True)
     half = len(BATCH) // 2
-    one = timed_child(["batch", *BATCH, *args], timeout, mem_cap, {0})
+    one = timed_child(["batch", *BATCH, *args], timeout, mem_cap, {cores[0]})
     t0 = time.perf_counter()
     with ThreadPoolExecutor(2) as pool:
         parts = list(
             pool.map(
-                lambda job: timed_child(["batch", *job[0], *args], timeout, mem_cap, job[1]),
-                [(BATCH[:half], {0}), (BATCH[half:], {1})],
+                lambda part, core: timed_child(["batch", *part, *args], timeout, mem_cap, {core}),
+                (BATCH[:half], BATCH[half:]),
+                cores,
             )
         )
     two = time.perf_counter() - t0
@@ -662,6 +668,7 @@ def bench_ratios(quick: bool, timeout: float, mem_cap: int | None, r2: dict, r3:
 
     # batch: six scenarios in process, on one and on two dask workers
     brow = []
+    batch_args = ["--draws", str(BATCH_DRAWS), "--seed", str(SEED)]
     for label, extra in (
         ("in process", []),
         ("--workers 1", ["--workers", "1"]),
@@ -669,7 +676,7 @@ def bench_ratios(quick: bool, timeout: float, mem_cap: int | None, r2: dict, r3:
     ):
         print(f"  running jdef batch (6 scenarios, {BATCH_DRAWS:,} draws) {label} ...", flush=True)
         r = timed_child(
-            ["batch", *BATCH, "--draws", str(BATCH_DRAWS), "--seed", str(SEED), *extra],
+            ["batch", *BATCH, *batch_args, *extra],
             timeout,
             mem_cap,
         )
@@ -689,11 +696,8 @@ def bench_ratios(quick: bool, timeout: float, mem_cap: int | None, r2: dict, r3:
         brow,
     )
     w1, w2, ip = out["batch --workers 1"], out["batch --workers 2"], out["batch in process"]
-    if (os.cpu_count() or 1) >= 2:
-        print("  running the batch on one core, and its halves on two cores at once ...")
-        out["ceiling"] = c = two_core_ceiling(
-            ["--draws", str(BATCH_DRAWS), "--seed", str(SEED)], timeout, mem_cap
-        )
+    out["ceiling"] = c = two_core_ceiling(batch_args, timeout, mem_cap)
+    if c is not None:
         print(
             f"two cores over one on this work (no coordination): {c['one']:.2f} s on one core, "
             f"{c['two']:.2f} s on two: {c['ceiling']:.2f} x"
@@ -796,16 +800,13 @@ def ratio_rows(r1: dict, r2: dict, r3: dict, r4: dict, r5: dict | None) -> list[
                 )
             )
     w1, w2, ip = r5["batch --workers 1"], r5["batch --workers 2"], r5["batch in process"]
+    c = r5.get("ceiling")
+    ceiling = "" if c is None else f"; two cores over one, uncoordinated: {c['ceiling']:.2f} x"
     rows += [
         (
             f"batch of {len(BATCH)} at {BATCH_DRAWS:,}: --workers 2 vs --workers 1",
             fmt_s(w2),
-            f"--workers 1 {fmt_s(w1)}"
-            + (
-                f"; two cores over one, uncoordinated: {r5['ceiling']['ceiling']:.2f} x"
-                if "ceiling" in r5
-                else ""
-            ),
+            f"--workers 1 {fmt_s(w1)}{ceiling}",
             f"{w1 / w2:.2f} x the speed",
             f">= {TARGET_WORKERS} x",
             met(w1 / w2 >= TARGET_WORKERS),
